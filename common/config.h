@@ -1,0 +1,82 @@
+/* config.h: the binlogd.conf configuration, parsed the same way by every
+ * process.  The option table in config.c is the one list of options. */
+#ifndef BINLOGD_CONFIG_H
+#define BINLOGD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONF_DEFAULT_PATH	SYSCONFDIR "/binlogd.conf"
+#define CONF_STR_MAX		1024
+
+enum start_kind {
+	START_LATEST,
+	START_EARLIEST,
+	START_FILE_POS,		/* start_file, start_offset */
+	START_GTID,		/* start_gtid */
+};
+
+enum gtid_use {
+	GTID_USE_AUTO,		/* GTID resume when the checkpoint has a set */
+	GTID_USE_ON,
+	GTID_USE_OFF,
+};
+
+struct config {
+	const char	*path;
+
+	/* [daemon] */
+	char		 pid_file[CONF_STR_MAX];
+	char		 run_user[CONF_STR_MAX];
+	double		 restart_backoff_max;	/* seconds */
+	double		 restart_backoff_reset;	/* healthy this long: reset */
+	double		 ready_timeout;
+	double		 stop_timeout;		/* SIGTERM -> SIGKILL */
+
+	/* [server] */
+	char		 host[CONF_STR_MAX];
+	unsigned	 port;
+	char		 socket[CONF_STR_MAX];
+	char		 user[CONF_STR_MAX];
+	char		 password[CONF_STR_MAX];
+	char		 password_file[CONF_STR_MAX];
+	uint32_t	 replica_server_id;
+	double		 connect_timeout;
+	double		 read_timeout;
+	double		 heartbeat_period;
+	char		 ssl_mode[32];		/* disabled|preferred|required|verify_ca|verify_identity */
+	char		 ssl_ca[CONF_STR_MAX];
+	char		 ssl_capath[CONF_STR_MAX];
+	char		 ssl_cert[CONF_STR_MAX];
+	char		 ssl_key[CONF_STR_MAX];
+	char		 ssl_cipher[CONF_STR_MAX];
+
+	/* [stream] */
+	enum start_kind	 start_kind;
+	char		 start_position[CONF_STR_MAX];	/* as written */
+	char		 start_file[CONF_STR_MAX];
+	uint64_t	 start_offset;
+	char		 start_gtid[CONF_STR_MAX];
+	enum gtid_use	 gtid;
+	char		 sink[32];
+	char		 format[32];
+
+	/* [checkpoint] */
+	char		 database[CONF_STR_MAX];
+	double		 checkpoint_interval;
+};
+
+/*
+ * Parse path into conf (defaults first).  On error returns -1 and leaves a
+ * "file:line: message" in err.  Never exits.
+ */
+int	config_load(struct config *conf, const char *path, char *err,
+	    size_t errlen);
+void	config_defaults(struct config *conf);
+/* Reads password_file into password when set; -1 with err on failure. */
+int	config_read_password(struct config *conf, char *err, size_t errlen);
+/* Writes every option with its current value, as a config file would. */
+void	config_dump(const struct config *conf, FILE *fp);
+
+#endif

@@ -1,0 +1,26 @@
+/* log.h: OpenBSD-style logging shared by every binlogd process. */
+#ifndef BINLOGD_LOG_H
+#define BINLOGD_LOG_H
+
+#include <stdarg.h>
+
+#define LOG_TO_STDERR	1
+#define LOG_TO_SYSLOG	0
+
+void	log_init(const char *procname, int to_stderr, int debug);
+void	log_setverbose(int debug);
+int	log_getverbose(void);
+const char *log_procname(void);
+
+/* log_warn appends ": strerror(errno)"; the x variants do not. */
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* fatal with a chosen exit code (see exitcode.h) */
+void	fatalx_code(int code, const char *, ...)
+	    __attribute__((format(printf, 2, 3), noreturn));
+
+#endif

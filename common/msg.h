@@ -1,0 +1,101 @@
+/* msg.h: the single message catalogue of binlogd, and typed put/get helpers
+ * over msgpack.  A message is the msgpack array [type, id, body] where body
+ * is a map of named fields; see the catalogue below for every field. */
+#ifndef BINLOGD_MSG_H
+#define BINLOGD_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <msgpack.h>
+
+/* Bump this if any message below, or any of its fields, changes. */
+#define MSG_PROTOCOL_VERSION	1
+/* Largest encoded message a reader accepts; larger is a protocol error. */
+#define MSG_MAX_SIZE		(256 * 1024)
+/* A body may carry at most this many fields. */
+#define MSG_MAX_FIELDS		64
+
+/*
+ * The catalogue, grouped by direction.  Fields are listed as name:type with
+ * u = unsigned integer, i = signed, s = string, b = bool; "?" = optional.
+ *
+ * A position (POS below) is the fields
+ *   gtid:s file:s offset:u server_id:u server_uuid:s? ts:u rows_done:u
+ * written and read by position.c; rows_done counts rows of the transaction
+ * after the position that were already delivered.
+ */
+enum msg_type {
+	/* supervisor -> any child (100..199) */
+	MSG_SHUTDOWN = 100,	/* {} flush, save, exit 0 */
+	MSG_CKPT_ATTACH = 101,	/* {} -> checkpointd, carries the fd of a new
+				 * streamer link (SCM_RIGHTS) */
+
+	/* any child -> supervisor (200..299) */
+	MSG_READY = 200,	/* {protocol:u pid:u} child is serving */
+
+	/* streamer -> checkpointd (300..399) */
+	MSG_CKPT_LOAD = 300,	/* {} where do I start? */
+	MSG_CKPT_SAVE = 301,	/* {POS force:b} store; force = commit now */
+
+	/* checkpointd -> streamer (400..499) */
+	MSG_CKPT_POSITION = 400, /* {found:b POS?} reply to LOAD; the POS
+				  * fields are present only when found */
+	MSG_CKPT_SAVED = 401,	/* {committed:b} reply to SAVE; committed is
+				 * true once the position is on disk */
+	MSG_CKPT_FAILED = 402,	/* {error:s} the store cannot save: stop */
+};
+
+const char *msg_type_name(uint32_t type);
+
+/* Building a message: begin, put fields, then hand it to peer_send(). */
+struct msg_out {
+	msgpack_sbuffer	 sbuf;
+	msgpack_packer	 pk;
+	size_t		 map_at;	/* offset of the map32 header */
+	uint32_t	 nfields;
+	uint32_t	 type;
+};
+
+void	msg_out_begin(struct msg_out *, uint32_t type, uint32_t id);
+void	msg_put_u64(struct msg_out *, const char *key, uint64_t);
+void	msg_put_i64(struct msg_out *, const char *key, int64_t);
+void	msg_put_bool(struct msg_out *, const char *key, bool);
+void	msg_put_str(struct msg_out *, const char *key, const char *);
+void	msg_put_strn(struct msg_out *, const char *key, const char *, size_t);
+/* Finishes the body; returns the encoded bytes (owned by the msg_out). */
+const char *msg_out_finish(struct msg_out *, size_t *len);
+void	msg_out_free(struct msg_out *);
+
+/*
+ * Reading a message: every get names a field; a missing field or one of the
+ * wrong type records an error.  msg_end() then fails if any get failed or a
+ * field of the body was never taken, so a message is either consumed whole
+ * or rejected.  Strings point into the message and live as long as it.
+ */
+struct msg_in {
+	uint32_t		 type;
+	uint32_t		 id;
+	const msgpack_object_map *body;
+	uint64_t		 taken;		/* bit per body field */
+	char			 error[160];
+};
+
+/* Checks the [type, id, body] shape; -1 with in->error set otherwise. */
+int	msg_in_parse(struct msg_in *, const msgpack_object *);
+void	msg_get_u64(struct msg_in *, const char *key, uint64_t *);
+void	msg_get_u32(struct msg_in *, const char *key, uint32_t *);
+void	msg_get_i64(struct msg_in *, const char *key, int64_t *);
+void	msg_get_bool(struct msg_in *, const char *key, bool *);
+void	msg_get_str(struct msg_in *, const char *key, const char **,
+	    size_t *len);
+/* Copies into buf, NUL-terminated; too long for buf is an error. */
+void	msg_get_strbuf(struct msg_in *, const char *key, char *buf,
+	    size_t size);
+/* True when key is in the body (taking nothing). */
+bool	msg_has(const struct msg_in *, const char *key);
+/* 0 when every field was taken and every get succeeded, else -1. */
+int	msg_end(struct msg_in *);
+
+#endif

@@ -1,0 +1,29 @@
+/* position.h: where a committed transaction ends -- what checkpointd stores
+ * and the streamer resumes from -- and its encoding in messages. */
+#ifndef BINLOGD_POSITION_H
+#define BINLOGD_POSITION_H
+
+#include <stdint.h>
+
+#include "msg.h"
+
+#define POS_GTID_MAX	8192
+#define POS_FILE_MAX	512
+#define POS_UUID_MAX	64
+
+struct position {
+	char		gtid[POS_GTID_MAX];	/* executed set, "" if none */
+	char		file[POS_FILE_MAX];
+	uint64_t	offset;
+	uint32_t	server_id;
+	char		server_uuid[POS_UUID_MAX];
+	uint64_t	ts;		/* event timestamp, seconds since epoch */
+	uint64_t	rows_done;	/* rows of the next transaction delivered */
+};
+
+void	position_put(struct msg_out *, const struct position *);
+void	position_get(struct msg_in *, struct position *);
+/* "file:offset gtid <set>" for log lines; returns buf. */
+const char *position_str(const struct position *, char *buf, size_t size);
+
+#endif

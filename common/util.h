@@ -1,0 +1,24 @@
+/* util.h: small helpers shared by the processes. */
+#ifndef BINLOGD_UTIL_H
+#define BINLOGD_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Fixed fd numbers of a child's links, set up by the supervisor. */
+#define FD_SUPERVISOR	3	/* every child: link to the supervisor */
+#define FD_CHECKPOINTD	4	/* streamer: link to checkpointd */
+
+/* Full path of a helper program: $BINLOGD_LIBEXECDIR or LIBEXECDIR. */
+const char *libexec_path(const char *prog, char *buf, size_t size);
+/* Monotonic seconds. */
+double	mono_now(void);
+/* Sets FD_CLOEXEC / O_NONBLOCK; -1 on error. */
+int	fd_cloexec(int fd, int on);
+int	fd_nonblock(int fd, int on);
+/* Children: die with SIGTERM when the supervisor dies (Linux prctl). */
+void	die_with_parent(void);
+/* Copies src to dst like strlcpy; returns strlen(src). */
+size_t	strlcpy_(char *dst, const char *src, size_t size);
+
+#endif
