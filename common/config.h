@@ -1,11 +1,11 @@
 /* config.h: the binlogd.conf configuration, parsed the same way by every
- * process.  The option table in config.c is the one list of options. */
+ * process.  The option table in config.c is the one list of options.
+ * (autoconf's generated header is build.h, not this file.) */
 #ifndef BINLOGD_CONFIG_H
 #define BINLOGD_CONFIG_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #define CONF_DEFAULT_PATH	SYSCONFDIR "/binlogd.conf"
 #define CONF_STR_MAX		1024
@@ -76,7 +76,5 @@ int	config_load(struct config *conf, const char *path, char *err,
 void	config_defaults(struct config *conf);
 /* Reads password_file into password when set; -1 with err on failure. */
 int	config_read_password(struct config *conf, char *err, size_t errlen);
-/* Writes every option with its current value, as a config file would. */
-void	config_dump(const struct config *conf, FILE *fp);
 
 #endif

@@ -1,6 +1,6 @@
 /* log.c: one log format for every process: the process name on each line,
  * stderr in the foreground, syslog as a daemon. */
-#include "config.h"
+#include "build.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,0 +1,477 @@
+/* config.c: the binlogd.conf parser.  The option table below is the one list
+ * of options; defaults go through the same parsers as the file's values. */
+#include "build.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "gtid.h"
+#include "util.h"
+
+enum opt_type {
+	OPT_STR,
+	OPT_UINT,
+	OPT_DURATION,
+	OPT_CHOICE,		/* one of choices, stored as a string */
+	OPT_START,		/* start_position */
+	OPT_GTID_USE,
+};
+
+struct opt_def {
+	const char	*section;
+	const char	*name;
+	enum opt_type	 type;
+	size_t		 off;
+	size_t		 size;		/* strings: buffer size */
+	const char	*def;
+	uint64_t	 min, max;	/* OPT_UINT; OPT_DURATION in ms */
+	const char	*choices;	/* OPT_CHOICE: "a|b|c" */
+};
+
+#define O(f)		offsetof(struct config, f)
+#define STR(s, n, f, d)	{ s, n, OPT_STR, O(f), sizeof(((struct config *)0)->f), d, 0, 0, NULL }
+#define UINT(s, n, f, d, lo, hi) { s, n, OPT_UINT, O(f), sizeof(((struct config *)0)->f), d, lo, hi, NULL }
+#define DUR(s, n, f, d, lo, hi) { s, n, OPT_DURATION, O(f), 0, d, lo, hi, NULL }
+#define CHOICE(s, n, f, d, c) { s, n, OPT_CHOICE, O(f), sizeof(((struct config *)0)->f), d, 0, 0, c }
+
+static const struct opt_def opts[] = {
+	STR("daemon", "pid_file", pid_file, RUNSTATEDIR "/binlogd.pid"),
+	STR("daemon", "user", run_user, ""),
+	DUR("daemon", "restart_backoff_max", restart_backoff_max, "60s", 1000, 86400000),
+	DUR("daemon", "restart_backoff_reset", restart_backoff_reset, "60s", 1000, 86400000),
+	DUR("daemon", "ready_timeout", ready_timeout, "60s", 1000, 3600000),
+	DUR("daemon", "stop_timeout", stop_timeout, "30s", 1000, 3600000),
+
+	STR("server", "host", host, "127.0.0.1"),
+	UINT("server", "port", port, "3306", 1, 65535),
+	STR("server", "socket", socket, ""),
+	STR("server", "user", user, "binlogd"),
+	STR("server", "password", password, ""),
+	STR("server", "password_file", password_file, ""),
+	UINT("server", "replica_server_id", replica_server_id, "4242", 1, UINT32_MAX),
+	DUR("server", "connect_timeout", connect_timeout, "10s", 1000, 3600000),
+	DUR("server", "read_timeout", read_timeout, "30s", 2000, 3600000),
+	DUR("server", "heartbeat_period", heartbeat_period, "10s", 1000, 3600000),
+	CHOICE("server", "ssl_mode", ssl_mode, "preferred",
+	    "disabled|preferred|required|verify_ca|verify_identity"),
+	STR("server", "ssl_ca", ssl_ca, ""),
+	STR("server", "ssl_capath", ssl_capath, ""),
+	STR("server", "ssl_cert", ssl_cert, ""),
+	STR("server", "ssl_key", ssl_key, ""),
+	STR("server", "ssl_cipher", ssl_cipher, ""),
+
+	{ "stream", "start_position", OPT_START, O(start_position),
+	    sizeof(((struct config *)0)->start_position), "latest", 0, 0, NULL },
+	{ "stream", "gtid", OPT_GTID_USE, O(gtid), 0, "auto", 0, 0, NULL },
+	CHOICE("stream", "sink", sink, "stdout", "stdout"),
+	CHOICE("stream", "format", format, "maxwell", "maxwell"),
+
+	STR("checkpoint", "database", database,
+	    LOCALSTATEDIR "/lib/binlogd/checkpoint.db"),
+	DUR("checkpoint", "checkpoint_interval", checkpoint_interval, "1s", 0, 3600000),
+};
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+static int
+conf_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+conf_parse_uint(const char *v, uint64_t *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	errno = 0;
+	*out = strtoull(v, &end, 10);
+	return (errno != 0 || *end != '\0') ? -1 : 0;
+}
+
+/* "500ms", "2s", "1.5m", "1h" or a plain number of seconds -> ms. */
+static int
+conf_parse_duration(const char *v, double *ms)
+{
+	static const struct { const char *unit; double ms; } units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+		{ "", 1000 },
+	};
+	char *end;
+	double d;
+	size_t i;
+
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno != 0 || !isfinite(d))
+		return -1;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(end, units[i].unit) == 0) {
+			*ms = d * units[i].ms;
+			return 0;
+		}
+	return -1;
+}
+
+static int
+conf_is_choice(const char *v, const char *choices)
+{
+	size_t len = strlen(v);
+	const char *p = choices;
+
+	while (*p) {
+		const char *bar = strchr(p, '|');
+		size_t n = bar ? (size_t)(bar - p) : strlen(p);
+
+		if (n == len && strncmp(p, v, n) == 0)
+			return 1;
+		p += n + (bar != NULL);
+	}
+	return 0;
+}
+
+/* A file:offset names a binlog file (no ':' in it) and a decimal offset. */
+static int
+conf_parse_file_pos(struct config *conf, const char *v)
+{
+	const char *colon = strrchr(v, ':');
+	uint64_t off;
+
+	if (colon == NULL || colon == v || strchr(v, ':') != colon ||
+	    conf_parse_uint(colon + 1, &off) == -1 ||
+	    (size_t)(colon - v) >= sizeof(conf->start_file))
+		return -1;
+	memcpy(conf->start_file, v, colon - v);
+	conf->start_file[colon - v] = '\0';
+	conf->start_offset = off;
+	return 0;
+}
+
+static int
+conf_parse_start(struct config *conf, const char *v, char *err,
+    size_t errlen)
+{
+	struct gtid_set *set;
+	char gerr[256];
+	int rc;
+
+	conf->start_file[0] = conf->start_gtid[0] = '\0';
+	conf->start_offset = 0;
+	if (strcmp(v, "latest") == 0) {
+		conf->start_kind = START_LATEST;
+		return 0;
+	}
+	if (strcmp(v, "earliest") == 0) {
+		conf->start_kind = START_EARLIEST;
+		return 0;
+	}
+	if (conf_parse_file_pos(conf, v) == 0) {
+		conf->start_kind = START_FILE_POS;
+		return 0;
+	}
+	set = gtid_set_new(gtid_text_flavor(v));
+	rc = gtid_set_parse(set, v, gerr, sizeof(gerr));
+	gtid_set_free(set);
+	if (rc == -1 || *v == '\0' ||
+	    strlcpy_(conf->start_gtid, v, sizeof(conf->start_gtid)) >=
+	    sizeof(conf->start_gtid))
+		return conf_error(err, errlen, "start_position \"%s\" is not "
+		    "latest, earliest, file:offset or a GTID set (%s)", v,
+		    rc == -1 ? gerr : "empty or too long");
+	conf->start_kind = START_GTID;
+	return 0;
+}
+
+static int
+conf_set(struct config *conf, const struct opt_def *o, const char *v,
+    char *err, size_t errlen)
+{
+	char *field = (char *)conf + o->off;
+	uint64_t u;
+	double ms;
+
+	switch (o->type) {
+	case OPT_STR:
+		if (strlcpy_(field, v, o->size) >= o->size)
+			return conf_error(err, errlen, "%s is too long "
+			    "(at most %zu bytes)", o->name, o->size - 1);
+		return 0;
+	case OPT_UINT:
+		if (conf_parse_uint(v, &u) == -1 || u < o->min || u > o->max)
+			return conf_error(err, errlen, "%s must be an integer "
+			    "from %llu to %llu, not \"%s\"", o->name,
+			    (unsigned long long)o->min,
+			    (unsigned long long)o->max, v);
+		if (o->size == sizeof(uint32_t))
+			*(uint32_t *)field = (uint32_t)u;
+		else
+			*(unsigned *)field = (unsigned)u;
+		return 0;
+	case OPT_DURATION:
+		if (conf_parse_duration(v, &ms) == -1 || ms < o->min ||
+		    ms > o->max)
+			return conf_error(err, errlen, "%s must be a duration "
+			    "like 500ms, 10s, 2m from %gs to %gs, not \"%s\"",
+			    o->name, o->min / 1000.0, o->max / 1000.0, v);
+		*(double *)field = ms / 1000.0;
+		return 0;
+	case OPT_CHOICE:
+		if (!conf_is_choice(v, o->choices))
+			return conf_error(err, errlen, "%s must be one of %s, "
+			    "not \"%s\"", o->name, o->choices, v);
+		strlcpy_(field, v, o->size);
+		return 0;
+	case OPT_START:
+		if (conf_parse_start(conf, v, err, errlen) == -1)
+			return -1;
+		strlcpy_(field, v, o->size);
+		return 0;
+	case OPT_GTID_USE:
+		if (strcmp(v, "auto") == 0)
+			conf->gtid = GTID_USE_AUTO;
+		else if (strcmp(v, "on") == 0)
+			conf->gtid = GTID_USE_ON;
+		else if (strcmp(v, "off") == 0)
+			conf->gtid = GTID_USE_OFF;
+		else
+			return conf_error(err, errlen, "gtid must be auto, on "
+			    "or off, not \"%s\"", v);
+		return 0;
+	}
+	return -1;
+}
+
+void
+config_defaults(struct config *conf)
+{
+	char err[256];
+	size_t i;
+
+	memset(conf, 0, sizeof(*conf));
+	for (i = 0; i < NOPTS; i++)
+		if (conf_set(conf, &opts[i], opts[i].def, err,
+		    sizeof(err)) == -1)
+			abort();	/* a bad default is a bug of ours */
+}
+
+/* Edit distance, for "did you mean" on misspelt option names. */
+static size_t
+conf_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t row[64], prev, tmp;
+
+	if (la >= sizeof(row) / sizeof(row[0]) || lb >= 64)
+		return SIZE_MAX;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			row[j] = prev + (a[i - 1] != b[j - 1]);
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			if (tmp + 1 < row[j])
+				row[j] = tmp + 1;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+static const struct opt_def *
+conf_find(const char *section, const char *name, const char **suggest)
+{
+	size_t i, best = 3;
+
+	*suggest = NULL;
+	for (i = 0; i < NOPTS; i++) {
+		size_t d;
+
+		if (strcmp(opts[i].section, section) != 0)
+			continue;
+		if (strcmp(opts[i].name, name) == 0)
+			return &opts[i];
+		if ((d = conf_distance(opts[i].name, name)) < best) {
+			best = d;
+			*suggest = opts[i].name;
+		}
+	}
+	return NULL;
+}
+
+static int
+conf_known_section(const char *section)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++)
+		if (strcmp(opts[i].section, section) == 0)
+			return 1;
+	return 0;
+}
+
+static char *
+conf_trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/* Strips a trailing " # comment"; '#' inside a value needs no space before
+ * it to be kept, so passwords may contain '#'. */
+static void
+conf_strip_comment(char *s)
+{
+	char *p;
+
+	for (p = s; (p = strchr(p, '#')) != NULL; p++)
+		if (p == s || isspace((unsigned char)p[-1])) {
+			*p = '\0';
+			return;
+		}
+}
+
+/* Parses one line; section is the current [section] ("" before any). */
+static int
+conf_line(struct config *conf, char *line, char *section, size_t seclen,
+    unsigned char *seen, char *err, size_t errlen)
+{
+	const struct opt_def *o;
+	const char *suggest;
+	char *eq, *name, *value;
+
+	conf_strip_comment(line);
+	line = conf_trim(line);
+	if (*line == '\0' || *line == ';')
+		return 0;
+	if (*line == '[') {
+		char *close = strchr(line, ']');
+
+		if (close == NULL || close[1] != '\0')
+			return conf_error(err, errlen, "malformed section "
+			    "header \"%s\"", line);
+		*close = '\0';
+		name = conf_trim(line + 1);
+		if (!conf_known_section(name))
+			return conf_error(err, errlen, "unknown section [%s] "
+			    "(known: daemon, server, stream, checkpoint)",
+			    name);
+		strlcpy_(section, name, seclen);
+		return 0;
+	}
+	if ((eq = strchr(line, '=')) == NULL)
+		return conf_error(err, errlen, "expected \"name = value\", "
+		    "got \"%s\"", line);
+	*eq = '\0';
+	name = conf_trim(line);
+	value = conf_trim(eq + 1);
+	if (*section == '\0')
+		return conf_error(err, errlen, "option \"%s\" outside of a "
+		    "[section]", name);
+	if ((o = conf_find(section, name, &suggest)) == NULL) {
+		if (suggest != NULL)
+			return conf_error(err, errlen, "unknown option \"%s\" "
+			    "in [%s]; did you mean \"%s\"?", name, section,
+			    suggest);
+		return conf_error(err, errlen, "unknown option \"%s\" in "
+		    "[%s]", name, section);
+	}
+	if (seen[o - opts]++)
+		return conf_error(err, errlen, "option \"%s\" in [%s] is set "
+		    "twice", name, section);
+	return conf_set(conf, o, value, err, errlen);
+}
+
+static int
+conf_check(const struct config *conf, char *err, size_t errlen)
+{
+	if (conf->password[0] != '\0' && conf->password_file[0] != '\0')
+		return conf_error(err, errlen, "[server] sets both password "
+		    "and password_file; keep one");
+	if (conf->heartbeat_period >= conf->read_timeout)
+		return conf_error(err, errlen, "[server] heartbeat_period "
+		    "(%gs) must be shorter than read_timeout (%gs), or an idle "
+		    "stream times out", conf->heartbeat_period,
+		    conf->read_timeout);
+	if (conf->database[0] == '\0')
+		return conf_error(err, errlen, "[checkpoint] database must "
+		    "name a file");
+	return 0;
+}
+
+int
+config_load(struct config *conf, const char *path, char *err, size_t errlen)
+{
+	unsigned char seen[NOPTS] = { 0 };
+	char line[4096], section[64] = "", msg[1024];
+	unsigned lineno = 0;
+	FILE *fp;
+
+	config_defaults(conf);
+	conf->path = path;
+	if ((fp = fopen(path, "r")) == NULL)
+		return conf_error(err, errlen, "%s: %s", path,
+		    strerror(errno));
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(fp)) {
+			fclose(fp);
+			return conf_error(err, errlen, "%s:%u: line too long",
+			    path, lineno);
+		}
+		if (conf_line(conf, line, section, sizeof(section), seen, msg,
+		    sizeof(msg)) == -1) {
+			fclose(fp);
+			return conf_error(err, errlen, "%s:%u: %s", path,
+			    lineno, msg);
+		}
+	}
+	fclose(fp);
+	if (conf_check(conf, msg, sizeof(msg)) == -1)
+		return conf_error(err, errlen, "%s: %s", path, msg);
+	return 0;
+}
+
+int
+config_read_password(struct config *conf, char *err, size_t errlen)
+{
+	FILE *fp;
+	size_t n;
+
+	if (conf->password_file[0] == '\0')
+		return 0;
+	if ((fp = fopen(conf->password_file, "r")) == NULL)
+		return conf_error(err, errlen, "password_file %s: %s",
+		    conf->password_file, strerror(errno));
+	n = fread(conf->password, 1, sizeof(conf->password) - 1, fp);
+	fclose(fp);
+	conf->password[n] = '\0';
+	while (n > 0 && (conf->password[n - 1] == '\n' ||
+	    conf->password[n - 1] == '\r'))
+		conf->password[--n] = '\0';
+	return 0;
+}
