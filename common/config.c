@@ -15,6 +15,8 @@
 #include "gtid.h"
 #include "util.h"
 
+const char config_default_path[] = SYSCONFDIR "/binlogd.conf";
+
 enum opt_type {
 	OPT_STR,
 	OPT_UINT,

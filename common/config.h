@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONF_DEFAULT_PATH	SYSCONFDIR "/binlogd.conf"
+/* SYSCONFDIR "/binlogd.conf", compiled into common/ from configure. */
+extern const char config_default_path[];
+#define CONF_DEFAULT_PATH	config_default_path
 #define CONF_STR_MAX		1024
 
 enum start_kind {

@@ -267,7 +267,7 @@ peer_read_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	n = peer_recv(p);
-	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+	if (n == -1 && (errno == EAGAIN))
 		return;
 	if (n == -1)
 		log_warn("%s: read", p->name);
@@ -379,7 +379,7 @@ peer_write_some(struct peer *p)
 				len = p->fds_out[0].at;
 			n = evbuffer_write_atmost(p->out, p->fd, (ssize_t)len);
 		}
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+		if (n == -1 && (errno == EAGAIN ||
 		    errno == EINTR))
 			return 0;
 		if (n <= 0)

@@ -1,0 +1,437 @@
+/* binlogd.c: the supervisor: reads the configuration, starts checkpointd and
+ * then the streamer, restarts them by the exit table in child.c, and stops
+ * them in order.  Every change of state goes through sup_set_state(). */
+#include "build.h"
+
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "binlogd.h"
+#include "exitcode.h"
+#include "log.h"
+#include "util.h"
+
+#define BACKOFF_BASE	1.0	/* seconds: the first restart's ceiling */
+#define BACKOFF_FLOOR	0.2	/* seconds: never restart faster */
+
+static int pidfile_fd = -1;
+
+static const char *
+sup_state_name(enum sup_state s)
+{
+	switch (s) {
+	case SUP_STARTING:	return "starting";
+	case SUP_RUNNING:	return "running";
+	case SUP_BACKOFF:	return "backoff";
+	case SUP_RELOADING:	return "reloading";
+	case SUP_STOPPING:	return "stopping";
+	}
+	return "?";
+}
+
+void
+sup_set_state(struct supervisor *sup, enum sup_state s, const char *why)
+{
+	if (sup->state != s)
+		log_info("state %s -> %s: %s", sup_state_name(sup->state),
+		    sup_state_name(s), why);
+	sup->state = s;
+}
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: binlogd [-dfhn] [-c file]\n"
+	    "  -c file  configuration file (default %s)\n"
+	    "  -d       debug logging\n"
+	    "  -f       stay in the foreground, log to stderr\n"
+	    "  -h       this help\n"
+	    "  -n       check the configuration and exit\n",
+	    CONF_DEFAULT_PATH);
+	exit(BX_USAGE);
+}
+
+static int
+sup_both_down(const struct supervisor *sup)
+{
+	return sup->children[ROLE_STREAMER].state == CHILD_DOWN &&
+	    sup->children[ROLE_CHECKPOINTD].state == CHILD_DOWN;
+}
+
+/* Starts whatever is missing, in order: checkpointd (only once the streamer
+ * is down, since a streamer cannot outlive its checkpointd), then the
+ * streamer once checkpointd is ready. */
+static void
+sup_start_next(struct supervisor *sup)
+{
+	struct child *ck = &sup->children[ROLE_CHECKPOINTD];
+	struct child *st = &sup->children[ROLE_STREAMER];
+
+	if (sup->state == SUP_STOPPING)
+		return;
+	if (ck->state == CHILD_DOWN) {
+		if (st->state != CHILD_DOWN)
+			return;
+		sup_set_state(sup, SUP_STARTING, "starting checkpointd");
+		if (child_spawn(sup, ck) == -1)
+			fatalx("cannot start checkpointd");
+		return;
+	}
+	if (ck->state == CHILD_READY && st->state == CHILD_DOWN) {
+		sup_set_state(sup, SUP_STARTING, "starting the streamer");
+		if (child_spawn(sup, st) == -1)
+			fatalx("cannot start the streamer");
+	}
+}
+
+static void
+sup_backoff_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	sup_start_next(arg);
+}
+
+/* Exponential backoff with full jitter: uniform in [floor, min(cap,
+ * base * 2^(failures-1))], so that restarts neither storm nor align. */
+static double
+sup_backoff_delay(const struct supervisor *sup, const struct child *c,
+    enum exit_action action)
+{
+	double cap = sup->conf.restart_backoff_max, ceiling;
+
+	if (action == ACT_RESTART_SLOW)
+		return cap;
+	ceiling = BACKOFF_BASE *
+	    (double)(1UL << (c->failures > 30 ? 29 : c->failures - 1));
+	if (ceiling > cap)
+		ceiling = cap;
+	return BACKOFF_FLOOR + (ceiling - BACKOFF_FLOOR) *
+	    ((double)random() / RAND_MAX);
+}
+
+static void
+sup_schedule_restart(struct supervisor *sup, struct child *c,
+    enum exit_action action)
+{
+	struct timeval tv;
+	char why[128];
+	double delay;
+
+	if (c->ready_at > 0 &&
+	    mono_now() - c->ready_at >= sup->conf.restart_backoff_reset)
+		c->failures = 0;
+	c->failures++;
+	c->restarts++;
+	c->ready_at = 0;
+	delay = sup_backoff_delay(sup, c, action);
+	snprintf(why, sizeof(why), "restarting %s in %.1fs (failure %u)",
+	    c->name, delay, c->failures);
+	sup_set_state(sup, SUP_BACKOFF, why);
+	log_info("%s", why);
+	tv.tv_sec = (time_t)delay;
+	tv.tv_usec = (suseconds_t)((delay - tv.tv_sec) * 1e6);
+	evtimer_add(sup->backoff_timer, &tv);
+}
+
+static void
+sup_stop(struct supervisor *sup, int code, const char *why)
+{
+	struct child *st = &sup->children[ROLE_STREAMER];
+
+	if (sup->state == SUP_STOPPING)
+		return;
+	sup->exit_code = code;
+	sup_set_state(sup, SUP_STOPPING, why);
+	evtimer_del(sup->backoff_timer);
+	if (st->state != CHILD_DOWN)
+		child_shutdown(sup, st);
+	else
+		child_shutdown(sup, &sup->children[ROLE_CHECKPOINTD]);
+	if (sup_both_down(sup))
+		event_base_loopbreak(sup->base);
+}
+
+void
+sup_child_ready(struct supervisor *sup, struct child *c)
+{
+	struct child *ck = &sup->children[ROLE_CHECKPOINTD];
+	struct child *st = &sup->children[ROLE_STREAMER];
+
+	log_info("%s (pid %ld) is ready", c->name, (long)c->pid);
+	if (c->role == ROLE_CHECKPOINTD) {
+		sup_start_next(sup);
+		return;
+	}
+	sup_set_state(sup, SUP_RUNNING, "both children ready");
+	log_info("ready: streaming (streamer pid %ld, checkpointd pid %ld)",
+	    (long)st->pid, (long)ck->pid);
+}
+
+void
+sup_child_exited(struct supervisor *sup, struct child *c,
+    enum exit_action action)
+{
+	struct child *ck = &sup->children[ROLE_CHECKPOINTD];
+
+	if (sup->state == SUP_STOPPING) {
+		if (c->role == ROLE_STREAMER)
+			child_shutdown(sup, ck);
+		if (sup_both_down(sup))
+			event_base_loopbreak(sup->base);
+		return;
+	}
+	if (action == ACT_GIVE_UP) {
+		log_warnx("%s cannot run until the problem above is fixed; "
+		    "stopping binlogd", c->name);
+		sup_stop(sup, WIFEXITED(c->last_status) ?
+		    WEXITSTATUS(c->last_status) : BX_FAILURE, "giving up");
+		return;
+	}
+	if (sup->state == SUP_RELOADING && c->role == ROLE_STREAMER) {
+		c->ready_at = 0;
+		sup_start_next(sup);
+		return;
+	}
+	sup_schedule_restart(sup, c, action);
+}
+
+static void
+sup_reload(struct supervisor *sup)
+{
+	struct child *st = &sup->children[ROLE_STREAMER];
+	struct config conf;
+	char err[1024];
+
+	if (config_load(&conf, sup->conf_path, err, sizeof(err)) == -1) {
+		log_warnx("reload failed, keeping the running configuration: "
+		    "%s", err);
+		return;
+	}
+	if (strcmp(conf.database, sup->conf.database) != 0 ||
+	    conf.checkpoint_interval != sup->conf.checkpoint_interval)
+		log_warnx("[checkpoint] changes take effect when binlogd "
+		    "restarts");
+	sup->conf = conf;
+	sup->conf.path = sup->conf_path;
+	log_info("configuration reloaded from %s", sup->conf_path);
+	if (st->state == CHILD_READY || st->state == CHILD_STARTING) {
+		sup_set_state(sup, SUP_RELOADING, "restarting the streamer "
+		    "with the new configuration");
+		child_shutdown(sup, st);
+	}
+}
+
+/* Signal callbacks run in the loop (libevent), never in a handler. */
+static void
+sup_signal_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	struct supervisor *sup = arg;
+
+	(void)ev;
+	switch (sig) {
+	case SIGCHLD:
+		child_reap(sup);
+		break;
+	case SIGHUP:
+		sup_reload(sup);
+		break;
+	case SIGTERM:
+	case SIGINT:
+		if (sup->state == SUP_STOPPING) {
+			log_warnx("second %s: killing the children",
+			    strsignal(sig));
+			child_kill_all(sup);
+			sup->exit_code = BX_FAILURE;
+			break;
+		}
+		sup_stop(sup, BX_OK, sig == SIGTERM ? "SIGTERM received" :
+		    "SIGINT received");
+		break;
+	}
+}
+
+static void
+pidfile_write(const char *path)
+{
+	char buf[32];
+	int fd, n;
+
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) == -1)
+		fatalx_code(BX_CONFIG, "pid file %s: %s (set [daemon] "
+		    "pid_file to a writable path)", path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		n = (int)read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		fatalx("another binlogd (pid %s) holds the pid file %s",
+		    buf[0] ? buf : "?", path);
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || write(fd, buf, n) != n)
+		fatal("pid file %s", path);
+	pidfile_fd = fd;
+}
+
+static void
+pidfile_remove(const char *path)
+{
+	if (pidfile_fd != -1) {
+		unlink(path);
+		close(pidfile_fd);
+	}
+}
+
+/* Drops root for the configured user, after the pid file is open. */
+static void
+sup_drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	if (user[0] == '\0' || geteuid() != 0)
+		return;
+	if ((pw = getpwnam(user)) == NULL)
+		fatalx_code(BX_CONFIG, "[daemon] user %s does not exist", user);
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
+	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1)
+		fatal("cannot switch to user %s", user);
+	log_info("running as user %s", user);
+}
+
+static void
+sup_daemonize(void)
+{
+	int fd;
+
+	switch (fork()) {
+	case -1:
+		fatal("fork");
+	case 0:
+		break;
+	default:
+		_exit(0);
+	}
+	if (setsid() == -1)
+		fatal("setsid");
+	if (chdir("/") == -1)
+		fatal("chdir /");
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+}
+
+static void
+sup_parse_args(struct supervisor *sup, int argc, char **argv, int *check)
+{
+	int ch;
+
+	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+		usage();
+	}
+	while ((ch = getopt(argc, argv, "c:dfhn")) != -1) {
+		switch (ch) {
+		case 'c':
+			sup->conf_path = optarg;
+			break;
+		case 'd':
+			sup->debug = 1;
+			break;
+		case 'f':
+			sup->foreground = 1;
+			break;
+		case 'n':
+			*check = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+}
+
+static void
+sup_load_config(struct supervisor *sup, int check)
+{
+	char err[1024];
+
+	if (config_load(&sup->conf, sup->conf_path, err, sizeof(err)) == -1 ||
+	    config_read_password(&sup->conf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "binlogd: %s\n", err);
+		exit(BX_CONFIG);
+	}
+	if (check) {
+		printf("configuration OK\n");
+		exit(BX_OK);
+	}
+}
+
+static void
+sup_add_signals(struct supervisor *sup)
+{
+	static const int sigs[] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT };
+	size_t i;
+
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct event *ev = evsignal_new(sup->base, sigs[i],
+		    sup_signal_cb, sup);
+
+		if (ev == NULL || evsignal_add(ev, NULL) == -1)
+			fatalx("cannot watch signal %d", sigs[i]);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct supervisor sup;
+	int check = 0;
+
+	sup.conf_path = CONF_DEFAULT_PATH;
+	sup_parse_args(&sup, argc, argv, &check);
+	sup_load_config(&sup, check);
+
+	log_init("binlogd", sup.foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG,
+	    sup.debug);
+	if (!sup.foreground)
+		sup_daemonize();
+	pidfile_write(sup.conf.pid_file);
+	sup_drop_privileges(sup.conf.run_user);
+	srandom((unsigned)(getpid() ^ (unsigned)(mono_now() * 1e6)));
+	log_info("binlogd %s starting (config %s, libevent %s, msgpack-c %s, "
+	    "protocol %d)", PACKAGE_VERSION, sup.conf_path,
+	    event_get_version(), msgpack_version(), MSG_PROTOCOL_VERSION);
+
+	if ((sup.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	sup.backoff_timer = evtimer_new(sup.base, sup_backoff_cb, &sup);
+	sup_add_signals(&sup);
+	child_init(&sup);
+	sup.state = SUP_STARTING;
+	sup_start_next(&sup);
+
+	event_base_dispatch(sup.base);
+
+	pidfile_remove(sup.conf.pid_file);
+	log_info("binlogd stopped (%s)", sup.exit_code == BX_OK ?
+	    "clean" : exit_code_name(sup.exit_code));
+	return sup.exit_code;
+}

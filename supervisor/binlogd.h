@@ -1,0 +1,85 @@
+/* binlogd.h: the supervisor's state, children and prototypes. */
+#ifndef BINLOGD_SUPERVISOR_H
+#define BINLOGD_SUPERVISOR_H
+
+#include <sys/types.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "peer.h"
+
+enum child_role {
+	ROLE_CHECKPOINTD,
+	ROLE_STREAMER,
+	ROLE_COUNT,
+};
+
+enum child_state {
+	CHILD_DOWN,		/* not running */
+	CHILD_STARTING,		/* spawned, READY not yet received */
+	CHILD_READY,
+	CHILD_STOPPING,		/* SHUTDOWN sent */
+};
+
+struct child {
+	enum child_role	 role;
+	const char	*name;		/* "streamer", "checkpointd" */
+	const char	*prog;		/* file name in libexecdir */
+	enum child_state state;
+	pid_t		 pid;
+	struct peer	*peer;
+	double		 started_at;
+	double		 ready_at;
+	unsigned	 restarts;	/* since the supervisor started */
+	unsigned	 failures;	/* consecutive, for the backoff */
+	int		 last_status;	/* wait status of the last exit */
+	struct event	*timer;		/* ready timeout / stop escalation */
+};
+
+/* The supervisor as a whole; every change goes through sup_set_state(). */
+enum sup_state {
+	SUP_STARTING,		/* children being started in order */
+	SUP_RUNNING,		/* both children ready */
+	SUP_BACKOFF,		/* a child failed; waiting to restart it */
+	SUP_RELOADING,		/* streamer stopping to restart with new config */
+	SUP_STOPPING,		/* graceful stop: streamer, then checkpointd */
+};
+
+struct supervisor {
+	struct event_base *base;
+	struct config	 conf;
+	const char	*conf_path;
+	int		 foreground;
+	int		 debug;
+	enum sup_state	 state;
+	struct child	 children[ROLE_COUNT];
+	struct event	*backoff_timer;
+	int		 exit_code;	/* when stopping: the code to exit with */
+};
+
+/* binlogd.c */
+void	sup_set_state(struct supervisor *, enum sup_state, const char *why);
+
+/* child.c */
+void	child_init(struct supervisor *);
+int	child_spawn(struct supervisor *, struct child *);
+void	child_shutdown(struct supervisor *, struct child *);
+void	child_reap(struct supervisor *);
+void	child_kill_all(struct supervisor *);
+const char *child_state_name(enum child_state);
+/* What the supervisor does after a child's exit, from its status. */
+enum exit_action {
+	ACT_NONE,		/* clean exit we asked for */
+	ACT_RESTART,		/* transient: restart with backoff */
+	ACT_RESTART_SLOW,	/* an operator must act: retry at the cap */
+	ACT_GIVE_UP,		/* restarting cannot help: stop everything */
+};
+enum exit_action child_exit_action(const struct child *, int status);
+
+/* binlogd.c: called by child.c */
+void	sup_child_ready(struct supervisor *, struct child *);
+void	sup_child_exited(struct supervisor *, struct child *,
+	    enum exit_action);
+
+#endif

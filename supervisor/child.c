@@ -1,0 +1,390 @@
+/* child.c: starting, watching and reaping the supervisor's two children,
+ * and the table of what each exit status means for a restart. */
+#include "build.h"
+
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "binlogd.h"
+#include "exitcode.h"
+#include "log.h"
+#include "util.h"
+
+#define EXEC_FAILED	127	/* the child could not exec its program */
+
+static void child_dispatch(struct peer *, struct msg_in *, void *);
+static void child_timer_cb(evutil_socket_t, short, void *);
+
+void
+child_init(struct supervisor *sup)
+{
+	static const struct { const char *name, *prog; } roles[ROLE_COUNT] = {
+		[ROLE_CHECKPOINTD] = { "checkpointd", "binlogd-checkpointd" },
+		[ROLE_STREAMER] = { "streamer", "binlogd-streamer" },
+	};
+	int r;
+
+	for (r = 0; r < ROLE_COUNT; r++) {
+		struct child *c = &sup->children[r];
+
+		c->role = r;
+		c->name = roles[r].name;
+		c->prog = roles[r].prog;
+		c->state = CHILD_DOWN;
+		c->timer = evtimer_new(sup->base, child_timer_cb, sup);
+		if (c->timer == NULL)
+			fatalx("evtimer_new failed");
+	}
+}
+
+const char *
+child_state_name(enum child_state s)
+{
+	switch (s) {
+	case CHILD_DOWN:	return "down";
+	case CHILD_STARTING:	return "starting";
+	case CHILD_READY:	return "ready";
+	case CHILD_STOPPING:	return "stopping";
+	}
+	return "?";
+}
+
+static void
+child_set_state(struct child *c, enum child_state s)
+{
+	log_debug("%s: %s -> %s", c->name, child_state_name(c->state),
+	    child_state_name(s));
+	c->state = s;
+}
+
+static void
+child_arm_timer(struct child *c, double seconds)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)seconds;
+	tv.tv_usec = (suseconds_t)((seconds - tv.tv_sec) * 1e6);
+	evtimer_add(c->timer, &tv);
+}
+
+/*
+ * In the new process: put the links at their fixed numbers and exec.  The
+ * fds are first moved above the fixed numbers so dup2 cannot clobber one.
+ */
+static void __attribute__((noreturn))
+child_exec(struct supervisor *sup, struct child *c, int sup_fd, int ckpt_fd)
+{
+	char path[1024], opt_c[] = "-c", opt_f[] = "-f", opt_d[] = "-d";
+	char *argv[8];
+	int argc = 0;
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	sup_fd = fcntl(sup_fd, F_DUPFD, 10);
+	if (ckpt_fd != -1)
+		ckpt_fd = fcntl(ckpt_fd, F_DUPFD, 10);
+	if (sup_fd == -1 || dup2(sup_fd, FD_SUPERVISOR) == -1 ||
+	    (ckpt_fd != -1 && dup2(ckpt_fd, FD_CHECKPOINTD) == -1)) {
+		log_warn("%s: dup2", c->name);
+		_exit(EXEC_FAILED);
+	}
+	fd_cloexec(FD_SUPERVISOR, 0);
+	if (ckpt_fd != -1)
+		fd_cloexec(FD_CHECKPOINTD, 0);
+
+	libexec_path(c->prog, path, sizeof(path));
+	argv[argc++] = strdup(c->prog);
+	argv[argc++] = opt_c;
+	argv[argc++] = strdup(sup->conf_path);
+	if (sup->foreground)
+		argv[argc++] = opt_f;
+	if (sup->debug)
+		argv[argc++] = opt_d;
+	argv[argc] = NULL;
+	execv(path, argv);
+	log_warn("cannot execute %s (is binlogd installed? "
+	    "BINLOGD_LIBEXECDIR overrides the directory)", path);
+	_exit(EXEC_FAILED);
+}
+
+/*
+ * A new streamer gets a fresh link to checkpointd: one end becomes its fd 4,
+ * the other is passed to the running checkpointd in CKPT_ATTACH.
+ */
+static int
+child_attach_link(struct supervisor *sup, int *streamer_end)
+{
+	struct child *ck = &sup->children[ROLE_CHECKPOINTD];
+	struct msg_out m;
+	int sv[2];
+
+	if (ck->peer == NULL || ck->state != CHILD_READY) {
+		log_warnx("cannot start the streamer: checkpointd is %s",
+		    child_state_name(ck->state));
+		return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("socketpair");
+		return -1;
+	}
+	msg_out_begin(&m, MSG_CKPT_ATTACH, peer_next_id(ck->peer));
+	peer_send_fd(ck->peer, &m, sv[1]);
+	msg_out_free(&m);
+	*streamer_end = sv[0];
+	return 0;
+}
+
+int
+child_spawn(struct supervisor *sup, struct child *c)
+{
+	int sv[2], ckpt_fd = -1;
+	pid_t pid;
+
+	if (c->role == ROLE_STREAMER && child_attach_link(sup, &ckpt_fd) == -1)
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("socketpair");
+		if (ckpt_fd != -1)
+			close(ckpt_fd);
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		log_warn("fork");
+		close(sv[0]);
+		close(sv[1]);
+		if (ckpt_fd != -1)
+			close(ckpt_fd);
+		return -1;
+	}
+	if (pid == 0)
+		child_exec(sup, c, sv[1], ckpt_fd);
+
+	close(sv[1]);
+	if (ckpt_fd != -1)
+		close(ckpt_fd);
+	c->pid = pid;
+	c->started_at = mono_now();
+	c->peer = peer_new(sup->base, sv[0], c->name, child_dispatch, sup);
+	child_set_state(c, CHILD_STARTING);
+	child_arm_timer(c, sup->conf.ready_timeout);
+	log_info("started %s (pid %ld)", c->name, (long)pid);
+	return 0;
+}
+
+void
+child_shutdown(struct supervisor *sup, struct child *c)
+{
+	struct msg_out m;
+
+	if (c->state == CHILD_DOWN || c->state == CHILD_STOPPING)
+		return;
+	if (c->peer != NULL) {
+		msg_out_begin(&m, MSG_SHUTDOWN, peer_next_id(c->peer));
+		peer_send(c->peer, &m);
+		msg_out_free(&m);
+	} else
+		kill(c->pid, SIGTERM);
+	child_set_state(c, CHILD_STOPPING);
+	child_arm_timer(c, sup->conf.stop_timeout);
+	log_info("stopping %s (pid %ld)", c->name, (long)c->pid);
+}
+
+void
+child_kill_all(struct supervisor *sup)
+{
+	int r;
+
+	for (r = 0; r < ROLE_COUNT; r++)
+		if (sup->children[r].state != CHILD_DOWN)
+			kill(sup->children[r].pid, SIGKILL);
+}
+
+static struct child *
+child_by_peer(struct supervisor *sup, struct peer *p)
+{
+	int r;
+
+	for (r = 0; r < ROLE_COUNT; r++)
+		if (sup->children[r].peer == p)
+			return &sup->children[r];
+	return NULL;
+}
+
+static struct child *
+child_by_pid(struct supervisor *sup, pid_t pid)
+{
+	int r;
+
+	for (r = 0; r < ROLE_COUNT; r++)
+		if (sup->children[r].state != CHILD_DOWN &&
+		    sup->children[r].pid == pid)
+			return &sup->children[r];
+	return NULL;
+}
+
+static void
+child_ready_msg(struct supervisor *sup, struct child *c, struct msg_in *msg)
+{
+	uint64_t protocol = 0, pid = 0;
+
+	msg_get_u64(msg, "protocol", &protocol);
+	msg_get_u64(msg, "pid", &pid);
+	if (msg_end(msg) == -1)
+		fatalx("%s: malformed READY: %s", c->name, msg->error);
+	if (protocol != MSG_PROTOCOL_VERSION) {
+		log_warnx("%s speaks protocol %llu, binlogd %d: the installed "
+		    "binaries are from different versions; reinstall",
+		    c->name, (unsigned long long)protocol,
+		    MSG_PROTOCOL_VERSION);
+		kill(c->pid, SIGKILL);
+		return;
+	}
+	if (c->state != CHILD_STARTING)
+		return;
+	evtimer_del(c->timer);
+	c->ready_at = mono_now();
+	child_set_state(c, CHILD_READY);
+	sup_child_ready(sup, c);
+}
+
+/* Trust follows the sender: a sibling's malformed message is a bug. */
+static void
+child_dispatch(struct peer *p, struct msg_in *msg, void *arg)
+{
+	struct supervisor *sup = arg;
+	struct child *c = child_by_peer(sup, p);
+
+	if (c == NULL)
+		fatalx("message from an unknown peer");
+	if (msg == NULL) {
+		/* The exit itself arrives through SIGCHLD. */
+		log_debug("%s: link closed", c->name);
+		peer_free(p);
+		c->peer = NULL;
+		return;
+	}
+	switch (msg->type) {
+	case MSG_READY:
+		child_ready_msg(sup, c, msg);
+		break;
+	default:
+		fatalx("%s sent unexpected %s", c->name,
+		    msg_type_name(msg->type));
+	}
+}
+
+/* Ready timeout or stop timeout: the child does not answer; kill it. */
+static void
+child_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct supervisor *sup = arg;
+	int r;
+
+	(void)fd;
+	(void)ev;
+	for (r = 0; r < ROLE_COUNT; r++) {
+		struct child *c = &sup->children[r];
+
+		if (evtimer_pending(c->timer, NULL))
+			continue;
+		if (c->state == CHILD_STARTING)
+			log_warnx("%s (pid %ld) not ready after %gs; killing it",
+			    c->name, (long)c->pid, sup->conf.ready_timeout);
+		else if (c->state == CHILD_STOPPING)
+			log_warnx("%s (pid %ld) did not stop within %gs; "
+			    "killing it", c->name, (long)c->pid,
+			    sup->conf.stop_timeout);
+		else
+			continue;
+		kill(c->pid, SIGKILL);
+	}
+}
+
+/* One formatter for every death message. */
+static void
+child_log_exit(const struct child *c, int status)
+{
+	if (WIFEXITED(status)) {
+		int code = WEXITSTATUS(status);
+
+		if (code == BX_OK)
+			log_info("%s (pid %ld) exited normally", c->name,
+			    (long)c->pid);
+		else
+			log_warnx("%s (pid %ld) exited with code %d (%s)",
+			    c->name, (long)c->pid, code,
+			    code == EXEC_FAILED ? "could not execute" :
+			    exit_code_name(code));
+	} else if (WIFSIGNALED(status))
+		log_warnx("%s (pid %ld) was terminated by signal %d: %s",
+		    c->name, (long)c->pid, WTERMSIG(status),
+		    strsignal(WTERMSIG(status)));
+}
+
+/*
+ * What an exit means (see exitcode.h):
+ *  - asked to stop and exited 0: nothing to do;
+ *  - killed by a signal, transient failures, lost peers, decode errors:
+ *    restart with backoff;
+ *  - the server refuses us (format, privileges, password): an operator
+ *    must act, so retry slowly at the backoff cap;
+ *  - configuration, store, purged position with on_purged=fail, a program
+ *    that cannot be executed: restarting cannot help.
+ */
+enum exit_action
+child_exit_action(const struct child *c, int status)
+{
+	if (WIFSIGNALED(status))
+		return ACT_RESTART;
+	switch (WEXITSTATUS(status)) {
+	case BX_OK:
+		return c->state == CHILD_STOPPING ? ACT_NONE : ACT_RESTART;
+	case BX_SERVER_CONFIG:
+	case BX_AUTH:
+		return ACT_RESTART_SLOW;
+	case BX_USAGE:
+	case BX_CONFIG:
+	case BX_STORE:
+	case BX_PURGED:
+	case EXEC_FAILED:
+		return ACT_GIVE_UP;
+	default:
+		return ACT_RESTART;
+	}
+}
+
+/* Reaps every exited child in one waitpid(-1) loop. */
+void
+child_reap(struct supervisor *sup)
+{
+	enum exit_action action;
+	struct child *c;
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if ((c = child_by_pid(sup, pid)) == NULL)
+			continue;
+		child_log_exit(c, status);
+		evtimer_del(c->timer);
+		if (c->peer != NULL) {
+			peer_free(c->peer);
+			c->peer = NULL;
+		}
+		c->last_status = status;
+		action = child_exit_action(c, status);
+		c->state = CHILD_DOWN;
+		sup_child_exited(sup, c, action);
+	}
+	if (pid == -1 && errno != ECHILD)
+		log_warn("waitpid");
+}
