@@ -52,16 +52,16 @@ sup_set_state(struct supervisor *sup, enum sup_state s, const char *why)
 }
 
 static void __attribute__((noreturn))
-usage(void)
+usage(int code)
 {
-	fprintf(stderr, "usage: binlogd [-dfhn] [-c file]\n"
+	fprintf(code == BX_OK ? stdout : stderr, "usage: binlogd [-dfhn] [-c file]\n"
 	    "  -c file  configuration file (default %s)\n"
 	    "  -d       debug logging\n"
 	    "  -f       stay in the foreground, log to stderr\n"
 	    "  -h       this help\n"
 	    "  -n       check the configuration and exit\n",
 	    CONF_DEFAULT_PATH);
-	exit(BX_USAGE);
+	exit(code);
 }
 
 static int
@@ -342,9 +342,8 @@ sup_parse_args(struct supervisor *sup, int argc, char **argv, int *check)
 {
 	int ch;
 
-	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
-		usage();
-	}
+	if (argc > 1 && strcmp(argv[1], "--help") == 0)
+		usage(BX_OK);
 	while ((ch = getopt(argc, argv, "c:dfhn")) != -1) {
 		switch (ch) {
 		case 'c':
@@ -359,12 +358,14 @@ sup_parse_args(struct supervisor *sup, int argc, char **argv, int *check)
 		case 'n':
 			*check = 1;
 			break;
+		case 'h':
+			usage(BX_OK);
 		default:
-			usage();
+			usage(BX_USAGE);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(BX_USAGE);
 }
 
 static void
