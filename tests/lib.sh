@@ -1,0 +1,387 @@
+# tests/lib.sh: the setup shared by every integration test and ./quickstart --
+# a private temp dir, a throw-away MariaDB server on a free loopback port, the
+# installed binlogd, bounded waits and assertions that print both values.
+#
+# Source it from bash; it sets -eu.  An EXIT trap stops every process the
+# script started (by pid, escalating to SIGKILL), prints the logs when the
+# script fails, and removes the temp dir.  Exit codes follow automake's test
+# driver: 0 pass, 1 fail, 77 skip, 99 hard error (the setup itself broke).
+#
+# Environment (set by tests/Makefile.am, see install-for-check):
+#   BINLOGD_TEST_SBINDIR     where the installed binlogd is
+#   BINLOGD_TEST_LIBEXECDIR  where the installed children are
+#   BINLOGD_TEST_SYSCONFDIR  where the installed binlogd.conf.sample is
+#   BINLOGD_TEST_CACHE       where the MariaDB datadir template is kept
+set -eu
+
+if [ -n "${BINLOGD_TEST_SBINDIR:-}" ]; then
+	PATH=$BINLOGD_TEST_SBINDIR:$PATH
+fi
+if [ -n "${BINLOGD_TEST_LIBEXECDIR:-}" ]; then
+	export BINLOGD_LIBEXECDIR=$BINLOGD_TEST_LIBEXECDIR
+fi
+# mariadbd and mariadb-install-db's helpers live in sbin on Debian.
+PATH=$PATH:/usr/sbin:/usr/local/sbin
+export PATH
+# Never let a developer's ~/.my.cnf or MYSQL_* variables steer a test.
+unset MYSQL_HOST MYSQL_TCP_PORT MYSQL_UNIX_PORT MYSQL_PWD
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/binlogd-test.XXXXXX")
+RECORDS=$TMP/records.jsonl	# binlogd's stdout, across restarts
+BL_LOG=$TMP/binlogd.log		# binlogd's stderr, across restarts
+DB_ERRLOG=$TMP/mariadb.err
+PIDS=""				# every process started here, for lib_cleanup
+BL_PID=""
+DB_PID=""
+: >"$RECORDS"
+: >"$BL_LOG"
+
+# ---------------------------------------------------------------- reporting
+
+fail() {
+	printf 'FAIL: %s\n' "$*" >&2
+	exit 1
+}
+
+# The test could not be set up: not binlogd's fault, but not a pass either.
+hard_error() {
+	printf 'ERROR: %s\n' "$*" >&2
+	exit 99
+}
+
+skip() {
+	printf 'SKIP: %s\n' "$*" >&2
+	exit 77
+}
+
+note() {
+	printf '%s: %s\n' "$(basename "$0")" "$*" >&2
+}
+
+assert_eq() {
+	[ "$1" = "$2" ] || fail "${3:-values differ}: expected '$1', got '$2'"
+}
+
+# assert_match STRING ERE [what]
+assert_match() {
+	printf '%s\n' "$1" | grep -Eq -- "$2" ||
+	    fail "${3:-no match}: '$1' does not match /$2/"
+}
+
+# assert_le A B [what]: integers, A <= B
+assert_le() {
+	[ "$1" -le "$2" ] || fail "${3:-out of bounds}: expected $1 <= $2"
+}
+
+lib_tail() {
+	[ -s "$1" ] || return 0
+	printf -- '--- last lines of %s ---\n' "$1" >&2
+	tail -n "${2:-40}" "$1" >&2
+}
+
+lib_dump_logs() {
+	printf -- "--- %s records in %s ---\n" "$(record_count)" "$RECORDS" >&2
+	lib_tail "$BL_LOG" 60
+	lib_tail "$RECORDS" 10
+	lib_tail "$DB_ERRLOG" 20
+}
+
+# ---------------------------------------------------------------- processes
+
+lib_alive() {
+	[ -n "$1" ] && kill -0 "$1" 2>/dev/null
+}
+
+lib_gone() {
+	! lib_alive "$1"
+}
+
+lib_forget() {
+	local p keep=""
+	for p in $PIDS; do
+		[ "$p" = "$1" ] || keep="$keep $p"
+	done
+	PIDS=$keep
+}
+
+# wait_until SECONDS WHAT COMMAND...: runs COMMAND every 0.1 s until it
+# succeeds; the test fails after SECONDS, naming WHAT it waited for.
+wait_until() {
+	local limit=$1 what=$2 deadline
+	shift 2
+	deadline=$((SECONDS + limit))
+	until "$@"; do
+		[ "$SECONDS" -lt "$deadline" ] ||
+		    fail "timed out after ${limit}s waiting for $what"
+		sleep 0.1
+	done
+}
+
+# Stops pid and its children: SIGTERM, then SIGKILL after 10 s.  Used by the
+# trap, so it never fails.
+lib_stop_tree() {
+	local pid=$1 kids deadline
+	kids=$(pgrep -P "$pid" || true)
+	kill -TERM "$pid" 2>/dev/null || true
+	deadline=$((SECONDS + 10))
+	while lib_alive "$pid" && [ "$SECONDS" -lt "$deadline" ]; do
+		sleep 0.1
+	done
+	# shellcheck disable=SC2086 # kids is a list of pids
+	kill -KILL "$pid" $kids 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+lib_cleanup() {
+	local status=$? pid
+	set +e
+	trap - EXIT INT TERM
+	if [ "$status" -ne 0 ] && [ "$status" -ne 77 ]; then
+		lib_dump_logs
+	fi
+	for pid in $PIDS; do
+		lib_stop_tree "$pid"
+	done
+	rm -rf "$TMP"
+	exit "$status"
+}
+trap lib_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------- MariaDB
+
+# A loopback port nobody listens on now; mariadb_start retries on a race.
+lib_free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# mariadb-install-db once per cache dir (per build tree), then cp -a per
+# test: a fresh datadir in a fraction of the time.  flock serialises tests
+# run in parallel by make -j.
+lib_mariadb_template() {
+	local cache=${BINLOGD_TEST_CACHE:-${TMPDIR:-/tmp}/binlogd-test-cache}
+	local version
+	command -v mariadbd >/dev/null ||
+	    skip "mariadbd not found: apt-get install mariadb-server"
+	version=$(mariadbd --version | md5sum | cut -c1-8)
+	DB_TEMPLATE=$cache/datadir-$version
+	mkdir -p "$cache"
+	(
+		flock 9
+		[ -d "$DB_TEMPLATE" ] && exit 0
+		rm -rf "$DB_TEMPLATE.tmp"
+		mariadb-install-db --no-defaults --user="$(id -un)" \
+		    --datadir="$DB_TEMPLATE.tmp" --skip-test-db \
+		    --auth-root-authentication-method=normal \
+		    --innodb-log-file-size=8M \
+		    >"$cache/install-db.log" 2>&1 || {
+			cat "$cache/install-db.log" >&2
+			exit 1
+		}
+		mv "$DB_TEMPLATE.tmp" "$DB_TEMPLATE"
+	) 9>"$cache/lock" || hard_error "mariadb-install-db failed (see above)"
+}
+
+lib_mariadb_admin() {
+	mariadb-admin --no-defaults --socket="$DB_SOCK" -uroot \
+	    --connect-timeout=2 "$@"
+}
+
+# 0: up; 1: died of a port collision; 2: died otherwise or never came up.
+lib_mariadb_wait() {
+	local deadline=$((SECONDS + 30))
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		lib_mariadb_admin ping >/dev/null 2>&1 && return 0
+		if lib_gone "$DB_PID"; then
+			grep -q 'Address already in use' "$DB_ERRLOG" 2>/dev/null &&
+			    return 1
+			return 2
+		fi
+		sleep 0.1
+	done
+	return 2
+}
+
+# mariadb_start [mariadbd options]: a server with ROW binlogs on a free
+# loopback port, root without a password on its socket, and the replication
+# user binlogd/secret.  Later options override the defaults given here.
+mariadb_start() {
+	local attempt rc
+	lib_mariadb_template
+	DB_DIR=$TMP/mariadb
+	DB_SOCK=$TMP/mariadb.sock
+	for attempt in 1 2 3 4 5; do
+		rm -rf "$DB_DIR"
+		cp -a "$DB_TEMPLATE" "$DB_DIR"
+		: >"$DB_ERRLOG"
+		DB_PORT=$(lib_free_port)
+		mariadbd --no-defaults --user="$(id -un)" --datadir="$DB_DIR" \
+		    --bind-address=127.0.0.1 --port="$DB_PORT" \
+		    --socket="$DB_SOCK" --pid-file="$TMP/mariadb.pid" \
+		    --log-error="$DB_ERRLOG" --log-bin=mariadb-bin \
+		    --binlog-format=ROW --server-id=1 --skip-name-resolve \
+		    --innodb-log-file-size=8M --innodb-buffer-pool-size=32M \
+		    "$@" >>"$DB_ERRLOG" 2>&1 &
+		DB_PID=$!
+		PIDS="$PIDS $DB_PID"
+		rc=0
+		lib_mariadb_wait || rc=$?
+		[ "$rc" -eq 0 ] && break
+		lib_stop_tree "$DB_PID"
+		lib_forget "$DB_PID"
+		[ "$rc" -eq 1 ] ||
+		    { lib_tail "$DB_ERRLOG"; hard_error "mariadbd did not start"; }
+		note "port $DB_PORT was taken (attempt $attempt), trying another"
+	done
+	[ "$rc" -eq 0 ] || hard_error "no free port for mariadbd after 5 tries"
+	# Not binlogged: a stream from the earliest position starts clean.
+	sql "SET sql_log_bin = 0;
+	    DELETE FROM mysql.global_priv WHERE User = '';
+	    CREATE USER binlogd@'%' IDENTIFIED BY 'secret';
+	    GRANT REPLICATION SLAVE, BINLOG MONITOR, SELECT ON *.* TO binlogd@'%';
+	    FLUSH PRIVILEGES;" || hard_error "could not create the binlogd user"
+}
+
+mariadb_stop() {
+	[ -n "$DB_PID" ] || return 0
+	lib_mariadb_admin shutdown >/dev/null 2>&1 || kill -TERM "$DB_PID" 2>/dev/null || true
+	wait_until 60 "mariadbd (pid $DB_PID) to shut down" lib_gone "$DB_PID"
+	wait "$DB_PID" 2>/dev/null || true
+	lib_forget "$DB_PID"
+	DB_PID=""
+}
+
+# sql "statements": runs them as root on the test server; with no argument,
+# reads them from stdin.  Output: tab-separated rows, no header, unescaped.
+sql() {
+	if [ $# -gt 0 ]; then
+		set -- -e "$1"
+	fi
+	mariadb --no-defaults --socket="$DB_SOCK" -uroot --batch --raw \
+	    --skip-column-names --default-character-set=utf8mb4 "$@"
+}
+
+# "file offset" of the server's current binlog position.
+master_position() {
+	sql "SHOW MASTER STATUS" | cut -f1,2 | tr '\t' ' '
+}
+
+# ---------------------------------------------------------------- binlogd
+
+# binlogd_config: writes $BL_CONF for the test server.  Tests steer it with
+# BL_PASSWORD, BL_START_POSITION and BL_EXTRA_SERVER (lines for [server]).
+binlogd_config() {
+	BL_CONF=$TMP/binlogd.conf
+	cat >"$BL_CONF" <<EOF
+# binlogd.conf written by tests/lib.sh
+[daemon]
+pid_file = $TMP/binlogd.pid
+
+[server]
+host = 127.0.0.1
+port = $DB_PORT
+user = binlogd
+password = ${BL_PASSWORD:-secret}
+replica_server_id = 4242
+read_timeout = 30s
+heartbeat_period = 1s
+connect_timeout = 10s
+${BL_EXTRA_SERVER:-}
+
+[stream]
+start_position = ${BL_START_POSITION:-latest}
+
+[checkpoint]
+database = $TMP/checkpoint.db
+checkpoint_interval = 1s
+EOF
+}
+
+# binlogd_spawn [options]: starts binlogd -f in the background, stdout
+# appended to $RECORDS and stderr to $BL_LOG; does not wait.
+binlogd_spawn() {
+	binlogd_config
+	command -v binlogd >/dev/null ||
+	    hard_error "binlogd not found on PATH ($PATH)"
+	binlogd -f -c "$BL_CONF" "$@" >>"$RECORDS" 2>>"$BL_LOG" &
+	BL_PID=$!
+	PIDS="$PIDS $BL_PID"
+}
+
+# log_count ERE: how many lines of binlogd's log match.
+log_count() {
+	grep -Ec -- "$1" "$BL_LOG" || true
+}
+
+lib_log_count_reached() {
+	lib_alive "$BL_PID" || fail "binlogd (pid $BL_PID) exited while" \
+	    "waiting for /$1/ in its log"
+	[ "$(log_count "$1")" -ge "$2" ]
+}
+
+# wait_for_log ERE [count] [seconds]: until binlogd's log has count lines
+# matching ERE (default 1, 30 s); fails at once if binlogd exits.
+wait_for_log() {
+	wait_until "${3:-30}" "${2:-1} log line(s) matching /$1/" \
+	    lib_log_count_reached "$1" "${2:-1}"
+}
+
+# binlogd_start [options]: binlogd_spawn, then wait for its ready: line.
+binlogd_start() {
+	local before
+	before=$(log_count 'ready:')
+	binlogd_spawn "$@"
+	wait_for_log 'ready:' $((before + 1)) 60
+}
+
+# binlogd_stop: SIGTERM; binlogd must exit 0 and its children with it.
+binlogd_stop() {
+	local kids rc=0 pid
+	kids=$(pgrep -P "$BL_PID" || true)
+	kill -TERM "$BL_PID"
+	wait_until 30 "binlogd (pid $BL_PID) to exit after SIGTERM" \
+	    lib_gone "$BL_PID"
+	wait "$BL_PID" || rc=$?
+	lib_forget "$BL_PID"
+	assert_eq 0 "$rc" "binlogd's exit status after SIGTERM"
+	for pid in $kids; do
+		wait_until 10 "child $pid of binlogd to exit" lib_gone "$pid"
+	done
+}
+
+# child_pid streamer|checkpointd: the running child's pid, or nothing.
+child_pid() {
+	pgrep -P "$BL_PID" -f "binlogd-$1" || true
+}
+
+lib_has_child() {
+	[ -n "$(child_pid "$1")" ]
+}
+
+# kill_child streamer|checkpointd: SIGKILL that child of binlogd; prints
+# its pid.
+kill_child() {
+	local pid
+	wait_until 30 "a running binlogd-$1" lib_has_child "$1"
+	pid=$(child_pid "$1")
+	kill -KILL "$pid"
+	echo "$pid"
+}
+
+record_count() {
+	wc -l <"$RECORDS"
+}
+
+lib_records_reached() {
+	[ "$(record_count)" -ge "$1" ]
+}
+
+# wait_for_records N [seconds]: until $RECORDS has N lines (default 60 s).
+wait_for_records() {
+	wait_until "${2:-60}" "$1 records in $RECORDS" \
+	    lib_records_reached "$1"
+}
