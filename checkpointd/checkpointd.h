@@ -1,0 +1,31 @@
+/* checkpointd.h: binlogd-checkpointd, the one process that owns the SQLite
+ * checkpoint database; prototypes grouped by file. */
+#ifndef BINLOGD_CHECKPOINTD_H
+#define BINLOGD_CHECKPOINTD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "position.h"
+
+/* store.c */
+struct store;
+
+/* Opens (creating if absent) and migrates the database at path.  NULL with
+ * a message for the operator in err when the file is corrupt, unwritable,
+ * of a newer schema, or its directory is missing. */
+struct store	*store_open(const char *path, char *err, size_t errlen);
+/* found is false when no position was ever saved; -1 on error. */
+int		 store_load(struct store *, struct position *, bool *found);
+/* Replaces the position in one transaction; -1 on error, and the
+ * previously saved position is still the one on disk. */
+int		 store_save(struct store *, const struct position *);
+/* The last error, for log lines. */
+const char	*store_error(const struct store *);
+const char	*store_path(const struct store *);
+/* Checkpoints the WAL into the main file and closes; NULL is a no-op. */
+void		 store_close(struct store *);
+/* The schema version this code creates and understands. */
+int		 store_schema_latest(void);
+
+#endif

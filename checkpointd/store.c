@@ -1,0 +1,499 @@
+/* store.c: the SQLite checkpoint database -- opening it with integrity and
+ * permission checks, its schema migrations, and one-transaction saves. */
+#include "build.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sqlite3.h>
+
+#include "checkpointd.h"
+#include "log.h"
+#include "util.h"
+
+/* Long enough to ride out an operator's sqlite3 shell reading the file. */
+#define STORE_BUSY_MS	5000
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*save;
+	sqlite3_stmt	*load;
+	char		 path[1024];
+	char		 err[1536];
+};
+
+/*
+ * Schema version N is reached by applying migrations 1..N in order, each
+ * once, all pending ones in one transaction.  Never edit a shipped entry:
+ * append a new one (next: a gaps table for on_purged resets).
+ */
+struct store_migration {
+	const char	*what;
+	const char	*sql;
+};
+
+static const struct store_migration store_migrations[] = {
+	{ "checkpoint: the current position",
+	  "CREATE TABLE checkpoint ("
+	  " id INTEGER PRIMARY KEY CHECK (id = 1),"
+	  " gtid TEXT NOT NULL,"
+	  " file TEXT NOT NULL,"
+	  " offset INTEGER NOT NULL CHECK (offset >= 0),"
+	  " server_id INTEGER NOT NULL"
+	  "  CHECK (server_id BETWEEN 0 AND 4294967295),"
+	  " server_uuid TEXT NOT NULL,"
+	  " event_ts INTEGER NOT NULL CHECK (event_ts >= 0),"
+	  " rows_done INTEGER NOT NULL CHECK (rows_done >= 0),"
+	  " saved_at TEXT NOT NULL)" },
+};
+
+#define STORE_LATEST \
+	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
+
+static const char store_save_sql[] =
+    "INSERT INTO checkpoint (id, gtid, file, offset, server_id, server_uuid,"
+    " event_ts, rows_done, saved_at)"
+    " VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+    " strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
+    " ON CONFLICT (id) DO UPDATE SET gtid = excluded.gtid,"
+    " file = excluded.file, offset = excluded.offset,"
+    " server_id = excluded.server_id, server_uuid = excluded.server_uuid,"
+    " event_ts = excluded.event_ts, rows_done = excluded.rows_done,"
+    " saved_at = excluded.saved_at";
+
+static const char store_load_sql[] =
+    "SELECT gtid, file, offset, server_id, server_uuid, event_ts, rows_done"
+    " FROM checkpoint WHERE id = 1";
+
+int
+store_schema_latest(void)
+{
+	return STORE_LATEST;
+}
+
+const char *
+store_error(const struct store *st)
+{
+	return st->err;
+}
+
+const char *
+store_path(const struct store *st)
+{
+	return st->path;
+}
+
+static int
+store_fail(struct store *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+store_fail(struct store *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->err, sizeof(st->err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* What an operator can do about an SQLite error, or NULL. */
+static const char *
+store_hint(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return "make the file and its directory writable by the user "
+		    "binlogd runs as";
+	case SQLITE_FULL:
+		return "free space on its file system";
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return "restore it from a backup, or move it away to start "
+		    "over from [stream] start_position (binlogd never resets "
+		    "it by itself)";
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return "another process holds it locked: only one binlogd may "
+		    "use a checkpoint database";
+	case SQLITE_IOERR:
+		return "check the disk and the kernel log";
+	default:
+		return NULL;
+	}
+}
+
+/* Records "database PATH: WHAT: sqlite's message[: hint]"; returns -1. */
+static int
+store_sqlfail(struct store *st, const char *what)
+{
+	int rc = sqlite3_extended_errcode(st->db);
+	const char *hint = store_hint(rc);
+
+	return store_fail(st, "checkpoint database %s: %s: %s%s%s", st->path,
+	    what, sqlite3_errmsg(st->db), hint ? ": " : "", hint ? hint : "");
+}
+
+static int
+store_exec(struct store *st, const char *sql, const char *what)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return store_sqlfail(st, what);
+	return 0;
+}
+
+/* Runs a one-value statement (a PRAGMA) and copies its first value. */
+static int
+store_query_text(struct store *st, const char *sql, char *buf, size_t size)
+{
+	sqlite3_stmt *stmt;
+	const unsigned char *text;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return store_sqlfail(st, sql);
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(stmt);
+		if (rc == SQLITE_DONE)
+			return store_fail(st, "checkpoint database %s: %s "
+			    "returned nothing", st->path, sql);
+		return store_sqlfail(st, sql);
+	}
+	text = sqlite3_column_text(stmt, 0);
+	strlcpy_(buf, text ? (const char *)text : "", size);
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+static int
+store_check_dir(struct store *st)
+{
+	char dir[sizeof(st->path)];
+	char *slash;
+	struct stat sb;
+
+	strlcpy_(dir, st->path, sizeof(dir));
+	if ((slash = strrchr(dir, '/')) == NULL)
+		strlcpy_(dir, ".", sizeof(dir));
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &sb) == -1)
+		return store_fail(st, "checkpoint database %s: directory %s: "
+		    "%s: create it, or set [checkpoint] database to a file in "
+		    "an existing directory", st->path, dir, strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return store_fail(st, "checkpoint database %s: %s is not a "
+		    "directory: fix [checkpoint] database", st->path, dir);
+	return 0;
+}
+
+/* Reads the whole file before anything writes to it, so that a damaged
+ * file is reported as it is, never "repaired". */
+static int
+store_check_integrity(struct store *st)
+{
+	char result[512], *nl;
+
+	if (store_query_text(st, "PRAGMA quick_check", result,
+	    sizeof(result)) == -1)
+		return -1;
+	while ((nl = strchr(result, '\n')) != NULL)
+		*nl = ' ';
+	if (strcmp(result, "ok") != 0)
+		return store_fail(st, "checkpoint database %s is corrupt (%s): "
+		    "%s", st->path, result, store_hint(SQLITE_CORRUPT));
+	return 0;
+}
+
+static int
+store_check_writable(struct store *st)
+{
+	if (sqlite3_db_readonly(st->db, "main") == 1)
+		return store_fail(st, "checkpoint database %s is read-only: "
+		    "%s", st->path, store_hint(SQLITE_READONLY));
+	return 0;
+}
+
+/* WAL so that a commit is one append; FULL so that it survives power loss. */
+static int
+store_pragmas(struct store *st)
+{
+	char mode[32];
+
+	if (store_query_text(st, "PRAGMA journal_mode=WAL", mode,
+	    sizeof(mode)) == -1)
+		return -1;
+	if (strcasecmp(mode, "wal") != 0)
+		return store_fail(st, "checkpoint database %s: journal_mode "
+		    "stayed %s instead of wal: put the file on a local file "
+		    "system", st->path, mode);
+	return store_exec(st, "PRAGMA synchronous=FULL", "PRAGMA synchronous");
+}
+
+static int
+store_version(struct store *st, int *version)
+{
+	char text[32];
+
+	if (store_query_text(st, "SELECT coalesce(max(version), 0) FROM "
+	    "schema_version", text, sizeof(text)) == -1)
+		return -1;
+	*version = atoi(text);
+	return 0;
+}
+
+static int
+store_apply(struct store *st, int version)
+{
+	const struct store_migration *m = &store_migrations[version - 1];
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (store_exec(st, m->sql, m->what) == -1)
+		return -1;
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO schema_version (version,"
+	    " applied_at, description) VALUES (?1, strftime("
+	    "'%Y-%m-%dT%H:%M:%SZ', 'now'), ?2)", -1, &stmt, NULL) != SQLITE_OK)
+		return store_sqlfail(st, "recording the schema version");
+	sqlite3_bind_int(stmt, 1, version);
+	sqlite3_bind_text(stmt, 2, m->what, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return store_sqlfail(st, "recording the schema version");
+	log_info("%s: schema migrated to version %d (%s)", st->path, version,
+	    m->what);
+	return 0;
+}
+
+static int
+store_migrate(struct store *st)
+{
+	int version, v;
+
+	if (store_exec(st, "BEGIN IMMEDIATE", "starting the migration") == -1)
+		return -1;
+	if (store_exec(st, "CREATE TABLE IF NOT EXISTS schema_version ("
+	    "version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL, "
+	    "description TEXT NOT NULL)", "creating schema_version") == -1 ||
+	    store_version(st, &version) == -1)
+		goto fail;
+	if (version > STORE_LATEST) {
+		store_fail(st, "checkpoint database %s has schema version %d "
+		    "but this binlogd knows only up to %d: it was written by a "
+		    "newer binlogd; run that version, or restore a backup made "
+		    "by this one", st->path, version, STORE_LATEST);
+		goto fail;
+	}
+	for (v = version + 1; v <= STORE_LATEST; v++)
+		if (store_apply(st, v) == -1)
+			goto fail;
+	if (store_exec(st, "COMMIT", "committing the migration") == -1)
+		goto fail;
+	return 0;
+fail:
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+static int
+store_prepare(struct store *st)
+{
+	if (sqlite3_prepare_v2(st->db, store_save_sql, -1, &st->save,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, store_load_sql, -1, &st->load,
+	    NULL) != SQLITE_OK)
+		return store_sqlfail(st, "preparing statements");
+	return 0;
+}
+
+/* Releases without the final checkpoint: for files that failed to open. */
+static void
+store_free(struct store *st)
+{
+	sqlite3_finalize(st->save);
+	sqlite3_finalize(st->load);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+static int
+store_open_db(struct store *st)
+{
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+
+	if (store_check_dir(st) == -1)
+		return -1;
+	if (sqlite3_open_v2(st->path, &st->db, flags, NULL) != SQLITE_OK)
+		return store_sqlfail(st, "cannot open");
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+	return 0;
+}
+
+struct store *
+store_open(const char *path, char *err, size_t errlen)
+{
+	struct store *st;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		snprintf(err, errlen, "checkpoint database %s: out of memory",
+		    path);
+		return NULL;
+	}
+	if (strlcpy_(st->path, path, sizeof(st->path)) >= sizeof(st->path))
+		store_fail(st, "checkpoint database path is longer than %zu "
+		    "bytes: %.64s...", sizeof(st->path) - 1, path);
+	else if (store_open_db(st) == 0 && store_check_integrity(st) == 0 &&
+	    store_check_writable(st) == 0 && store_pragmas(st) == 0 &&
+	    store_migrate(st) == 0 && store_prepare(st) == 0)
+		return st;
+	strlcpy_(err, st->err, errlen);
+	store_free(st);
+	return NULL;
+}
+
+/* Copies a TEXT column into buf; longer than buf means a foreign file. */
+static int
+store_column_text(struct store *st, int col, const char *name, char *buf,
+    size_t size)
+{
+	const unsigned char *text = sqlite3_column_text(st->load, col);
+	int len = sqlite3_column_bytes(st->load, col);
+
+	if (text == NULL || (size_t)len >= size)
+		return store_fail(st, "checkpoint database %s: stored %s is %s "
+		    "(at most %zu bytes expected): %s", st->path, name,
+		    text == NULL ? "NULL" : "too long", size - 1,
+		    store_hint(SQLITE_CORRUPT));
+	memcpy(buf, text, (size_t)len + 1);
+	return 0;
+}
+
+static int
+store_column_u64(struct store *st, int col, const char *name, uint64_t max,
+    uint64_t *v)
+{
+	sqlite3_int64 i = sqlite3_column_int64(st->load, col);
+
+	if (sqlite3_column_type(st->load, col) != SQLITE_INTEGER || i < 0 ||
+	    (uint64_t)i > max)
+		return store_fail(st, "checkpoint database %s: stored %s is not "
+		    "an integer in 0..%llu: %s", st->path, name,
+		    (unsigned long long)max, store_hint(SQLITE_CORRUPT));
+	*v = (uint64_t)i;
+	return 0;
+}
+
+static int
+store_load_row(struct store *st, struct position *pos)
+{
+	uint64_t server_id;
+
+	if (store_column_text(st, 0, "gtid", pos->gtid, sizeof(pos->gtid)) ||
+	    store_column_text(st, 1, "file", pos->file, sizeof(pos->file)) ||
+	    store_column_u64(st, 2, "offset", INT64_MAX, &pos->offset) ||
+	    store_column_u64(st, 3, "server_id", UINT32_MAX, &server_id) ||
+	    store_column_text(st, 4, "server_uuid", pos->server_uuid,
+	    sizeof(pos->server_uuid)) ||
+	    store_column_u64(st, 5, "event_ts", INT64_MAX, &pos->ts) ||
+	    store_column_u64(st, 6, "rows_done", INT64_MAX, &pos->rows_done))
+		return -1;
+	pos->server_id = (uint32_t)server_id;
+	return 0;
+}
+
+int
+store_load(struct store *st, struct position *pos, bool *found)
+{
+	int rc, ret = 0;
+
+	memset(pos, 0, sizeof(*pos));
+	*found = false;
+	rc = sqlite3_step(st->load);
+	if (rc == SQLITE_ROW) {
+		*found = true;
+		ret = store_load_row(st, pos);
+	} else if (rc != SQLITE_DONE)
+		ret = store_sqlfail(st, "loading the checkpoint");
+	sqlite3_reset(st->load);
+	return ret;
+}
+
+static int
+store_bind(struct store *st, const struct position *pos)
+{
+	sqlite3_stmt *s = st->save;
+
+	if (pos->offset > INT64_MAX || pos->ts > INT64_MAX ||
+	    pos->rows_done > INT64_MAX)
+		return store_fail(st, "checkpoint database %s: position has "
+		    "an offset, ts or rows_done above 2^63", st->path);
+	if (sqlite3_bind_text(s, 1, pos->gtid, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(s, 2, pos->file, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(s, 3, (sqlite3_int64)pos->offset) ||
+	    sqlite3_bind_int64(s, 4, pos->server_id) ||
+	    sqlite3_bind_text(s, 5, pos->server_uuid, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(s, 6, (sqlite3_int64)pos->ts) ||
+	    sqlite3_bind_int64(s, 7, (sqlite3_int64)pos->rows_done))
+		return store_sqlfail(st, "binding the position");
+	return 0;
+}
+
+int
+store_save(struct store *st, const struct position *pos)
+{
+	int rc;
+
+	if (store_bind(st, pos) == -1)
+		return -1;
+	if (store_exec(st, "BEGIN IMMEDIATE", "starting a save") == -1)
+		goto out;
+	rc = sqlite3_step(st->save);
+	if (rc != SQLITE_DONE)
+		store_sqlfail(st, "saving the position");
+	sqlite3_reset(st->save);
+	if (rc != SQLITE_DONE) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		goto out;
+	}
+	if (store_exec(st, "COMMIT", "committing the position") == -1) {
+		/* A failed COMMIT may leave the transaction open. */
+		if (!sqlite3_get_autocommit(st->db))
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		goto out;
+	}
+	sqlite3_clear_bindings(st->save);
+	return 0;
+out:
+	sqlite3_clear_bindings(st->save);
+	return -1;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	/* Folds the WAL into the main file, so that a backup of the main
+	 * file alone is complete after a clean stop. */
+	if (sqlite3_exec(st->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
+	    NULL, NULL) != SQLITE_OK)
+		log_warnx("checkpoint database %s: final checkpoint: %s",
+		    st->path, sqlite3_errmsg(st->db));
+	store_free(st);
+}
