@@ -1,0 +1,460 @@
+/* reader.c: the reader thread -- connects to the server, checks that it
+ * can be streamed from, resolves where to start, sends the dump command
+ * and feeds every event to the decoder until stopped or failed. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <errmsg.h>
+#include <mysqld_error.h>
+
+#include "exitcode.h"
+#include "log.h"
+#include "util.h"
+#include "streamer.h"
+
+#define READER_VAL_MAX	1024
+
+static struct reader	 reader;
+static pthread_t	 reader_thread;
+static struct start	 reader_from;
+
+int
+reader_fail(struct reader *r, int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	streamer_finish(r->st, code, "%s", msg);
+	return -1;
+}
+
+static bool
+reader_failed(const struct reader *r)
+{
+	bool done;
+
+	pthread_mutex_lock(&r->st->mu);
+	done = r->st->finished;
+	pthread_mutex_unlock(&r->st->mu);
+	return done;
+}
+
+static void
+reader_tls(MYSQL *m, const struct config *conf)
+{
+	my_bool on = 1;
+	const char *mode = conf->ssl_mode;
+
+	if (strcmp(mode, "disabled") == 0 || mode[0] == '\0')
+		return;
+	if (conf->ssl_ca[0])
+		mysql_optionsv(m, MYSQL_OPT_SSL_CA, conf->ssl_ca);
+	if (conf->ssl_capath[0])
+		mysql_optionsv(m, MYSQL_OPT_SSL_CAPATH, conf->ssl_capath);
+	if (conf->ssl_cert[0])
+		mysql_optionsv(m, MYSQL_OPT_SSL_CERT, conf->ssl_cert);
+	if (conf->ssl_key[0])
+		mysql_optionsv(m, MYSQL_OPT_SSL_KEY, conf->ssl_key);
+	if (conf->ssl_cipher[0])
+		mysql_optionsv(m, MYSQL_OPT_SSL_CIPHER, conf->ssl_cipher);
+	if (strcmp(mode, "preferred") != 0)
+		mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &on);
+	/* libmariadb checks the CA and the host name together */
+	if (strncmp(mode, "verify_", 7) == 0)
+		mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+}
+
+/* Opens one connection with the configured options; NULL after
+ * reader_fail() with BX_AUTH for access denied, else BX_FAILURE. */
+static MYSQL *
+reader_connect(struct reader *r, const char *what)
+{
+	const struct config *conf = r->conf;
+	unsigned ct = (unsigned)conf->connect_timeout;
+	unsigned rt = (unsigned)conf->read_timeout;
+	unsigned e;
+	MYSQL *m;
+
+	if ((m = mysql_init(NULL)) == NULL)
+		fatalx("mysql_init: out of memory");
+	mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
+	mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &rt);
+	mysql_optionsv(m, MYSQL_OPT_WRITE_TIMEOUT, &rt);
+	reader_tls(m, conf);
+	if (mysql_real_connect(m, conf->socket[0] ? NULL : conf->host,
+	    conf->user, conf->password, NULL, conf->port,
+	    conf->socket[0] ? conf->socket : NULL, 0) != NULL)
+		return m;
+	e = mysql_errno(m);
+	if (e == ER_ACCESS_DENIED_ERROR || e == ER_DBACCESS_DENIED_ERROR ||
+	    e == 1698 /* ER_ACCESS_DENIED_NO_PASSWORD_ERROR */)
+		reader_fail(r, BX_AUTH, "%s connection: access denied for "
+		    "user '%s': %s (%u); check user and password in %s",
+		    what, conf->user, mysql_error(m), e, conf->path);
+	else
+		reader_fail(r, BX_FAILURE, "%s connection to %s: %s (%u)",
+		    what, conf->socket[0] ? conf->socket : conf->host,
+		    mysql_error(m), e);
+	mysql_close(m);
+	return NULL;
+}
+
+MYSQL *
+reader_meta(struct reader *r)
+{
+	if (r->meta == NULL)
+		r->meta = reader_connect(r, "information_schema");
+	return r->meta;
+}
+
+static int
+reader_query_fail(struct reader *r, MYSQL *m, const char *sql)
+{
+	unsigned e = mysql_errno(m);
+
+	if (e == ER_SPECIFIC_ACCESS_DENIED_ERROR || e == ER_DBACCESS_DENIED_ERROR)
+		return reader_fail(r, BX_SERVER_CONFIG, "%s: %s (%u); grant "
+		    "the user REPLICATION SLAVE, BINLOG MONITOR (MySQL: "
+		    "REPLICATION CLIENT) and SELECT", sql, mysql_error(m), e);
+	return reader_fail(r, BX_FAILURE, "%s: %s (%u)", sql, mysql_error(m),
+	    e);
+}
+
+/* Runs sql and copies the first row's first n values into vals ("" for
+ * NULL).  Returns 0, 1 when there is no row, -1 on error. */
+static int
+reader_select(struct reader *r, const char *sql, char vals[][READER_VAL_MAX],
+    unsigned n)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	unsigned i;
+
+	if (mysql_query(r->mysql, sql) != 0 ||
+	    (res = mysql_store_result(r->mysql)) == NULL)
+		return reader_query_fail(r, r->mysql, sql);
+	if ((row = mysql_fetch_row(res)) == NULL ||
+	    mysql_num_fields(res) < n) {
+		mysql_free_result(res);
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		strlcpy_(vals[i], row[i] ? row[i] : "", READER_VAL_MAX);
+	mysql_free_result(res);
+	return 0;
+}
+
+static int
+reader_exec(struct reader *r, const char *sql)
+{
+	if (mysql_query(r->mysql, sql) != 0)
+		return reader_query_fail(r, r->mysql, sql);
+	return 0;
+}
+
+/* The server must log rows; learn its flavour and identity. */
+static int
+reader_check(struct reader *r)
+{
+	char v[3][READER_VAL_MAX];
+
+	if (reader_select(r, "SELECT @@version, @@global.binlog_format, "
+	    "@@server_id", v, 3) != 0)
+		return reader_failed(r) ? -1 : reader_fail(r, BX_FAILURE,
+		    "the server did not answer SELECT @@version");
+	r->mariadb = strstr(v[0], "MariaDB") != NULL;
+	if (strcasecmp(v[1], "ROW") != 0)
+		return reader_fail(r, BX_SERVER_CONFIG, "the server has "
+		    "binlog_format=%s but binlogd needs ROW: run SET GLOBAL "
+		    "binlog_format=ROW and put binlog_format=ROW in the [mysqld] "
+		    "section of my.cnf", v[1]);
+	r->server_id = (uint32_t)strtoul(v[2], NULL, 10);
+	if (!r->mariadb && reader_select(r, "SELECT @@server_uuid", v, 1) == 0)
+		strlcpy_(r->server_uuid, v[0], sizeof(r->server_uuid));
+	log_info("server %s (%s), server_id %u", v[0],
+	    r->mariadb ? "MariaDB" : "MySQL", r->server_id);
+	return reader_failed(r) ? -1 : 0;
+}
+
+static int
+reader_session(struct reader *r)
+{
+	char sql[128];
+	double hb = r->conf->heartbeat_period;
+
+	if (hb <= 0 || hb >= r->conf->read_timeout)
+		hb = r->conf->read_timeout / 2;
+	snprintf(sql, sizeof(sql), "SET @master_heartbeat_period = %llu",
+	    (unsigned long long)(hb * 1e9));
+	if (reader_exec(r, "SET @master_binlog_checksum = "
+	    "@@global.binlog_checksum") == -1 ||
+	    reader_exec(r, sql) == -1 ||
+	    reader_exec(r, "SET SESSION net_write_timeout = 3600") == -1)
+		return -1;
+	if (r->mariadb && reader_exec(r, "SET @mariadb_slave_capability = 4")
+	    == -1)
+		return -1;
+	return 0;
+}
+
+/* Where the server's binlog ends now (start_position = latest). */
+static int
+reader_latest(struct reader *r, struct position *pos)
+{
+	char v[2][READER_VAL_MAX];
+	const char *sql = "SHOW MASTER STATUS";
+	unsigned long ver = mysql_get_server_version(r->mysql);
+	int rc;
+
+	if (!r->mariadb && ver >= 80400)
+		sql = "SHOW BINARY LOG STATUS";
+	if ((rc = reader_select(r, sql, v, 2)) == 1)
+		return reader_fail(r, BX_SERVER_CONFIG, "%s returned nothing: "
+		    "binary logging is off; start the server with log_bin", sql);
+	if (rc == -1)
+		return -1;
+	strlcpy_(pos->file, v[0], sizeof(pos->file));
+	pos->offset = strtoull(v[1], NULL, 10);
+	return 0;
+}
+
+static int
+reader_earliest(struct reader *r, struct position *pos)
+{
+	char v[1][READER_VAL_MAX];
+	int rc;
+
+	if ((rc = reader_select(r, "SHOW BINARY LOGS", v, 1)) == 1)
+		return reader_fail(r, BX_SERVER_CONFIG, "SHOW BINARY LOGS "
+		    "returned nothing: binary logging is off; start the server "
+		    "with log_bin");
+	if (rc == -1)
+		return -1;
+	strlcpy_(pos->file, v[0], sizeof(pos->file));
+	pos->offset = 4;
+	return 0;
+}
+
+/* MariaDB knows the GTID state at any file position: the executed set
+ * before the first event we will read. */
+static int
+reader_gtid_at(struct reader *r, struct position *pos)
+{
+	char sql[POS_FILE_MAX * 2 + 96], esc[POS_FILE_MAX * 2 + 1];
+	char v[1][READER_VAL_MAX];
+
+	if (!r->mariadb)
+		return 0;
+	mysql_real_escape_string(r->mysql, esc, pos->file, strlen(pos->file));
+	snprintf(sql, sizeof(sql), "SELECT BINLOG_GTID_POS('%s', %llu)", esc,
+	    (unsigned long long)pos->offset);
+	if (reader_select(r, sql, v, 1) == -1)
+		return -1;
+	strlcpy_(pos->gtid, v[0], sizeof(pos->gtid));
+	return 0;
+}
+
+/* Decides file:offset or GTID; fills pos and says which. */
+static int
+reader_resolve(struct reader *r, struct position *pos, bool *by_gtid)
+{
+	const struct config *conf = r->conf;
+
+	*by_gtid = false;
+	memset(pos, 0, sizeof(*pos));
+	if (reader_from.saved) {
+		*pos = reader_from.pos;
+		*by_gtid = pos->gtid[0] != '\0' && conf->gtid != GTID_USE_OFF &&
+		    (r->mariadb || conf->gtid == GTID_USE_ON);
+		if (!*by_gtid && pos->file[0] == '\0')
+			return reader_fail(r, BX_CONFIG, "the checkpoint has no "
+			    "file position and gtid = off: reset the "
+			    "checkpoint or allow GTID resume");
+	} else if (conf->start_kind == START_GTID) {
+		strlcpy_(pos->gtid, conf->start_gtid, sizeof(pos->gtid));
+		*by_gtid = true;
+	} else if (conf->start_kind == START_FILE_POS) {
+		strlcpy_(pos->file, conf->start_file, sizeof(pos->file));
+		pos->offset = conf->start_offset;
+	} else if ((conf->start_kind == START_LATEST ? reader_latest(r, pos) :
+	    reader_earliest(r, pos)) == -1)
+		return -1;
+	if (*by_gtid && !r->mariadb)
+		return reader_fail(r, BX_CONFIG, "starting a MySQL server from "
+		    "a GTID set is not supported yet; use a file:offset "
+		    "start_position or gtid = off");
+	if (!*by_gtid && pos->gtid[0] == '\0' && reader_gtid_at(r, pos) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+reader_set_connect_state(struct reader *r, const char *gtid)
+{
+	char sql[POS_GTID_MAX * 2 + 64], esc[POS_GTID_MAX * 2 + 1];
+
+	mysql_real_escape_string(r->mysql, esc, gtid, strlen(gtid));
+	snprintf(sql, sizeof(sql), "SET @slave_connect_state = '%s'", esc);
+	return reader_exec(r, sql);
+}
+
+static int
+reader_open(struct reader *r)
+{
+	struct position pos;
+	bool by_gtid;
+	char err[256];
+	uint32_t sid = r->conf->replica_server_id;
+	unsigned long start;
+
+	if (reader_resolve(r, &pos, &by_gtid) == -1)
+		return -1;
+	/* MySQL GTID events are not decoded yet: report no set rather than
+	 * one that does not advance. */
+	if (r->mariadb &&
+	    gtid_set_parse(r->gtids, pos.gtid, err, sizeof(err)) == -1)
+		return reader_fail(r, BX_CONFIG, "GTID set '%s': %s", pos.gtid,
+		    err);
+	if (by_gtid && reader_set_connect_state(r, pos.gtid) == -1)
+		return -1;
+	strlcpy_(r->file, pos.file, sizeof(r->file));
+	start = by_gtid ? 4 : (unsigned long)pos.offset;
+	if (by_gtid)
+		snprintf(r->st->start_desc, sizeof(r->st->start_desc),
+		    "gtid %s", pos.gtid);
+	else
+		snprintf(r->st->start_desc, sizeof(r->st->start_desc),
+		    "%s:%llu", pos.file, (unsigned long long)pos.offset);
+	if ((r->rpl = mariadb_rpl_init(r->mysql)) == NULL)
+		fatalx("mariadb_rpl_init: out of memory");
+	mariadb_rpl_optionsv(r->rpl, MARIADB_RPL_FILENAME,
+	    by_gtid ? "" : pos.file, by_gtid ? 0 : strlen(pos.file));
+	mariadb_rpl_optionsv(r->rpl, MARIADB_RPL_START, start);
+	mariadb_rpl_optionsv(r->rpl, MARIADB_RPL_SERVER_ID, sid);
+	mariadb_rpl_optionsv(r->rpl, MARIADB_RPL_FLAGS, 0);
+	if (mariadb_rpl_open(r->rpl) != 0)
+		return reader_fail(r, BX_FAILURE, "binlog dump from %s: %s (%u)",
+		    r->st->start_desc, mysql_error(r->mysql),
+		    mysql_errno(r->mysql));
+	pthread_mutex_lock(&r->st->mu);
+	r->st->dump_fd = mysql_get_socket(r->mysql);
+	pthread_mutex_unlock(&r->st->mu);
+	return 0;
+}
+
+/* The stream ended without an event: say why. */
+static void
+reader_fetch_error(struct reader *r)
+{
+	unsigned e = mysql_errno(r->mysql);
+
+	if (r->st->stopping)
+		return;
+	if (e == 1236)
+		reader_fail(r, BX_PURGED, "binary log position not available on "
+		    "the server (reading %s:%llu, started from %s): %s",
+		    r->file, (unsigned long long)r->offset, r->st->start_desc,
+		    mysql_error(r->mysql));
+	else if (e == ER_SPECIFIC_ACCESS_DENIED_ERROR)
+		reader_fail(r, BX_SERVER_CONFIG, "binlog dump refused: %s (%u); "
+		    "grant the user REPLICATION SLAVE", mysql_error(r->mysql), e);
+	else
+		reader_fail(r, BX_FAILURE, "reading the binlog at %s:%llu: %s "
+		    "(%u)", r->file, (unsigned long long)r->offset,
+		    e ? mysql_error(r->mysql) : "server closed the stream", e);
+}
+
+static void
+reader_loop(struct reader *r)
+{
+	MARIADB_RPL_EVENT *ev = NULL;
+
+	while (!r->st->stopping) {
+		if ((ev = mariadb_rpl_fetch(r->rpl, ev)) == NULL) {
+			reader_fetch_error(r);
+			break;
+		}
+		if (!r->seen_event) {
+			r->seen_event = true;
+			streamer_started(r->st, r->st->start_desc);
+		}
+		if (event_decode(r, ev->raw_data + ev->raw_data_ofs,
+		    ev->event_length) == -1)
+			break;
+	}
+	if (ev != NULL)
+		mariadb_free_rpl_event(ev);
+}
+
+static void
+reader_cleanup(struct reader *r)
+{
+	pthread_mutex_lock(&r->st->mu);
+	r->st->dump_fd = -1;
+	pthread_mutex_unlock(&r->st->mu);
+	if (r->rpl != NULL)
+		mariadb_rpl_close(r->rpl);
+	else if (r->mysql != NULL)
+		mysql_close(r->mysql);
+	if (r->meta != NULL)
+		mysql_close(r->meta);
+	r->rpl = NULL;
+	r->mysql = r->meta = NULL;
+	tablemap_free(r);
+	gtid_set_free(r->gtids);
+}
+
+static void *
+reader_main(void *arg)
+{
+	struct reader *r = arg;
+
+	mysql_thread_init();
+	if ((r->mysql = reader_connect(r, "replication")) != NULL &&
+	    reader_check(r) == 0 && reader_session(r) == 0 &&
+	    reader_open(r) == 0)
+		reader_loop(r);
+	reader_cleanup(r);
+	mysql_thread_end();
+	streamer_finish(r->st, BX_OK, "reader stopped");
+	return NULL;
+}
+
+int
+reader_start(struct streamer *st, const struct config *conf,
+    const struct start *from)
+{
+	memset(&reader, 0, sizeof(reader));
+	reader.st = st;
+	reader.conf = conf;
+	reader_from = *from;
+	reader.gtids = gtid_set_new(GTID_FLAVOR_MARIADB);
+	if (pthread_create(&reader_thread, NULL, reader_main, &reader) != 0)
+		fatalx("cannot start the reader thread");
+	return 0;
+}
+
+/* Breaks a blocking fetch: the flag, then the socket. */
+void
+reader_stop(struct streamer *st)
+{
+	pthread_mutex_lock(&st->mu);
+	st->stopping = 1;
+	if (st->dump_fd >= 0)
+		shutdown(st->dump_fd, SHUT_RDWR);
+	pthread_mutex_unlock(&st->mu);
+}
+
+int
+reader_wait(void)
+{
+	return pthread_join(reader_thread, NULL);
+}

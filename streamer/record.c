@@ -1,0 +1,232 @@
+/* record.c: the JSON record writer -- one reused output buffer, Maxwell
+ * field names, one line per row, the last row of a transaction marked. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "streamer.h"
+
+void
+obuf_reserve(struct obuf *b, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (b->len + n <= b->cap)
+		return;
+	cap = b->cap ? b->cap : 4096;
+	while (cap < b->len + n)
+		cap *= 2;
+	if ((p = realloc(b->buf, cap)) == NULL)
+		fatal("output buffer of %zu bytes", cap);
+	b->buf = p;
+	b->cap = cap;
+}
+
+void
+obuf_add(struct obuf *b, const void *p, size_t n)
+{
+	obuf_reserve(b, n);
+	memcpy(b->buf + b->len, p, n);
+	b->len += n;
+}
+
+void
+obuf_str(struct obuf *b, const char *s)
+{
+	obuf_add(b, s, strlen(s));
+}
+
+void
+obuf_printf(struct obuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	obuf_reserve(b, 128);
+	va_start(ap, fmt);
+	n = vsnprintf(b->buf + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatalx("obuf_printf: bad format");
+	if ((size_t)n >= b->cap - b->len) {
+		obuf_reserve(b, (size_t)n + 1);
+		va_start(ap, fmt);
+		vsnprintf(b->buf + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+	}
+	b->len += (size_t)n;
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
+static size_t
+record_utf8_len(const uint8_t *s, size_t n)
+{
+	size_t len, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and values past U+10FFFF */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+/* A JSON string; control characters as \u00XX, invalid UTF-8 as U+FFFD. */
+void
+obuf_json_str(struct obuf *b, const uint8_t *s, size_t n)
+{
+	size_t i, l;
+
+	obuf_reserve(b, n + 2);
+	b->buf[b->len++] = '"';
+	for (i = 0; i < n; i += l) {
+		l = record_utf8_len(s + i, n - i);
+		if (l == 0) {
+			obuf_str(b, "\\ufffd");
+			l = 1;
+		} else if (s[i] == '"' || s[i] == '\\') {
+			obuf_add(b, "\\", 1);
+			obuf_add(b, s + i, 1);
+		} else if (s[i] == '\n')
+			obuf_str(b, "\\n");
+		else if (s[i] == '\t')
+			obuf_str(b, "\\t");
+		else if (s[i] == '\r')
+			obuf_str(b, "\\r");
+		else if (s[i] < 0x20 || s[i] == 0x7f)
+			obuf_printf(b, "\\u%04x", s[i]);
+		else
+			obuf_add(b, s + i, l);
+	}
+	obuf_add(b, "\"", 1);
+}
+
+/* A quoted base64 string (RFC 4648, with padding). */
+void
+obuf_base64(struct obuf *b, const uint8_t *s, size_t n)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+	uint32_t v;
+	char *o;
+
+	obuf_reserve(b, (n + 2) / 3 * 4 + 2);
+	o = b->buf + b->len;
+	*o++ = '"';
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
+		*o++ = tab[v >> 18];
+		*o++ = tab[(v >> 12) & 63];
+		*o++ = tab[(v >> 6) & 63];
+		*o++ = tab[v & 63];
+	}
+	if (i < n) {
+		v = (uint32_t)s[i] << 16 | (i + 1 < n ? (uint32_t)s[i + 1] << 8 : 0);
+		*o++ = tab[v >> 18];
+		*o++ = tab[(v >> 12) & 63];
+		*o++ = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+		*o++ = '=';
+	}
+	*o++ = '"';
+	b->len = (size_t)(o - b->buf);
+}
+
+/* Closes the row that was waiting to learn whether it ends its
+ * transaction: it does not. */
+static void
+record_close_pending(struct reader *r)
+{
+	if (r->row_pending) {
+		obuf_add(&r->out, "}\n", 2);
+		r->row_pending = false;
+	}
+}
+
+/* Starts a row's record, up to and including server_id; rows.c adds data
+ * and old, record_end() leaves it pending. */
+void
+record_begin(struct reader *r, const struct tablemap *tm, const char *type)
+{
+	struct obuf *b = &r->out;
+
+	record_close_pending(r);
+	if (b->len >= OBUF_FLUSH_AT && record_flush(r) == -1)
+		return;
+	obuf_str(b, "{\"database\":");
+	obuf_json_str(b, (const uint8_t *)tm->db, strlen(tm->db));
+	obuf_str(b, ",\"table\":");
+	obuf_json_str(b, (const uint8_t *)tm->table, strlen(tm->table));
+	obuf_printf(b, ",\"type\":\"%s\",\"ts\":%u,\"position\":", type,
+	    r->hdr.ts);
+	obuf_printf(b, "\"%s:%llu\"", r->file, (unsigned long long)r->offset);
+	if (r->have_gtid)
+		obuf_printf(b, ",\"gtid\":\"%s\"", r->gtid_text);
+	obuf_printf(b, ",\"server_id\":%u", r->hdr.server_id);
+}
+
+void
+record_end(struct reader *r)
+{
+	r->row_pending = true;
+}
+
+/* The transaction committed: mark its last row, write everything out. */
+int
+record_commit(struct reader *r, bool have_xid, uint64_t xid)
+{
+	if (r->row_pending) {
+		if (have_xid)
+			obuf_printf(&r->out, ",\"xid\":%llu",
+			    (unsigned long long)xid);
+		obuf_str(&r->out, ",\"commit\":true}\n");
+		r->row_pending = false;
+	}
+	return record_flush(r);
+}
+
+/* Writes the complete records in the buffer to stdout. */
+int
+record_flush(struct reader *r)
+{
+	struct obuf *b = &r->out;
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < b->len) {
+		n = write(STDOUT_FILENO, b->buf + done, b->len - done);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return reader_fail(r, 1, "writing records to stdout: %s",
+			    strerror(errno));
+		done += (size_t)n;
+	}
+	b->len = 0;
+	return 0;
+}

@@ -1,0 +1,420 @@
+/* rows.c: WRITE/UPDATE/DELETE_ROWS events -- row images to JSON values,
+ * one documented form per column type, and the record of each row. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "exitcode.h"
+#include "log.h"
+#include "streamer.h"
+
+static int
+rows_unsupported(struct reader *r, const struct tablemap *tm,
+    const struct column *col, const char *why)
+{
+	return reader_fail(r, BX_DECODE, "%s.%s column %s: column type %u %s "
+	    "(event at %s:%llu)", tm->db, tm->table, col->name, col->type, why,
+	    r->file, (unsigned long long)r->offset);
+}
+
+static void
+rows_int(struct cursor *c, const struct column *col, int bytes,
+    struct obuf *o)
+{
+	uint64_t v = cursor_uint(c, bytes);
+	int shift = 64 - 8 * bytes;
+
+	if (col->is_unsigned)
+		obuf_printf(o, "%llu", (unsigned long long)v);
+	else
+		obuf_printf(o, "%lld", (long long)(int64_t)(v << shift) >> shift);
+}
+
+/* Strings: text as JSON text, binary (charset 63) as base64. */
+static void
+rows_string(struct cursor *c, const struct column *col, size_t lenbytes,
+    struct obuf *o)
+{
+	size_t n = cursor_uint(c, (int)lenbytes);
+	const uint8_t *p = cursor_bytes(c, n);
+	uint8_t pad[1024];
+
+	if (p == NULL)
+		return;
+	if (!col->is_binary) {
+		obuf_json_str(o, p, n);
+		return;
+	}
+	/* BINARY(n) is logged without its trailing zero bytes */
+	if (col->type == COL_STRING && n < col->length &&
+	    col->length <= sizeof(pad)) {
+		memcpy(pad, p, n);
+		memset(pad + n, 0, col->length - n);
+		p = pad;
+		n = col->length;
+	}
+	obuf_base64(o, p, n);
+}
+
+/* DECIMAL: exact text from the packed base-10^9 groups. */
+static void
+rows_decimal(struct cursor *c, const struct column *col, struct obuf *o)
+{
+	static const int dig2bytes[10] = { 0, 1, 1, 2, 2, 3, 3, 4, 4, 4 };
+	int prec = col->meta >> 8, scale = col->meta & 0xff;
+	int intg = prec - scale, ix = intg % 9, fx = scale % 9, i, size;
+	uint8_t buf[40], mask;
+	struct cursor d;
+	const uint8_t *p;
+	bool neg, lead = true;
+	uint64_t g;
+
+	size = (intg / 9) * 4 + dig2bytes[ix] + (scale / 9) * 4 + dig2bytes[fx];
+	if (prec > 65 || scale > prec || (p = cursor_bytes(c, size)) == NULL) {
+		c->err = 1;
+		return;
+	}
+	memcpy(buf, p, size);
+	neg = !(buf[0] & 0x80);
+	mask = neg ? 0xff : 0;
+	for (i = 0; i < size; i++)
+		buf[i] ^= mask;
+	buf[0] ^= 0x80;
+	cursor_init(&d, buf, size);
+	if (neg)
+		obuf_str(o, "-");
+	if (ix && (g = cursor_uint_be(&d, dig2bytes[ix])) != 0) {
+		obuf_printf(o, "%llu", (unsigned long long)g);
+		lead = false;
+	}
+	for (i = 0; i < intg / 9; i++) {
+		g = cursor_uint_be(&d, 4);
+		if (lead && g == 0)
+			continue;
+		obuf_printf(o, lead ? "%llu" : "%09llu", (unsigned long long)g);
+		lead = false;
+	}
+	if (lead)
+		obuf_str(o, "0");
+	if (scale > 0)
+		obuf_str(o, ".");
+	for (i = 0; i < scale / 9; i++)
+		obuf_printf(o, "%09llu", (unsigned long long)cursor_uint_be(&d, 4));
+	if (fx)
+		obuf_printf(o, "%0*llu", fx,
+		    (unsigned long long)cursor_uint_be(&d, dig2bytes[fx]));
+}
+
+/* Fractional seconds of TIME2/DATETIME2/TIMESTAMP2 as microseconds. */
+static uint32_t
+rows_frac(struct cursor *c, int fsp)
+{
+	switch (fsp) {
+	case 1: case 2:	return (uint32_t)cursor_uint_be(c, 1) * 10000;
+	case 3: case 4:	return (uint32_t)cursor_uint_be(c, 2) * 100;
+	case 5: case 6:	return (uint32_t)cursor_uint_be(c, 3);
+	}
+	return 0;
+}
+
+static void
+rows_frac_text(struct obuf *o, uint32_t us, int fsp)
+{
+	static const uint32_t div[7] = { 1, 100000, 10000, 1000, 100, 10, 1 };
+
+	if (fsp > 0 && fsp <= 6)
+		obuf_printf(o, ".%0*u", fsp, us / div[fsp]);
+}
+
+static void
+rows_datetime2(struct cursor *c, const struct column *col, struct obuf *o)
+{
+	uint64_t v = cursor_uint_be(c, 5) - 0x8000000000ULL;
+	uint64_t ymd = v >> 17, ym = ymd >> 5, hms = v & 0x1ffff;
+	uint32_t us = rows_frac(c, col->meta);
+
+	obuf_printf(o, "\"%04u-%02u-%02u %02u:%02u:%02u", (unsigned)(ym / 13),
+	    (unsigned)(ym % 13), (unsigned)(ymd & 31), (unsigned)(hms >> 12),
+	    (unsigned)((hms >> 6) & 63), (unsigned)(hms & 63));
+	rows_frac_text(o, us, col->meta);
+	obuf_str(o, "\"");
+}
+
+/* TIMESTAMP2 is seconds since the epoch: always printed in UTC. */
+static void
+rows_timestamp2(struct cursor *c, const struct column *col, struct obuf *o)
+{
+	time_t t = (time_t)cursor_uint_be(c, 4);
+	uint32_t us = rows_frac(c, col->meta);
+	struct tm tm;
+
+	if (t == 0)
+		obuf_str(o, "\"0000-00-00 00:00:00");
+	else {
+		gmtime_r(&t, &tm);
+		obuf_printf(o, "\"%04d-%02d-%02d %02d:%02d:%02d",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+	}
+	rows_frac_text(o, us, col->meta);
+	obuf_str(o, "\"");
+}
+
+/* TIME2: integer part and fraction as one signed big-endian number. */
+static void
+rows_time2(struct cursor *c, const struct column *col, struct obuf *o)
+{
+	int fb = (col->meta + 1) / 2;
+	int64_t v = (int64_t)cursor_uint_be(c, 3 + fb) -
+	    ((int64_t)0x800000 << (8 * fb));
+	uint64_t a = v < 0 ? (uint64_t)-v : (uint64_t)v;
+	uint64_t hms = a >> (8 * fb), frac = a & ((1ULL << (8 * fb)) - 1);
+	static const uint32_t unit[4] = { 0, 10000, 100, 1 };
+
+	obuf_printf(o, "\"%s%02u:%02u:%02u", v < 0 ? "-" : "",
+	    (unsigned)((hms >> 12) & 0x3ff), (unsigned)((hms >> 6) & 63),
+	    (unsigned)(hms & 63));
+	rows_frac_text(o, (uint32_t)frac * unit[fb], col->meta);
+	obuf_str(o, "\"");
+}
+
+static void
+rows_date(struct cursor *c, struct obuf *o)
+{
+	uint32_t v = (uint32_t)cursor_uint(c, 3);
+
+	obuf_printf(o, "\"%04u-%02u-%02u\"", v >> 9, (v >> 5) & 15, v & 31);
+}
+
+static void
+rows_float(struct cursor *c, int bytes, struct obuf *o)
+{
+	uint64_t v = cursor_uint(c, bytes);
+	uint32_t v32 = (uint32_t)v;
+	float f;
+	double d;
+
+	if (bytes == 4) {
+		memcpy(&f, &v32, 4);
+		obuf_printf(o, "%.9g", (double)f);
+	} else {
+		memcpy(&d, &v, 8);
+		obuf_printf(o, "%.17g", d);
+	}
+}
+
+/* Types whose value is a plain number in the image. */
+static int
+rows_number(struct cursor *c, const struct column *col, struct obuf *o)
+{
+	uint64_t v;
+
+	switch (col->type) {
+	case COL_TINY:		rows_int(c, col, 1, o); return 0;
+	case COL_SHORT:		rows_int(c, col, 2, o); return 0;
+	case COL_INT24:		rows_int(c, col, 3, o); return 0;
+	case COL_LONG:		rows_int(c, col, 4, o); return 0;
+	case COL_LONGLONG:	rows_int(c, col, 8, o); return 0;
+	case COL_FLOAT:		rows_float(c, 4, o); return 0;
+	case COL_DOUBLE:	rows_float(c, 8, o); return 0;
+	case COL_NEWDECIMAL:	rows_decimal(c, col, o); return 0;
+	case COL_YEAR:
+		v = cursor_uint(c, 1);
+		obuf_printf(o, "%u", v ? (unsigned)v + 1900 : 0);
+		return 0;
+	case COL_BIT:
+		v = cursor_uint_be(c, ((col->meta & 0xff) +
+		    ((col->meta >> 8) ? 1 : 0)));
+		obuf_printf(o, "%llu", (unsigned long long)v);
+		return 0;
+	case COL_ENUM:		/* the index, names need FULL metadata */
+	case COL_SET:		/* the bitmap of members */
+		v = cursor_uint(c, col->length);
+		obuf_printf(o, "%llu", (unsigned long long)v);
+		return 0;
+	}
+	return -1;
+}
+
+/* One column value of an image, as JSON, appended to o. */
+int
+rows_value(struct reader *r, struct cursor *c, const struct tablemap *tm,
+    const struct column *col, struct obuf *o)
+{
+	if (rows_number(c, col, o) == 0)
+		return 0;
+	switch (col->type) {
+	case COL_NULL:		obuf_str(o, "null"); return 0;
+	case COL_DATE:		rows_date(c, o); return 0;
+	case COL_DATETIME2:	rows_datetime2(c, col, o); return 0;
+	case COL_TIMESTAMP2:	rows_timestamp2(c, col, o); return 0;
+	case COL_TIME2:		rows_time2(c, col, o); return 0;
+	case COL_VARCHAR:
+	case COL_VAR_STRING:
+		rows_string(c, col, col->meta < 256 ? 1 : 2, o);
+		return 0;
+	case COL_STRING:
+		rows_string(c, col, col->length < 256 ? 1 : 2, o);
+		return 0;
+	case COL_BLOB: case COL_TINY_BLOB: case COL_MEDIUM_BLOB:
+	case COL_LONG_BLOB: case COL_GEOMETRY:
+		if (col->meta < 1 || col->meta > 4)
+			break;
+		rows_string(c, col, col->meta, o);
+		return 0;
+	}
+	return rows_unsupported(r, tm, col, "is not supported yet");
+}
+
+static void
+rows_spans(struct reader *r, uint32_t ncols)
+{
+	struct span *s;
+	int i;
+
+	if (ncols <= r->spans_cap)
+		return;
+	for (i = 0; i < 2; i++) {
+		if ((s = realloc(r->spans[i], ncols * sizeof(*s))) == NULL)
+			fatal("row image spans");
+		r->spans[i] = s;
+	}
+	r->spans_cap = ncols;
+}
+
+/* Decodes one row image (null bitmap over the present columns, then the
+ * values) into img and its spans. */
+static int
+rows_image(struct reader *r, struct cursor *c, const struct tablemap *tm,
+    const uint8_t *present, int which)
+{
+	struct obuf *o = &r->img[which];
+	struct span *sp = r->spans[which];
+	uint32_t i, npresent = 0, k = 0;
+	const uint8_t *nulls;
+
+	for (i = 0; i < tm->ncols; i++)
+		npresent += (present[i / 8] >> (i % 8)) & 1;
+	if ((nulls = cursor_bytes(c, (npresent + 7) / 8)) == NULL)
+		return -1;
+	o->len = 0;
+	for (i = 0; i < tm->ncols; i++) {
+		sp[i].present = (present[i / 8] >> (i % 8)) & 1;
+		if (!sp[i].present)
+			continue;
+		sp[i].off = o->len;
+		if ((nulls[k / 8] >> (k % 8)) & 1)
+			obuf_str(o, "null");
+		else if (rows_value(r, c, tm, &tm->cols[i], o) == -1)
+			return -1;
+		k++;
+		sp[i].len = o->len - sp[i].off;
+		if (c->err)
+			return -1;
+	}
+	return 0;
+}
+
+/* Writes "key":{col:value,...}; with other, only the columns whose value
+ * differs from other's (the "old" of an update). */
+static void
+rows_object(struct reader *r, const struct tablemap *tm, const char *key,
+    int which, int other)
+{
+	struct obuf *o = &r->out, *img = &r->img[which];
+	struct span *sp = r->spans[which], *os;
+	bool first = true;
+	uint32_t i;
+
+	obuf_printf(o, ",\"%s\":{", key);
+	for (i = 0; i < tm->ncols; i++) {
+		if (!sp[i].present)
+			continue;
+		if (other >= 0) {
+			os = &r->spans[other][i];
+			if (!os->present || (os->len == sp[i].len &&
+			    memcmp(r->img[other].buf + os->off,
+			    img->buf + sp[i].off, os->len) == 0))
+				continue;
+		}
+		if (!first)
+			obuf_add(o, ",", 1);
+		first = false;
+		obuf_json_str(o, (const uint8_t *)tm->cols[i].name,
+		    strlen(tm->cols[i].name));
+		obuf_add(o, ":", 1);
+		obuf_add(o, img->buf + sp[i].off, sp[i].len);
+	}
+	obuf_add(o, "}", 1);
+}
+
+static int
+rows_bad(struct reader *r, const char *what)
+{
+	return reader_fail(r, BX_DECODE, "cannot decode %s event (type %u) at "
+	    "%s:%llu: %s", event_type_name(r->hdr.type), r->hdr.type, r->file,
+	    (unsigned long long)r->offset, what);
+}
+
+/* The rows event's header up to the column-present bitmaps. */
+static struct tablemap *
+rows_header(struct reader *r, struct cursor *c, bool v2, uint64_t *ncols)
+{
+	uint8_t type = r->hdr.type;
+	size_t ph = type <= r->npost_header ? r->post_header[type - 1] : 0;
+	uint64_t id, extra;
+	struct tablemap *tm;
+
+	id = cursor_uint(c, ph == 6 ? 4 : 6);
+	cursor_bytes(c, 2);			/* flags */
+	if (v2) {
+		extra = cursor_uint(c, 2);
+		cursor_bytes(c, extra >= 2 ? extra - 2 : 0);
+	}
+	*ncols = cursor_lenenc(c);
+	if (c->err) {
+		rows_bad(r, "header too short");
+		return NULL;
+	}
+	if ((tm = tablemap_find(r, id)) == NULL) {
+		rows_bad(r, "no TABLE_MAP for its table id");
+		return NULL;
+	}
+	if (*ncols != tm->ncols) {
+		rows_bad(r, "column count differs from its TABLE_MAP");
+		return NULL;
+	}
+	return tm;
+}
+
+int
+rows_decode(struct reader *r, struct cursor *c, int kind)
+{
+	bool v2 = kind >= EV_WRITE_ROWS;
+	bool upd = kind == EV_UPDATE_ROWS || kind == EV_UPDATE_ROWS_V1;
+	bool del = kind == EV_DELETE_ROWS || kind == EV_DELETE_ROWS_V1;
+	const uint8_t *present[2];
+	struct tablemap *tm;
+	uint64_t ncols;
+
+	if ((tm = rows_header(r, c, v2, &ncols)) == NULL)
+		return -1;
+	present[0] = cursor_bytes(c, (ncols + 7) / 8);
+	present[1] = upd ? cursor_bytes(c, (ncols + 7) / 8) : present[0];
+	if (c->err)
+		return rows_bad(r, "column bitmaps overrun the event");
+	rows_spans(r, tm->ncols);
+	while (cursor_left(c) > 0) {
+		if (rows_image(r, c, tm, present[0], 0) == -1 ||
+		    (upd && rows_image(r, c, tm, present[1], 1) == -1))
+			return c->err ? rows_bad(r, "row image overruns the "
+			    "event") : -1;
+		record_begin(r, tm, upd ? "update" : del ? "delete" : "insert");
+		rows_object(r, tm, "data", upd ? 1 : 0, -1);
+		if (upd)
+			rows_object(r, tm, "old", 0, 1);
+		record_end(r);
+	}
+	return c->err ? rows_bad(r, "truncated") : 0;
+}

@@ -1,0 +1,396 @@
+/* streamer.c: binlogd-streamer's main thread -- the links to the
+ * supervisor and checkpointd, the start position, the checkpoint traffic
+ * of the reader's durable positions, and the orderly stop. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "exitcode.h"
+#include "log.h"
+#include "msg.h"
+#include "peer.h"
+#include "util.h"
+#include "streamer.h"
+
+#define STREAMER_FINAL_SAVE_MS	5000
+
+static enum { S_LOADING, S_RUNNING, S_STOPPING } state;
+static struct streamer	 st;
+static struct config	 conf;
+static struct event_base *base;
+static struct peer	*sup, *ckpt;
+static struct event	*wake_ev, *term_ev, *final_timer;
+static bool		 ready_sent, have_durable;
+static struct position	 durable;
+static uint32_t		 final_id;
+static int		 exit_code;
+
+static void	streamer_stop(int code);
+
+/* Called by the reader: a transaction's records are out, this is the
+ * position after it. */
+void
+streamer_publish(struct streamer *s, const struct position *pos, bool force)
+{
+	pthread_mutex_lock(&s->mu);
+	s->durable = *pos;
+	s->durable_new = true;
+	s->durable_force |= force;
+	pthread_mutex_unlock(&s->mu);
+	(void)write(s->wake[1], "p", 1);
+}
+
+void
+streamer_started(struct streamer *s, const char *desc)
+{
+	pthread_mutex_lock(&s->mu);
+	s->started = true;
+	if (desc != s->start_desc)
+		strlcpy_(s->start_desc, desc, sizeof(s->start_desc));
+	pthread_mutex_unlock(&s->mu);
+	(void)write(s->wake[1], "s", 1);
+}
+
+/* The reader is done; the first reason given is the one that counts. */
+void
+streamer_finish(struct streamer *s, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&s->mu);
+	if (!s->finished) {
+		s->finished = true;
+		s->exit_code = code;
+		va_start(ap, fmt);
+		vsnprintf(s->error, sizeof(s->error), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&s->mu);
+	(void)write(s->wake[1], "f", 1);
+}
+
+static void
+streamer_send_save(bool force)
+{
+	struct msg_out m;
+	uint32_t id = peer_next_id(ckpt);
+
+	msg_out_begin(&m, MSG_CKPT_SAVE, id);
+	position_put(&m, &durable);
+	msg_put_bool(&m, "force", force);
+	if (state == S_STOPPING)
+		final_id = id;
+	peer_send(ckpt, &m);
+	msg_out_free(&m);
+}
+
+static void
+streamer_send_ready(void)
+{
+	struct msg_out m;
+
+	msg_out_begin(&m, MSG_READY, peer_next_id(sup));
+	msg_put_u64(&m, "protocol", MSG_PROTOCOL_VERSION);
+	msg_put_u64(&m, "pid", (uint64_t)getpid());
+	peer_send(sup, &m);
+	msg_out_free(&m);
+	ready_sent = true;
+	log_info("streaming from %s", st.start_desc);
+}
+
+/* Takes what the reader left under the lock and acts on it. */
+static void
+streamer_collect(void)
+{
+	bool save = false, force = false, finished = false, started;
+	int code = BX_OK;
+	char error[sizeof(st.error)];
+
+	pthread_mutex_lock(&st.mu);
+	started = st.started;
+	if (st.durable_new) {
+		durable = st.durable;
+		have_durable = save = true;
+		force = st.durable_force;
+		st.durable_new = st.durable_force = false;
+	}
+	if (st.finished) {
+		finished = true;
+		code = st.exit_code;
+		strlcpy_(error, st.error, sizeof(error));
+	}
+	pthread_mutex_unlock(&st.mu);
+
+	if (started && !ready_sent && sup != NULL)
+		streamer_send_ready();
+	if (save && state != S_STOPPING)
+		streamer_send_save(force);
+	if (finished && state != S_STOPPING) {
+		if (code != BX_OK)
+			log_warnx("%s", error);
+		streamer_stop(code == BX_OK ? BX_FAILURE : code);
+	}
+}
+
+static void
+streamer_wakeup(evutil_socket_t fd, short ev, void *arg)
+{
+	char buf[64];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	streamer_collect();
+}
+
+static void
+streamer_exit(void)
+{
+	if (sup != NULL)
+		peer_flush(sup, 1000);
+	if (ckpt != NULL)
+		peer_flush(ckpt, 1000);
+	log_debug("exiting with %s", exit_code_name(exit_code));
+	exit(exit_code);
+}
+
+static void
+streamer_final_timeout(evutil_socket_t fd, short ev, void *arg)
+{
+	log_warnx("checkpointd did not confirm the final position within "
+	    "%d ms", STREAMER_FINAL_SAVE_MS);
+	streamer_exit();
+}
+
+/* Stops the reader, then saves the last durable position for good and
+ * waits (bounded) for checkpointd to confirm it. */
+static void
+streamer_stop(int code)
+{
+	struct timeval tv = { STREAMER_FINAL_SAVE_MS / 1000, 0 };
+
+	if (state == S_STOPPING)
+		return;
+	exit_code = code;
+	reader_stop(&st);
+	if (state == S_RUNNING)
+		reader_wait();
+	streamer_collect();
+	state = S_STOPPING;
+	if (!have_durable || ckpt == NULL)
+		streamer_exit();
+	streamer_send_save(true);
+	final_timer = evtimer_new(base, streamer_final_timeout, NULL);
+	evtimer_add(final_timer, &tv);
+}
+
+static void
+streamer_start(struct msg_in *msg)
+{
+	struct start from;
+	bool found = false;
+	char buf[POS_GTID_MAX + POS_FILE_MAX + 64];
+
+	memset(&from, 0, sizeof(from));
+	msg_get_bool(msg, "found", &found);
+	if (found)
+		position_get(msg, &from.pos);
+	if (msg_end(msg) == -1)
+		fatalx("checkpointd: bad %s: %s", msg_type_name(msg->type),
+		    msg->error);
+	from.saved = found;
+	if (found)
+		log_info("resuming from checkpoint %s",
+		    position_str(&from.pos, buf, sizeof(buf)));
+	else
+		log_info("no checkpoint: starting from start_position = %s",
+		    conf.start_position[0] ? conf.start_position : "latest");
+	state = S_RUNNING;
+	reader_start(&st, &conf, &from);
+}
+
+static void
+streamer_saved(struct msg_in *msg)
+{
+	bool committed = false;
+
+	msg_get_bool(msg, "committed", &committed);
+	if (msg_end(msg) == -1)
+		fatalx("checkpointd: bad %s: %s", msg_type_name(msg->type),
+		    msg->error);
+	if (state == S_STOPPING && msg->id == final_id && committed) {
+		log_debug("final position committed");
+		streamer_exit();
+	}
+}
+
+static void
+streamer_ckpt_failed(struct msg_in *msg)
+{
+	const char *err = "";
+	size_t len = 0;
+
+	msg_get_str(msg, "error", &err, &len);
+	log_warnx("checkpointd cannot save positions: %.*s", (int)len, err);
+	exit_code = BX_STORE;
+	reader_stop(&st);
+	if (state == S_RUNNING)
+		reader_wait();
+	exit(BX_STORE);
+}
+
+static void
+streamer_dispatch_ckpt(struct peer *p, struct msg_in *msg, void *arg)
+{
+	if (msg == NULL) {
+		log_warnx("checkpointd went away: stopping, positions cannot "
+		    "be saved");
+		peer_free(p);
+		ckpt = NULL;
+		reader_stop(&st);
+		if (state == S_RUNNING)
+			reader_wait();
+		exit(BX_PEER_LOST);
+	}
+	switch (msg->type) {
+	case MSG_CKPT_POSITION:
+		if (state != S_LOADING)
+			fatalx("checkpointd: unexpected %s",
+			    msg_type_name(msg->type));
+		streamer_start(msg);
+		break;
+	case MSG_CKPT_SAVED:
+		streamer_saved(msg);
+		break;
+	case MSG_CKPT_FAILED:
+		streamer_ckpt_failed(msg);
+		break;
+	default:
+		fatalx("checkpointd: unexpected message %s",
+		    msg_type_name(msg->type));
+	}
+}
+
+static void
+streamer_dispatch_sup(struct peer *p, struct msg_in *msg, void *arg)
+{
+	if (msg == NULL) {
+		log_warnx("supervisor went away: saving and stopping");
+		peer_free(p);
+		sup = NULL;
+		streamer_stop(BX_PEER_LOST);
+		return;
+	}
+	if (msg->type != MSG_SHUTDOWN)
+		fatalx("supervisor: unexpected message %s",
+		    msg_type_name(msg->type));
+	if (msg_end(msg) == -1)
+		fatalx("supervisor: bad %s: %s", msg_type_name(msg->type),
+		    msg->error);
+	log_info("shutdown requested");
+	streamer_stop(BX_OK);
+}
+
+static void
+streamer_sigterm(evutil_socket_t sig, short ev, void *arg)
+{
+	log_info("SIGTERM: stopping");
+	streamer_stop(BX_OK);
+}
+
+static void
+streamer_load(void)
+{
+	struct msg_out m;
+
+	msg_out_begin(&m, MSG_CKPT_LOAD, peer_next_id(ckpt));
+	peer_send(ckpt, &m);
+	msg_out_free(&m);
+}
+
+static void __attribute__((noreturn))
+streamer_usage(int code)
+{
+	fprintf(code ? stderr : stdout,
+	    "usage: binlogd-streamer -c config [-f] [-d]\n"
+	    "  -c config  configuration file (binlogd.conf(5))\n"
+	    "  -f         log to stderr instead of syslog\n"
+	    "  -d         debug logging\n"
+	    "Started by binlogd(8) with fd %d to it and fd %d to "
+	    "binlogd-checkpointd.\n", FD_SUPERVISOR, FD_CHECKPOINTD);
+	exit(code);
+}
+
+static void
+streamer_config(const char *path)
+{
+	char err[1024];
+
+	if (config_load(&conf, path, err, sizeof(err)) == -1 ||
+	    config_read_password(&conf, err, sizeof(err)) == -1)
+		fatalx_code(BX_CONFIG, "%s", err);
+}
+
+static void
+streamer_setup(void)
+{
+	if (pthread_mutex_init(&st.mu, NULL) != 0 || pipe(st.wake) == -1)
+		fatal("streamer_setup");
+	fd_nonblock(st.wake[0], 1);
+	fd_nonblock(st.wake[1], 1);
+	fd_cloexec(st.wake[0], 1);
+	fd_cloexec(st.wake[1], 1);
+	st.dump_fd = -1;
+	if ((base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	sup = peer_new(base, FD_SUPERVISOR, "supervisor",
+	    streamer_dispatch_sup, NULL);
+	ckpt = peer_new(base, FD_CHECKPOINTD, "checkpointd",
+	    streamer_dispatch_ckpt, NULL);
+	wake_ev = event_new(base, st.wake[0], EV_READ | EV_PERSIST,
+	    streamer_wakeup, NULL);
+	term_ev = evsignal_new(base, SIGTERM, streamer_sigterm, NULL);
+	if (wake_ev == NULL || term_ev == NULL || event_add(wake_ev, NULL) ||
+	    event_add(term_ev, NULL))
+		fatalx("cannot set up events");
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *path = NULL;
+	int ch, fg = 0, debug = 0;
+
+	while ((ch = getopt_long(argc, argv, "c:fdh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'f': fg = 1; break;
+		case 'd': debug = 1; break;
+		case 'h': streamer_usage(BX_OK);
+		default: streamer_usage(BX_USAGE);
+		}
+	}
+	if (path == NULL || optind != argc)
+		streamer_usage(BX_USAGE);
+	log_init("streamer", fg ? LOG_TO_STDERR : LOG_TO_SYSLOG, debug);
+	die_with_parent();
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	streamer_config(path);
+	log_debug("libmariadb %s", mysql_get_client_info());
+	streamer_setup();
+	streamer_load();
+	event_base_dispatch(base);
+	return exit_code;
+}

@@ -1,0 +1,236 @@
+/* streamer.h: binlogd-streamer, the process that reads the binlog as a
+ * replica, decodes it and writes one record per row change. */
+#ifndef BINLOGD_STREAMER_H
+#define BINLOGD_STREAMER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mysql.h>
+#include <mariadb_rpl.h>
+
+#include "config.h"
+#include "gtid.h"
+#include "position.h"
+
+/* Binlog event types we look at (both flavours). */
+enum {
+	EV_QUERY = 2,
+	EV_ROTATE = 4,
+	EV_FORMAT_DESCRIPTION = 15,
+	EV_XID = 16,
+	EV_TABLE_MAP = 19,
+	EV_WRITE_ROWS_V1 = 23,
+	EV_UPDATE_ROWS_V1 = 24,
+	EV_DELETE_ROWS_V1 = 25,
+	EV_HEARTBEAT = 27,
+	EV_WRITE_ROWS = 30,
+	EV_UPDATE_ROWS = 31,
+	EV_DELETE_ROWS = 32,
+	EV_MARIADB_GTID = 162,
+	EV_MARIADB_GTID_LIST = 163,
+	EV_MARIADB_QUERY_COMPRESSED = 165,
+	EV_MARIADB_ROWS_COMPRESSED_LAST = 171,
+};
+
+/* Column type codes of the row format. */
+enum {
+	COL_DECIMAL = 0, COL_TINY = 1, COL_SHORT = 2, COL_LONG = 3,
+	COL_FLOAT = 4, COL_DOUBLE = 5, COL_NULL = 6, COL_TIMESTAMP = 7,
+	COL_LONGLONG = 8, COL_INT24 = 9, COL_DATE = 10, COL_TIME = 11,
+	COL_DATETIME = 12, COL_YEAR = 13, COL_NEWDATE = 14, COL_VARCHAR = 15,
+	COL_BIT = 16, COL_TIMESTAMP2 = 17, COL_DATETIME2 = 18, COL_TIME2 = 19,
+	COL_JSON = 245, COL_NEWDECIMAL = 246, COL_ENUM = 247, COL_SET = 248,
+	COL_TINY_BLOB = 249, COL_MEDIUM_BLOB = 250, COL_LONG_BLOB = 251,
+	COL_BLOB = 252, COL_VAR_STRING = 253, COL_STRING = 254,
+	COL_GEOMETRY = 255,
+};
+
+#define CHARSET_BINARY	63
+#define OBUF_FLUSH_AT	(64 * 1024)
+
+/* A bounds-checked reader over one event's bytes: any read past the end
+ * sets err and yields zeros, so decoders check err once at the end. */
+struct cursor {
+	const uint8_t	*p;
+	size_t		 len;
+	size_t		 off;
+	int		 err;
+};
+
+/* The common header of every event. */
+struct evhdr {
+	uint32_t	 ts;
+	uint8_t		 type;
+	uint32_t	 server_id;
+	uint32_t	 size;
+	uint32_t	 log_pos;
+	uint16_t	 flags;
+};
+#define EVHDR_LEN		19
+#define EVFLAG_ARTIFICIAL	0x20
+
+/* One column of a mapped table. */
+struct column {
+	uint8_t		 type;		/* real type (STRING fix applied) */
+	uint16_t	 meta;
+	uint16_t	 length;	/* STRING/ENUM/SET: declared bytes */
+	bool		 is_unsigned;
+	bool		 is_binary;	/* charset 63: base64 */
+	char		 name[257];	/* 64 characters of UTF-8 */
+};
+
+/* A TABLE_MAP event, decoded; column info completed from in-band
+ * metadata or information_schema before the first row is read. */
+struct tablemap {
+	uint64_t	 table_id;
+	char		 db[65];
+	char		 table[65];
+	uint32_t	 ncols;
+	struct column	*cols;
+	size_t		 cols_cap;
+	bool		 have_names;
+	bool		 have_sign;
+	bool		 have_charset;
+};
+
+/* Column facts from information_schema, cached per (db, table). */
+struct schema_entry {
+	char		 db[65];
+	char		 table[65];
+	uint32_t	 ncols;
+	struct column	*cols;		/* name, is_unsigned, is_binary */
+	struct schema_entry *next;
+};
+
+/* The output buffer: one growable buffer reused for every record. */
+struct obuf {
+	char		*buf;
+	size_t		 len;
+	size_t		 cap;
+};
+
+/* Where one column's JSON value sits in an image buffer. */
+struct span {
+	size_t		 off;
+	size_t		 len;
+	bool		 present;
+};
+
+/* Everything the reader thread owns while decoding the stream. */
+struct reader {
+	const struct config *conf;
+	struct streamer	*st;
+
+	MYSQL		*mysql;		/* the dump connection */
+	MYSQL		*meta;		/* information_schema lookups */
+	MARIADB_RPL	*rpl;
+	bool		 mariadb;
+	uint32_t	 server_id;
+	char		 server_uuid[POS_UUID_MAX];
+
+	/* decoder state */
+	char		 file[POS_FILE_MAX];
+	uint64_t	 offset;	/* start offset of the current event */
+	bool		 checksum;
+	uint8_t		 post_header[256];
+	size_t		 npost_header;
+	struct gtid_set	*gtids;		/* executed set before this trx */
+	bool		 in_trx;
+	bool		 have_gtid;
+	uint32_t	 gtid_domain, gtid_server;
+	uint64_t	 gtid_seq;
+	char		 gtid_text[64];
+	struct tablemap	*maps;
+	size_t		 nmaps, maps_cap;
+	struct schema_entry *schema;
+	struct evhdr	 hdr;
+	bool		 seen_event;
+
+	/* records */
+	struct obuf	 out;
+	bool		 row_pending;
+	struct obuf	 img[2];	/* before/after image values as JSON */
+	struct span	*spans[2];
+	size_t		 spans_cap;
+};
+
+/* State shared by the main thread and the reader, under mu. */
+struct streamer {
+	pthread_mutex_t	 mu;
+	int		 wake[2];	/* reader -> main: something changed */
+	int		 dump_fd;	/* replication socket, for shutdown */
+	volatile int	 stopping;
+
+	bool		 started;	/* first event arrived */
+	char		 start_desc[POS_GTID_MAX + POS_FILE_MAX + 32];
+	bool		 have_durable;
+	bool		 durable_new;
+	bool		 durable_force;
+	struct position	 durable;
+	int		 exit_code;	/* reader finished: nonzero = failed */
+	bool		 finished;
+	char		 error[1024];
+};
+
+/* What the main thread decided the reader starts from. */
+struct start {
+	bool		 saved;		/* from checkpointd */
+	struct position	 pos;
+};
+
+/* streamer.c */
+void	 streamer_publish(struct streamer *, const struct position *,
+	    bool force);
+void	 streamer_started(struct streamer *, const char *desc);
+void	 streamer_finish(struct streamer *, int code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* reader.c */
+int	 reader_start(struct streamer *, const struct config *,
+	    const struct start *);
+void	 reader_stop(struct streamer *);
+int	 reader_wait(void);
+MYSQL	*reader_meta(struct reader *);
+int	 reader_fail(struct reader *, int code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* event.c */
+void	 cursor_init(struct cursor *, const uint8_t *, size_t);
+uint64_t cursor_uint(struct cursor *, int bytes);
+uint64_t cursor_uint_be(struct cursor *, int bytes);
+uint64_t cursor_lenenc(struct cursor *);
+const uint8_t *cursor_bytes(struct cursor *, size_t);
+size_t	 cursor_left(const struct cursor *);
+int	 event_decode(struct reader *, const uint8_t *, size_t);
+const char *event_type_name(uint8_t);
+
+/* rows.c */
+int	 rows_decode(struct reader *, struct cursor *, int kind);
+int	 rows_value(struct reader *, struct cursor *, const struct tablemap *,
+	    const struct column *, struct obuf *);
+
+/* tablemap.c */
+int	 tablemap_decode(struct reader *, struct cursor *);
+struct tablemap *tablemap_find(struct reader *, uint64_t table_id);
+void	 tablemap_reset(struct reader *);
+void	 tablemap_forget_schema(struct reader *);
+void	 tablemap_free(struct reader *);
+
+/* record.c */
+void	 obuf_reserve(struct obuf *, size_t);
+void	 obuf_add(struct obuf *, const void *, size_t);
+void	 obuf_str(struct obuf *, const char *);
+void	 obuf_printf(struct obuf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 obuf_json_str(struct obuf *, const uint8_t *, size_t);
+void	 obuf_base64(struct obuf *, const uint8_t *, size_t);
+void	 record_begin(struct reader *, const struct tablemap *,
+	    const char *type);
+void	 record_end(struct reader *);
+int	 record_commit(struct reader *, bool have_xid, uint64_t xid);
+int	 record_flush(struct reader *);
+
+#endif

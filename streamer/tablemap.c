@@ -1,0 +1,437 @@
+/* tablemap.c: TABLE_MAP events and the column facts they lack -- names,
+ * signedness, binary-or-text -- from in-band metadata when the server logs
+ * it, else from information_schema, cached per table until a DDL. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exitcode.h"
+#include "log.h"
+#include "util.h"
+#include "streamer.h"
+
+/* Optional metadata field types of TABLE_MAP. */
+enum {
+	TM_SIGNEDNESS = 1,
+	TM_DEFAULT_CHARSET = 2,
+	TM_COLUMN_CHARSET = 3,
+	TM_COLUMN_NAME = 4,
+};
+
+static int	tablemap_complete(struct reader *, struct tablemap *);
+
+static int
+tablemap_bad(struct reader *r, const char *what)
+{
+	return reader_fail(r, BX_DECODE, "cannot decode TABLE_MAP event at "
+	    "%s:%llu: %s", r->file, (unsigned long long)r->offset, what);
+}
+
+static bool
+tablemap_is_numeric(uint8_t t)
+{
+	return t == COL_TINY || t == COL_SHORT || t == COL_INT24 ||
+	    t == COL_LONG || t == COL_LONGLONG || t == COL_FLOAT ||
+	    t == COL_DOUBLE || t == COL_NEWDECIMAL || t == COL_DECIMAL;
+}
+
+/* Columns that carry a character set in the optional metadata. */
+static bool
+tablemap_is_character(uint8_t t)
+{
+	return t == COL_STRING || t == COL_VARCHAR || t == COL_VAR_STRING ||
+	    t == COL_BLOB || t == COL_TINY_BLOB || t == COL_MEDIUM_BLOB ||
+	    t == COL_LONG_BLOB;
+}
+
+/* Bytes of metadata each column type has in the TABLE_MAP. */
+static int
+tablemap_meta_size(uint8_t t)
+{
+	switch (t) {
+	case COL_FLOAT: case COL_DOUBLE: case COL_BLOB: case COL_TINY_BLOB:
+	case COL_MEDIUM_BLOB: case COL_LONG_BLOB: case COL_GEOMETRY:
+	case COL_JSON: case COL_TIMESTAMP2: case COL_DATETIME2:
+	case COL_TIME2:
+		return 1;
+	case COL_VARCHAR: case COL_VAR_STRING: case COL_STRING:
+	case COL_NEWDECIMAL: case COL_BIT: case COL_ENUM: case COL_SET:
+		return 2;
+	}
+	return 0;
+}
+
+static void
+tablemap_column_meta(struct column *col, struct cursor *m)
+{
+	uint8_t m0, m1;
+
+	col->meta = 0;
+	col->length = 0;
+	switch (tablemap_meta_size(col->type)) {
+	case 1:
+		col->meta = (uint16_t)cursor_uint(m, 1);
+		break;
+	case 2:
+		if (col->type == COL_STRING || col->type == COL_NEWDECIMAL ||
+		    col->type == COL_BIT || col->type == COL_ENUM ||
+		    col->type == COL_SET) {
+			m0 = (uint8_t)cursor_uint(m, 1);
+			m1 = (uint8_t)cursor_uint(m, 1);
+			col->meta = (uint16_t)(m0 << 8 | m1);
+		} else
+			col->meta = (uint16_t)cursor_uint(m, 2);
+		break;
+	}
+	if (col->type == COL_STRING) {
+		m0 = col->meta >> 8;
+		m1 = col->meta & 0xff;
+		col->length = m1;
+		/* the type byte borrows two bits of the length */
+		if ((m0 & 0x30) != 0x30) {
+			col->length = (uint16_t)(m1 | (((m0 & 0x30) ^ 0x30) << 4));
+			m0 |= 0x30;
+		}
+		col->type = m0;
+	}
+}
+
+/* SIGNEDNESS: one bit per numeric column, most significant first. */
+static void
+tablemap_signedness(struct tablemap *tm, struct cursor *f)
+{
+	uint32_t i, k = 0;
+	const uint8_t *bits;
+	size_t n = cursor_left(f);
+
+	bits = cursor_bytes(f, n);
+	for (i = 0; i < tm->ncols && bits != NULL; i++) {
+		if (!tablemap_is_numeric(tm->cols[i].type))
+			continue;
+		if (k / 8 < n)
+			tm->cols[i].is_unsigned = bits[k / 8] & (0x80 >> (k % 8));
+		k++;
+	}
+	tm->have_sign = true;
+}
+
+static void
+tablemap_set_binary(struct tablemap *tm, uint64_t idx, uint64_t cs)
+{
+	uint32_t i;
+
+	for (i = 0; i < tm->ncols; i++) {
+		if (tablemap_is_character(tm->cols[i].type) && idx-- == 0) {
+			tm->cols[i].is_binary = cs == CHARSET_BINARY;
+			return;
+		}
+	}
+}
+
+/* DEFAULT_CHARSET (a default, then index/charset exceptions) or
+ * COLUMN_CHARSET (one per character column): only "binary or not" matters
+ * to the JSON form. */
+static void
+tablemap_charsets(struct tablemap *tm, struct cursor *f, int kind)
+{
+	uint64_t dflt, idx, k = 0;
+	uint32_t i;
+
+	if (kind == TM_DEFAULT_CHARSET) {
+		dflt = cursor_lenenc(f);
+		for (i = 0; i < tm->ncols; i++)
+			if (tablemap_is_character(tm->cols[i].type))
+				tm->cols[i].is_binary = dflt == CHARSET_BINARY;
+	}
+	while (cursor_left(f) > 0) {
+		idx = kind == TM_DEFAULT_CHARSET ? cursor_lenenc(f) : k++;
+		tablemap_set_binary(tm, idx, cursor_lenenc(f));
+	}
+	tm->have_charset = true;
+}
+
+static void
+tablemap_names(struct tablemap *tm, struct cursor *f)
+{
+	uint32_t i;
+	uint64_t n;
+	const uint8_t *p;
+
+	for (i = 0; i < tm->ncols; i++) {
+		n = cursor_lenenc(f);
+		if ((p = cursor_bytes(f, n)) == NULL || n >= sizeof(tm->cols[i].name))
+			return;
+		memcpy(tm->cols[i].name, p, n);
+		tm->cols[i].name[n] = '\0';
+	}
+	tm->have_names = true;
+}
+
+static int
+tablemap_optional(struct reader *r, struct tablemap *tm, struct cursor *c)
+{
+	struct cursor f;
+	uint8_t kind;
+	uint64_t len;
+	const uint8_t *p;
+
+	while (cursor_left(c) > 0) {
+		kind = (uint8_t)cursor_uint(c, 1);
+		len = cursor_lenenc(c);
+		if ((p = cursor_bytes(c, len)) == NULL)
+			return tablemap_bad(r, "optional metadata overruns");
+		cursor_init(&f, p, len);
+		if (kind == TM_SIGNEDNESS)
+			tablemap_signedness(tm, &f);
+		else if (kind == TM_DEFAULT_CHARSET || kind == TM_COLUMN_CHARSET)
+			tablemap_charsets(tm, &f, kind);
+		else if (kind == TM_COLUMN_NAME)
+			tablemap_names(tm, &f);
+		if (f.err)
+			return tablemap_bad(r, "malformed optional metadata");
+	}
+	return 0;
+}
+
+/* A slot for table_id: the same id again replaces its old mapping. */
+static struct tablemap *
+tablemap_slot(struct reader *r, uint64_t table_id)
+{
+	struct tablemap *tm;
+	size_t cap;
+
+	if ((tm = tablemap_find(r, table_id)) != NULL)
+		return tm;
+	if (r->nmaps == r->maps_cap) {
+		cap = r->maps_cap ? r->maps_cap * 2 : 8;
+		if ((tm = realloc(r->maps, cap * sizeof(*tm))) == NULL)
+			fatal("table map cache");
+		memset(tm + r->maps_cap, 0, (cap - r->maps_cap) * sizeof(*tm));
+		r->maps = tm;
+		r->maps_cap = cap;
+	}
+	tm = &r->maps[r->nmaps++];
+	tm->table_id = table_id;
+	return tm;
+}
+
+static void
+tablemap_grow(struct tablemap *tm, uint32_t ncols)
+{
+	struct column *c;
+
+	if (ncols > tm->cols_cap) {
+		if ((c = realloc(tm->cols, ncols * sizeof(*c))) == NULL)
+			fatal("table map columns");
+		tm->cols = c;
+		tm->cols_cap = ncols;
+	}
+	memset(tm->cols, 0, ncols * sizeof(*tm->cols));
+	tm->ncols = ncols;
+	tm->have_names = tm->have_sign = tm->have_charset = false;
+}
+
+static int
+tablemap_name(struct reader *r, struct cursor *c, char *buf, size_t size)
+{
+	size_t n = cursor_uint(c, 1);
+	const uint8_t *p = cursor_bytes(c, n + 1);
+
+	if (p == NULL || n >= size)
+		return tablemap_bad(r, "bad schema or table name");
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return 0;
+}
+
+static int
+tablemap_columns(struct reader *r, struct tablemap *tm, struct cursor *c)
+{
+	uint64_t n = cursor_lenenc(c), mlen;
+	const uint8_t *types, *meta;
+	struct cursor m;
+	uint32_t i;
+
+	if (c->err || n == 0 || n > 4096 || (types = cursor_bytes(c, n)) == NULL)
+		return tablemap_bad(r, "bad column count");
+	tablemap_grow(tm, (uint32_t)n);
+	mlen = cursor_lenenc(c);
+	if ((meta = cursor_bytes(c, mlen)) == NULL)
+		return tablemap_bad(r, "metadata overruns the event");
+	cursor_init(&m, meta, mlen);
+	for (i = 0; i < n; i++) {
+		tm->cols[i].type = types[i];
+		tablemap_column_meta(&tm->cols[i], &m);
+	}
+	if (m.err || cursor_left(&m) != 0)
+		return tablemap_bad(r, "column metadata length mismatch");
+	cursor_bytes(c, (n + 7) / 8);		/* nullable bitmap */
+	return c->err ? tablemap_bad(r, "too short") : 0;
+}
+
+int
+tablemap_decode(struct reader *r, struct cursor *c)
+{
+	struct tablemap *tm;
+	uint64_t id;
+	int idlen = 6;
+
+	if (r->npost_header >= EV_TABLE_MAP &&
+	    r->post_header[EV_TABLE_MAP - 1] == 6)
+		idlen = 4;
+	id = cursor_uint(c, idlen);
+	cursor_bytes(c, 2);			/* flags */
+	tm = tablemap_slot(r, id);
+	if (tablemap_name(r, c, tm->db, sizeof(tm->db)) == -1 ||
+	    tablemap_name(r, c, tm->table, sizeof(tm->table)) == -1 ||
+	    tablemap_columns(r, tm, c) == -1 ||
+	    tablemap_optional(r, tm, c) == -1)
+		return -1;
+	return tablemap_complete(r, tm);
+}
+
+struct tablemap *
+tablemap_find(struct reader *r, uint64_t table_id)
+{
+	size_t i;
+
+	for (i = 0; i < r->nmaps; i++)
+		if (r->maps[i].table_id == table_id)
+			return &r->maps[i];
+	return NULL;
+}
+
+/* Table ids are only valid within the transaction that mapped them. */
+void
+tablemap_reset(struct reader *r)
+{
+	r->nmaps = 0;
+}
+
+void
+tablemap_forget_schema(struct reader *r)
+{
+	struct schema_entry *e, *next;
+
+	for (e = r->schema; e != NULL; e = next) {
+		next = e->next;
+		free(e->cols);
+		free(e);
+	}
+	r->schema = NULL;
+}
+
+void
+tablemap_free(struct reader *r)
+{
+	size_t i;
+
+	tablemap_forget_schema(r);
+	for (i = 0; i < r->maps_cap; i++)
+		free(r->maps[i].cols);
+	free(r->maps);
+	r->maps = NULL;
+	r->nmaps = r->maps_cap = 0;
+}
+
+static int
+tablemap_schema_row(struct schema_entry *e, uint32_t i, MYSQL_ROW row)
+{
+	struct column *col = &e->cols[i];
+
+	if (row[0] == NULL || strlen(row[0]) >= sizeof(col->name))
+		return -1;
+	strlcpy_(col->name, row[0], sizeof(col->name));
+	col->is_unsigned = row[1] != NULL && strstr(row[1], "unsigned") != NULL;
+	col->is_binary = row[2] == NULL || strcmp(row[2], "binary") == 0;
+	return 0;
+}
+
+/* Reads a table's columns from information_schema, in table order. */
+static struct schema_entry *
+tablemap_schema_load(struct reader *r, const struct tablemap *tm)
+{
+	char q[512], db[140], tb[140];
+	struct schema_entry *e;
+	MYSQL *m;
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	uint32_t i = 0;
+	int bad = 0;
+
+	if ((m = reader_meta(r)) == NULL)
+		return NULL;
+	mysql_real_escape_string(m, db, tm->db, strlen(tm->db));
+	mysql_real_escape_string(m, tb, tm->table, strlen(tm->table));
+	snprintf(q, sizeof(q), "SELECT COLUMN_NAME, COLUMN_TYPE, "
+	    "CHARACTER_SET_NAME FROM information_schema.COLUMNS WHERE "
+	    "TABLE_SCHEMA = '%s' AND TABLE_NAME = '%s' "
+	    "ORDER BY ORDINAL_POSITION", db, tb);
+	if (mysql_query(m, q) != 0 || (res = mysql_store_result(m)) == NULL) {
+		reader_fail(r, BX_FAILURE, "reading the columns of %s.%s from "
+		    "information_schema: %s (%u)", tm->db, tm->table,
+		    mysql_error(m), mysql_errno(m));
+		return NULL;
+	}
+	if ((e = calloc(1, sizeof(*e))) == NULL ||
+	    (e->cols = calloc(mysql_num_rows(res) + 1, sizeof(*e->cols))) == NULL)
+		fatal("schema cache");
+	strlcpy_(e->db, tm->db, sizeof(e->db));
+	strlcpy_(e->table, tm->table, sizeof(e->table));
+	while ((row = mysql_fetch_row(res)) != NULL && bad == 0)
+		bad = tablemap_schema_row(e, i++, row);
+	mysql_free_result(res);
+	e->ncols = i;
+	e->next = r->schema;
+	r->schema = e;
+	if (bad) {
+		reader_fail(r, BX_DECODE, "a column name of %s.%s in "
+		    "information_schema is empty or too long", tm->db, tm->table);
+		return NULL;
+	}
+	return e;
+}
+
+static struct schema_entry *
+tablemap_schema(struct reader *r, const struct tablemap *tm)
+{
+	struct schema_entry *e;
+
+	for (e = r->schema; e != NULL; e = e->next)
+		if (strcmp(e->db, tm->db) == 0 &&
+		    strcmp(e->table, tm->table) == 0)
+			return e;
+	return tablemap_schema_load(r, tm);
+}
+
+/* Fills in what the TABLE_MAP did not carry; a column count that differs
+ * from the table's (a DDL since the event was written) is an error, never
+ * misnamed output. */
+static int
+tablemap_complete(struct reader *r, struct tablemap *tm)
+{
+	struct schema_entry *e;
+	uint32_t i;
+
+	if (tm->have_names && tm->have_sign && tm->have_charset)
+		return 0;
+	if ((e = tablemap_schema(r, tm)) == NULL)
+		return -1;
+	if (e->ncols != tm->ncols)
+		return reader_fail(r, BX_DECODE, "table %s.%s at %s:%llu has %u "
+		    "columns in the binlog but %u in information_schema (the "
+		    "table changed since, or SELECT on it is not granted); set "
+		    "binlog_row_metadata=FULL on the server to log column "
+		    "names in-band", tm->db, tm->table, r->file,
+		    (unsigned long long)r->offset, tm->ncols, e->ncols);
+	for (i = 0; i < tm->ncols; i++) {
+		if (!tm->have_names)
+			strlcpy_(tm->cols[i].name, e->cols[i].name,
+			    sizeof(tm->cols[i].name));
+		if (!tm->have_sign)
+			tm->cols[i].is_unsigned = e->cols[i].is_unsigned;
+		if (!tm->have_charset)
+			tm->cols[i].is_binary = e->cols[i].is_binary;
+	}
+	return 0;
+}
