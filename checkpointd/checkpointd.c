@@ -1,0 +1,358 @@
+/* checkpointd.c: binlogd-checkpointd, which answers the streamer's "where do
+ * I start", coalesces its reported positions into SQLite commits, and never
+ * exits with a reported position left unsaved when it can save it. */
+#include "build.h"
+
+#include <sys/time.h>
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <sqlite3.h>
+
+#include "checkpointd.h"
+#include "config.h"
+#include "exitcode.h"
+#include "log.h"
+#include "msg.h"
+#include "peer.h"
+#include "position.h"
+#include "util.h"
+
+/* How long an exit path waits for its last message to leave. */
+#define CKPT_FLUSH_MS	1000
+#define CKPT_POS_STR	(POS_GTID_MAX + POS_FILE_MAX + 64)
+
+static struct {
+	struct event_base	*base;
+	struct config		 conf;
+	struct store		*store;
+	struct peer		*parent;
+	struct peer		*streamer;	/* at most one at a time */
+	struct event		*timer;		/* armed while pending */
+	struct event		*ev_term;
+	struct position		 saved;		/* what is on disk */
+	bool			 has_saved;
+	struct position		 pending;	/* reported, not yet on disk */
+	bool			 has_pending;
+} ckpt;
+
+static __attribute__((noreturn)) void
+ckpt_usage(int code)
+{
+	fprintf(code == BX_OK ? stdout : stderr,
+	    "usage: binlogd-checkpointd [-dfh] [-c config]\n"
+	    "  -c config  configuration file (default %s)\n"
+	    "  -d         log debug messages\n"
+	    "  -f         log to stderr instead of syslog\n"
+	    "  -h         show this help\n"
+	    "binlogd-checkpointd is started by binlogd(8), which passes it "
+	    "its link on fd %d.\n", CONF_DEFAULT_PATH, FD_SUPERVISOR);
+	exit(code);
+}
+
+/* Rotates two buffers, so one log line can show two positions. */
+static const char *
+ckpt_pos_str(const struct position *p)
+{
+	static char buf[2][CKPT_POS_STR];
+	static int n;
+
+	n = !n;
+	return position_str(p, buf[n], sizeof(buf[n]));
+}
+
+/* The store cannot save: tell the streamer to stop, and stop.  What was
+ * committed before is still on disk, untouched by the failed transaction. */
+static __attribute__((noreturn)) void
+ckpt_store_failed(void)
+{
+	struct msg_out m;
+
+	log_warnx("%s", store_error(ckpt.store));
+	if (ckpt.streamer != NULL) {
+		msg_out_begin(&m, MSG_CKPT_FAILED, peer_next_id(ckpt.streamer));
+		msg_put_str(&m, "error", store_error(ckpt.store));
+		peer_send(ckpt.streamer, &m);
+		msg_out_free(&m);
+		peer_flush(ckpt.streamer, CKPT_FLUSH_MS);
+	}
+	fatalx_code(BX_STORE, "position %s not saved; the last saved one is "
+	    "%s", ckpt_pos_str(&ckpt.pending),
+	    ckpt.has_saved ? ckpt_pos_str(&ckpt.saved) : "none");
+}
+
+static void
+ckpt_commit(void)
+{
+	if (!ckpt.has_pending)
+		return;
+	if (store_save(ckpt.store, &ckpt.pending) == -1)
+		ckpt_store_failed();
+	ckpt.saved = ckpt.pending;
+	ckpt.has_saved = true;
+	ckpt.has_pending = false;
+	evtimer_del(ckpt.timer);
+	log_debug("committed %s", ckpt_pos_str(&ckpt.saved));
+}
+
+static __attribute__((noreturn)) void
+ckpt_exit(int code, const char *why)
+{
+	ckpt_commit();
+	store_close(ckpt.store);
+	if (code == BX_OK)
+		log_info("exiting: %s; last position %s", why,
+		    ckpt.has_saved ? ckpt_pos_str(&ckpt.saved) : "none");
+	else
+		log_warnx("exiting: %s; last position %s", why,
+		    ckpt.has_saved ? ckpt_pos_str(&ckpt.saved) : "none");
+	exit(code);
+}
+
+/* A sibling that sends what the catalogue does not allow has a bug. */
+static __attribute__((noreturn)) void
+ckpt_bad_msg(struct peer *p, struct msg_in *msg)
+{
+	ckpt_commit();
+	fatalx("%s sent a malformed or unexpected %s (%u): %s", peer_name(p),
+	    msg_type_name(msg->type), msg->type,
+	    msg->error[0] ? msg->error : "not in its part of the catalogue");
+}
+
+static void
+ckpt_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	ckpt_commit();
+}
+
+static void
+ckpt_reply_position(struct peer *p, uint32_t id)
+{
+	const struct position *pos = NULL;
+	struct msg_out m;
+
+	if (ckpt.has_pending)
+		pos = &ckpt.pending;
+	else if (ckpt.has_saved)
+		pos = &ckpt.saved;
+	msg_out_begin(&m, MSG_CKPT_POSITION, id);
+	msg_put_bool(&m, "found", pos != NULL);
+	if (pos != NULL)
+		position_put(&m, pos);
+	peer_send(p, &m);
+	msg_out_free(&m);
+	log_debug("%s asked where to start: %s", peer_name(p),
+	    pos ? ckpt_pos_str(pos) : "no checkpoint");
+}
+
+/* The latest report wins; it reaches the disk when the interval ends, or
+ * at once when forced (rotate, DDL, reset, stop). */
+static void
+ckpt_save(struct peer *p, uint32_t id, const struct position *pos,
+    bool force)
+{
+	struct timeval tv;
+	struct msg_out m;
+	double iv = ckpt.conf.checkpoint_interval;
+
+	ckpt.pending = *pos;
+	ckpt.has_pending = true;
+	if (force || iv <= 0)
+		ckpt_commit();
+	else if (!evtimer_pending(ckpt.timer, NULL)) {
+		tv.tv_sec = (time_t)iv;
+		tv.tv_usec = (suseconds_t)((iv - (double)tv.tv_sec) * 1e6);
+		evtimer_add(ckpt.timer, &tv);
+	}
+	msg_out_begin(&m, MSG_CKPT_SAVED, id);
+	msg_put_bool(&m, "committed", !ckpt.has_pending);
+	peer_send(p, &m);
+	msg_out_free(&m);
+}
+
+static void
+ckpt_streamer_dispatch(struct peer *p, struct msg_in *msg, void *arg)
+{
+	struct position pos;
+	bool force = false;
+
+	(void)arg;
+	if (msg == NULL) {
+		log_info("streamer link closed");
+		ckpt_commit();
+		peer_free(p);
+		ckpt.streamer = NULL;
+		return;
+	}
+	switch (msg->type) {
+	case MSG_CKPT_LOAD:
+		if (msg_end(msg) == -1)
+			ckpt_bad_msg(p, msg);
+		ckpt_reply_position(p, msg->id);
+		break;
+	case MSG_CKPT_SAVE:
+		position_get(msg, &pos);
+		msg_get_bool(msg, "force", &force);
+		if (msg_end(msg) == -1)
+			ckpt_bad_msg(p, msg);
+		ckpt_save(p, msg->id, &pos, force);
+		break;
+	default:
+		ckpt_bad_msg(p, msg);
+	}
+}
+
+/* A new streamer's link; the old one's last report is committed first, so
+ * the new one starts where the old one ended. */
+static void
+ckpt_attach(void)
+{
+	int fd;
+
+	if ((fd = peer_take_fd(ckpt.parent)) == -1)
+		fatalx("supervisor sent CKPT_ATTACH without a file descriptor");
+	if (ckpt.streamer != NULL) {
+		log_info("a new streamer replaces the attached one");
+		ckpt_commit();
+		peer_free(ckpt.streamer);
+	}
+	ckpt.streamer = peer_new(ckpt.base, fd, "streamer",
+	    ckpt_streamer_dispatch, NULL);
+	log_debug("streamer attached");
+}
+
+static void
+ckpt_parent_dispatch(struct peer *p, struct msg_in *msg, void *arg)
+{
+	(void)arg;
+	if (msg == NULL)
+		ckpt_exit(BX_PEER_LOST, "the supervisor is gone");
+	switch (msg->type) {
+	case MSG_SHUTDOWN:
+		if (msg_end(msg) == -1)
+			ckpt_bad_msg(p, msg);
+		ckpt_exit(BX_OK, "shutdown requested");
+	case MSG_CKPT_ATTACH:
+		if (msg_end(msg) == -1)
+			ckpt_bad_msg(p, msg);
+		ckpt_attach();
+		break;
+	default:
+		ckpt_bad_msg(p, msg);
+	}
+}
+
+static void
+ckpt_sigterm(evutil_socket_t sig, short ev, void *arg)
+{
+	(void)sig;
+	(void)ev;
+	(void)arg;
+	ckpt_exit(BX_OK, "SIGTERM");
+}
+
+static void
+ckpt_open_store(void)
+{
+	char err[2048];
+	bool found;
+
+	if ((ckpt.store = store_open(ckpt.conf.database, err,
+	    sizeof(err))) == NULL)
+		fatalx_code(BX_STORE, "%s", err);
+	if (store_load(ckpt.store, &ckpt.saved, &found) == -1)
+		fatalx_code(BX_STORE, "%s", store_error(ckpt.store));
+	ckpt.has_saved = found;
+}
+
+static void
+ckpt_ready(void)
+{
+	struct msg_out m;
+
+	msg_out_begin(&m, MSG_READY, peer_next_id(ckpt.parent));
+	msg_put_u64(&m, "protocol", MSG_PROTOCOL_VERSION);
+	msg_put_u64(&m, "pid", (uint64_t)getpid());
+	peer_send(ckpt.parent, &m);
+	msg_out_free(&m);
+	log_info("ready: database %s, position %s", store_path(ckpt.store),
+	    ckpt.has_saved ? ckpt_pos_str(&ckpt.saved) : "none saved yet");
+}
+
+static void
+ckpt_setup_events(void)
+{
+	if ((ckpt.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	ckpt.timer = evtimer_new(ckpt.base, ckpt_timer_cb, NULL);
+	ckpt.ev_term = evsignal_new(ckpt.base, SIGTERM, ckpt_sigterm, NULL);
+	if (ckpt.timer == NULL || ckpt.ev_term == NULL ||
+	    evsignal_add(ckpt.ev_term, NULL) == -1)
+		fatalx("cannot set up the event loop");
+	ckpt.parent = peer_new(ckpt.base, FD_SUPERVISOR, "supervisor",
+	    ckpt_parent_dispatch, NULL);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *conffile = CONF_DEFAULT_PATH;
+	char err[2048];
+	int ch, debug = 0, foreground = 0;
+
+	while ((ch = getopt_long(argc, argv, "c:dfh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			conffile = optarg;
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'h':
+			ckpt_usage(BX_OK);
+		default:
+			ckpt_usage(BX_USAGE);
+		}
+	}
+	if (optind != argc)
+		ckpt_usage(BX_USAGE);
+
+	log_init("checkpointd", foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG,
+	    debug);
+	die_with_parent();
+	/* ^C reaches the whole process group; the supervisor decides. */
+	signal(SIGINT, SIG_IGN);
+	/* A file size limit then fails a commit with an error we report,
+	 * instead of killing us with a core dump. */
+	signal(SIGXFSZ, SIG_IGN);
+	if (fcntl(FD_SUPERVISOR, F_GETFD) == -1)
+		fatalx_code(BX_USAGE, "fd %d is not open: binlogd-checkpointd "
+		    "is started by binlogd, not by hand", FD_SUPERVISOR);
+	if (config_load(&ckpt.conf, conffile, err, sizeof(err)) == -1)
+		fatalx_code(BX_CONFIG, "%s", err);
+	log_info("starting %s (SQLite %s, libevent %s)", PACKAGE_VERSION,
+	    sqlite3_libversion(), event_get_version());
+
+	ckpt_open_store();
+	ckpt_setup_events();
+	ckpt_ready();
+	event_base_dispatch(ckpt.base);
+	ckpt_exit(BX_FAILURE, "the event loop ended");
+}
