@@ -223,18 +223,25 @@ peer_unpack_all(struct peer *p)
 {
 	msgpack_unpacked result;
 	struct msg_in msg;
+	size_t pre, off, size;
 	int rc;
 
 	msgpack_unpacked_init(&result);
 	for (;;) {
+		pre = msgpack_unpacker_parsed_size(&p->unp);
+		off = p->unp.off;
 		rc = msgpack_unpacker_next(&p->unp, &result);
+		/* A message that completes within one read never shows as
+		 * CONTINUE: its size is what was parsed before plus now. */
+		size = rc == MSGPACK_UNPACK_SUCCESS ? pre + (p->unp.off - off) :
+		    msgpack_unpacker_message_size(&p->unp);
+		if ((rc == MSGPACK_UNPACK_SUCCESS ||
+		    rc == MSGPACK_UNPACK_CONTINUE) && size > MSG_MAX_SIZE) {
+			log_warnx("%s: protocol error: message larger "
+			    "than %d bytes", p->name, MSG_MAX_SIZE);
+			break;
+		}
 		if (rc == MSGPACK_UNPACK_CONTINUE) {
-			if (msgpack_unpacker_message_size(&p->unp) >
-			    MSG_MAX_SIZE) {
-				log_warnx("%s: protocol error: message larger "
-				    "than %d bytes", p->name, MSG_MAX_SIZE);
-				break;
-			}
 			msgpack_unpacked_destroy(&result);
 			return 0;
 		}
