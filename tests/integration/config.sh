@@ -2,6 +2,7 @@
 # config.sh: binlogd -n accepts the shipped sample configuration, and
 # rejects a misspelt option name and a bad value with "file:line:" pointing
 # at the right line and exit code 78 (BX_CONFIG).
+# shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 sample=${BINLOGD_TEST_SYSCONFDIR:-/usr/local/etc}/binlogd.conf.sample
@@ -12,6 +13,7 @@ out=$(binlogd -n -c "$sample" 2>&1) || rc=$?
 assert_eq 0 "$rc" "exit status of binlogd -n on the sample config ($out)"
 assert_match "$out" '^configuration OK$' "binlogd -n output on the sample"
 
+# shellcheck disable=SC2034 # read by binlogd_config
 DB_PORT=3307	# never connected to: -n only reads the file
 binlogd_config
 rc=0

@@ -1,0 +1,48 @@
+#!/bin/bash
+# shellcheck disable=SC2119 # helpers called without arguments
+# server_checks.sh: a server binlogd cannot use is reported clearly and
+# retried slowly, never in a hot loop: binlog_format=STATEMENT names
+# binlog_format, a wrong password says access denied; in both cases binlogd
+# stays up and still stops cleanly on SIGTERM.
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+STARTED='started (binlogd-)?streamer'
+WINDOW=6	# seconds; a hot loop restarts dozens of times in this
+MAX_STARTS=3	# the first start and at most two slow retries
+
+# expect_slow_retries WHAT: over WINDOW seconds, binlogd stays up and
+# starts the streamer at most MAX_STARTS times.
+expect_slow_retries() {
+	local before=$1 starts
+	# A measurement window, not a synchronisation: nothing to wait for.
+	sleep "$WINDOW"
+	lib_alive "$BL_PID" || fail "binlogd exited on $2 instead of retrying"
+	starts=$(($(log_count "$STARTED") - before))
+	assert_le "$starts" "$MAX_STARTS" \
+	    "streamer starts within ${WINDOW}s of $2"
+	note "ok: $starts streamer start(s) in ${WINDOW}s on $2"
+}
+
+mariadb_start --binlog-format=STATEMENT
+
+before=$(log_count "$STARTED")
+binlogd_spawn
+wait_for_log 'binlog_format' 1 60
+line=$(grep -m1 'binlog_format' "$BL_LOG")
+assert_match "$line" 'binlog_format=STATEMENT.*ROW' \
+    "the streamer's error names the setting and the value it needs"
+assert_match "$line" 'streamer\[[0-9]+\] (error|fatal): ' \
+    "the error is logged by the streamer at error level"
+expect_slow_retries "$before" "binlog_format=STATEMENT"
+binlogd_stop
+
+sql "SET GLOBAL binlog_format = 'ROW'"
+BL_PASSWORD=wrong-password
+before=$(log_count "$STARTED")
+binlogd_spawn
+wait_for_log '[Aa]ccess denied' 1 60
+line=$(grep -m1 '[Aa]ccess denied' "$BL_LOG")
+assert_match "$line" "binlogd" "the access-denied error names the user"
+expect_slow_retries "$before" "a wrong password"
+binlogd_stop
