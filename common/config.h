@@ -30,6 +30,7 @@ struct config {
 
 	/* [daemon] */
 	char		 pid_file[CONF_STR_MAX];
+	char		 control_socket[CONF_STR_MAX];
 	char		 run_user[CONF_STR_MAX];
 	double		 restart_backoff_max;	/* seconds */
 	double		 restart_backoff_reset;	/* healthy this long: reset */

@@ -19,6 +19,11 @@ msg_type_name(uint32_t type)
 	case MSG_CKPT_POSITION:	return "CKPT_POSITION";
 	case MSG_CKPT_SAVED:	return "CKPT_SAVED";
 	case MSG_CKPT_FAILED:	return "CKPT_FAILED";
+	case MSG_CTL_STATUS:	return "CTL_STATUS";
+	case MSG_CTL_RESTART:	return "CTL_RESTART";
+	case MSG_CTL_STOP:	return "CTL_STOP";
+	case MSG_CTL_RELOAD:	return "CTL_RELOAD";
+	case MSG_CTL_REPLY:	return "CTL_REPLY";
 	default:		return "UNKNOWN";
 	}
 }

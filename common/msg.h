@@ -45,6 +45,28 @@ enum msg_type {
 	MSG_CKPT_SAVED = 401,	/* {committed:b} reply to SAVE; committed is
 				 * true once the position is on disk */
 	MSG_CKPT_FAILED = 402,	/* {error:s} the store cannot save: stop */
+
+	/* binlogctl -> supervisor (500..599), control socket; every request
+	 * is {protocol:u} and is answered by one CTL_REPLY */
+	MSG_CTL_STATUS = 500,	/* read-only */
+	MSG_CTL_RESTART = 501,	/* restart the streamer from the saved position */
+	MSG_CTL_STOP = 502,	/* stop binlogd gracefully */
+	MSG_CTL_RELOAD = 503,	/* as SIGHUP */
+
+	/* supervisor -> binlogctl (600..699) */
+	MSG_CTL_REPLY = 600,	/* {result:u message:s} plus, for STATUS,
+				 * state:s pid:u uptime:u and per child
+				 * (streamer_, checkpointd_) pid:u state:s
+				 * uptime:u restarts:u last_exit:s */
+};
+
+/* CTL_REPLY result codes; binlogctl exits with them. */
+enum ctl_result {
+	CTL_OK = 0,
+	CTL_FAILED = 1,		/* the command could not be carried out */
+	CTL_DENIED = 3,		/* the caller may not change state */
+	CTL_VERSION = 4,	/* protocol version mismatch */
+	CTL_UNKNOWN = 5,	/* unknown request */
 };
 
 const char *msg_type_name(uint32_t type);

@@ -29,14 +29,14 @@
 
 static int pidfile_fd = -1;
 
-static const char *
+const char *
 sup_state_name(enum sup_state s)
 {
 	switch (s) {
 	case SUP_STARTING:	return "starting";
 	case SUP_RUNNING:	return "running";
 	case SUP_BACKOFF:	return "backoff";
-	case SUP_RELOADING:	return "reloading";
+	case SUP_RESTARTING:	return "restarting";
 	case SUP_STOPPING:	return "stopping";
 	}
 	return "?";
@@ -147,7 +147,7 @@ sup_schedule_restart(struct supervisor *sup, struct child *c,
 	evtimer_add(sup->backoff_timer, &tv);
 }
 
-static void
+void
 sup_stop(struct supervisor *sup, int code, const char *why)
 {
 	struct child *st = &sup->children[ROLE_STREAMER];
@@ -201,7 +201,7 @@ sup_child_exited(struct supervisor *sup, struct child *c,
 		    WEXITSTATUS(c->last_status) : BX_FAILURE, "giving up");
 		return;
 	}
-	if (sup->state == SUP_RELOADING && c->role == ROLE_STREAMER) {
+	if (sup->state == SUP_RESTARTING && c->role == ROLE_STREAMER) {
 		c->ready_at = 0;
 		sup_start_next(sup);
 		return;
@@ -209,30 +209,54 @@ sup_child_exited(struct supervisor *sup, struct child *c,
 	sup_schedule_restart(sup, c, action);
 }
 
-static void
-sup_reload(struct supervisor *sup)
+/* Stops the streamer so that it starts again at once, from the saved
+ * position; a streamer waiting out its backoff starts now. */
+int
+sup_restart_streamer(struct supervisor *sup, const char *why)
 {
 	struct child *st = &sup->children[ROLE_STREAMER];
-	struct config conf;
-	char err[1024];
 
-	if (config_load(&conf, sup->conf_path, err, sizeof(err)) == -1) {
+	switch (sup->state) {
+	case SUP_STOPPING:
+		return -1;
+	case SUP_BACKOFF:
+		evtimer_del(sup->backoff_timer);
+		st->failures = 0;
+		sup_start_next(sup);
+		return 0;
+	default:
+		break;
+	}
+	if (st->state != CHILD_READY && st->state != CHILD_STARTING)
+		return -1;
+	sup_set_state(sup, SUP_RESTARTING, why);
+	child_shutdown(sup, st);
+	return 0;
+}
+
+int
+sup_reload(struct supervisor *sup, char *err, size_t errlen)
+{
+	struct config conf;
+
+	if (config_load(&conf, sup->conf_path, err, errlen) == -1 ||
+	    config_read_password(&conf, err, errlen) == -1) {
 		log_warnx("reload failed, keeping the running configuration: "
 		    "%s", err);
-		return;
+		return -1;
 	}
 	if (strcmp(conf.database, sup->conf.database) != 0 ||
-	    conf.checkpoint_interval != sup->conf.checkpoint_interval)
-		log_warnx("[checkpoint] changes take effect when binlogd "
-		    "restarts");
+	    conf.checkpoint_interval != sup->conf.checkpoint_interval ||
+	    strcmp(conf.control_socket, sup->conf.control_socket) != 0 ||
+	    strcmp(conf.pid_file, sup->conf.pid_file) != 0)
+		log_warnx("changes to [checkpoint], pid_file and "
+		    "control_socket take effect when binlogd restarts");
 	sup->conf = conf;
 	sup->conf.path = sup->conf_path;
 	log_info("configuration reloaded from %s", sup->conf_path);
-	if (st->state == CHILD_READY || st->state == CHILD_STARTING) {
-		sup_set_state(sup, SUP_RELOADING, "restarting the streamer "
-		    "with the new configuration");
-		child_shutdown(sup, st);
-	}
+	sup_restart_streamer(sup, "restarting the streamer with the new "
+	    "configuration");
+	return 0;
 }
 
 /* Signal callbacks run in the loop (libevent), never in a handler. */
@@ -240,6 +264,7 @@ static void
 sup_signal_cb(evutil_socket_t sig, short ev, void *arg)
 {
 	struct supervisor *sup = arg;
+	char err[1024];
 
 	(void)ev;
 	switch (sig) {
@@ -247,7 +272,7 @@ sup_signal_cb(evutil_socket_t sig, short ev, void *arg)
 		child_reap(sup);
 		break;
 	case SIGHUP:
-		sup_reload(sup);
+		sup_reload(sup, err, sizeof(err));
 		break;
 	case SIGTERM:
 	case SIGINT:
@@ -414,15 +439,17 @@ main(int argc, char **argv)
 	    sup.debug);
 	if (!sup.foreground)
 		sup_daemonize();
+	if ((sup.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
 	pidfile_write(sup.conf.pid_file);
+	sup.started_at = mono_now();
+	control_init(&sup);
 	sup_drop_privileges(sup.conf.run_user);
 	srandom((unsigned)(getpid() ^ (unsigned)(mono_now() * 1e6)));
 	log_info("binlogd %s starting (config %s, libevent %s, msgpack-c %s, "
 	    "protocol %d)", PACKAGE_VERSION, sup.conf_path,
 	    event_get_version(), msgpack_version(), MSG_PROTOCOL_VERSION);
 
-	if ((sup.base = event_base_new()) == NULL)
-		fatalx("event_base_new failed");
 	sup.backoff_timer = evtimer_new(sup.base, sup_backoff_cb, &sup);
 	sup_add_signals(&sup);
 	child_init(&sup);
@@ -431,6 +458,7 @@ main(int argc, char **argv)
 
 	event_base_dispatch(sup.base);
 
+	control_cleanup();
 	pidfile_remove(sup.conf.pid_file);
 	log_info("binlogd stopped (%s)", sup.exit_code == BX_OK ?
 	    "clean" : exit_code_name(sup.exit_code));

@@ -42,7 +42,7 @@ enum sup_state {
 	SUP_STARTING,		/* children being started in order */
 	SUP_RUNNING,		/* both children ready */
 	SUP_BACKOFF,		/* a child failed; waiting to restart it */
-	SUP_RELOADING,		/* streamer stopping to restart with new config */
+	SUP_RESTARTING,		/* streamer stopping, to start again at once */
 	SUP_STOPPING,		/* graceful stop: streamer, then checkpointd */
 };
 
@@ -56,10 +56,19 @@ struct supervisor {
 	struct child	 children[ROLE_COUNT];
 	struct event	*backoff_timer;
 	int		 exit_code;	/* when stopping: the code to exit with */
+	double		 started_at;
 };
 
 /* binlogd.c */
 void	sup_set_state(struct supervisor *, enum sup_state, const char *why);
+const char *sup_state_name(enum sup_state);
+void	sup_stop(struct supervisor *, int code, const char *why);
+int	sup_reload(struct supervisor *, char *err, size_t errlen);
+int	sup_restart_streamer(struct supervisor *, const char *why);
+
+/* control.c */
+void	control_init(struct supervisor *);
+void	control_cleanup(void);
 
 /* child.c */
 void	child_init(struct supervisor *);
@@ -68,6 +77,8 @@ void	child_shutdown(struct supervisor *, struct child *);
 void	child_reap(struct supervisor *);
 void	child_kill_all(struct supervisor *);
 const char *child_state_name(enum child_state);
+/* "exited with code 1 (failure)", "was terminated by signal 9: Killed" */
+void	child_exit_text(int status, char *buf, size_t size);
 /* What the supervisor does after a child's exit, from its status. */
 enum exit_action {
 	ACT_NONE,		/* clean exit we asked for */

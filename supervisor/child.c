@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +39,7 @@ child_init(struct supervisor *sup)
 		c->name = roles[r].name;
 		c->prog = roles[r].prog;
 		c->state = CHILD_DOWN;
+		c->last_status = -1;
 		c->timer = evtimer_new(sup->base, child_timer_cb, sup);
 		if (c->timer == NULL)
 			fatalx("evtimer_new failed");
@@ -310,24 +312,32 @@ child_timer_cb(evutil_socket_t fd, short ev, void *arg)
 }
 
 /* One formatter for every death message. */
+void
+child_exit_text(int status, char *buf, size_t size)
+{
+	if (WIFEXITED(status) && WEXITSTATUS(status) == BX_OK)
+		snprintf(buf, size, "exited normally");
+	else if (WIFEXITED(status))
+		snprintf(buf, size, "exited with code %d (%s)",
+		    WEXITSTATUS(status), WEXITSTATUS(status) == EXEC_FAILED ?
+		    "could not execute" : exit_code_name(WEXITSTATUS(status)));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, size, "was terminated by signal %d: %s",
+		    WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		snprintf(buf, size, "changed state (wait status %d)", status);
+}
+
 static void
 child_log_exit(const struct child *c, int status)
 {
-	if (WIFEXITED(status)) {
-		int code = WEXITSTATUS(status);
+	char text[128];
 
-		if (code == BX_OK)
-			log_info("%s (pid %ld) exited normally", c->name,
-			    (long)c->pid);
-		else
-			log_warnx("%s (pid %ld) exited with code %d (%s)",
-			    c->name, (long)c->pid, code,
-			    code == EXEC_FAILED ? "could not execute" :
-			    exit_code_name(code));
-	} else if (WIFSIGNALED(status))
-		log_warnx("%s (pid %ld) was terminated by signal %d: %s",
-		    c->name, (long)c->pid, WTERMSIG(status),
-		    strsignal(WTERMSIG(status)));
+	child_exit_text(status, text, sizeof(text));
+	if (WIFEXITED(status) && WEXITSTATUS(status) == BX_OK)
+		log_info("%s (pid %ld) %s", c->name, (long)c->pid, text);
+	else
+		log_warnx("%s (pid %ld) %s", c->name, (long)c->pid, text);
 }
 
 /*

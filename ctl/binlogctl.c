@@ -1,0 +1,287 @@
+/* binlogctl.c: the operator's command: asks a running binlogd over its
+ * control socket for its status, or to restart, reload or stop. */
+#include "build.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "log.h"
+#include "msg.h"
+#include "peer.h"
+#include "util.h"
+
+#define CTL_TIMEOUT_SEC	10
+#define CTL_NO_ANSWER	2	/* binlogd not running or not answering */
+#define CTL_USAGE	64
+
+struct ctl_cmd {
+	const char	*name;
+	uint32_t	 type;
+	void		(*show)(struct msg_in *, int json);
+	const char	*help;
+};
+
+static void show_status(struct msg_in *, int);
+static void show_message(struct msg_in *, int);
+
+static const struct ctl_cmd commands[] = {
+	{ "status", MSG_CTL_STATUS, show_status,
+	    "state of binlogd and its helpers" },
+	{ "restart", MSG_CTL_RESTART, show_message,
+	    "restart the streamer from the saved position" },
+	{ "reload", MSG_CTL_RELOAD, show_message,
+	    "reload the configuration and restart the streamer" },
+	{ "stop", MSG_CTL_STOP, show_message, "stop binlogd gracefully" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+struct ctl_state {
+	const struct ctl_cmd *cmd;
+	struct event_base *base;
+	int		 json;
+	int		 result;
+};
+
+static void __attribute__((noreturn))
+usage(int code)
+{
+	size_t i;
+
+	fprintf(code ? stderr : stdout, "usage: binlogctl [-hj] [-c file] "
+	    "[-s socket] command\n"
+	    "  -c file    read control_socket from this configuration "
+	    "(default %s)\n"
+	    "  -j         print JSON\n"
+	    "  -s socket  the control socket (overrides -c)\n"
+	    "commands:\n", CONF_DEFAULT_PATH);
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(code ? stderr : stdout, "  %-9s  %s\n",
+		    commands[i].name, commands[i].help);
+	exit(code);
+}
+
+/* Prints s as a JSON string. */
+static void
+json_str(const char *s, size_t len)
+{
+	size_t i;
+
+	putchar('"');
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+/* Takes a string field; "" when absent. */
+static const char *
+get_str(struct msg_in *in, const char *key, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (msg_has(in, key))
+		msg_get_strbuf(in, key, buf, size);
+	return buf;
+}
+
+static uint64_t
+get_u64(struct msg_in *in, const char *key)
+{
+	uint64_t v = 0;
+
+	if (msg_has(in, key))
+		msg_get_u64(in, key, &v);
+	return v;
+}
+
+static void
+show_message(struct msg_in *in, int json)
+{
+	char message[1024];
+
+	get_str(in, "message", message, sizeof(message));
+	if (json) {
+		printf("{\"message\":");
+		json_str(message, strlen(message));
+		printf("}\n");
+	} else if (message[0] != '\0')
+		printf("%s\n", message);
+}
+
+static void
+show_child(struct msg_in *in, const char *name, int json, int first)
+{
+	char key[64], state[32], last[256];
+	uint64_t pid, uptime, restarts;
+
+#define KEY(suffix) (snprintf(key, sizeof(key), "%s_%s", name, suffix), key)
+	pid = get_u64(in, KEY("pid"));
+	get_str(in, KEY("state"), state, sizeof(state));
+	uptime = get_u64(in, KEY("uptime"));
+	restarts = get_u64(in, KEY("restarts"));
+	get_str(in, KEY("last_exit"), last, sizeof(last));
+#undef KEY
+	if (json) {
+		printf("%s\"%s\":{\"pid\":%llu,\"state\":\"%s\","
+		    "\"uptime\":%llu,\"restarts\":%llu,\"last_exit\":",
+		    first ? "" : ",", name, (unsigned long long)pid, state,
+		    (unsigned long long)uptime, (unsigned long long)restarts);
+		json_str(last, strlen(last));
+		printf("}");
+		return;
+	}
+	printf("%-12s %-9s pid %-7llu up %6llus  restarts %llu%s%s\n", name,
+	    state, (unsigned long long)pid, (unsigned long long)uptime,
+	    (unsigned long long)restarts, last[0] ? "  last: " : "", last);
+}
+
+static void
+show_status(struct msg_in *in, int json)
+{
+	char state[32], message[256];
+	uint64_t pid, uptime;
+
+	get_str(in, "message", message, sizeof(message));
+	get_str(in, "state", state, sizeof(state));
+	pid = get_u64(in, "pid");
+	uptime = get_u64(in, "uptime");
+	if (json) {
+		printf("{\"state\":\"%s\",\"pid\":%llu,\"uptime\":%llu,"
+		    "\"children\":{", state, (unsigned long long)pid,
+		    (unsigned long long)uptime);
+		show_child(in, "checkpointd", 1, 1);
+		show_child(in, "streamer", 1, 0);
+		printf("}}\n");
+		return;
+	}
+	printf("binlogd      %-9s pid %-7llu up %6llus\n", state,
+	    (unsigned long long)pid, (unsigned long long)uptime);
+	show_child(in, "checkpointd", 0, 1);
+	show_child(in, "streamer", 0, 0);
+}
+
+static void
+ctl_dispatch(struct peer *p, struct msg_in *msg, void *arg)
+{
+	struct ctl_state *st = arg;
+	uint64_t result = CTL_FAILED;
+	char message[1024];
+
+	(void)p;
+	if (msg == NULL)
+		errx(CTL_NO_ANSWER, "binlogd closed the connection");
+	if (msg->type != MSG_CTL_REPLY)
+		errx(CTL_FAILED, "unexpected %s from binlogd",
+		    msg_type_name(msg->type));
+	msg_get_u64(msg, "result", &result);
+	if (result != CTL_OK) {
+		get_str(msg, "message", message, sizeof(message));
+		errx((int)result, "%s: %s", st->cmd->name, message);
+	}
+	st->cmd->show(msg, st->json);
+	st->result = (int)result;
+	event_base_loopbreak(st->base);
+}
+
+static int
+ctl_connect(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy_(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path))
+		errx(CTL_USAGE, "%s: path too long", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		err(CTL_NO_ANSWER, "socket");
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		err(CTL_NO_ANSWER, "cannot reach binlogd at %s (is it "
+		    "running?)", path);
+	return fd;
+}
+
+static const struct ctl_cmd *
+ctl_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	warnx("unknown command \"%s\"", name);
+	usage(CTL_USAGE);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *conf_path = CONF_DEFAULT_PATH, *sock = NULL;
+	struct ctl_state st = { .result = CTL_FAILED };
+	struct timeval tv = { CTL_TIMEOUT_SEC, 0 };
+	struct config conf;
+	struct msg_out m;
+	struct peer *p;
+	char errbuf[1024];
+	int ch;
+
+	if (argc > 1 && strcmp(argv[1], "--help") == 0)
+		usage(0);
+	while ((ch = getopt(argc, argv, "c:hjs:")) != -1) {
+		switch (ch) {
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 'h':
+			usage(0);
+		case 'j':
+			st.json = 1;
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		default:
+			usage(CTL_USAGE);
+		}
+	}
+	if (optind + 1 != argc)
+		usage(CTL_USAGE);
+	st.cmd = ctl_find(argv[optind]);
+	if (sock == NULL) {
+		if (config_load(&conf, conf_path, errbuf, sizeof(errbuf)) == -1)
+			errx(CTL_USAGE, "%s (or give the socket with -s)",
+			    errbuf);
+		sock = conf.control_socket;
+	}
+	log_init("binlogctl", LOG_TO_STDERR, 0);
+
+	if ((st.base = event_base_new()) == NULL)
+		errx(CTL_FAILED, "event_base_new failed");
+	p = peer_new(st.base, ctl_connect(sock), "binlogd", ctl_dispatch, &st);
+	msg_out_begin(&m, st.cmd->type, peer_next_id(p));
+	msg_put_u64(&m, "protocol", MSG_PROTOCOL_VERSION);
+	peer_send(p, &m);
+	msg_out_free(&m);
+	event_base_loopexit(st.base, &tv);
+	event_base_dispatch(st.base);
+	if (st.result == CTL_FAILED)
+		errx(CTL_NO_ANSWER, "no answer from binlogd within %ds",
+		    CTL_TIMEOUT_SEC);
+	return st.result;
+}

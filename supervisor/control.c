@@ -1,0 +1,283 @@
+/* control.c: the supervisor's control socket for binlogctl: one request, one
+ * reply; callers identified by peer credentials; a malformed request closes
+ * that client and nothing else. */
+#include "build.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "binlogd.h"
+#include "exitcode.h"
+#include "log.h"
+#include "util.h"
+
+#define CONTROL_MAX_CLIENTS	32
+
+struct ctl_client {
+	struct peer	*peer;
+	uid_t		 uid;
+	pid_t		 pid;
+};
+
+static struct ctl_client clients[CONTROL_MAX_CLIENTS];
+static struct event *control_ev;
+static int control_fd = -1;
+static char control_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+static void control_accept_cb(evutil_socket_t, short, void *);
+static void control_dispatch(struct peer *, struct msg_in *, void *);
+
+static int
+control_sockaddr(const char *path, struct sockaddr_un *sun)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (strlcpy_(sun->sun_path, path, sizeof(sun->sun_path)) >=
+	    sizeof(sun->sun_path))
+		return -1;
+	return 0;
+}
+
+/* True when a live binlogd answers on path. */
+static int
+control_in_use(const struct sockaddr_un *sun)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int used;
+
+	if (fd == -1)
+		return 0;
+	used = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
+	close(fd);
+	return used;
+}
+
+void
+control_init(struct supervisor *sup)
+{
+	const char *path = sup->conf.control_socket;
+	struct sockaddr_un sun;
+	mode_t old;
+
+	if (control_sockaddr(path, &sun) == -1)
+		fatalx_code(BX_CONFIG, "control_socket %s: path too long",
+		    path);
+	if (control_in_use(&sun))
+		fatalx_code(BX_CONFIG, "another binlogd answers on %s; stop "
+		    "it first or give this one its own control_socket", path);
+	if (unlink(path) == -1 && errno != ENOENT)
+		fatalx_code(BX_CONFIG, "cannot remove the stale control "
+		    "socket %s: %s", path, strerror(errno));
+	if ((control_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0)) == -1)
+		fatal("socket");
+	old = umask(S_IXUSR | S_IRWXO | S_IXGRP);
+	if (bind(control_fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		umask(old);
+		fatalx_code(BX_CONFIG, "control socket %s: %s (set [daemon] "
+		    "control_socket to a writable directory)", path,
+		    strerror(errno));
+	}
+	umask(old);
+	if (chmod(path, 0660) == -1)
+		fatal("chmod %s", path);
+	if (listen(control_fd, 16) == -1)
+		fatal("listen %s", path);
+	strlcpy_(control_path, path, sizeof(control_path));
+	control_ev = event_new(sup->base, control_fd, EV_READ | EV_PERSIST,
+	    control_accept_cb, sup);
+	event_add(control_ev, NULL);
+	log_info("control socket %s", path);
+}
+
+void
+control_cleanup(void)
+{
+	if (control_fd == -1)
+		return;
+	event_free(control_ev);
+	close(control_fd);
+	unlink(control_path);
+	control_fd = -1;
+}
+
+static void
+control_accept_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct supervisor *sup = arg;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int cfd, i;
+
+	(void)ev;
+	if ((cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC)) == -1) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warn("control: accept");
+		return;
+	}
+	for (i = 0; i < CONTROL_MAX_CLIENTS && clients[i].peer; i++)
+		;
+	if (i == CONTROL_MAX_CLIENTS ||
+	    getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
+		log_warnx("control: refusing a client (%s)",
+		    i == CONTROL_MAX_CLIENTS ? "too many clients" :
+		    strerror(errno));
+		close(cfd);
+		return;
+	}
+	clients[i].uid = cred.uid;
+	clients[i].pid = cred.pid;
+	clients[i].peer = peer_new(sup->base, cfd, "control client",
+	    control_dispatch, sup);
+}
+
+static struct ctl_client *
+control_client(struct peer *p)
+{
+	int i;
+
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (clients[i].peer == p)
+			return &clients[i];
+	return NULL;
+}
+
+static void
+control_drop(struct ctl_client *c)
+{
+	peer_free(c->peer);
+	c->peer = NULL;
+}
+
+static void
+control_reply_begin(struct msg_out *m, const struct msg_in *req,
+    enum ctl_result result, const char *message)
+{
+	msg_out_begin(m, MSG_CTL_REPLY, req->id);
+	msg_put_u64(m, "result", result);
+	msg_put_str(m, "message", message);
+}
+
+static void
+control_reply(struct ctl_client *c, const struct msg_in *req,
+    enum ctl_result result, const char *message)
+{
+	struct msg_out m;
+
+	control_reply_begin(&m, req, result, message);
+	peer_send(c->peer, &m);
+	msg_out_free(&m);
+}
+
+static void
+control_put_child(struct msg_out *m, const struct child *ch)
+{
+	char key[64], last[128] = "";
+	double now = mono_now();
+
+#define PUT(suffix) (snprintf(key, sizeof(key), "%s_%s", ch->name, suffix), key)
+	msg_put_u64(m, PUT("pid"), ch->state == CHILD_DOWN ? 0 :
+	    (uint64_t)ch->pid);
+	msg_put_str(m, PUT("state"), child_state_name(ch->state));
+	msg_put_u64(m, PUT("uptime"), ch->state == CHILD_DOWN ? 0 :
+	    (uint64_t)(now - ch->started_at));
+	msg_put_u64(m, PUT("restarts"), ch->restarts);
+	if (ch->last_status != -1)
+		child_exit_text(ch->last_status, last, sizeof(last));
+	msg_put_str(m, PUT("last_exit"), last);
+#undef PUT
+}
+
+static void
+control_status(struct supervisor *sup, struct ctl_client *c,
+    const struct msg_in *req)
+{
+	struct msg_out m;
+	int r;
+
+	control_reply_begin(&m, req, CTL_OK, "");
+	msg_put_str(&m, "state", sup_state_name(sup->state));
+	msg_put_u64(&m, "pid", (uint64_t)getpid());
+	msg_put_u64(&m, "uptime", (uint64_t)(mono_now() - sup->started_at));
+	for (r = 0; r < ROLE_COUNT; r++)
+		control_put_child(&m, &sup->children[r]);
+	peer_send(c->peer, &m);
+	msg_out_free(&m);
+}
+
+/* Changing state needs root or binlogd's own user. */
+static int
+control_may_change(const struct ctl_client *c)
+{
+	return c->uid == 0 || c->uid == geteuid();
+}
+
+static void
+control_dispatch(struct peer *p, struct msg_in *msg, void *arg)
+{
+	struct supervisor *sup = arg;
+	struct ctl_client *c = control_client(p);
+	uint64_t protocol = 0;
+	char err[1024];
+
+	if (msg == NULL) {
+		control_drop(c);
+		return;
+	}
+	msg_get_u64(msg, "protocol", &protocol);
+	if (msg_end(msg) == -1) {
+		log_warnx("control: malformed %s from pid %ld: %s; closing",
+		    msg_type_name(msg->type), (long)c->pid, msg->error);
+		control_drop(c);
+		return;
+	}
+	if (protocol != MSG_PROTOCOL_VERSION) {
+		control_reply(c, msg, CTL_VERSION, "binlogctl and binlogd "
+		    "are from different versions");
+		return;
+	}
+	if (msg->type != MSG_CTL_STATUS && !control_may_change(c)) {
+		log_warnx("control: uid %ld may not %s", (long)c->uid,
+		    msg_type_name(msg->type));
+		control_reply(c, msg, CTL_DENIED, "permission denied: "
+		    "changes need root or binlogd's user");
+		return;
+	}
+	switch (msg->type) {
+	case MSG_CTL_STATUS:
+		control_status(sup, c, msg);
+		break;
+	case MSG_CTL_RESTART:
+		log_info("control: restart requested by uid %ld",
+		    (long)c->uid);
+		if (sup_restart_streamer(sup, "restart requested by "
+		    "binlogctl") == 0)
+			control_reply(c, msg, CTL_OK, "restarting the streamer");
+		else
+			control_reply(c, msg, CTL_FAILED, "the streamer "
+			    "cannot be restarted while binlogd is stopping");
+		break;
+	case MSG_CTL_STOP:
+		log_info("control: stop requested by uid %ld", (long)c->uid);
+		control_reply(c, msg, CTL_OK, "stopping");
+		sup_stop(sup, BX_OK, "stop requested by binlogctl");
+		break;
+	case MSG_CTL_RELOAD:
+		log_info("control: reload requested by uid %ld", (long)c->uid);
+		if (sup_reload(sup, err, sizeof(err)) == 0)
+			control_reply(c, msg, CTL_OK, "reloaded");
+		else
+			control_reply(c, msg, CTL_FAILED, err);
+		break;
+	default:
+		control_reply(c, msg, CTL_UNKNOWN, "unknown request");
+		break;
+	}
+}
