@@ -183,13 +183,14 @@ conf_parse_start(struct config *conf, const char *v, char *err,
 		conf->start_kind = START_EARLIEST;
 		return 0;
 	}
-	if (conf_parse_file_pos(conf, v) == 0) {
-		conf->start_kind = START_FILE_POS;
-		return 0;
-	}
+	/* GTID first: one MySQL GTID "uuid:5" also looks like file:offset. */
 	set = gtid_set_new(gtid_text_flavor(v));
 	rc = gtid_set_parse(set, v, gerr, sizeof(gerr));
 	gtid_set_free(set);
+	if (rc == -1 && conf_parse_file_pos(conf, v) == 0) {
+		conf->start_kind = START_FILE_POS;
+		return 0;
+	}
 	if (rc == -1 || *v == '\0' ||
 	    strlcpy_(conf->start_gtid, v, sizeof(conf->start_gtid)) >=
 	    sizeof(conf->start_gtid))
