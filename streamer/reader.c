@@ -164,10 +164,10 @@ reader_exec(struct reader *r, const char *sql)
 static int
 reader_check(struct reader *r)
 {
-	char v[3][READER_VAL_MAX];
+	char v[4][READER_VAL_MAX];
 
 	if (reader_select(r, "SELECT @@version, @@global.binlog_format, "
-	    "@@server_id", v, 3) != 0)
+	    "@@server_id, @@global.binlog_checksum", v, 4) != 0)
 		return reader_failed(r) ? -1 : reader_fail(r, BX_FAILURE,
 		    "the server did not answer SELECT @@version");
 	r->mariadb = strstr(v[0], "MariaDB") != NULL;
@@ -177,6 +177,8 @@ reader_check(struct reader *r)
 		    "binlog_format=ROW and put binlog_format=ROW in the [mysqld] "
 		    "section of my.cnf", v[1]);
 	r->server_id = (uint32_t)strtoul(v[2], NULL, 10);
+	/* the first (artificial) ROTATE comes before any FDE */
+	r->checksum = strcasecmp(v[3], "CRC32") == 0;
 	if (!r->mariadb && reader_select(r, "SELECT @@server_uuid", v, 1) == 0)
 		strlcpy_(r->server_uuid, v[0], sizeof(r->server_uuid));
 	log_info("server %s (%s), server_id %u", v[0],

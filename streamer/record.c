@@ -96,6 +96,25 @@ record_utf8_len(const uint8_t *s, size_t n)
 	return len;
 }
 
+static void
+record_json_ascii(struct obuf *b, uint8_t ch)
+{
+	char e[8];
+
+	switch (ch) {
+	case '"':	obuf_add(b, "\\\"", 2); return;
+	case '\\':	obuf_add(b, "\\\\", 2); return;
+	case '\n':	obuf_add(b, "\\n", 2); return;
+	case '\t':	obuf_add(b, "\\t", 2); return;
+	case '\r':	obuf_add(b, "\\r", 2); return;
+	}
+	if (ch < 0x20 || ch == 0x7f) {
+		snprintf(e, sizeof(e), "\\u%04x", ch);
+		obuf_add(b, e, 6);
+	} else
+		obuf_add(b, &ch, 1);
+}
+
 /* A JSON string; control characters as \u00XX, invalid UTF-8 as U+FFFD. */
 void
 obuf_json_str(struct obuf *b, const uint8_t *s, size_t n)
@@ -103,25 +122,54 @@ obuf_json_str(struct obuf *b, const uint8_t *s, size_t n)
 	size_t i, l;
 
 	obuf_reserve(b, n + 2);
-	b->buf[b->len++] = '"';
+	obuf_add(b, "\"", 1);
 	for (i = 0; i < n; i += l) {
 		l = record_utf8_len(s + i, n - i);
 		if (l == 0) {
-			obuf_str(b, "\\ufffd");
+			obuf_add(b, "\\ufffd", 6);
 			l = 1;
-		} else if (s[i] == '"' || s[i] == '\\') {
-			obuf_add(b, "\\", 1);
-			obuf_add(b, s + i, 1);
-		} else if (s[i] == '\n')
-			obuf_str(b, "\\n");
-		else if (s[i] == '\t')
-			obuf_str(b, "\\t");
-		else if (s[i] == '\r')
-			obuf_str(b, "\\r");
-		else if (s[i] < 0x20 || s[i] == 0x7f)
-			obuf_printf(b, "\\u%04x", s[i]);
+		} else if (l == 1)
+			record_json_ascii(b, s[i]);
 		else
 			obuf_add(b, s + i, l);
+	}
+	obuf_add(b, "\"", 1);
+}
+
+/* MySQL's latin1 is cp1252: these are its 0x80-0x9f. */
+static const uint16_t record_cp1252[32] = {
+	0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008d, 0x017d, 0x008f,
+	0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178,
+};
+
+/* A latin1 string as a JSON string (UTF-8). */
+void
+obuf_json_latin1(struct obuf *b, const uint8_t *s, size_t n)
+{
+	uint8_t u[3];
+	uint32_t cp;
+	size_t i;
+
+	obuf_reserve(b, 2 * n + 2);
+	obuf_add(b, "\"", 1);
+	for (i = 0; i < n; i++) {
+		if (s[i] < 0x80) {
+			record_json_ascii(b, s[i]);
+			continue;
+		}
+		cp = s[i] < 0xa0 ? record_cp1252[s[i] - 0x80] : s[i];
+		if (cp < 0x800) {
+			u[0] = (uint8_t)(0xc0 | cp >> 6);
+			u[1] = (uint8_t)(0x80 | (cp & 0x3f));
+			obuf_add(b, u, 2);
+		} else {
+			u[0] = (uint8_t)(0xe0 | cp >> 12);
+			u[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
+			u[2] = (uint8_t)(0x80 | (cp & 0x3f));
+			obuf_add(b, u, 3);
+		}
 	}
 	obuf_add(b, "\"", 1);
 }

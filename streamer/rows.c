@@ -42,6 +42,10 @@ rows_string(struct cursor *c, const struct column *col, size_t lenbytes,
 
 	if (p == NULL)
 		return;
+	if (col->is_latin1) {
+		obuf_json_latin1(o, p, n);
+		return;
+	}
 	if (!col->is_binary) {
 		obuf_json_str(o, p, n);
 		return;

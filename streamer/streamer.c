@@ -175,15 +175,16 @@ static void
 streamer_stop(int code)
 {
 	struct timeval tv = { STREAMER_FINAL_SAVE_MS / 1000, 0 };
+	bool running = state == S_RUNNING;
 
 	if (state == S_STOPPING)
 		return;
+	state = S_STOPPING;
 	exit_code = code;
 	reader_stop(&st);
-	if (state == S_RUNNING)
+	if (running)
 		reader_wait();
 	streamer_collect();
-	state = S_STOPPING;
 	if (!have_durable || ckpt == NULL)
 		streamer_exit();
 	streamer_send_save(true);

@@ -79,6 +79,7 @@ struct column {
 	uint16_t	 length;	/* STRING/ENUM/SET: declared bytes */
 	bool		 is_unsigned;
 	bool		 is_binary;	/* charset 63: base64 */
+	bool		 is_latin1;	/* converted to UTF-8 */
 	char		 name[257];	/* 64 characters of UTF-8 */
 };
 
@@ -226,6 +227,7 @@ void	 obuf_str(struct obuf *, const char *);
 void	 obuf_printf(struct obuf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 obuf_json_str(struct obuf *, const uint8_t *, size_t);
+void	 obuf_json_latin1(struct obuf *, const uint8_t *, size_t);
 void	 obuf_base64(struct obuf *, const uint8_t *, size_t);
 void	 record_begin(struct reader *, const struct tablemap *,
 	    const char *type);

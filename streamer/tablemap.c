@@ -115,6 +115,15 @@ tablemap_signedness(struct tablemap *tm, struct cursor *f)
 	tm->have_sign = true;
 }
 
+/* The collation ids of latin1, which we convert to UTF-8. */
+static void
+tablemap_set_charset(struct column *col, uint64_t cs)
+{
+	col->is_binary = cs == CHARSET_BINARY;
+	col->is_latin1 = cs == 5 || cs == 8 || cs == 15 || cs == 31 ||
+	    cs == 47 || cs == 48 || cs == 49 || cs == 94;
+}
+
 static void
 tablemap_set_binary(struct tablemap *tm, uint64_t idx, uint64_t cs)
 {
@@ -122,7 +131,7 @@ tablemap_set_binary(struct tablemap *tm, uint64_t idx, uint64_t cs)
 
 	for (i = 0; i < tm->ncols; i++) {
 		if (tablemap_is_character(tm->cols[i].type) && idx-- == 0) {
-			tm->cols[i].is_binary = cs == CHARSET_BINARY;
+			tablemap_set_charset(&tm->cols[i], cs);
 			return;
 		}
 	}
@@ -141,7 +150,7 @@ tablemap_charsets(struct tablemap *tm, struct cursor *f, int kind)
 		dflt = cursor_lenenc(f);
 		for (i = 0; i < tm->ncols; i++)
 			if (tablemap_is_character(tm->cols[i].type))
-				tm->cols[i].is_binary = dflt == CHARSET_BINARY;
+				tablemap_set_charset(&tm->cols[i], dflt);
 	}
 	while (cursor_left(f) > 0) {
 		idx = kind == TM_DEFAULT_CHARSET ? cursor_lenenc(f) : k++;
@@ -344,6 +353,7 @@ tablemap_schema_row(struct schema_entry *e, uint32_t i, MYSQL_ROW row)
 	strlcpy_(col->name, row[0], sizeof(col->name));
 	col->is_unsigned = row[1] != NULL && strstr(row[1], "unsigned") != NULL;
 	col->is_binary = row[2] == NULL || strcmp(row[2], "binary") == 0;
+	col->is_latin1 = row[2] != NULL && strcmp(row[2], "latin1") == 0;
 	return 0;
 }
 
@@ -430,8 +440,10 @@ tablemap_complete(struct reader *r, struct tablemap *tm)
 			    sizeof(tm->cols[i].name));
 		if (!tm->have_sign)
 			tm->cols[i].is_unsigned = e->cols[i].is_unsigned;
-		if (!tm->have_charset)
+		if (!tm->have_charset) {
 			tm->cols[i].is_binary = e->cols[i].is_binary;
+			tm->cols[i].is_latin1 = e->cols[i].is_latin1;
+		}
 	}
 	return 0;
 }
