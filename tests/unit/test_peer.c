@@ -90,6 +90,9 @@ inbox_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 static void
 tick(evutil_socket_t fd, short ev, void *arg)
 {
+	(void)fd;
+	(void)ev;
+	(void)arg;
 }
 
 /* Runs the loop until *flag reaches want, for at most WAIT_SECONDS. */
@@ -111,23 +114,6 @@ inbox_init(struct inbox *box)
 	box->fd = -1;
 }
 
-/* A connected pair of peers; the sender's dispatch should never run. */
-static void
-pair_new(struct peer **tx, struct peer **rx, struct inbox *txbox,
-    struct inbox *rxbox)
-{
-	int sv[2];
-
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1) {
-		perror("socketpair");
-		exit(2);
-	}
-	inbox_init(txbox);
-	inbox_init(rxbox);
-	*tx = peer_new(base, sv[0], "tx", inbox_dispatch, txbox);
-	*rx = peer_new(base, sv[1], "rx", inbox_dispatch, rxbox);
-}
-
 /* A receiving peer on one end; the other end is returned raw. */
 static int
 raw_pair_new(struct peer **rx, struct inbox *rxbox)
@@ -141,6 +127,16 @@ raw_pair_new(struct peer **rx, struct inbox *rxbox)
 	inbox_init(rxbox);
 	*rx = peer_new(base, sv[1], "rx", inbox_dispatch, rxbox);
 	return sv[0];
+}
+
+/* A connected pair of peers; the sender's dispatch should never run. */
+static void
+pair_new(struct peer **tx, struct peer **rx, struct inbox *txbox,
+    struct inbox *rxbox)
+{
+	inbox_init(txbox);
+	*tx = peer_new(base, raw_pair_new(rx, rxbox), "tx", inbox_dispatch,
+	    txbox);
 }
 
 /* The dispatch callback frees a peer that is gone; free the others. */
