@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/lib.sh: the setup shared by every integration test and ./quickstart --
 # a private temp dir, a throw-away MariaDB server on a free loopback port, the
 # installed binlogd, bounded waits and assertions that print both values.
@@ -26,6 +27,7 @@ export PATH
 # Never let a developer's ~/.my.cnf or MYSQL_* variables steer a test.
 unset MYSQL_HOST MYSQL_TCP_PORT MYSQL_UNIX_PORT MYSQL_PWD
 
+LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/binlogd-test.XXXXXX")
 RECORDS=$TMP/records.jsonl	# binlogd's stdout, across restarts
 BL_LOG=$TMP/binlogd.log		# binlogd's stderr, across restarts
@@ -84,6 +86,12 @@ lib_dump_logs() {
 	lib_tail "$BL_LOG" 60
 	lib_tail "$RECORDS" 10
 	lib_tail "$DB_ERRLOG" 20
+}
+
+# python_check ARGS... <<'PY' ... PY: a check in Python, with the helpers
+# of tests/integration/records.py importable.
+python_check() {
+	PYTHONPATH=$LIB_DIR/integration python3 - "$@"
 }
 
 # ---------------------------------------------------------------- processes
@@ -280,6 +288,7 @@ binlogd_config() {
 # binlogd.conf written by tests/lib.sh
 [daemon]
 pid_file = $TMP/binlogd.pid
+control_socket = $TMP/binlogd.sock
 
 [server]
 host = 127.0.0.1

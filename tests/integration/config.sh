@@ -30,7 +30,9 @@ check_bad() {
 	assert_match "$line" '^[0-9]+$' "the edit '$1' changed one line"
 	out=$(binlogd -n -c "$bad" 2>&1) || rc=$?
 	assert_eq 78 "$rc" "exit status of binlogd -n after '$1' ($out)"
-	assert_match "$out" "^$bad:$line: .*$2" "binlogd -n message after '$1'"
+	# "binlogd: " may come first, as err(3) writes it.
+	assert_match "$out" "^(binlogd: )?$bad:$line: .*$2" \
+	    "binlogd -n message after '$1'"
 	note "ok: $out"
 }
 

@@ -55,35 +55,25 @@ binlogd_stop
 
 sql "SELECT JSON_OBJECT('id', id, 'v', v) FROM shop.n ORDER BY id" \
     >"$TMP/expected.jsonl"
-grep -Eo 'resuming from checkpoint [^ ]+' "$BL_LOG" | cut -d' ' -f4 \
-    >"$TMP/resumed.txt"
-python3 - "$TMP/expected.jsonl" "$RECORDS" "$TMP/resumed.txt" \
-    $((CHUNKS - 1)) <<'PY'
+python_check "$TMP/expected.jsonl" "$RECORDS" "$BL_LOG" $((CHUNKS - 1)) <<'PY'
 import json, sys
-expected_path, records_path, resumed_path, kills = sys.argv[1:]
-
-def fail(msg):
-    sys.exit("FAIL: " + msg)
-
-def offset(pos):
-    file, _, off = pos.rpartition(":")
-    return (file, int(off))
+from records import fail, load_records, position, resume_positions
+expected_path, records_path, log_path, kills = sys.argv[1:]
 
 rows = {r["id"]: r for r in map(json.loads, open(expected_path))}
-resumed = [offset(l.strip()) for l in open(resumed_path)]
+resumed = resume_positions(log_path)
 if len(resumed) != int(kills):
     fail(f"{kills} kills but {len(resumed)} 'resuming from checkpoint' lines")
 
 first_pos, prev, rewinds = {}, 0, 0
-for n, line in enumerate(open(records_path), 1):
-    rec = json.loads(line)
+for n, rec in enumerate(load_records(records_path), 1):
     data = rec.get("data") or {}
     id = data.get("id")
     if (rec.get("database"), rec.get("table"), rec.get("type")) != \
             ("shop", "n", "insert") or data != rows.get(id):
         fail(f"record {n}: expected an insert into shop.n of a committed "
              f"row, got {rec}")
-    pos = offset(rec["position"])
+    pos = position(rec.get("position"), f"record {n}")
     if id == prev + 1 and id not in first_pos:
         first_pos[id] = pos
     elif id > prev + 1:

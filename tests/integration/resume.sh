@@ -14,7 +14,7 @@ sql "CREATE DATABASE shop;
 # insert_rows FIRST LAST: one transaction.
 insert_rows() {
 	sql "INSERT INTO shop.n SELECT seq, CONCAT('row-', seq)
-	    FROM seq_${1}_to_${2}"
+	    FROM shop.seq_${1}_to_${2}"
 }
 
 # The checkpoint file must hold what the server reports now: its binlog
@@ -50,10 +50,11 @@ check_checkpoint "after the second SIGTERM"
 
 sql "SELECT JSON_OBJECT('id', id, 'v', v) FROM shop.n ORDER BY id" \
     >"$TMP/expected.jsonl"
-python3 - "$TMP/expected.jsonl" "$RECORDS" <<'PY'
+python_check "$TMP/expected.jsonl" "$RECORDS" <<'PY'
 import json, sys
+from records import load_records
 expected = [json.loads(l) for l in open(sys.argv[1])]
-records = [json.loads(l) for l in open(sys.argv[2])]
+records = load_records(sys.argv[2])
 got = [(r.get("database"), r.get("table"), r.get("type"), r.get("data"))
        for r in records]
 want = [("shop", "n", "insert", row) for row in expected]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2119 # helpers called without arguments
 # rows.sh: every row change of a workload (boundary integers, non-ASCII
 # UTF-8, text, NULLs; inserts, multi-row inserts, updates, deletes, two
 # databases, several transactions) becomes one record, in commit order, whose
@@ -112,12 +113,10 @@ wait_for_records 14
 binlogd_stop
 read -r binlog_file _ <<<"$(master_position)"
 
-python3 - "$EXPECTED" "$RECORDS" "$binlog_file" "$t_start" <<'EOF'
+python_check "$EXPECTED" "$RECORDS" "$binlog_file" "$t_start" <<'EOF'
 import json, sys, time
+from records import fail, load_records, position
 expected_path, records_path, binlog_file, t_start = sys.argv[1:]
-
-def fail(msg):
-    sys.exit("FAIL: " + msg)
 
 # Expected transactions: lists of (type, db, table, data, old).
 txns, rows = [], []
@@ -136,7 +135,7 @@ for line in open(expected_path, encoding="utf-8"):
             old = {k: v for k, v in before[i].items() if v != data[k]}
         rows.append((kind, db, table, data, old))
 
-records = [json.loads(l) for l in open(records_path, encoding="utf-8")]
+records = load_records(records_path)
 want = sum(len(r) for _, r in txns)
 if len(records) != want:
     fail(f"expected {want} records, got {len(records)}")
@@ -161,21 +160,21 @@ for t, (gtid, rows) in enumerate(txns):
         if (rec.get("commit") is True) != last:
             fail(f"{where}: commit is {rec.get('commit')!r}; Maxwell puts "
                  "commit: true on the last row of a transaction only")
-        pos = rec.get("position", "")
-        file, _, offset = pos.rpartition(":")
-        if file != binlog_file or not offset.isdigit():
-            fail(f"{where}: position {pos!r} is not {binlog_file}:<offset>")
+        file, _ = position(rec.get("position"), where)
+        if file != binlog_file:
+            fail(f"{where}: position {rec['position']!r} is not in "
+                 f"{binlog_file}, the server's binlog")
         ts = rec.get("ts")
         if not isinstance(ts, int) or not int(t_start) - 5 <= ts <= time.time() + 5:
             fail(f"{where}: ts {ts!r} is not the time of the workload")
-        if not isinstance(rec.get("xid"), int):
-            fail(f"{where}: xid {rec.get('xid')!r} is not an integer")
-        if i > 0 and rec["xid"] != xids[-1]:
-            fail(f"{where}: xid {rec['xid']} differs from its transaction's "
-                 f"first row's {xids[-1]}")
-        if i == 0:
-            if rec["xid"] in xids:
-                fail(f"{where}: xid {rec['xid']} reused")
-            xids.append(rec["xid"])
+        # binlogd-records(7): the XID is known only at the commit, so it
+        # is on the last row of a transaction, as commit: true is.
+        xid = rec.get("xid")
+        if last and (not isinstance(xid, int) or xid in xids):
+            fail(f"{where}: the last row's xid {xid!r} is not a new integer")
+        if not last and "xid" in rec:
+            fail(f"{where}: xid {xid!r} on a row that is not the last")
+        if last:
+            xids.append(xid)
 print(f"{n} records in {len(txns)} transactions match the server's rows")
 EOF
