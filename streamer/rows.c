@@ -191,21 +191,34 @@ rows_date(struct cursor *c, struct obuf *o)
 	obuf_printf(o, "\"%04u-%02u-%02u\"", v >> 9, (v >> 5) & 15, v & 31);
 }
 
+/* The shortest text that reads back as the same float or double. */
 static void
 rows_float(struct cursor *c, int bytes, struct obuf *o)
 {
 	uint64_t v = cursor_uint(c, bytes);
 	uint32_t v32 = (uint32_t)v;
+	char buf[40];
 	float f;
 	double d;
+	int prec;
 
 	if (bytes == 4) {
 		memcpy(&f, &v32, 4);
-		obuf_printf(o, "%.9g", (double)f);
-	} else {
-		memcpy(&d, &v, 8);
-		obuf_printf(o, "%.17g", d);
+		for (prec = 6; prec < 9; prec++) {
+			snprintf(buf, sizeof(buf), "%.*g", prec, (double)f);
+			if (strtof(buf, NULL) == f)
+				break;
+		}
+		obuf_printf(o, "%.*g", prec, (double)f);
+		return;
 	}
+	memcpy(&d, &v, 8);
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			break;
+	}
+	obuf_printf(o, "%.*g", prec, d);
 }
 
 /* Types whose value is a plain number in the image. */

@@ -27,10 +27,11 @@ tablemap_bad(struct reader *r, const char *what)
 	    "%s:%llu: %s", r->file, (unsigned long long)r->offset, what);
 }
 
+/* Columns with a bit in SIGNEDNESS; MariaDB counts YEAR as one. */
 static bool
-tablemap_is_numeric(uint8_t t)
+tablemap_is_numeric(uint8_t t, bool mariadb)
 {
-	return t == COL_TINY || t == COL_SHORT || t == COL_INT24 ||
+	return (mariadb && t == COL_YEAR) || t == COL_TINY || t == COL_SHORT || t == COL_INT24 ||
 	    t == COL_LONG || t == COL_LONGLONG || t == COL_FLOAT ||
 	    t == COL_DOUBLE || t == COL_NEWDECIMAL || t == COL_DECIMAL;
 }
@@ -98,7 +99,7 @@ tablemap_column_meta(struct column *col, struct cursor *m)
 
 /* SIGNEDNESS: one bit per numeric column, most significant first. */
 static void
-tablemap_signedness(struct tablemap *tm, struct cursor *f)
+tablemap_signedness(struct tablemap *tm, struct cursor *f, bool mariadb)
 {
 	uint32_t i, k = 0;
 	const uint8_t *bits;
@@ -106,7 +107,7 @@ tablemap_signedness(struct tablemap *tm, struct cursor *f)
 
 	bits = cursor_bytes(f, n);
 	for (i = 0; i < tm->ncols && bits != NULL; i++) {
-		if (!tablemap_is_numeric(tm->cols[i].type))
+		if (!tablemap_is_numeric(tm->cols[i].type, mariadb))
 			continue;
 		if (k / 8 < n)
 			tm->cols[i].is_unsigned = bits[k / 8] & (0x80 >> (k % 8));
@@ -191,7 +192,7 @@ tablemap_optional(struct reader *r, struct tablemap *tm, struct cursor *c)
 			return tablemap_bad(r, "optional metadata overruns");
 		cursor_init(&f, p, len);
 		if (kind == TM_SIGNEDNESS)
-			tablemap_signedness(tm, &f);
+			tablemap_signedness(tm, &f, r->mariadb);
 		else if (kind == TM_DEFAULT_CHARSET || kind == TM_COLUMN_CHARSET)
 			tablemap_charsets(tm, &f, kind);
 		else if (kind == TM_COLUMN_NAME)
