@@ -337,8 +337,10 @@ main(int argc, char *argv[])
 	log_init("checkpointd", foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG,
 	    debug);
 	die_with_parent();
-	/* ^C reaches the whole process group; the supervisor decides. */
+	/* ^C and a terminal hangup reach the whole process group; the
+	 * supervisor decides what they mean. */
 	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	/* A file size limit then fails a commit with an error we report,
 	 * instead of killing us with a core dump. */
 	signal(SIGXFSZ, SIG_IGN);
