@@ -327,7 +327,6 @@ event_dispatch(struct reader *r, struct cursor *c)
 	uint8_t t = r->hdr.type;
 
 	switch (t) {
-	case EV_FORMAT_DESCRIPTION:	return event_fde(r, c);
 	case EV_ROTATE:			return event_rotate(r, c);
 	case EV_MARIADB_GTID:		return event_gtid(r, c);
 	case EV_MARIADB_GTID_LIST:	return event_gtid_list(r, c);

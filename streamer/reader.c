@@ -362,9 +362,9 @@ reader_fetch_error(struct reader *r)
 		return;
 	if (e == 1236)
 		reader_fail(r, BX_PURGED, "binary log position not available on "
-		    "the server (reading %s:%llu, started from %s): %s",
-		    r->file, (unsigned long long)r->offset, r->st->start_desc,
-		    mysql_error(r->mysql));
+		    "the server (requested %s, last read %s:%llu): %s",
+		    r->st->start_desc, r->file[0] ? r->file : "-",
+		    (unsigned long long)r->offset, mysql_error(r->mysql));
 	else if (e == ER_SPECIFIC_ACCESS_DENIED_ERROR)
 		reader_fail(r, BX_SERVER_CONFIG, "binlog dump refused: %s (%u); "
 		    "grant the user REPLICATION SLAVE", mysql_error(r->mysql), e);
