@@ -143,7 +143,10 @@ lib_stop_tree() {
 lib_cleanup() {
 	local status=$? pid
 	set +e
-	trap - EXIT INT TERM
+	# Ignored, not reset: a second ^C or a SIGTERM that arrived during a
+	# builtin must not cut the cleanup short and leave processes behind.
+	trap - EXIT
+	trap '' INT TERM
 	if [ "$status" -ne 0 ] && [ "$status" -ne 77 ]; then
 		lib_dump_logs
 	fi
