@@ -145,6 +145,8 @@ streamer_wakeup(evutil_socket_t fd, short ev, void *arg)
 {
 	char buf[64];
 
+	(void)ev;
+	(void)arg;
 	while (read(fd, buf, sizeof(buf)) > 0)
 		;
 	streamer_collect();
@@ -164,6 +166,9 @@ streamer_exit(void)
 static void
 streamer_final_timeout(evutil_socket_t fd, short ev, void *arg)
 {
+	(void)fd;
+	(void)ev;
+	(void)arg;
 	log_warnx("checkpointd did not confirm the final position within "
 	    "%d ms", STREAMER_FINAL_SAVE_MS);
 	streamer_exit();
@@ -250,6 +255,7 @@ streamer_ckpt_failed(struct msg_in *msg)
 static void
 streamer_dispatch_ckpt(struct peer *p, struct msg_in *msg, void *arg)
 {
+	(void)arg;
 	if (msg == NULL) {
 		log_warnx("checkpointd went away: stopping, positions cannot "
 		    "be saved");
@@ -282,6 +288,7 @@ streamer_dispatch_ckpt(struct peer *p, struct msg_in *msg, void *arg)
 static void
 streamer_dispatch_sup(struct peer *p, struct msg_in *msg, void *arg)
 {
+	(void)arg;
 	if (msg == NULL) {
 		log_warnx("supervisor went away: saving and stopping");
 		peer_free(p);
@@ -302,6 +309,9 @@ streamer_dispatch_sup(struct peer *p, struct msg_in *msg, void *arg)
 static void
 streamer_sigterm(evutil_socket_t sig, short ev, void *arg)
 {
+	(void)sig;
+	(void)ev;
+	(void)arg;
 	log_info("SIGTERM: stopping");
 	streamer_stop(BX_OK);
 }
