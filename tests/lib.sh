@@ -284,7 +284,8 @@ master_position() {
 # ---------------------------------------------------------------- binlogd
 
 # binlogd_config: writes $BL_CONF for the test server.  Tests steer it with
-# BL_PASSWORD, BL_START_POSITION and BL_EXTRA_SERVER (lines for [server]).
+# BL_PASSWORD, BL_START_POSITION, BL_EXTRA_SERVER (lines for [server]) and
+# BL_EXTRA_DAEMON (lines for [daemon]).
 binlogd_config() {
 	BL_CONF=$TMP/binlogd.conf
 	cat >"$BL_CONF" <<EOF
@@ -292,6 +293,7 @@ binlogd_config() {
 [daemon]
 pid_file = $TMP/binlogd.pid
 control_socket = $TMP/binlogd.sock
+${BL_EXTRA_DAEMON:-}
 
 [server]
 host = 127.0.0.1
