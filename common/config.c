@@ -47,6 +47,7 @@ static const struct opt_def opts[] = {
 	STR("daemon", "pid_file", pid_file, RUNSTATEDIR "/binlogd.pid"),
 	STR("daemon", "control_socket", control_socket, RUNSTATEDIR "/binlogd.sock"),
 	STR("daemon", "user", run_user, ""),
+	STR("daemon", "metrics_listen", metrics_listen, ""),
 	DUR("daemon", "restart_backoff_max", restart_backoff_max, "60s", 1000, 86400000),
 	DUR("daemon", "restart_backoff_reset", restart_backoff_reset, "60s", 1000, 86400000),
 	DUR("daemon", "ready_timeout", ready_timeout, "60s", 1000, 3600000),

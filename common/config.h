@@ -32,6 +32,7 @@ struct config {
 	char		 pid_file[CONF_STR_MAX];
 	char		 control_socket[CONF_STR_MAX];
 	char		 run_user[CONF_STR_MAX];
+	char		 metrics_listen[CONF_STR_MAX];	/* "" = off */
 	double		 restart_backoff_max;	/* seconds */
 	double		 restart_backoff_reset;	/* healthy this long: reset */
 	double		 ready_timeout;

@@ -14,6 +14,7 @@ msg_type_name(uint32_t type)
 	case MSG_SHUTDOWN:	return "SHUTDOWN";
 	case MSG_CKPT_ATTACH:	return "CKPT_ATTACH";
 	case MSG_READY:		return "READY";
+	case MSG_STATS:		return "STATS";
 	case MSG_CKPT_LOAD:	return "CKPT_LOAD";
 	case MSG_CKPT_SAVE:	return "CKPT_SAVE";
 	case MSG_CKPT_POSITION:	return "CKPT_POSITION";
@@ -23,6 +24,7 @@ msg_type_name(uint32_t type)
 	case MSG_CTL_RESTART:	return "CTL_RESTART";
 	case MSG_CTL_STOP:	return "CTL_STOP";
 	case MSG_CTL_RELOAD:	return "CTL_RELOAD";
+	case MSG_CTL_METRICS:	return "CTL_METRICS";
 	case MSG_CTL_REPLY:	return "CTL_REPLY";
 	default:		return "UNKNOWN";
 	}

@@ -11,7 +11,7 @@
 #include <msgpack.h>
 
 /* Bump this if any message below, or any of its fields, changes. */
-#define MSG_PROTOCOL_VERSION	1
+#define MSG_PROTOCOL_VERSION	2
 /* Largest encoded message a reader accepts; larger is a protocol error. */
 #define MSG_MAX_SIZE		(256 * 1024)
 /* A body may carry at most this many fields. */
@@ -34,6 +34,7 @@ enum msg_type {
 
 	/* any child -> supervisor (200..299) */
 	MSG_READY = 200,	/* {protocol:u pid:u} child is serving */
+	MSG_STATS = 201,	/* streamer: {MSG_STATS_FIELDS} every second */
 
 	/* streamer -> checkpointd (300..399) */
 	MSG_CKPT_LOAD = 300,	/* {} where do I start? */
@@ -52,13 +53,47 @@ enum msg_type {
 	MSG_CTL_RESTART = 501,	/* restart the streamer from the saved position */
 	MSG_CTL_STOP = 502,	/* stop binlogd gracefully */
 	MSG_CTL_RELOAD = 503,	/* as SIGHUP */
+	MSG_CTL_METRICS = 504,	/* read-only; the reply carries text:s, the
+				 * Prometheus exposition of /metrics */
 
 	/* supervisor -> binlogctl (600..699) */
 	MSG_CTL_REPLY = 600,	/* {result:u message:s} plus, for STATUS,
 				 * state:s pid:u uptime:u and per child
 				 * (streamer_, checkpointd_) pid:u state:s
-				 * uptime:u restarts:u last_exit:s */
+				 * uptime:u restarts:u last_exit:s, and
+				 * the streamer's MSG_STATS_FIELDS with
+				 * rows_per_sec:s over the last minute */
 };
+
+/*
+ * The body of MSG_STATS, as X(name, kind, help) with kind U (unsigned) or S
+ * (string).  Counters count since the streamer started; the position is
+ * the last one whose records are out.  The supervisor passes these on to
+ * binlogctl status and the metrics unchanged.
+ */
+#define MSG_STATS_FIELDS(X)						\
+	X(server_host, S, "database server (host:port or socket)")	\
+	X(server_flavour, S, "MariaDB or MySQL")			\
+	X(server_version, S, "the server's @@version")			\
+	X(server_id, U, "the server's @@server_id")			\
+	X(server_uuid, S, "the server's @@server_uuid (MySQL)")	\
+	X(gtid, S, "GTID set of the current position")			\
+	X(file, S, "binlog file of the current position")		\
+	X(offset, U, "binlog offset of the current position")		\
+	X(seconds_behind, U, "seconds the last event is behind the server") \
+	X(rows_insert, U, "rows inserted")				\
+	X(rows_update, U, "rows updated")				\
+	X(rows_delete, U, "rows deleted")				\
+	X(events_rows, U, "row events")				\
+	X(events_query, U, "query events (DDL, BEGIN)")		\
+	X(events_xid, U, "commit events")				\
+	X(events_gtid, U, "GTID events")				\
+	X(events_table_map, U, "table map events")			\
+	X(events_rotate, U, "rotate events")				\
+	X(events_heartbeat, U, "heartbeats")				\
+	X(events_other, U, "other events")				\
+	X(bytes_read, U, "bytes of binlog events read")		\
+	X(last_error, S, "the streamer's last error")
 
 /* CTL_REPLY result codes; binlogctl exits with them. */
 enum ctl_result {

@@ -1,5 +1,5 @@
 /* binlogctl.c: the operator's command: asks a running binlogd over its
- * control socket for its status, or to restart, reload or stop. */
+ * control socket for its status or metrics, or to restart, reload or stop. */
 #include "build.h"
 
 #include <sys/socket.h>
@@ -32,6 +32,7 @@ struct ctl_cmd {
 
 static void show_status(struct msg_in *, int);
 static void show_message(struct msg_in *, int);
+static void show_metrics(struct msg_in *, int);
 
 static const struct ctl_cmd commands[] = {
 	{ "status", MSG_CTL_STATUS, show_status,
@@ -41,6 +42,8 @@ static const struct ctl_cmd commands[] = {
 	{ "reload", MSG_CTL_RELOAD, show_message,
 	    "reload the configuration and restart the streamer" },
 	{ "stop", MSG_CTL_STOP, show_message, "stop binlogd gracefully" },
+	{ "metrics", MSG_CTL_METRICS, show_metrics,
+	    "the figures of the metrics endpoint, as Prometheus text" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -150,6 +153,57 @@ show_child(struct msg_in *in, const char *name, int json, int first)
 	    (unsigned long long)restarts, last[0] ? "  last: " : "", last);
 }
 
+/* The streamer's figures (MSG_STATS_FIELDS) as one JSON object. */
+static void
+show_stream_json(struct msg_in *in)
+{
+	static char s[8192];
+	const char *sep = "";
+
+	printf(",\"stream\":{");
+#define SHOW_U(n)	printf("%s\"" #n "\":%llu", sep, \
+			    (unsigned long long)get_u64(in, #n));
+#define SHOW_S(n)	printf("%s\"" #n "\":", sep); \
+			get_str(in, #n, s, sizeof(s)); json_str(s, strlen(s));
+#define X(n, k, h)	SHOW_##k(n) sep = ",";
+	MSG_STATS_FIELDS(X)
+#undef X
+	get_str(in, "rows_per_sec", s, sizeof(s));
+	printf(",\"rows_per_sec\":%s}", s[0] ? s : "0");
+}
+
+#define U(n)	((unsigned long long)get_u64(in, n))
+
+static void
+show_stream_text(struct msg_in *in)
+{
+	static char gtid[8192];
+	char a[256], b[256], c[256], d[128], rate[32];
+
+	printf("server       %s %s at %s, server_id %llu%s%s\n",
+	    get_str(in, "server_flavour", a, sizeof(a)),
+	    get_str(in, "server_version", b, sizeof(b)),
+	    get_str(in, "server_host", c, sizeof(c)), U("server_id"),
+	    get_str(in, "server_uuid", d, sizeof(d))[0] ? ", uuid " : "", d);
+	printf("position     %s:%llu%s%s\n",
+	    get_str(in, "file", a, sizeof(a)), U("offset"),
+	    get_str(in, "gtid", gtid, sizeof(gtid))[0] ? " gtid " : "", gtid);
+	printf("behind       %llus\n", U("seconds_behind"));
+	printf("rows         insert %llu  update %llu  delete %llu  "
+	    "(%s rows/s over the last minute)\n", U("rows_insert"),
+	    U("rows_update"), U("rows_delete"),
+	    get_str(in, "rows_per_sec", rate, sizeof(rate)));
+	printf("events       rows %llu  query %llu  xid %llu  gtid %llu  "
+	    "table_map %llu  rotate %llu  heartbeat %llu  other %llu\n",
+	    U("events_rows"), U("events_query"), U("events_xid"),
+	    U("events_gtid"), U("events_table_map"), U("events_rotate"),
+	    U("events_heartbeat"), U("events_other"));
+	printf("read         %llu bytes\n", U("bytes_read"));
+	printf("last error   %s\n",
+	    get_str(in, "last_error", gtid, sizeof(gtid))[0] ? gtid : "-");
+}
+#undef U
+
 static void
 show_status(struct msg_in *in, int json)
 {
@@ -166,13 +220,31 @@ show_status(struct msg_in *in, int json)
 		    (unsigned long long)uptime);
 		show_child(in, "checkpointd", 1, 1);
 		show_child(in, "streamer", 1, 0);
-		printf("}}\n");
+		printf("}");
+		show_stream_json(in);
+		printf("}\n");
 		return;
 	}
 	printf("binlogd      %-9s pid %-7llu up %6llus\n", state,
 	    (unsigned long long)pid, (unsigned long long)uptime);
 	show_child(in, "checkpointd", 0, 1);
 	show_child(in, "streamer", 0, 0);
+	show_stream_text(in);
+}
+
+static void
+show_metrics(struct msg_in *in, int json)
+{
+	const char *text = "";
+	size_t len = 0;
+
+	msg_get_str(in, "text", &text, &len);
+	if (json) {
+		printf("{\"text\":");
+		json_str(text, len);
+		printf("}\n");
+	} else
+		fwrite(text, 1, len, stdout);
 }
 
 static void

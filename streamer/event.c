@@ -356,6 +356,7 @@ event_decode(struct reader *r, const uint8_t *buf, size_t len)
 		return -1;
 	if (r->hdr.size != len)
 		return event_bad(r, "length differs from the packet");
+	stats_event(&r->hdr, len);
 	if (r->hdr.type == EV_FORMAT_DESCRIPTION) {
 		if (event_fde(r, &c) == -1)
 			return -1;

@@ -183,6 +183,7 @@ reader_check(struct reader *r)
 		strlcpy_(r->server_uuid, v[0], sizeof(r->server_uuid));
 	log_info("server %s (%s), server_id %u", v[0],
 	    r->mariadb ? "MariaDB" : "MySQL", r->server_id);
+	stats_server(v[0], r->mariadb, r->server_id, r->server_uuid);
 	return reader_failed(r) ? -1 : 0;
 }
 

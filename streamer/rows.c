@@ -432,6 +432,7 @@ rows_decode(struct reader *r, struct cursor *c, int kind)
 		if (upd)
 			rows_object(r, tm, "old", 0, 1);
 		record_end(r);
+		stats_row(kind);
 	}
 	return c->err ? rows_bad(r, "truncated") : 0;
 }

@@ -155,6 +155,7 @@ streamer_wakeup(evutil_socket_t fd, short ev, void *arg)
 static void
 streamer_exit(void)
 {
+	stats_send();
 	if (sup != NULL)
 		peer_flush(sup, 1000);
 	if (ckpt != NULL)
@@ -371,6 +372,7 @@ streamer_setup(void)
 	if (wake_ev == NULL || term_ev == NULL || event_add(wake_ev, NULL) ||
 	    event_add(term_ev, NULL))
 		fatalx("cannot set up events");
+	stats_start(base, &st, &sup, &conf);
 }
 
 int

@@ -26,9 +26,20 @@ enum {
 	EV_UPDATE_ROWS_V1 = 24,
 	EV_DELETE_ROWS_V1 = 25,
 	EV_HEARTBEAT = 27,
+	EV_INCIDENT = 26,
+	EV_IGNORABLE = 28,
+	EV_ROWS_QUERY = 29,
 	EV_WRITE_ROWS = 30,
 	EV_UPDATE_ROWS = 31,
 	EV_DELETE_ROWS = 32,
+	EV_MYSQL_GTID = 33,
+	EV_MYSQL_ANON_GTID = 34,
+	EV_MYSQL_PREV_GTIDS = 35,
+	EV_XA_PREPARE = 38,
+	EV_PARTIAL_UPDATE_ROWS = 39,
+	EV_TRANSACTION_PAYLOAD = 40,
+	EV_MYSQL_GTID_TAGGED = 42,
+	EV_MARIADB_ANNOTATE_ROWS = 160,
 	EV_MARIADB_GTID = 162,
 	EV_MARIADB_GTID_LIST = 163,
 	EV_MARIADB_QUERY_COMPRESSED = 165,
@@ -71,6 +82,7 @@ struct evhdr {
 };
 #define EVHDR_LEN		19
 #define EVFLAG_ARTIFICIAL	0x20
+#define EVFLAG_IGNORABLE	0x80
 
 /* One column of a mapped table. */
 struct column {
@@ -149,6 +161,12 @@ struct reader {
 	struct schema_entry *schema;
 	struct evhdr	 hdr;
 	bool		 seen_event;
+	bool		 offline;	/* binlogcat: no server to ask */
+	uint8_t		 gtid_uuid[16];	/* MySQL GTID of this trx */
+	char		 gtid_tag[33];
+	struct obuf	 query;		/* ROWS_QUERY/ANNOTATE_ROWS text */
+	struct obuf	 payload;	/* TRANSACTION_PAYLOAD, inflated */
+	struct obuf	 scratch;	/* PREV_GTIDS text, JSON diffs */
 
 	/* records */
 	struct obuf	 out;
@@ -212,6 +230,26 @@ const char *event_type_name(uint8_t);
 int	 rows_decode(struct reader *, struct cursor *, int kind);
 int	 rows_value(struct reader *, struct cursor *, const struct tablemap *,
 	    const struct column *, struct obuf *);
+
+/* jsonb.c */
+int	 jsonb_text(const uint8_t *, size_t, struct obuf *);
+
+/* payload.c */
+int	 payload_decode(struct reader *, struct cursor *);
+
+/* offline.c */
+void	 offline_init(struct reader *, struct streamer *);
+
+/* stats.c */
+struct peer;
+struct event_base;
+void	 stats_row(int kind);
+void	 stats_event(const struct evhdr *, size_t len);
+void	 stats_server(const char *version, bool mariadb, uint32_t server_id,
+	    const char *server_uuid);
+void	 stats_start(struct event_base *, struct streamer *, struct peer **,
+	    const struct config *);
+void	 stats_send(void);
 
 /* tablemap.c */
 int	 tablemap_decode(struct reader *, struct cursor *);

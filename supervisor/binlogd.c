@@ -330,6 +330,7 @@ sup_drop_privileges(const char *user)
 		return;
 	if ((pw = getpwnam(user)) == NULL)
 		fatalx_code(BX_CONFIG, "[daemon] user %s does not exist", user);
+	control_chown(pw->pw_uid, pw->pw_gid);
 	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
 	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1)
 		fatal("cannot switch to user %s", user);
@@ -444,6 +445,7 @@ main(int argc, char **argv)
 	pidfile_write(sup.conf.pid_file);
 	sup.started_at = mono_now();
 	control_init(&sup);
+	metrics_init(&sup);
 	sup_drop_privileges(sup.conf.run_user);
 	srandom((unsigned)(getpid() ^ (unsigned)(mono_now() * 1e6)));
 	log_info("binlogd %s starting (config %s, libevent %s, msgpack-c %s, "
@@ -459,6 +461,7 @@ main(int argc, char **argv)
 	event_base_dispatch(sup.base);
 
 	control_cleanup();
+	metrics_cleanup();
 	pidfile_remove(sup.conf.pid_file);
 	log_info("binlogd stopped (%s)", sup.exit_code == BX_OK ?
 	    "clean" : exit_code_name(sup.exit_code));

@@ -68,7 +68,17 @@ int	sup_restart_streamer(struct supervisor *, const char *why);
 
 /* control.c */
 void	control_init(struct supervisor *);
+void	control_chown(uid_t, gid_t);
 void	control_cleanup(void);
+
+/* metrics.c */
+struct evbuffer;
+void	metrics_init(struct supervisor *);
+void	metrics_cleanup(void);
+void	metrics_stats_msg(struct msg_in *);
+void	metrics_put_status(struct msg_out *);
+void	metrics_child_exit(const struct child *, int status);
+void	metrics_text(const struct supervisor *, struct evbuffer *);
 
 /* child.c */
 void	child_init(struct supervisor *);

@@ -278,6 +278,11 @@ child_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 	case MSG_READY:
 		child_ready_msg(sup, c, msg);
 		break;
+	case MSG_STATS:
+		if (c->role != ROLE_STREAMER)
+			fatalx("%s sent %s", c->name, msg_type_name(msg->type));
+		metrics_stats_msg(msg);
+		break;
 	default:
 		fatalx("%s sent unexpected %s", c->name,
 		    msg_type_name(msg->type));
@@ -392,6 +397,8 @@ child_reap(struct supervisor *sup)
 		}
 		c->last_status = status;
 		action = child_exit_action(c, status);
+		if (action == ACT_RESTART || action == ACT_RESTART_SLOW)
+			metrics_child_exit(c, status);
 		c->state = CHILD_DOWN;
 		sup_child_exited(sup, c, action);
 	}

@@ -8,10 +8,13 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <event2/buffer.h>
 
 #include "binlogd.h"
 #include "exitcode.h"
@@ -95,6 +98,14 @@ control_init(struct supervisor *sup)
 	    control_accept_cb, sup);
 	event_add(control_ev, NULL);
 	log_info("control socket %s", path);
+}
+
+/* The daemon's user must keep the right to change state after the drop. */
+void
+control_chown(uid_t uid, gid_t gid)
+{
+	if (control_fd != -1 && chown(control_path, uid, gid) == -1)
+		fatal("chown %s", control_path);
 }
 
 void
@@ -208,8 +219,36 @@ control_status(struct supervisor *sup, struct ctl_client *c,
 	msg_put_u64(&m, "uptime", (uint64_t)(mono_now() - sup->started_at));
 	for (r = 0; r < ROLE_COUNT; r++)
 		control_put_child(&m, &sup->children[r]);
+	metrics_put_status(&m);
 	peer_send(c->peer, &m);
 	msg_out_free(&m);
+}
+
+static void
+control_metrics(struct supervisor *sup, struct ctl_client *c,
+    const struct msg_in *req)
+{
+	struct evbuffer *b;
+	struct msg_out m;
+
+	if ((b = evbuffer_new()) == NULL) {
+		control_reply(c, req, CTL_FAILED, "out of memory");
+		return;
+	}
+	metrics_text(sup, b);
+	control_reply_begin(&m, req, CTL_OK, "");
+	msg_put_strn(&m, "text", (const char *)evbuffer_pullup(b, -1),
+	    evbuffer_get_length(b));
+	peer_send(c->peer, &m);
+	msg_out_free(&m);
+	evbuffer_free(b);
+}
+
+/* Requests that only look. */
+static int
+control_read_only(uint32_t type)
+{
+	return type == MSG_CTL_STATUS || type == MSG_CTL_METRICS;
 }
 
 /* Changing state needs root or binlogd's own user. */
@@ -243,7 +282,7 @@ control_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 		    "are from different versions");
 		return;
 	}
-	if (msg->type != MSG_CTL_STATUS && !control_may_change(c)) {
+	if (!control_read_only(msg->type) && !control_may_change(c)) {
 		log_warnx("control: uid %ld may not %s", (long)c->uid,
 		    msg_type_name(msg->type));
 		control_reply(c, msg, CTL_DENIED, "permission denied: "
@@ -253,6 +292,9 @@ control_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 	switch (msg->type) {
 	case MSG_CTL_STATUS:
 		control_status(sup, c, msg);
+		break;
+	case MSG_CTL_METRICS:
+		control_metrics(sup, c, msg);
 		break;
 	case MSG_CTL_RESTART:
 		log_info("control: restart requested by uid %ld",

@@ -1,0 +1,211 @@
+/* stats.c: the streamer's counters, bumped by the reader thread without a
+ * lock, and the MSG_STATS message the main thread pushes to the supervisor
+ * every second for binlogctl status and the metrics. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "msg.h"
+#include "peer.h"
+#include "util.h"
+#include "streamer.h"
+
+enum stats_ev {
+	SE_ROWS, SE_QUERY, SE_XID, SE_GTID, SE_TABLE_MAP, SE_ROTATE,
+	SE_HEARTBEAT, SE_OTHER, SE_COUNT,
+};
+
+/* Written by the reader thread only; read by the main thread. */
+static _Atomic uint64_t	 rows_by_kind[3];	/* insert, update, delete */
+static _Atomic uint64_t	 events[SE_COUNT];
+static _Atomic uint64_t	 bytes_read;
+static _Atomic uint64_t	 behind;
+
+/* Set once per connection, under info_mu. */
+static pthread_mutex_t	 info_mu = PTHREAD_MUTEX_INITIALIZER;
+static char		 flavour[16], version[128], uuid[POS_UUID_MAX];
+static uint32_t		 server_id;
+
+static struct streamer	*stats_st;
+static struct peer	**stats_sup;
+static const struct config *stats_conf;
+static struct event	*stats_timer;
+
+static void
+stats_add(_Atomic uint64_t *v, uint64_t n)
+{
+	atomic_fetch_add_explicit(v, n, memory_order_relaxed);
+}
+
+static uint64_t
+stats_get(_Atomic uint64_t *v)
+{
+	return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+/* One decoded row; kind is its rows event type (either version, MariaDB's
+ * compressed ones included). */
+void
+stats_row(int kind)
+{
+	switch (kind) {
+	case EV_UPDATE_ROWS: case EV_UPDATE_ROWS_V1: case 167: case 170:
+		stats_add(&rows_by_kind[1], 1);
+		break;
+	case EV_DELETE_ROWS: case EV_DELETE_ROWS_V1: case 168: case 171:
+		stats_add(&rows_by_kind[2], 1);
+		break;
+	default:
+		stats_add(&rows_by_kind[0], 1);
+		break;
+	}
+}
+
+static enum stats_ev
+stats_event_kind(uint8_t type)
+{
+	switch (type) {
+	case EV_WRITE_ROWS_V1: case EV_UPDATE_ROWS_V1: case EV_DELETE_ROWS_V1:
+	case EV_WRITE_ROWS: case EV_UPDATE_ROWS: case EV_DELETE_ROWS:
+	case 166: case 167: case 168: case 169: case 170: case 171:
+		return SE_ROWS;
+	case EV_QUERY: case EV_MARIADB_QUERY_COMPRESSED:
+		return SE_QUERY;
+	case EV_XID:
+		return SE_XID;
+	case EV_MARIADB_GTID: case 33: case 34:	/* MySQL GTID, anonymous */
+		return SE_GTID;
+	case EV_TABLE_MAP:
+		return SE_TABLE_MAP;
+	case EV_ROTATE:
+		return SE_ROTATE;
+	case EV_HEARTBEAT:
+		return SE_HEARTBEAT;
+	default:
+		return SE_OTHER;
+	}
+}
+
+/* One event read from the server.  A heartbeat means the server has
+ * nothing newer, so the stream is caught up; artificial events carry no
+ * useful time. */
+void
+stats_event(const struct evhdr *h, size_t len)
+{
+	enum stats_ev k = stats_event_kind(h->type);
+	time_t now = time(NULL);
+
+	stats_add(&events[k], 1);
+	stats_add(&bytes_read, len);
+	if (k == SE_HEARTBEAT)
+		atomic_store_explicit(&behind, 0, memory_order_relaxed);
+	else if (h->ts != 0 && !(h->flags & EVFLAG_ARTIFICIAL))
+		atomic_store_explicit(&behind, now > (time_t)h->ts ?
+		    (uint64_t)(now - (time_t)h->ts) : 0, memory_order_relaxed);
+}
+
+/* The server the reader connected to. */
+void
+stats_server(const char *ver, bool mariadb, uint32_t id, const char *sid)
+{
+	pthread_mutex_lock(&info_mu);
+	strlcpy_(flavour, mariadb ? "MariaDB" : "MySQL", sizeof(flavour));
+	strlcpy_(version, ver, sizeof(version));
+	strlcpy_(uuid, sid, sizeof(uuid));
+	server_id = id;
+	pthread_mutex_unlock(&info_mu);
+}
+
+static void
+stats_put_server(struct msg_out *m)
+{
+	char host[CONF_STR_MAX + 16];
+
+	if (stats_conf->socket[0])
+		strlcpy_(host, stats_conf->socket, sizeof(host));
+	else
+		snprintf(host, sizeof(host), "%s:%u", stats_conf->host,
+		    stats_conf->port);
+	msg_put_str(m, "server_host", host);
+	pthread_mutex_lock(&info_mu);
+	msg_put_str(m, "server_flavour", flavour);
+	msg_put_str(m, "server_version", version);
+	msg_put_u64(m, "server_id", server_id);
+	msg_put_str(m, "server_uuid", uuid);
+	pthread_mutex_unlock(&info_mu);
+}
+
+static void
+stats_put_counters(struct msg_out *m)
+{
+	static const char *const ev_names[SE_COUNT] = {
+		"events_rows", "events_query", "events_xid", "events_gtid",
+		"events_table_map", "events_rotate", "events_heartbeat",
+		"events_other",
+	};
+	int i;
+
+	msg_put_u64(m, "seconds_behind", stats_get(&behind));
+	msg_put_u64(m, "rows_insert", stats_get(&rows_by_kind[0]));
+	msg_put_u64(m, "rows_update", stats_get(&rows_by_kind[1]));
+	msg_put_u64(m, "rows_delete", stats_get(&rows_by_kind[2]));
+	for (i = 0; i < SE_COUNT; i++)
+		msg_put_u64(m, ev_names[i], stats_get(&events[i]));
+	msg_put_u64(m, "bytes_read", stats_get(&bytes_read));
+}
+
+/* Pushes one MSG_STATS; also called on the way out, so that the
+ * supervisor learns the last error. */
+void
+stats_send(void)
+{
+	static struct position pos;
+	static char error[sizeof(((struct streamer *)0)->error)];
+	struct msg_out m;
+
+	if (stats_sup == NULL || *stats_sup == NULL)
+		return;
+	pthread_mutex_lock(&stats_st->mu);
+	pos = stats_st->durable;
+	strlcpy_(error, stats_st->error, sizeof(error));
+	pthread_mutex_unlock(&stats_st->mu);
+
+	msg_out_begin(&m, MSG_STATS, peer_next_id(*stats_sup));
+	stats_put_server(&m);
+	msg_put_str(&m, "gtid", pos.gtid);
+	msg_put_str(&m, "file", pos.file);
+	msg_put_u64(&m, "offset", pos.offset);
+	stats_put_counters(&m);
+	msg_put_str(&m, "last_error", error);
+	peer_send(*stats_sup, &m);
+	msg_out_free(&m);
+}
+
+static void
+stats_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	stats_send();
+}
+
+/* Starts the one-second push; sup may become NULL when the link goes. */
+void
+stats_start(struct event_base *base, struct streamer *st, struct peer **sup,
+    const struct config *conf)
+{
+	struct timeval tv = { 1, 0 };
+
+	stats_st = st;
+	stats_sup = sup;
+	stats_conf = conf;
+	stats_timer = event_new(base, -1, EV_PERSIST, stats_timer_cb, NULL);
+	if (stats_timer == NULL || event_add(stats_timer, &tv) == -1)
+		fatalx("cannot start the stats timer");
+}

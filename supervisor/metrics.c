@@ -1,0 +1,305 @@
+/* metrics.c: the supervisor's figures -- the streamer's latest MSG_STATS,
+ * the row rate, restarts by cause -- served to binlogctl status and as
+ * Prometheus text on an optional loopback HTTP endpoint. */
+#include "build.h"
+
+#include <sys/wait.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "binlogd.h"
+#include "exitcode.h"
+#include "log.h"
+#include "position.h"
+#include "util.h"
+
+#define METRICS_RATE_WINDOW	60	/* seconds of rows/s */
+#define METRICS_CAUSES		16
+
+/* The streamer's last MSG_STATS, one member per field of the catalogue. */
+#define STATS_MEMBER_U(n)	uint64_t n;
+#define STATS_MEMBER_S(n)	char n[POS_GTID_MAX];
+#define X(n, k, h)		STATS_MEMBER_##k(n)
+static struct {
+	MSG_STATS_FIELDS(X)
+} stats;
+#undef X
+
+/* Total rows at one-second samples, for the rate over the last minute. */
+static struct {
+	double		 t;
+	uint64_t	 rows;
+} samples[METRICS_RATE_WINDOW + 1];
+static unsigned	nsamples, sample_next;
+
+/* Child exits that led to a restart, by child and cause. */
+static struct {
+	const char	*child;
+	char		 cause[32];
+	uint64_t	 count;
+} causes[METRICS_CAUSES];
+
+static struct evhttp *http;
+
+static uint64_t
+metrics_rows(void)
+{
+	return stats.rows_insert + stats.rows_update + stats.rows_delete;
+}
+
+static void
+metrics_sample(void)
+{
+	uint64_t rows = metrics_rows();
+	unsigned last = (sample_next + METRICS_RATE_WINDOW) %
+	    (METRICS_RATE_WINDOW + 1);
+
+	if (nsamples > 0 && rows < samples[last].rows)
+		nsamples = 0;	/* a new streamer counts from zero */
+	samples[sample_next].t = mono_now();
+	samples[sample_next].rows = rows;
+	sample_next = (sample_next + 1) % (METRICS_RATE_WINDOW + 1);
+	if (nsamples < METRICS_RATE_WINDOW + 1)
+		nsamples++;
+}
+
+/* Rows per second between the oldest and the newest sample. */
+static double
+metrics_rate(void)
+{
+	unsigned n = METRICS_RATE_WINDOW + 1, newest, oldest;
+	double dt;
+
+	if (nsamples < 2)
+		return 0;
+	newest = (sample_next + n - 1) % n;
+	oldest = (sample_next + n - nsamples) % n;
+	dt = samples[newest].t - samples[oldest].t;
+	return dt > 0 ? (double)(samples[newest].rows -
+	    samples[oldest].rows) / dt : 0;
+}
+
+/* The streamer's MSG_STATS: trust follows the sender, so a malformed one
+ * is a bug. */
+void
+metrics_stats_msg(struct msg_in *msg)
+{
+#define GET_U(n)	msg_get_u64(msg, #n, &stats.n);
+#define GET_S(n)	msg_get_strbuf(msg, #n, stats.n, sizeof(stats.n));
+#define X(n, k, h)	GET_##k(n)
+	MSG_STATS_FIELDS(X)
+#undef X
+	if (msg_end(msg) == -1)
+		fatalx("streamer: malformed %s: %s", msg_type_name(msg->type),
+		    msg->error);
+	metrics_sample();
+}
+
+/* The figures binlogctl status shows, added to its reply. */
+void
+metrics_put_status(struct msg_out *m)
+{
+	char rate[32];
+
+#define PUT_U(n)	msg_put_u64(m, #n, stats.n);
+#define PUT_S(n)	msg_put_str(m, #n, stats.n);
+#define X(n, k, h)	PUT_##k(n)
+	MSG_STATS_FIELDS(X)
+#undef X
+	snprintf(rate, sizeof(rate), "%.1f", metrics_rate());
+	msg_put_str(m, "rows_per_sec", rate);
+}
+
+/* Counts an exit that the supervisor answers with a restart. */
+void
+metrics_child_exit(const struct child *c, int status)
+{
+	char cause[32];
+	int i;
+
+	if (WIFSIGNALED(status))
+		snprintf(cause, sizeof(cause), "signal");
+	else
+		snprintf(cause, sizeof(cause), "%s",
+		    exit_code_name(WEXITSTATUS(status)));
+	for (i = 0; i < METRICS_CAUSES && causes[i].child != NULL; i++)
+		if (causes[i].child == c->name &&
+		    strcmp(causes[i].cause, cause) == 0)
+			break;
+	if (i == METRICS_CAUSES)
+		return;
+	causes[i].child = c->name;
+	strlcpy_(causes[i].cause, cause, sizeof(causes[i].cause));
+	causes[i].count++;
+}
+
+/* A Prometheus label value: backslash, quote and newline escaped. */
+static void
+metrics_label(struct evbuffer *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			evbuffer_add_printf(b, "\\%c", *s);
+		else if (*s == '\n')
+			evbuffer_add(b, "\\n", 2);
+		else
+			evbuffer_add(b, s, 1);
+	}
+}
+
+static void
+metrics_head(struct evbuffer *b, const char *name, const char *type,
+    const char *help)
+{
+	evbuffer_add_printf(b, "# HELP binlogd_%s %s\n# TYPE binlogd_%s %s\n",
+	    name, help, name, type);
+}
+
+static void
+metrics_stream(struct evbuffer *b)
+{
+	metrics_head(b, "rows_total", "counter", "Row changes decoded since "
+	    "the streamer started, by type.");
+#define ROW(t) evbuffer_add_printf(b, "binlogd_rows_total{type=\"" #t \
+	    "\"} %llu\n", (unsigned long long)stats.rows_##t)
+	ROW(insert); ROW(update); ROW(delete);
+#undef ROW
+	metrics_head(b, "events_total", "counter", "Binlog events read since "
+	    "the streamer started, by type.");
+#define EV(t) evbuffer_add_printf(b, "binlogd_events_total{type=\"" #t \
+	    "\"} %llu\n", (unsigned long long)stats.events_##t)
+	EV(rows); EV(query); EV(xid); EV(gtid); EV(table_map); EV(rotate);
+	EV(heartbeat); EV(other);
+#undef EV
+	metrics_head(b, "bytes_read_total", "counter", "Bytes of binlog "
+	    "events read since the streamer started.");
+	evbuffer_add_printf(b, "binlogd_bytes_read_total %llu\n",
+	    (unsigned long long)stats.bytes_read);
+	metrics_head(b, "seconds_behind", "gauge", "How far the last event "
+	    "read is behind the server's clock.");
+	evbuffer_add_printf(b, "binlogd_seconds_behind %llu\n",
+	    (unsigned long long)stats.seconds_behind);
+	metrics_head(b, "rows_per_second", "gauge", "Rows per second over "
+	    "the last minute.");
+	evbuffer_add_printf(b, "binlogd_rows_per_second %.3f\n",
+	    metrics_rate());
+	metrics_head(b, "server_info", "gauge", "The server streamed from.");
+	evbuffer_add_printf(b, "binlogd_server_info{flavour=\"");
+	metrics_label(b, stats.server_flavour);
+	evbuffer_add_printf(b, "\",version=\"");
+	metrics_label(b, stats.server_version);
+	evbuffer_add_printf(b, "\",server_id=\"%llu\"} 1\n",
+	    (unsigned long long)stats.server_id);
+}
+
+static void
+metrics_children(struct evbuffer *b, const struct supervisor *sup)
+{
+	uint64_t decode = 0;
+	int i;
+
+	metrics_head(b, "child_up", "gauge", "1 while the child is ready.");
+	for (i = 0; i < ROLE_COUNT; i++)
+		evbuffer_add_printf(b, "binlogd_child_up{child=\"%s\"} %d\n",
+		    sup->children[i].name,
+		    sup->children[i].state == CHILD_READY);
+	metrics_head(b, "restarts_total", "counter", "Child exits answered "
+	    "with a restart, by child and cause.");
+	for (i = 0; i < METRICS_CAUSES && causes[i].child != NULL; i++) {
+		evbuffer_add_printf(b, "binlogd_restarts_total{child=\"%s\","
+		    "cause=\"%s\"} %llu\n", causes[i].child, causes[i].cause,
+		    (unsigned long long)causes[i].count);
+		if (strcmp(causes[i].cause, exit_code_name(BX_DECODE)) == 0)
+			decode += causes[i].count;
+	}
+	metrics_head(b, "decode_errors_total", "counter", "Events the "
+	    "streamer could not decode (each one restarts it).");
+	evbuffer_add_printf(b, "binlogd_decode_errors_total %llu\n",
+	    (unsigned long long)decode);
+}
+
+/* The whole exposition, shared by /metrics and binlogctl metrics. */
+void
+metrics_text(const struct supervisor *sup, struct evbuffer *b)
+{
+	metrics_stream(b);
+	metrics_children(b, sup);
+}
+
+static void
+metrics_http_cb(struct evhttp_request *req, void *arg)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	if (b == NULL) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	metrics_text(arg, b);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_send_reply(req, HTTP_OK, "OK", b);
+	evbuffer_free(b);
+}
+
+/* "port" (loopback), "host:port" or "[v6]:port" into host and port. */
+static int
+metrics_parse_listen(const char *spec, char *host, size_t size,
+    unsigned *port)
+{
+	const char *colon = strrchr(spec, ':');
+	char *end;
+	unsigned long p;
+
+	if (colon == NULL) {
+		strlcpy_(host, "127.0.0.1", size);
+		colon = spec - 1;
+	} else if (spec[0] == '[' && colon > spec && colon[-1] == ']')
+		snprintf(host, size, "%.*s", (int)(colon - spec - 2), spec + 1);
+	else
+		snprintf(host, size, "%.*s", (int)(colon - spec), spec);
+	p = strtoul(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || p == 0 || p > 65535 ||
+	    host[0] == '\0')
+		return -1;
+	*port = (unsigned)p;
+	return 0;
+}
+
+/* Binds the endpoint when [daemon] metrics_listen is set. */
+void
+metrics_init(struct supervisor *sup)
+{
+	const char *spec = sup->conf.metrics_listen;
+	char host[256];
+	unsigned port;
+
+	if (spec[0] == '\0')
+		return;
+	if (metrics_parse_listen(spec, host, sizeof(host), &port) == -1)
+		fatalx_code(BX_CONFIG, "metrics_listen = %s: give a port, "
+		    "host:port or [v6-address]:port", spec);
+	if ((http = evhttp_new(sup->base)) == NULL)
+		fatalx("evhttp_new failed");
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	evhttp_set_cb(http, "/metrics", metrics_http_cb, sup);
+	if (evhttp_bind_socket(http, host, (ev_uint16_t)port) == -1)
+		fatalx_code(BX_CONFIG, "metrics_listen = %s: cannot listen "
+		    "on %s port %u (in use, or not a local address?)", spec,
+		    host, port);
+	log_info("metrics on http://%s:%u/metrics", host, port);
+}
+
+void
+metrics_cleanup(void)
+{
+	if (http != NULL)
+		evhttp_free(http);
+	http = NULL;
+}
