@@ -74,6 +74,8 @@ static const struct opt_def opts[] = {
 	{ "stream", "start_position", OPT_START, O(start_position),
 	    sizeof(((struct config *)0)->start_position), "latest", 0, 0, NULL },
 	{ "stream", "gtid", OPT_GTID_USE, O(gtid), 0, "auto", 0, 0, NULL },
+	CHOICE("stream", "on_purged", on_purged, "earliest",
+	    "fail|earliest|latest"),
 	CHOICE("stream", "sink", sink, "stdout", "stdout"),
 	CHOICE("stream", "format", format, "maxwell", "maxwell"),
 

@@ -63,6 +63,7 @@ struct config {
 	uint64_t	 start_offset;
 	char		 start_gtid[CONF_STR_MAX];
 	enum gtid_use	 gtid;
+	char		 on_purged[16];	/* fail|earliest|latest */
 	char		 sink[32];
 	char		 format[32];
 
