@@ -1,0 +1,122 @@
+#!/bin/bash
+# shellcheck disable=SC2119 # helpers called without arguments
+# ctl.sh: binlogctl against a running binlogd: status and -j report the
+# server's own figures (version, server_id, binlog position, GTID set, the
+# rows the SQL changed) in the shapes of tests/golden; a non-root uid may
+# look but not change; a wrong protocol version, an unknown request and
+# garbage get a result code or a closed connection and disturb nothing;
+# status answers in well under a second while the streamer is busy.
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$(dirname "$0")/../lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
+GOLDEN=$HERE/../golden
+
+mariadb_start
+sql "CREATE DATABASE shop; CREATE TABLE shop.t (id INT PRIMARY KEY, v INT);"
+binlogd_start
+SOCK=$TMP/binlogd.sock
+ctl() { binlogctl -s "$SOCK" "$@"; }
+# field NAME: one of the streamer's figures from binlogctl -j status.
+field() {
+	ctl -j status | python3 -c 'import json, sys
+print(json.load(sys.stdin)["stream"][sys.argv[1]])' "$1"
+}
+
+# The workload; the server's ROW_COUNT() says how many rows each changed.
+ins=$(sql "INSERT INTO shop.t SELECT seq, seq FROM shop.seq_1_to_25;
+    SELECT ROW_COUNT()")
+upd=$(sql "UPDATE shop.t SET v = v + 1 WHERE id <= 7; SELECT ROW_COUNT()")
+del=$(sql "DELETE FROM shop.t WHERE id > 20; SELECT ROW_COUNT()")
+wait_for_records $((ins + upd + del))
+read -r file offset <<<"$(master_position)"
+
+status_caught_up() {
+	[ "$(field rows_insert) $(field rows_update) $(field rows_delete)" = \
+	    "$ins $upd $del" ] && [ "$(field offset)" = "$offset" ]
+}
+wait_until 10 "status to show $ins/$upd/$del rows at $file:$offset" \
+    status_caught_up
+assert_eq "$(sql 'SELECT @@version')" "$(field server_version)" \
+    "server_version"
+assert_eq "$(sql 'SELECT @@server_id')" "$(field server_id)" "server_id"
+assert_eq "MariaDB" "$(field server_flavour)" "server_flavour"
+assert_eq "127.0.0.1:$DB_PORT" "$(field server_host)" "server_host"
+assert_eq "$file" "$(field file)" "position file"
+assert_eq "$(sql 'SELECT @@gtid_binlog_pos')" "$(field gtid)" "GTID set"
+assert_le "$(field seconds_behind)" 5 "seconds behind when caught up"
+# One row event per statement here, one GTID and one commit each.
+assert_eq 3 "$(field events_rows)" "row events"
+
+# The shapes, against golden files written from binlogctl(8).
+ctl -j status | python3 -c 'import json, sys
+def walk(v, path):
+    if isinstance(v, dict):
+        for k in sorted(v):
+            walk(v[k], path + "." + k)
+    else:
+        print(path, type(v).__name__)
+walk(json.load(sys.stdin), "")' >"$TMP/status.shape"
+diff -u "$GOLDEN/ctl-status-json.shape" "$TMP/status.shape" ||
+    fail "binlogctl -j status shape differs from the golden file"
+ctl status | sed -e "s|$(sql 'SELECT @@version')|VERSION|" \
+    -e "s|127.0.0.1:$DB_PORT|HOST|" -e "s|$file|FILE|" \
+    -e "s|$(sql 'SELECT @@gtid_binlog_pos')|GTID|" \
+    -e 's/[0-9][0-9.]*/N/g' -e 's/  */ /g' >"$TMP/status.txt"
+diff -u "$GOLDEN/ctl-status.txt" "$TMP/status.txt" ||
+    fail "binlogctl status text differs from the golden file"
+
+# A non-root uid in the socket's group may look, not change.
+chmod 711 "$TMP"
+chgrp 65534 "$SOCK"
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+as_nobody binlogctl -s "$SOCK" status >/dev/null ||
+    fail "uid 65534 in the socket's group cannot run status"
+rc=0
+out=$(as_nobody binlogctl -s "$SOCK" restart 2>&1) || rc=$?
+assert_eq 3 "$rc" "exit status of restart as uid 65534 ($out)"
+assert_match "$out" 'permission denied' "restart as uid 65534"
+rc=0
+as_nobody binlogctl -s "$SOCK" stop 2>/dev/null || rc=$?
+assert_eq 3 "$rc" "exit status of stop as uid 65534"
+
+# Protocol checks, spoken by hand.
+streamer=$(child_pid streamer)
+assert_eq "4 binlogctl and binlogd are from different versions" \
+    "$(python3 "$HERE/ctl_proto.py" "$SOCK" request 500 999)" \
+    "a status request with protocol 999"
+assert_eq "5 unknown request" \
+    "$(python3 "$HERE/ctl_proto.py" "$SOCK" request 599 2)" \
+    "request type 599"
+# 0xc1 is never valid msgpack; then [500, 1, {"protocol": "x"}].
+assert_eq closed "$(python3 "$HERE/ctl_proto.py" "$SOCK" raw c1c1c1)" \
+    "bytes that are not msgpack"
+assert_eq closed "$(python3 "$HERE/ctl_proto.py" "$SOCK" raw \
+    93cd01f40181a870726f746f636f6ca178)" "protocol of the wrong type"
+wait_for_log 'control: malformed CTL_STATUS'
+sql "INSERT INTO shop.t SELECT seq, seq FROM shop.seq_101_to_105"
+wait_for_records $((ins + upd + del + 5))
+assert_eq "$streamer" "$(child_pid streamer)" \
+    "streamer pid after the garbage (it must not have restarted)"
+
+# Status while the streamer is busy with a large transaction.
+big=300000
+before=$(record_count)
+sql "INSERT INTO shop.t SELECT seq, seq FROM shop.seq_1000_to_$((999 + big))"
+lib_streaming() { [ "$(record_count)" -gt "$before" ]; }
+wait_until 60 "the large transaction's first records" lib_streaming
+worst=0 busy=0
+for _ in 1 2 3 4 5; do
+	n0=$(record_count)
+	t0=$(date +%s%N)
+	ctl status >/dev/null
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ "$ms" -gt "$worst" ] && worst=$ms
+	[ "$(record_count)" -gt "$n0" ] && busy=$((busy + 1))
+done
+assert_le 1 "$busy" "status calls made while records were flowing"
+assert_le "$worst" 999 "slowest binlogctl status (ms) under load"
+note "binlogctl status under load: slowest of 5 took ${worst} ms" \
+    "($busy while records flowed)"
+wait_for_records $((before + big)) 120
+
+binlogd_stop
