@@ -110,12 +110,22 @@ event_type_name(uint8_t type)
 	case EV_DELETE_ROWS:		return "DELETE_ROWS";
 	case EV_MARIADB_GTID:		return "GTID";
 	case EV_MARIADB_GTID_LIST:	return "GTID_LIST";
+	case EV_INCIDENT:		return "INCIDENT";
+	case EV_ROWS_QUERY:		return "ROWS_QUERY";
+	case EV_MYSQL_GTID:		return "GTID_LOG";
+	case EV_MYSQL_ANON_GTID:	return "ANONYMOUS_GTID";
+	case EV_MYSQL_PREV_GTIDS:	return "PREVIOUS_GTIDS";
+	case EV_XA_PREPARE:		return "XA_PREPARE";
+	case EV_PARTIAL_UPDATE_ROWS:	return "PARTIAL_UPDATE_ROWS";
+	case EV_TRANSACTION_PAYLOAD:	return "TRANSACTION_PAYLOAD";
+	case EV_MYSQL_GTID_TAGGED:	return "GTID_TAGGED_LOG";
+	case EV_MARIADB_ANNOTATE_ROWS:	return "ANNOTATE_ROWS";
 	}
 	return "other";
 }
 
 /* Reports a decode failure naming the event and where it is. */
-static int
+int
 event_bad(struct reader *r, const char *what)
 {
 	return reader_fail(r, BX_DECODE, "cannot decode %s event (type %u) "
@@ -146,9 +156,13 @@ event_commit(struct reader *r, bool have_xid, uint64_t xid, bool force)
 {
 	if (record_commit(r, have_xid, xid) == -1)
 		return -1;
-	if (r->have_gtid && r->mariadb)
+	if (r->have_gtid && gtid_set_flavor(r->gtids) == GTID_FLAVOR_MARIADB)
 		gtid_set_add_mariadb(r->gtids, r->gtid_domain, r->gtid_server,
 		    r->gtid_seq);
+	else if (r->have_gtid)
+		gtid_set_add_mysql(r->gtids, r->gtid_uuid,
+		    r->gtid_tag[0] != '\0' ? r->gtid_tag : NULL, r->gtid_seq);
+	r->query.len = 0;
 	r->in_trx = false;
 	r->have_gtid = false;
 	tablemap_reset(r);
@@ -157,14 +171,31 @@ event_commit(struct reader *r, bool have_xid, uint64_t xid, bool force)
 	return 0;
 }
 
+/* A server writes one flavour of GTID: the set follows the events. */
+static void
+event_flavor(struct reader *r, enum gtid_flavor f)
+{
+	if (gtid_set_flavor(r->gtids) == f)
+		return;
+	gtid_set_free(r->gtids);
+	if ((r->gtids = gtid_set_new(f)) == NULL)
+		fatal("GTID set");
+}
+
 static int
 event_fde(struct reader *r, struct cursor *c)
 {
 	size_t n;
-	const uint8_t *ph;
+	const uint8_t *ph, *version;
+	char sv[51] = "";
 
 	/* binlog version, server version, create time, header length */
-	cursor_bytes(c, 2 + 50 + 4);
+	cursor_bytes(c, 2);
+	version = cursor_bytes(c, 50);
+	cursor_bytes(c, 4);
+	if (r->offline && version != NULL)
+		r->mariadb = strstr(strncpy(sv, (const char *)version, 50),
+		    "MariaDB") != NULL;
 	if (cursor_uint(c, 1) != EVHDR_LEN)
 		return event_bad(r, "unexpected common header length");
 	if (c->err || cursor_left(c) < 5)
@@ -219,6 +250,7 @@ event_gtid(struct reader *r, struct cursor *c)
 	r->gtid_server = r->hdr.server_id;
 	if (c->err)
 		return event_bad(r, "too short");
+	event_flavor(r, GTID_FLAVOR_MARIADB);
 	gtid_format_mariadb(r->gtid_text, sizeof(r->gtid_text),
 	    r->gtid_domain, r->gtid_server, r->gtid_seq);
 	r->have_gtid = true;
@@ -235,6 +267,7 @@ event_gtid_list(struct reader *r, struct cursor *c)
 	uint32_t dom, srv;
 	uint64_t seq;
 
+	event_flavor(r, GTID_FLAVOR_MARIADB);
 	if (cursor_left(c) / 16 < n)
 		return event_bad(r, "GTID count exceeds the event");
 	gtid_set_clear(r->gtids);
@@ -277,8 +310,19 @@ event_query(struct reader *r, struct cursor *c)
 	}
 	if (event_query_is(q, n, "COMMIT") || event_query_is(q, n, "ROLLBACK"))
 		return event_commit(r, false, 0, false);
-	if (n >= 2 && strncasecmp((const char *)q, "XA", 2) == 0)
+	/* XA PREPARE ends the part of an XA transaction that has rows;
+	 * XA COMMIT/ROLLBACK later are transactions of their own. */
+	if (n >= 10 && strncasecmp((const char *)q, "XA PREPARE", 10) == 0)
+		return event_commit(r, false, 0, false);
+	if (n >= 8 && (strncasecmp((const char *)q, "XA START", 8) == 0 ||
+	    strncasecmp((const char *)q, "XA BEGIN", 8) == 0)) {
+		r->in_trx = true;
 		return 0;
+	}
+	if (n >= 6 && strncasecmp((const char *)q, "XA END", 6) == 0)
+		return 0;
+	if (n >= 2 && strncasecmp((const char *)q, "XA", 2) == 0)
+		return event_commit(r, false, 0, false);
 	/* Anything else is DDL (or a statement we do not turn into rows):
 	 * its own transaction, after which cached columns may be stale. */
 	tablemap_forget_schema(r);
@@ -292,13 +336,22 @@ static int
 event_crc(struct reader *r, const uint8_t *buf, size_t *len)
 {
 	uint32_t want, got;
+	uint8_t flag;
 
 	if (*len < EVHDR_LEN + 4)
 		return event_bad(r, "shorter than a header and checksum");
 	*len -= 4;
 	want = (uint32_t)buf[*len] | (uint32_t)buf[*len + 1] << 8 |
 	    (uint32_t)buf[*len + 2] << 16 | (uint32_t)buf[*len + 3] << 24;
-	got = (uint32_t)crc32(0L, buf, (uInt)*len);
+	/* A FORMAT_DESCRIPTION's CRC is computed before the server sets
+	 * LOG_EVENT_BINLOG_IN_USE_F (bit 0 of flags) in the open file. */
+	if (r->hdr.type == EV_FORMAT_DESCRIPTION && (buf[17] & 1)) {
+		got = (uint32_t)crc32(0L, buf, 17);
+		flag = buf[17] & 0xfe;
+		got = (uint32_t)crc32(got, &flag, 1);
+		got = (uint32_t)crc32(got, buf + 18, (uInt)*len - 18);
+	} else
+		got = (uint32_t)crc32(0L, buf, (uInt)*len);
 	if (want != got)
 		return event_bad(r, "CRC32 mismatch");
 	return 0;
@@ -321,12 +374,218 @@ event_header(struct reader *r, struct cursor *c)
 	return 0;
 }
 
+/* MySQL 8.4's serialization: the count of low one-bits of the first
+ * byte is the count of bytes that follow (8: a plain uint64). */
+static uint64_t
+event_varlen(struct cursor *c)
+{
+	uint8_t b;
+	int extra = 0;
+
+	if (cursor_left(c) == 0) {
+		c->err = 1;
+		return 0;
+	}
+	b = c->p[c->off];
+	while (extra < 8 && (b >> extra) & 1)
+		extra++;
+	if (extra == 8) {
+		cursor_bytes(c, 1);
+		return cursor_uint(c, 8);
+	}
+	return cursor_uint(c, extra + 1) >> (extra + 1);
+}
+
+/* GTID_TAGGED_LOG: fields by id; we need flags, uuid, gno and tag. */
+static void
+event_gtid_tagged(struct reader *r, struct cursor *c)
+{
+	uint64_t id, v, n;
+	int i;
+	const uint8_t *p;
+
+	event_varlen(c);			/* format version */
+	event_varlen(c);			/* message size */
+	event_varlen(c);			/* last non-ignorable field */
+	while (cursor_left(c) > 0 && (id = event_varlen(c)) <= 3) {
+		if (id == 1)
+			for (i = 0; i < 16; i++)
+				r->gtid_uuid[i] = (uint8_t)event_varlen(c);
+		else if (id == 2) {
+			v = event_varlen(c);
+			r->gtid_seq = v >> 1 ^ -(v & 1);
+		} else if (id == 3) {
+			n = event_varlen(c);
+			if ((p = cursor_bytes(c, n)) != NULL &&
+			    n < sizeof(r->gtid_tag)) {
+				memcpy(r->gtid_tag, p, n);
+				r->gtid_tag[n] = '\0';
+			} else
+				c->err = 1;
+		} else
+			event_varlen(c);
+	}
+}
+
+/* MySQL's GTID_LOG, ANONYMOUS_GTID and GTID_TAGGED_LOG: a transaction
+ * starts; the GTID joins the set when it commits. */
+static int
+event_gtid_mysql(struct reader *r, struct cursor *c)
+{
+	const uint8_t *uuid;
+
+	event_flavor(r, GTID_FLAVOR_MYSQL);
+	r->gtid_tag[0] = '\0';
+	r->in_trx = true;
+	r->have_gtid = false;
+	if (r->hdr.type == EV_MYSQL_GTID_TAGGED)
+		event_gtid_tagged(r, c);
+	else {
+		cursor_bytes(c, 1);		/* flags */
+		if ((uuid = cursor_bytes(c, 16)) != NULL)
+			memcpy(r->gtid_uuid, uuid, 16);
+		r->gtid_seq = cursor_uint(c, 8);
+	}
+	if (c->err)
+		return event_bad(r, "too short");
+	if (r->hdr.type == EV_MYSQL_ANON_GTID)
+		return 0;
+	if (gtid_format_mysql(r->gtid_text, sizeof(r->gtid_text), r->gtid_uuid,
+	    r->gtid_tag[0] ? r->gtid_tag : NULL, r->gtid_seq) < 0)
+		return event_bad(r, "bad GTID");
+	r->have_gtid = true;
+	return 0;
+}
+
+/* One uuid's (and tag's) intervals of PREVIOUS_GTIDS, as set text. */
+static void
+event_prev_sid(struct cursor *c, bool tagged, struct obuf *o)
+{
+	const uint8_t *u = cursor_bytes(c, 16), *tag = NULL;
+	uint64_t i, n, tlen = 0, a, b;
+
+	if (tagged && (tlen = event_varlen(c)) > 0)
+		tag = cursor_bytes(c, tlen);
+	n = cursor_uint(c, 8);
+	if (u == NULL || cursor_left(c) / 16 < n) {
+		c->err = 1;
+		return;
+	}
+	obuf_printf(o, "%s%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x", o->len ? "," : "", u[0], u[1], u[2],
+	    u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+	    u[13], u[14], u[15]);
+	if (tag != NULL)
+		obuf_printf(o, ":%.*s", (int)tlen, (const char *)tag);
+	for (i = 0; i < n; i++) {
+		a = cursor_uint(c, 8);
+		b = cursor_uint(c, 8);		/* exclusive */
+		if (b <= a)
+			c->err = 1;
+		else if (b - 1 == a)
+			obuf_printf(o, ":%llu", (unsigned long long)a);
+		else
+			obuf_printf(o, ":%llu-%llu", (unsigned long long)a,
+			    (unsigned long long)(b - 1));
+	}
+}
+
+/* PREVIOUS_GTIDS: the executed set before this file, untagged or (8.4)
+ * tagged: then byte 0 is 1, bytes 1-6 the count and byte 7 is 1. */
+static int
+event_prev_gtids(struct reader *r, struct cursor *c)
+{
+	uint64_t n = cursor_uint(c, 8), i;
+	bool tagged = (n & 0xff) == 1 && n >> 56 == 1;
+	char err[256];
+
+	event_flavor(r, GTID_FLAVOR_MYSQL);
+	if (tagged)
+		n = (n >> 8) & 0xffffffffffffULL;
+	r->scratch.len = 0;
+	for (i = 0; i < n && !c->err; i++)
+		event_prev_sid(c, tagged, &r->scratch);
+	obuf_add(&r->scratch, "", 1);
+	if (c->err)
+		return event_bad(r, "GTID intervals overrun the event");
+	if (gtid_set_parse(r->gtids, r->scratch.buf, err, sizeof(err)) == -1)
+		return event_bad(r, err);
+	return 0;
+}
+
+/* ROWS_QUERY (MySQL: a length byte first) and ANNOTATE_ROWS: the
+ * statement, carried in the records of the rows that follow. */
+static int
+event_rows_query(struct reader *r, struct cursor *c)
+{
+	size_t n;
+
+	if (r->hdr.type == EV_ROWS_QUERY)
+		cursor_bytes(c, 1);
+	n = cursor_left(c);
+	r->query.len = 0;
+	obuf_add(&r->query, cursor_bytes(c, n), n);
+	return c->err ? event_bad(r, "too short") : 0;
+}
+
+static int
+event_incident(struct reader *r, struct cursor *c)
+{
+	uint64_t kind = cursor_uint(c, 2);
+	size_t n = cursor_uint(c, 1);
+	const uint8_t *msg = cursor_bytes(c, n);
+
+	log_warnx("INCIDENT event (kind %llu) at %s:%llu: the server lost "
+	    "changes here: %.*s", (unsigned long long)kind, r->file,
+	    (unsigned long long)r->offset, msg ? (int)n : 0,
+	    msg ? (const char *)msg : "");
+	return 0;
+}
+
+/* Events we read past on purpose; anything else unknown must be marked
+ * ignorable by the server or we stop rather than lose rows. */
+static int
+event_other(struct reader *r)
+{
+	switch (r->hdr.type) {
+	case 3:		/* STOP */
+	case 5:		/* INTVAR */
+	case 13:	/* RAND */
+	case 14:	/* USER_VAR */
+	case EV_HEARTBEAT:
+	case EV_IGNORABLE:
+	case 36:	/* TRANSACTION_CONTEXT */
+	case 37:	/* VIEW_CHANGE */
+	case 41:	/* HEARTBEAT_V2 */
+	case 161:	/* BINLOG_CHECKPOINT */
+		return 0;
+	case 164:	/* START_ENCRYPTION: a server sends decrypted events */
+		if (!r->offline)
+			return 0;
+		return event_bad(r, "the file is encrypted; read it through "
+		    "the server instead");
+	}
+	if (r->hdr.flags & EVFLAG_IGNORABLE)
+		return 0;
+	return event_bad(r, "unknown event type, not marked ignorable; "
+	    "this server version is not supported");
+}
+
 static int
 event_dispatch(struct reader *r, struct cursor *c)
 {
 	uint8_t t = r->hdr.type;
 
 	switch (t) {
+	case EV_MYSQL_GTID: case EV_MYSQL_ANON_GTID: case EV_MYSQL_GTID_TAGGED:
+		return event_gtid_mysql(r, c);
+	case EV_MYSQL_PREV_GTIDS:	return event_prev_gtids(r, c);
+	case EV_ROWS_QUERY: case EV_MARIADB_ANNOTATE_ROWS:
+		return event_rows_query(r, c);
+	case EV_INCIDENT:		return event_incident(r, c);
+	case EV_XA_PREPARE:		return event_commit(r, false, 0, false);
+	case EV_TRANSACTION_PAYLOAD:	return payload_decode(r, c);
+	case EV_PARTIAL_UPDATE_ROWS:	return rows_decode(r, c, t);
 	case EV_ROTATE:			return event_rotate(r, c);
 	case EV_MARIADB_GTID:		return event_gtid(r, c);
 	case EV_MARIADB_GTID_LIST:	return event_gtid_list(r, c);
@@ -342,7 +601,21 @@ event_dispatch(struct reader *r, struct cursor *c)
 	    t <= EV_MARIADB_ROWS_COMPRESSED_LAST)
 		return event_bad(r, "compressed binlog events (log_bin_compress)"
 		    " are not supported yet; set log_bin_compress=OFF");
-	return 0;	/* heartbeats and everything else: nothing to do */
+	return event_other(r);
+}
+
+/* An event inside a TRANSACTION_PAYLOAD: its header, the payload's
+ * end position in place of its log_pos of 0, then the usual dispatch. */
+int
+event_inner(struct reader *r, struct cursor *c, const struct evhdr *outer)
+{
+	if (event_header(r, c) == -1)
+		return -1;
+	r->hdr.log_pos = outer->log_pos;
+	if (r->hdr.type == EV_TRANSACTION_PAYLOAD ||
+	    r->hdr.type == EV_FORMAT_DESCRIPTION)
+		return event_bad(r, "nested payload or FORMAT_DESCRIPTION");
+	return event_dispatch(r, c);
 }
 
 /* Decodes one event: header, CRC, then the event's own decoder. */

@@ -178,15 +178,24 @@ obuf_json_latin1(struct obuf *b, const uint8_t *s, size_t n)
 void
 obuf_base64(struct obuf *b, const uint8_t *s, size_t n)
 {
+	obuf_reserve(b, (n + 2) / 3 * 4 + 2);
+	obuf_add(b, "\"", 1);
+	obuf_base64_bare(b, s, n);
+	obuf_add(b, "\"", 1);
+}
+
+/* Base64 without quotes, for values that prefix it (JSON opaques). */
+void
+obuf_base64_bare(struct obuf *b, const uint8_t *s, size_t n)
+{
 	static const char tab[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t i;
 	uint32_t v;
 	char *o;
 
-	obuf_reserve(b, (n + 2) / 3 * 4 + 2);
+	obuf_reserve(b, (n + 2) / 3 * 4);
 	o = b->buf + b->len;
-	*o++ = '"';
 	for (i = 0; i + 2 < n; i += 3) {
 		v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
 		*o++ = tab[v >> 18];
@@ -201,7 +210,6 @@ obuf_base64(struct obuf *b, const uint8_t *s, size_t n)
 		*o++ = i + 1 < n ? tab[(v >> 6) & 63] : '=';
 		*o++ = '=';
 	}
-	*o++ = '"';
 	b->len = (size_t)(o - b->buf);
 }
 
@@ -235,6 +243,10 @@ record_begin(struct reader *r, const struct tablemap *tm, const char *type)
 	obuf_printf(b, "\"%s:%llu\"", r->file, (unsigned long long)r->offset);
 	if (r->have_gtid)
 		obuf_printf(b, ",\"gtid\":\"%s\"", r->gtid_text);
+	if (r->query.len > 0) {
+		obuf_str(b, ",\"query\":");
+		obuf_json_str(b, (const uint8_t *)r->query.buf, r->query.len);
+	}
 	obuf_printf(b, ",\"server_id\":%u", r->hdr.server_id);
 }
 
@@ -242,6 +254,14 @@ void
 record_end(struct reader *r)
 {
 	r->row_pending = true;
+}
+
+/* The input ended inside a transaction: its rows go out unmarked. */
+int
+record_close(struct reader *r)
+{
+	record_close_pending(r);
+	return record_flush(r);
 }
 
 /* The transaction committed: mark its last row, write everything out. */

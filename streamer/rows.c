@@ -62,7 +62,7 @@ rows_string(struct cursor *c, const struct column *col, size_t lenbytes,
 }
 
 /* DECIMAL: exact text from the packed base-10^9 groups. */
-static void
+void
 rows_decimal(struct cursor *c, const struct column *col, struct obuf *o)
 {
 	static const int dig2bytes[10] = { 0, 1, 1, 2, 2, 3, 3, 4, 4, 4 };
@@ -254,6 +254,27 @@ rows_number(struct cursor *c, const struct column *col, struct obuf *o)
 	return -1;
 }
 
+/* MySQL's binary JSON, as JSON text (MariaDB's JSON is a text BLOB). */
+static int
+rows_json(struct reader *r, struct cursor *c, const struct tablemap *tm,
+    const struct column *col, struct obuf *o)
+{
+	size_t n, at = o->len;
+	const uint8_t *p;
+
+	if (col->meta < 1 || col->meta > 4)
+		return rows_unsupported(r, tm, col, "has a bad length size");
+	n = cursor_uint(c, col->meta);
+	if ((p = cursor_bytes(c, n)) == NULL)
+		return 0;
+	if (jsonb_text(p, n, o) == -1) {
+		o->len = at;
+		return rows_unsupported(r, tm, col, "holds malformed binary "
+		    "JSON");
+	}
+	return 0;
+}
+
 /* One column value of an image, as JSON, appended to o. */
 int
 rows_value(struct reader *r, struct cursor *c, const struct tablemap *tm,
@@ -274,6 +295,8 @@ rows_value(struct reader *r, struct cursor *c, const struct tablemap *tm,
 	case COL_STRING:
 		rows_string(c, col, col->length < 256 ? 1 : 2, o);
 		return 0;
+	case COL_JSON:
+		return rows_json(r, c, tm, col, o);
 	case COL_BLOB: case COL_TINY_BLOB: case COL_MEDIUM_BLOB:
 	case COL_LONG_BLOB: case COL_GEOMETRY:
 		if (col->meta < 1 || col->meta > 4)

@@ -224,12 +224,15 @@ uint64_t cursor_lenenc(struct cursor *);
 const uint8_t *cursor_bytes(struct cursor *, size_t);
 size_t	 cursor_left(const struct cursor *);
 int	 event_decode(struct reader *, const uint8_t *, size_t);
+int	 event_inner(struct reader *, struct cursor *, const struct evhdr *);
+int	 event_bad(struct reader *, const char *);
 const char *event_type_name(uint8_t);
 
 /* rows.c */
 int	 rows_decode(struct reader *, struct cursor *, int kind);
 int	 rows_value(struct reader *, struct cursor *, const struct tablemap *,
 	    const struct column *, struct obuf *);
+void	 rows_decimal(struct cursor *, const struct column *, struct obuf *);
 
 /* jsonb.c */
 int	 jsonb_text(const uint8_t *, size_t, struct obuf *);
@@ -267,10 +270,12 @@ void	 obuf_printf(struct obuf *, const char *, ...)
 void	 obuf_json_str(struct obuf *, const uint8_t *, size_t);
 void	 obuf_json_latin1(struct obuf *, const uint8_t *, size_t);
 void	 obuf_base64(struct obuf *, const uint8_t *, size_t);
+void	 obuf_base64_bare(struct obuf *, const uint8_t *, size_t);
 void	 record_begin(struct reader *, const struct tablemap *,
 	    const char *type);
 void	 record_end(struct reader *);
 int	 record_commit(struct reader *, bool have_xid, uint64_t xid);
+int	 record_close(struct reader *);
 int	 record_flush(struct reader *);
 
 #endif

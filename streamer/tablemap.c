@@ -415,6 +415,20 @@ tablemap_schema(struct reader *r, const struct tablemap *tm)
 	return tablemap_schema_load(r, tm);
 }
 
+/* Reading a file with no server to ask: columns the TABLE_MAP does not
+ * name are named by position as mariadb-binlog does ("@1"), numbers the
+ * metadata does not mark unsigned are signed, strings are text. */
+static int
+tablemap_offline(struct tablemap *tm)
+{
+	uint32_t i;
+
+	for (i = 0; i < tm->ncols && !tm->have_names; i++)
+		snprintf(tm->cols[i].name, sizeof(tm->cols[i].name), "@%u",
+		    i + 1);
+	return 0;
+}
+
 /* Fills in what the TABLE_MAP did not carry; a column count that differs
  * from the table's (a DDL since the event was written) is an error, never
  * misnamed output. */
@@ -426,6 +440,8 @@ tablemap_complete(struct reader *r, struct tablemap *tm)
 
 	if (tm->have_names && tm->have_sign && tm->have_charset)
 		return 0;
+	if (r->offline)
+		return tablemap_offline(tm);
 	if ((e = tablemap_schema(r, tm)) == NULL)
 		return -1;
 	if (e->ncols != tm->ncols)
