@@ -63,6 +63,7 @@ usage(int code)
 	    "[-s socket] command\n"
 	    "  -c file    read control_socket from this configuration "
 	    "(default %s)\n"
+	    "  -h         this help\n"
 	    "  -j         print JSON\n"
 	    "  -s socket  the control socket (overrides -c)\n"
 	    "commands:\n", CONF_DEFAULT_PATH);
