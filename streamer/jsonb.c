@@ -191,7 +191,11 @@ jsonb_container(const uint8_t *p, size_t n, bool obj, bool large,
 	count = jsonb_le(p, (int)w);
 	size = jsonb_le(p + w, (int)w);
 	ventry = 1 + w;
-	if (size > n || count > size ||
+	/* a stated size past the value (hand-built documents have it) is
+	 * cut to what is there: every read below stays within size */
+	if (size > n)
+		size = n;
+	if (count > size ||
 	    2 * w + count * ((obj ? w + 2 : 0) + ventry) > size)
 		return -1;
 	obuf_str(o, obj ? "{" : "[");

@@ -145,12 +145,14 @@ rows_datetime2(struct cursor *c, const struct column *col, struct obuf *o)
 	obuf_str(o, "\"");
 }
 
-/* TIMESTAMP2 is seconds since the epoch: always printed in UTC. */
+/* TIMESTAMP and TIMESTAMP2 are seconds since the epoch: always printed
+ * in UTC; the old TIMESTAMP is little-endian and has no fraction. */
 static void
 rows_timestamp2(struct cursor *c, const struct column *col, struct obuf *o)
 {
-	time_t t = (time_t)cursor_uint_be(c, 4);
-	uint32_t us = rows_frac(c, col->meta);
+	bool old = col->type == COL_TIMESTAMP;
+	time_t t = (time_t)(old ? cursor_uint(c, 4) : cursor_uint_be(c, 4));
+	uint32_t us = old ? 0 : rows_frac(c, col->meta);
 	struct tm tm;
 
 	if (t == 0)
@@ -161,8 +163,32 @@ rows_timestamp2(struct cursor *c, const struct column *col, struct obuf *o)
 		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		    tm.tm_min, tm.tm_sec);
 	}
-	rows_frac_text(o, us, col->meta);
+	rows_frac_text(o, us, old ? 0 : col->meta);
 	obuf_str(o, "\"");
+}
+
+/* The old TIME (HHMMSS) and DATETIME (YYYYMMDDhhmmss) of MySQL 5.5 and
+ * before: decimal digits packed in one little-endian integer. */
+static void
+rows_time_old(struct cursor *c, const struct column *col, struct obuf *o)
+{
+	uint64_t v, a;
+	int64_t t;
+
+	if (col->type == COL_DATETIME) {
+		v = cursor_uint(c, 8);
+		obuf_printf(o, "\"%04u-%02u-%02u %02u:%02u:%02u\"",
+		    (unsigned)(v / 10000000000ULL),
+		    (unsigned)(v / 100000000 % 100), (unsigned)(v / 1000000 % 100),
+		    (unsigned)(v / 10000 % 100), (unsigned)(v / 100 % 100),
+		    (unsigned)(v % 100));
+		return;
+	}
+	t = (int64_t)(cursor_uint(c, 3) << 40) >> 40;
+	a = t < 0 ? (uint64_t)-t : (uint64_t)t;
+	obuf_printf(o, "\"%s%02u:%02u:%02u\"", t < 0 ? "-" : "",
+	    (unsigned)(a / 10000), (unsigned)(a / 100 % 100),
+	    (unsigned)(a % 100));
 }
 
 /* TIME2: integer part and fraction as one signed big-endian number. */
@@ -221,9 +247,56 @@ rows_float(struct cursor *c, int bytes, struct obuf *o)
 	obuf_printf(o, "%.*g", prec, d);
 }
 
+/* A copy of the index-th name of an ENUM/SET column (0-based). */
+static void
+rows_name(const struct tablemap *tm, const struct column *col,
+    uint64_t index, struct obuf *o)
+{
+	uint32_t at, end;
+
+	memcpy(&at, tm->stridx.buf + 4 * (col->str_first + index), 4);
+	memcpy(&end, tm->stridx.buf + 4 * (col->str_first + index + 1), 4);
+	obuf_add(o, tm->strs.buf + at, end - at);
+}
+
+/* ENUM: its name ("" for the error value 0); SET: an array of its
+ * members' names.  Without names (no FULL metadata, or a value past
+ * them), the index or bitmap as a number. */
+static void
+rows_enum_set(struct cursor *c, const struct tablemap *tm,
+    const struct column *col, struct obuf *o)
+{
+	uint64_t v = cursor_uint(c, col->length), i;
+	bool first = true;
+
+	if (col->nstr == 0 || (col->type == COL_ENUM && v > col->nstr) ||
+	    (col->type == COL_SET && col->nstr < 64 && v >> col->nstr)) {
+		obuf_printf(o, "%llu", (unsigned long long)v);
+		return;
+	}
+	if (col->type == COL_ENUM) {
+		if (v == 0)
+			obuf_str(o, "\"\"");
+		else
+			rows_name(tm, col, v - 1, o);
+		return;
+	}
+	obuf_str(o, "[");
+	for (i = 0; i < col->nstr; i++) {
+		if (!(v >> i & 1))
+			continue;
+		if (!first)
+			obuf_str(o, ",");
+		first = false;
+		rows_name(tm, col, i, o);
+	}
+	obuf_str(o, "]");
+}
+
 /* Types whose value is a plain number in the image. */
 static int
-rows_number(struct cursor *c, const struct column *col, struct obuf *o)
+rows_number(struct cursor *c, const struct tablemap *tm,
+    const struct column *col, struct obuf *o)
 {
 	uint64_t v;
 
@@ -245,10 +318,9 @@ rows_number(struct cursor *c, const struct column *col, struct obuf *o)
 		    ((col->meta >> 8) ? 1 : 0)));
 		obuf_printf(o, "%llu", (unsigned long long)v);
 		return 0;
-	case COL_ENUM:		/* the index, names need FULL metadata */
-	case COL_SET:		/* the bitmap of members */
-		v = cursor_uint(c, col->length);
-		obuf_printf(o, "%llu", (unsigned long long)v);
+	case COL_ENUM:
+	case COL_SET:
+		rows_enum_set(c, tm, col, o);
 		return 0;
 	}
 	return -1;
@@ -280,11 +352,15 @@ int
 rows_value(struct reader *r, struct cursor *c, const struct tablemap *tm,
     const struct column *col, struct obuf *o)
 {
-	if (rows_number(c, col, o) == 0)
+	if (rows_number(c, tm, col, o) == 0)
 		return 0;
 	switch (col->type) {
 	case COL_NULL:		obuf_str(o, "null"); return 0;
-	case COL_DATE:		rows_date(c, o); return 0;
+	case COL_DATE:
+	case COL_NEWDATE:	rows_date(c, o); return 0;
+	case COL_TIMESTAMP:	rows_timestamp2(c, col, o); return 0;
+	case COL_TIME:
+	case COL_DATETIME:	rows_time_old(c, col, o); return 0;
 	case COL_DATETIME2:	rows_datetime2(c, col, o); return 0;
 	case COL_TIMESTAMP2:	rows_timestamp2(c, col, o); return 0;
 	case COL_TIME2:		rows_time2(c, col, o); return 0;

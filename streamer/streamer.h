@@ -84,6 +84,13 @@ struct evhdr {
 #define EVFLAG_ARTIFICIAL	0x20
 #define EVFLAG_IGNORABLE	0x80
 
+/* The output buffer: one growable buffer reused for every record. */
+struct obuf {
+	char		*buf;
+	size_t		 len;
+	size_t		 cap;
+};
+
 /* One column of a mapped table. */
 struct column {
 	uint8_t		 type;		/* real type (STRING fix applied) */
@@ -92,6 +99,8 @@ struct column {
 	bool		 is_unsigned;
 	bool		 is_binary;	/* charset 63: base64 */
 	bool		 is_latin1;	/* converted to UTF-8 */
+	uint32_t	 str_first;	/* ENUM/SET: first name in strs */
+	uint32_t	 nstr;		/* ENUM/SET: names known (0: none) */
 	char		 name[257];	/* 64 characters of UTF-8 */
 };
 
@@ -107,6 +116,8 @@ struct tablemap {
 	bool		 have_names;
 	bool		 have_sign;
 	bool		 have_charset;
+	struct obuf	 strs;		/* ENUM/SET names, as JSON strings */
+	struct obuf	 stridx;	/* uint32_t offsets into strs, +end */
 };
 
 /* Column facts from information_schema, cached per (db, table). */
@@ -116,13 +127,6 @@ struct schema_entry {
 	uint32_t	 ncols;
 	struct column	*cols;		/* name, is_unsigned, is_binary */
 	struct schema_entry *next;
-};
-
-/* The output buffer: one growable buffer reused for every record. */
-struct obuf {
-	char		*buf;
-	size_t		 len;
-	size_t		 cap;
 };
 
 /* Where one column's JSON value sits in an image buffer. */

@@ -16,6 +16,8 @@ enum {
 	TM_DEFAULT_CHARSET = 2,
 	TM_COLUMN_CHARSET = 3,
 	TM_COLUMN_NAME = 4,
+	TM_SET_STR_VALUE = 5,
+	TM_ENUM_STR_VALUE = 6,
 };
 
 static int	tablemap_complete(struct reader *, struct tablemap *);
@@ -177,6 +179,34 @@ tablemap_names(struct tablemap *tm, struct cursor *f)
 	tm->have_names = true;
 }
 
+/* ENUM_STR_VALUE / SET_STR_VALUE: per ENUM (SET) column, a count and
+ * the names, kept as ready JSON strings so a row copies them once. */
+static void
+tablemap_strs(struct tablemap *tm, struct cursor *f, uint8_t type)
+{
+	uint32_t i, k, off;
+	uint64_t n, len;
+	const uint8_t *p;
+
+	for (i = 0; i < tm->ncols && cursor_left(f) > 0; i++) {
+		if (tm->cols[i].type != type)
+			continue;
+		n = cursor_lenenc(f);
+		tm->cols[i].str_first = (uint32_t)(tm->stridx.len / 4);
+		for (k = 0; k < n && !f->err; k++) {
+			len = cursor_lenenc(f);
+			if ((p = cursor_bytes(f, len)) == NULL)
+				return;
+			off = (uint32_t)tm->strs.len;
+			obuf_add(&tm->stridx, &off, 4);
+			obuf_json_str(&tm->strs, p, len);
+		}
+		tm->cols[i].nstr = (uint32_t)n;
+		off = (uint32_t)tm->strs.len;
+		obuf_add(&tm->stridx, &off, 4);
+	}
+}
+
 static int
 tablemap_optional(struct reader *r, struct tablemap *tm, struct cursor *c)
 {
@@ -197,6 +227,10 @@ tablemap_optional(struct reader *r, struct tablemap *tm, struct cursor *c)
 			tablemap_charsets(tm, &f, kind);
 		else if (kind == TM_COLUMN_NAME)
 			tablemap_names(tm, &f);
+		else if (kind == TM_SET_STR_VALUE)
+			tablemap_strs(tm, &f, COL_SET);
+		else if (kind == TM_ENUM_STR_VALUE)
+			tablemap_strs(tm, &f, COL_ENUM);
 		if (f.err)
 			return tablemap_bad(r, "malformed optional metadata");
 	}
@@ -239,6 +273,7 @@ tablemap_grow(struct tablemap *tm, uint32_t ncols)
 	memset(tm->cols, 0, ncols * sizeof(*tm->cols));
 	tm->ncols = ncols;
 	tm->have_names = tm->have_sign = tm->have_charset = false;
+	tm->strs.len = tm->stridx.len = 0;
 }
 
 static int
@@ -337,8 +372,11 @@ tablemap_free(struct reader *r)
 	size_t i;
 
 	tablemap_forget_schema(r);
-	for (i = 0; i < r->maps_cap; i++)
+	for (i = 0; i < r->maps_cap; i++) {
 		free(r->maps[i].cols);
+		free(r->maps[i].strs.buf);
+		free(r->maps[i].stridx.buf);
+	}
 	free(r->maps);
 	r->maps = NULL;
 	r->nmaps = r->maps_cap = 0;
