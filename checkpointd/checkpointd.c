@@ -135,6 +135,19 @@ ckpt_timer_cb(evutil_socket_t fd, short ev, void *arg)
 	ckpt_commit();
 }
 
+/* Every reply that can feed binlogctl status carries the gap summary. */
+static void
+ckpt_put_gaps(struct msg_out *m)
+{
+	char last[1024];
+	uint64_t count;
+
+	if (store_gaps(ckpt.store, &count, last, sizeof(last)) == -1)
+		ckpt_store_failed();
+	msg_put_u64(m, "gaps", count);
+	msg_put_str(m, "last_gap", last);
+}
+
 static void
 ckpt_reply_position(struct peer *p, uint32_t id)
 {
@@ -149,6 +162,7 @@ ckpt_reply_position(struct peer *p, uint32_t id)
 	msg_put_bool(&m, "found", pos != NULL);
 	if (pos != NULL)
 		position_put(&m, pos);
+	ckpt_put_gaps(&m);
 	peer_send(p, &m);
 	msg_out_free(&m);
 	log_debug("%s asked where to start: %s", peer_name(p),
@@ -180,10 +194,30 @@ ckpt_save(struct peer *p, uint32_t id, const struct position *pos,
 	msg_out_free(&m);
 }
 
+/* The positions before the reset reach the disk first, then the gap, so
+ * the file never shows a gap without the position it started from. */
+static void
+ckpt_gap(struct peer *p, uint32_t id, const struct gap *g)
+{
+	struct msg_out m;
+
+	ckpt_commit();
+	if (store_gap(ckpt.store, g) == -1)
+		ckpt_store_failed();
+	log_warnx("recorded a gap from %s to %s on %s: %s",
+	    ckpt_pos_str(&g->from), ckpt_pos_str(&g->to), g->server,
+	    g->reason);
+	msg_out_begin(&m, MSG_CKPT_GAP_SAVED, id);
+	ckpt_put_gaps(&m);
+	peer_send(p, &m);
+	msg_out_free(&m);
+}
+
 static void
 ckpt_streamer_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 {
 	struct position pos;
+	struct gap gap;
 	bool force = false;
 
 	(void)arg;
@@ -206,6 +240,12 @@ ckpt_streamer_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 		if (msg_end(msg) == -1)
 			ckpt_bad_msg(p, msg);
 		ckpt_save(p, msg->id, &pos, force);
+		break;
+	case MSG_CKPT_GAP:
+		gap_get(msg, &gap);
+		if (msg_end(msg) == -1)
+			ckpt_bad_msg(p, msg);
+		ckpt_gap(p, msg->id, &gap);
 		break;
 	default:
 		ckpt_bad_msg(p, msg);

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "position.h"
 
@@ -20,6 +21,11 @@ int		 store_load(struct store *, struct position *, bool *found);
 /* Replaces the position in one transaction; -1 on error, and the
  * previously saved position is still the one on disk. */
 int		 store_save(struct store *, const struct position *);
+/* Records a gap (an on_purged reset) in its own committed transaction. */
+int		 store_gap(struct store *, const struct gap *);
+/* How many gaps are recorded, and the newest as one line ("" if none). */
+int		 store_gaps(struct store *, uint64_t *count, char *last,
+		    size_t size);
 /* The last error, for log lines. */
 const char	*store_error(const struct store *);
 const char	*store_path(const struct store *);

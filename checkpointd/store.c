@@ -25,6 +25,8 @@ struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*save;
 	sqlite3_stmt	*load;
+	sqlite3_stmt	*gap;
+	sqlite3_stmt	*gaps;
 	char		 path[1024];
 	char		 err[1536];
 };
@@ -32,7 +34,7 @@ struct store {
 /*
  * Schema version N is reached by applying migrations 1..N in order, each
  * once, all pending ones in one transaction.  Never edit a shipped entry:
- * append a new one (next: a gaps table for on_purged resets).
+ * append a new one.
  */
 struct store_migration {
 	const char	*what;
@@ -52,6 +54,18 @@ static const struct store_migration store_migrations[] = {
 	  " event_ts INTEGER NOT NULL CHECK (event_ts >= 0),"
 	  " rows_done INTEGER NOT NULL CHECK (rows_done >= 0),"
 	  " saved_at TEXT NOT NULL)" },
+	{ "gaps: binlog skipped by on_purged resets",
+	  "CREATE TABLE gaps ("
+	  " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	  " from_file TEXT NOT NULL,"
+	  " from_offset INTEGER NOT NULL CHECK (from_offset >= 0),"
+	  " from_gtid TEXT NOT NULL,"
+	  " to_file TEXT NOT NULL,"
+	  " to_offset INTEGER NOT NULL CHECK (to_offset >= 0),"
+	  " to_gtid TEXT NOT NULL,"
+	  " reason TEXT NOT NULL,"
+	  " server TEXT NOT NULL,"
+	  " recorded_at TEXT NOT NULL)" },
 };
 
 #define STORE_LATEST \
@@ -67,6 +81,18 @@ static const char store_save_sql[] =
     " server_id = excluded.server_id, server_uuid = excluded.server_uuid,"
     " event_ts = excluded.event_ts, rows_done = excluded.rows_done,"
     " saved_at = excluded.saved_at";
+
+static const char store_gap_sql[] =
+    "INSERT INTO gaps (from_file, from_offset, from_gtid, to_file, to_offset,"
+    " to_gtid, reason, server, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+    " ?7, ?8, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))";
+
+/* The count and the newest gap, as one line for binlogctl status. */
+static const char store_gaps_sql[] =
+    "SELECT (SELECT count(*) FROM gaps), coalesce((SELECT recorded_at ||"
+    " ' ' || from_file || ':' || from_offset || ' -> ' || to_file || ':' ||"
+    " to_offset || ' (' || reason || ')' FROM gaps ORDER BY id DESC"
+    " LIMIT 1), '')";
 
 static const char store_load_sql[] =
     "SELECT gtid, file, offset, server_id, server_uuid, event_ts, rows_done"
@@ -316,6 +342,10 @@ store_prepare(struct store *st)
 	if (sqlite3_prepare_v2(st->db, store_save_sql, -1, &st->save,
 	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(st->db, store_load_sql, -1, &st->load,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, store_gap_sql, -1, &st->gap,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, store_gaps_sql, -1, &st->gaps,
 	    NULL) != SQLITE_OK)
 		return store_sqlfail(st, "preparing statements");
 	return 0;
@@ -327,6 +357,8 @@ store_free(struct store *st)
 {
 	sqlite3_finalize(st->save);
 	sqlite3_finalize(st->load);
+	sqlite3_finalize(st->gap);
+	sqlite3_finalize(st->gaps);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -482,6 +514,62 @@ store_save(struct store *st, const struct position *pos)
 out:
 	sqlite3_clear_bindings(st->save);
 	return -1;
+}
+
+static int
+store_bind_gap(struct store *st, const struct gap *g)
+{
+	sqlite3_stmt *s = st->gap;
+
+	if (g->from.offset > INT64_MAX || g->to.offset > INT64_MAX)
+		return store_fail(st, "checkpoint database %s: gap offset "
+		    "above 2^63", st->path);
+	if (sqlite3_bind_text(s, 1, g->from.file, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(s, 2, (sqlite3_int64)g->from.offset) ||
+	    sqlite3_bind_text(s, 3, g->from.gtid, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(s, 4, g->to.file, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(s, 5, (sqlite3_int64)g->to.offset) ||
+	    sqlite3_bind_text(s, 6, g->to.gtid, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(s, 7, g->reason, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(s, 8, g->server, -1, SQLITE_STATIC))
+		return store_sqlfail(st, "binding the gap");
+	return 0;
+}
+
+/* One autocommit INSERT: a transaction of its own, synchronous=FULL. */
+int
+store_gap(struct store *st, const struct gap *g)
+{
+	int rc;
+
+	if (store_bind_gap(st, g) == -1) {
+		sqlite3_clear_bindings(st->gap);
+		return -1;
+	}
+	rc = sqlite3_step(st->gap);
+	if (rc != SQLITE_DONE)
+		store_sqlfail(st, "recording a gap");
+	sqlite3_reset(st->gap);
+	sqlite3_clear_bindings(st->gap);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_gaps(struct store *st, uint64_t *count, char *last, size_t size)
+{
+	int rc;
+
+	*count = 0;
+	last[0] = '\0';
+	rc = sqlite3_step(st->gaps);
+	if (rc == SQLITE_ROW) {
+		*count = (uint64_t)sqlite3_column_int64(st->gaps, 0);
+		strlcpy_(last, (const char *)sqlite3_column_text(st->gaps, 1),
+		    size);
+	} else
+		store_sqlfail(st, "counting gaps");
+	sqlite3_reset(st->gaps);
+	return rc == SQLITE_ROW ? 0 : -1;
 }
 
 void

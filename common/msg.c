@@ -20,6 +20,8 @@ msg_type_name(uint32_t type)
 	case MSG_CKPT_POSITION:	return "CKPT_POSITION";
 	case MSG_CKPT_SAVED:	return "CKPT_SAVED";
 	case MSG_CKPT_FAILED:	return "CKPT_FAILED";
+	case MSG_CKPT_GAP:	return "CKPT_GAP";
+	case MSG_CKPT_GAP_SAVED: return "CKPT_GAP_SAVED";
 	case MSG_CTL_STATUS:	return "CTL_STATUS";
 	case MSG_CTL_RESTART:	return "CTL_RESTART";
 	case MSG_CTL_STOP:	return "CTL_STOP";

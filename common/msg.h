@@ -11,7 +11,7 @@
 #include <msgpack.h>
 
 /* Bump this if any message below, or any of its fields, changes. */
-#define MSG_PROTOCOL_VERSION	2
+#define MSG_PROTOCOL_VERSION	3
 /* Largest encoded message a reader accepts; larger is a protocol error. */
 #define MSG_MAX_SIZE		(256 * 1024)
 /* A body may carry at most this many fields. */
@@ -25,6 +25,12 @@
  *   gtid:s file:s offset:u server_id:u server_uuid:s? ts:u rows_done:u
  * written and read by position.c; rows_done counts rows of the transaction
  * after the position that were already delivered.
+ *
+ * A gap (GAP below) is the fields
+ *   from_file:s from_offset:u from_gtid:s to_file:s to_offset:u to_gtid:s
+ *   reason:s server:s
+ * the saved position the server no longer had, where streaming resumed,
+ * the server's error text, and the server (host:port and server_id).
  */
 enum msg_type {
 	/* supervisor -> any child (100..199) */
@@ -39,13 +45,19 @@ enum msg_type {
 	/* streamer -> checkpointd (300..399) */
 	MSG_CKPT_LOAD = 300,	/* {} where do I start? */
 	MSG_CKPT_SAVE = 301,	/* {POS force:b} store; force = commit now */
+	MSG_CKPT_GAP = 302,	/* {GAP} an on_purged reset skipped binlog:
+				 * record it now, before any later SAVE */
 
 	/* checkpointd -> streamer (400..499) */
-	MSG_CKPT_POSITION = 400, /* {found:b POS?} reply to LOAD; the POS
-				  * fields are present only when found */
+	MSG_CKPT_POSITION = 400, /* {found:b POS? gaps:u last_gap:s} reply
+				  * to LOAD; the POS fields are present only
+				  * when found; gaps counts the recorded gaps,
+				  * last_gap describes the newest ("" if none) */
 	MSG_CKPT_SAVED = 401,	/* {committed:b} reply to SAVE; committed is
 				 * true once the position is on disk */
 	MSG_CKPT_FAILED = 402,	/* {error:s} the store cannot save: stop */
+	MSG_CKPT_GAP_SAVED = 403, /* {gaps:u last_gap:s} reply to GAP, once
+				   * the gap is on disk */
 
 	/* binlogctl -> supervisor (500..599), control socket; every request
 	 * is {protocol:u} and is answered by one CTL_REPLY */

@@ -32,6 +32,33 @@ position_get(struct msg_in *in, struct position *p)
 	msg_get_u64(in, "rows_done", &p->rows_done);
 }
 
+void
+gap_put(struct msg_out *m, const struct gap *g)
+{
+	msg_put_str(m, "from_file", g->from.file);
+	msg_put_u64(m, "from_offset", g->from.offset);
+	msg_put_str(m, "from_gtid", g->from.gtid);
+	msg_put_str(m, "to_file", g->to.file);
+	msg_put_u64(m, "to_offset", g->to.offset);
+	msg_put_str(m, "to_gtid", g->to.gtid);
+	msg_put_str(m, "reason", g->reason);
+	msg_put_str(m, "server", g->server);
+}
+
+void
+gap_get(struct msg_in *in, struct gap *g)
+{
+	memset(g, 0, sizeof(*g));
+	msg_get_strbuf(in, "from_file", g->from.file, sizeof(g->from.file));
+	msg_get_u64(in, "from_offset", &g->from.offset);
+	msg_get_strbuf(in, "from_gtid", g->from.gtid, sizeof(g->from.gtid));
+	msg_get_strbuf(in, "to_file", g->to.file, sizeof(g->to.file));
+	msg_get_u64(in, "to_offset", &g->to.offset);
+	msg_get_strbuf(in, "to_gtid", g->to.gtid, sizeof(g->to.gtid));
+	msg_get_strbuf(in, "reason", g->reason, sizeof(g->reason));
+	msg_get_strbuf(in, "server", g->server, sizeof(g->server));
+}
+
 const char *
 position_str(const struct position *p, char *buf, size_t size)
 {

@@ -21,8 +21,20 @@ struct position {
 	uint64_t	rows_done;	/* rows of the next transaction delivered */
 };
 
+/* An on_purged reset: from the saved position the server no longer had
+ * to where streaming resumed. */
+struct gap {
+	struct position	from;		/* file, offset, gtid used */
+	struct position	to;
+	char		reason[512];	/* the server's error text */
+	char		server[256];	/* host:port server_id N */
+};
+
 void	position_put(struct msg_out *, const struct position *);
 void	position_get(struct msg_in *, struct position *);
+/* The GAP fields of the catalogue in msg.h. */
+void	gap_put(struct msg_out *, const struct gap *);
+void	gap_get(struct msg_in *, struct gap *);
 /* "file:offset gtid <set>" for log lines; returns buf. */
 const char *position_str(const struct position *, char *buf, size_t size);
 

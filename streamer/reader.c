@@ -1,6 +1,7 @@
 /* reader.c: the reader thread -- connects to the server, checks that it
- * can be streamed from, resolves where to start, sends the dump command
- * and feeds every event to the decoder until stopped or failed. */
+ * can be streamed from, resolves where to start, sends the dump command,
+ * feeds every event to the decoder, and reconnects from the last durable
+ * position after transient errors or an on_purged reset. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <errmsg.h>
 #include <mysqld_error.h>
@@ -18,33 +20,75 @@
 #include "streamer.h"
 
 #define READER_VAL_MAX	1024
+/* Reconnects in a row without an event in between before the streamer
+ * exits and leaves the next try to the supervisor's backoff; the delay
+ * doubles from 1 s up to READER_DELAY_MAX (1+2+4+8+8+8 = 31 s in all). */
+#define READER_RETRIES		6
+#define READER_DELAY_MAX	8
 
 static struct reader	 reader;
 static pthread_t	 reader_thread;
 static struct start	 reader_from;
+static bool		 reader_file_only;	/* after a reset: to is a file pos */
+static struct position	 reader_req;		/* what the dump asked for */
+static bool		 reader_reset_due;	/* on_purged: skip before opening */
+static char		 reader_reset_why[512];
+static int		 reader_resets;
+static bool		 reader_got_event;	/* in this attempt */
+
+/* Why the current attempt failed; the first reason counts. */
+static struct {
+	bool		 failed;
+	bool		 transient;	/* the connection, worth a reconnect */
+	bool		 purged;	/* 1236: the start position is gone */
+	int		 code;
+	char		 msg[1024];
+} reader_err;
+
+static void
+reader_vfail(int code, bool transient, const char *fmt, va_list ap)
+{
+	if (reader_err.failed)
+		return;
+	reader_err.failed = true;
+	reader_err.transient = transient;
+	reader_err.code = code;
+	vsnprintf(reader_err.msg, sizeof(reader_err.msg), fmt, ap);
+}
 
 int
 reader_fail(struct reader *r, int code, const char *fmt, ...)
 {
-	char msg[1024];
+	va_list ap;
+
+	(void)r;
+	va_start(ap, fmt);
+	reader_vfail(code, false, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* A lost or refused connection: the reader reconnects before giving up. */
+static int
+reader_transient(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static int
+reader_transient(const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	reader_vfail(BX_FAILURE, true, fmt, ap);
 	va_end(ap);
-	streamer_finish(r->st, code, "%s", msg);
 	return -1;
 }
 
 static bool
 reader_failed(const struct reader *r)
 {
-	bool done;
-
-	pthread_mutex_lock(&r->st->mu);
-	done = r->st->finished;
-	pthread_mutex_unlock(&r->st->mu);
-	return done;
+	(void)r;
+	return reader_err.failed;
 }
 
 static void
@@ -100,7 +144,7 @@ reader_connect(struct reader *r, const char *what)
 		    "user '%s': %s (%u); check user and password in %s",
 		    what, conf->user, mysql_error(m), e, conf->path);
 	else
-		reader_fail(r, BX_FAILURE, "%s connection to %s: %s (%u)",
+		reader_transient("%s connection to %s: %s (%u)",
 		    what, conf->socket[0] ? conf->socket : conf->host,
 		    mysql_error(m), e);
 	mysql_close(m);
@@ -124,8 +168,7 @@ reader_query_fail(struct reader *r, MYSQL *m, const char *sql)
 		return reader_fail(r, BX_SERVER_CONFIG, "%s: %s (%u); grant "
 		    "the user REPLICATION SLAVE, BINLOG MONITOR (MySQL: "
 		    "REPLICATION CLIENT) and SELECT", sql, mysql_error(m), e);
-	return reader_fail(r, BX_FAILURE, "%s: %s (%u)", sql, mysql_error(m),
-	    e);
+	return reader_transient("%s: %s (%u)", sql, mysql_error(m), e);
 }
 
 /* Runs sql and copies the first row's first n values into vals ("" for
@@ -276,7 +319,8 @@ reader_resolve(struct reader *r, struct position *pos, bool *by_gtid)
 	if (reader_from.saved) {
 		*pos = reader_from.pos;
 		*by_gtid = pos->gtid[0] != '\0' && conf->gtid != GTID_USE_OFF &&
-		    (r->mariadb || conf->gtid == GTID_USE_ON);
+		    (r->mariadb || conf->gtid == GTID_USE_ON) &&
+		    !reader_file_only;
 		if (!*by_gtid && pos->file[0] == '\0')
 			return reader_fail(r, BX_CONFIG, "the checkpoint has no "
 			    "file position and gtid = off: reset the "
@@ -328,6 +372,7 @@ reader_open(struct reader *r)
 		    err);
 	if (by_gtid && reader_set_connect_state(r, pos.gtid) == -1)
 		return -1;
+	reader_req = pos;
 	strlcpy_(r->file, pos.file, sizeof(r->file));
 	start = by_gtid ? 4 : (unsigned long)pos.offset;
 	if (by_gtid)
@@ -344,7 +389,7 @@ reader_open(struct reader *r)
 	mariadb_rpl_optionsv(r->rpl, MARIADB_RPL_SERVER_ID, sid);
 	mariadb_rpl_optionsv(r->rpl, MARIADB_RPL_FLAGS, 0);
 	if (mariadb_rpl_open(r->rpl) != 0)
-		return reader_fail(r, BX_FAILURE, "binlog dump from %s: %s (%u)",
+		return reader_transient("binlog dump from %s: %s (%u)",
 		    r->st->start_desc, mysql_error(r->mysql),
 		    mysql_errno(r->mysql));
 	pthread_mutex_lock(&r->st->mu);
@@ -353,26 +398,34 @@ reader_open(struct reader *r)
 	return 0;
 }
 
-/* The stream ended without an event: say why. */
+/* The stream ended without an event: say why.  1236 means the position
+ * we asked for is not on the server (purged, past the end, unknown GTID),
+ * except for an oversized event, which a reset would not cure. */
 static void
 reader_fetch_error(struct reader *r)
 {
 	unsigned e = mysql_errno(r->mysql);
+	const char *text = mysql_error(r->mysql);
 
 	if (r->st->stopping)
 		return;
-	if (e == 1236)
+	if (e == 1236 && strstr(text, "max_allowed_packet") != NULL)
+		reader_fail(r, BX_SERVER_CONFIG, "reading the binlog at %s:%llu: "
+		    "%s (%u); raise max_allowed_packet on the server",
+		    r->file, (unsigned long long)r->offset, text, e);
+	else if (e == 1236) {
 		reader_fail(r, BX_PURGED, "binary log position not available on "
 		    "the server (requested %s, last read %s:%llu): %s",
 		    r->st->start_desc, r->file[0] ? r->file : "-",
-		    (unsigned long long)r->offset, mysql_error(r->mysql));
-	else if (e == ER_SPECIFIC_ACCESS_DENIED_ERROR)
+		    (unsigned long long)r->offset, text);
+		reader_err.purged = true;
+	} else if (e == ER_SPECIFIC_ACCESS_DENIED_ERROR)
 		reader_fail(r, BX_SERVER_CONFIG, "binlog dump refused: %s (%u); "
-		    "grant the user REPLICATION SLAVE", mysql_error(r->mysql), e);
+		    "grant the user REPLICATION SLAVE", text, e);
 	else
-		reader_fail(r, BX_FAILURE, "reading the binlog at %s:%llu: %s "
-		    "(%u)", r->file, (unsigned long long)r->offset,
-		    e ? mysql_error(r->mysql) : "server closed the stream", e);
+		reader_transient("reading the binlog at %s:%llu: %s (%u)",
+		    r->file, (unsigned long long)r->offset,
+		    e ? text : "server closed the stream", e);
 }
 
 static void
@@ -385,6 +438,7 @@ reader_loop(struct reader *r)
 			reader_fetch_error(r);
 			break;
 		}
+		reader_got_event = true;
 		if (!r->seen_event) {
 			r->seen_event = true;
 			streamer_started(r->st, r->st->start_desc);
@@ -413,21 +467,165 @@ reader_cleanup(struct reader *r)
 	r->mysql = r->meta = NULL;
 	tablemap_free(r);
 	gtid_set_free(r->gtids);
+	r->gtids = NULL;
+}
+
+/* The policy's new start: the oldest binlog or the current end, recorded
+ * as a gap before anything after it is saved (the link keeps the order). */
+static int
+reader_reset(struct reader *r)
+{
+	struct gap g;
+	const struct config *conf = r->conf;
+	bool latest = strcmp(conf->on_purged, "latest") == 0;
+	char a[POS_GTID_MAX + POS_FILE_MAX + 16], b[sizeof(a)];
+
+	memset(&g, 0, sizeof(g));
+	g.from = reader_req;
+	if ((latest ? reader_latest(r, &g.to) : reader_earliest(r, &g.to)) ==
+	    -1 || reader_gtid_at(r, &g.to) == -1)
+		return -1;
+	g.to.server_id = r->server_id;
+	strlcpy_(g.to.server_uuid, r->server_uuid, sizeof(g.to.server_uuid));
+	strlcpy_(g.reason, reader_reset_why, sizeof(g.reason));
+	snprintf(g.server, sizeof(g.server), "%.200s:%u server_id %u",
+	    conf->socket[0] ? conf->socket : conf->host, conf->port,
+	    r->server_id);
+	log_warnx("on_purged = %s: rows between %s and %s are lost; "
+	    "resuming from there", conf->on_purged,
+	    position_str(&g.from, a, sizeof(a)),
+	    position_str(&g.to, b, sizeof(b)));
+	streamer_gap(r->st, &g);
+	reader_from.pos = g.to;
+	reader_from.saved = true;
+	reader_file_only = true;
+	reader_reset_due = false;
+	return 0;
+}
+
+static void
+reader_attempt(struct reader *r)
+{
+	memset(&reader_err, 0, sizeof(reader_err));
+	reader_got_event = false;
+	r->gtids = gtid_set_new(GTID_FLAVOR_MARIADB);
+	r->in_trx = r->have_gtid = r->row_pending = false;
+	r->out.len = 0;
+	if ((r->mysql = reader_connect(r, "replication")) != NULL &&
+	    reader_check(r) == 0 && reader_session(r) == 0 &&
+	    (!reader_reset_due || reader_reset(r) == 0) &&
+	    reader_open(r) == 0)
+		reader_loop(r);
+	reader_cleanup(r);
+}
+
+/* Appends to the failure message what the operator should know. */
+static void
+reader_explain(const char *fmt, ...)
+{
+	size_t n = strlen(reader_err.msg);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reader_err.msg + n, sizeof(reader_err.msg) - n, fmt, ap);
+	va_end(ap);
+}
+
+/* The next attempt starts after the last transaction whose records are
+ * out: never the server's position, never further back than needed. */
+static void
+reader_rewind(struct reader *r)
+{
+	char buf[POS_GTID_MAX + POS_FILE_MAX + 16];
+
+	pthread_mutex_lock(&r->st->mu);
+	if (r->st->have_durable) {
+		reader_from.pos = r->st->durable;
+		reader_from.saved = true;
+		reader_file_only = false;
+	}
+	pthread_mutex_unlock(&r->st->mu);
+	if (reader_from.saved)
+		log_info("resuming from position %s",
+		    position_str(&reader_from.pos, buf, sizeof(buf)));
+}
+
+static bool
+reader_purged(struct reader *r)
+{
+	if (strcmp(r->conf->on_purged, "fail") == 0) {
+		reader_explain("; on_purged = fail: restore the purged binlogs, "
+		    "or set [stream] on_purged = earliest or latest to skip to "
+		    "a position the server has (the skipped range is recorded "
+		    "as a gap)");
+		return false;
+	}
+	if (reader_resets++ > 0) {
+		reader_explain(" (again right after an on_purged reset: "
+		    "stopping)");
+		return false;
+	}
+	strlcpy_(reader_reset_why, reader_err.msg, sizeof(reader_reset_why));
+	reader_rewind(r);
+	reader_reset_due = true;
+	return true;
+}
+
+/* Sleeps up to s seconds; false when asked to stop meanwhile. */
+static bool
+reader_sleep(struct reader *r, int s)
+{
+	int i;
+
+	for (i = 0; i < s * 10 && !r->st->stopping; i++)
+		usleep(100000);
+	return !r->st->stopping;
+}
+
+static bool
+reader_retry(struct reader *r, int *attempt)
+{
+	int delay;
+
+	if (r->st->stopping || !reader_err.failed)
+		return false;
+	if (reader_err.purged)
+		return reader_purged(r);
+	if (!reader_err.transient)
+		return false;
+	if (reader_got_event)
+		*attempt = 0;
+	if (++*attempt > READER_RETRIES) {
+		reader_explain(" (gave up after %d reconnects)",
+		    READER_RETRIES);
+		return false;
+	}
+	delay = 1 << (*attempt - 1);
+	if (delay > READER_DELAY_MAX)
+		delay = READER_DELAY_MAX;
+	log_warnx("%s; reconnecting in %d s (attempt %d of %d)",
+	    reader_err.msg, delay, *attempt, READER_RETRIES);
+	if (!reader_sleep(r, delay))
+		return false;
+	reader_rewind(r);
+	return true;
 }
 
 static void *
 reader_main(void *arg)
 {
 	struct reader *r = arg;
+	int attempt = 0;
 
 	mysql_thread_init();
-	if ((r->mysql = reader_connect(r, "replication")) != NULL &&
-	    reader_check(r) == 0 && reader_session(r) == 0 &&
-	    reader_open(r) == 0)
-		reader_loop(r);
-	reader_cleanup(r);
+	do
+		reader_attempt(r);
+	while (reader_retry(r, &attempt));
 	mysql_thread_end();
-	streamer_finish(r->st, BX_OK, "reader stopped");
+	if (reader_err.failed)
+		streamer_finish(r->st, reader_err.code, "%s", reader_err.msg);
+	else
+		streamer_finish(r->st, BX_OK, "reader stopped");
 	return NULL;
 }
 
@@ -439,7 +637,6 @@ reader_start(struct streamer *st, const struct config *conf,
 	reader.st = st;
 	reader.conf = conf;
 	reader_from = *from;
-	reader.gtids = gtid_set_new(GTID_FLAVOR_MARIADB);
 	if (pthread_create(&reader_thread, NULL, reader_main, &reader) != 0)
 		fatalx("cannot start the reader thread");
 	return 0;

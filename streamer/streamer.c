@@ -32,6 +32,12 @@ static bool		 ready_sent, have_durable;
 static struct position	 durable;
 static uint32_t		 final_id;
 static int		 exit_code;
+/* An on_purged reset from the reader, to be recorded by checkpointd. */
+static struct gap	 gap_out;
+static bool		 gap_new;
+/* What checkpointd says about recorded gaps, for the status. */
+static uint64_t		 gaps_count;
+static char		 gaps_last[1024];
 
 static void	streamer_stop(int code);
 
@@ -42,10 +48,30 @@ streamer_publish(struct streamer *s, const struct position *pos, bool force)
 {
 	pthread_mutex_lock(&s->mu);
 	s->durable = *pos;
+	s->have_durable = true;
 	s->durable_new = true;
 	s->durable_force |= force;
 	pthread_mutex_unlock(&s->mu);
 	(void)write(s->wake[1], "p", 1);
+}
+
+/* Called by the reader before it streams from the new position: the gap
+ * goes out before any position after it. */
+void
+streamer_gap(struct streamer *s, const struct gap *g)
+{
+	pthread_mutex_lock(&s->mu);
+	gap_out = *g;
+	gap_new = true;
+	pthread_mutex_unlock(&s->mu);
+	(void)write(s->wake[1], "g", 1);
+}
+
+const char *
+streamer_gaps(uint64_t *count)
+{
+	*count = gaps_count;
+	return gaps_last;
 }
 
 void
@@ -93,6 +119,17 @@ streamer_send_save(bool force)
 }
 
 static void
+streamer_send_gap(const struct gap *g)
+{
+	struct msg_out m;
+
+	msg_out_begin(&m, MSG_CKPT_GAP, peer_next_id(ckpt));
+	gap_put(&m, g);
+	peer_send(ckpt, &m);
+	msg_out_free(&m);
+}
+
+static void
 streamer_send_ready(void)
 {
 	struct msg_out m;
@@ -110,12 +147,17 @@ streamer_send_ready(void)
 static void
 streamer_collect(void)
 {
-	bool save = false, force = false, finished = false, started;
+	bool save = false, force = false, finished = false, started, gap;
 	int code = BX_OK;
 	char error[sizeof(st.error)];
+	static struct gap g;
 
 	pthread_mutex_lock(&st.mu);
 	started = st.started;
+	if ((gap = gap_new)) {
+		g = gap_out;
+		gap_new = false;
+	}
 	if (st.durable_new) {
 		durable = st.durable;
 		have_durable = save = true;
@@ -131,6 +173,8 @@ streamer_collect(void)
 
 	if (started && !ready_sent && sup != NULL)
 		streamer_send_ready();
+	if (gap && ckpt != NULL)
+		streamer_send_gap(&g);
 	if (save && state != S_STOPPING)
 		streamer_send_save(force);
 	if (finished && state != S_STOPPING) {
@@ -209,10 +253,15 @@ streamer_start(struct msg_in *msg)
 	msg_get_bool(msg, "found", &found);
 	if (found)
 		position_get(msg, &from.pos);
+	msg_get_u64(msg, "gaps", &gaps_count);
+	msg_get_strbuf(msg, "last_gap", gaps_last, sizeof(gaps_last));
 	if (msg_end(msg) == -1)
 		fatalx("checkpointd: bad %s: %s", msg_type_name(msg->type),
 		    msg->error);
 	from.saved = found;
+	if (gaps_count > 0)
+		log_warnx("%llu gap(s) recorded in the checkpoint database, "
+		    "the last: %s", (unsigned long long)gaps_count, gaps_last);
 	if (found)
 		log_info("resuming from checkpoint %s",
 		    position_str(&from.pos, buf, sizeof(buf)));
@@ -236,6 +285,18 @@ streamer_saved(struct msg_in *msg)
 		log_debug("final position committed");
 		streamer_exit();
 	}
+}
+
+static void
+streamer_gap_saved(struct msg_in *msg)
+{
+	msg_get_u64(msg, "gaps", &gaps_count);
+	msg_get_strbuf(msg, "last_gap", gaps_last, sizeof(gaps_last));
+	if (msg_end(msg) == -1)
+		fatalx("checkpointd: bad %s: %s", msg_type_name(msg->type),
+		    msg->error);
+	log_info("checkpointd recorded the gap (%llu in all)",
+	    (unsigned long long)gaps_count);
 }
 
 static void
@@ -276,6 +337,9 @@ streamer_dispatch_ckpt(struct peer *p, struct msg_in *msg, void *arg)
 		break;
 	case MSG_CKPT_SAVED:
 		streamer_saved(msg);
+		break;
+	case MSG_CKPT_GAP_SAVED:
+		streamer_gap_saved(msg);
 		break;
 	case MSG_CKPT_FAILED:
 		streamer_ckpt_failed(msg);

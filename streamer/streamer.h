@@ -208,6 +208,9 @@ struct start {
 void	 streamer_publish(struct streamer *, const struct position *,
 	    bool force);
 void	 streamer_started(struct streamer *, const char *desc);
+void	 streamer_gap(struct streamer *, const struct gap *);
+/* The recorded gaps' count and the newest one ("" if none). */
+const char *streamer_gaps(uint64_t *count);
 void	 streamer_finish(struct streamer *, int code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 

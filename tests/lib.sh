@@ -284,8 +284,8 @@ master_position() {
 # ---------------------------------------------------------------- binlogd
 
 # binlogd_config: writes $BL_CONF for the test server.  Tests steer it with
-# BL_PASSWORD, BL_START_POSITION, BL_EXTRA_SERVER (lines for [server]) and
-# BL_EXTRA_DAEMON (lines for [daemon]).
+# BL_PASSWORD, BL_START_POSITION, BL_EXTRA_SERVER (lines for [server]),
+# BL_EXTRA_DAEMON (lines for [daemon]) and BL_EXTRA_STREAM (for [stream]).
 binlogd_config() {
 	BL_CONF=$TMP/binlogd.conf
 	cat >"$BL_CONF" <<EOF
@@ -308,6 +308,7 @@ ${BL_EXTRA_SERVER:-}
 
 [stream]
 start_position = ${BL_START_POSITION:-latest}
+${BL_EXTRA_STREAM:-}
 
 [checkpoint]
 database = $TMP/checkpoint.db

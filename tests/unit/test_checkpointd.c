@@ -242,6 +242,9 @@ expect_load(struct link *s, const struct position *want)
 {
 	struct position got;
 	bool found = true;
+	uint64_t gaps = 1;
+	const char *last;
+	size_t len = 1;
 
 	send_empty(s, MSG_CKPT_LOAD, 7, -1);
 	if (!CHECK(link_recv(s) == 0))
@@ -250,6 +253,10 @@ expect_load(struct link *s, const struct position *want)
 	CHECK_U64(s->in.id, 7);
 	msg_get_bool(&s->in, "found", &found);
 	CHECK(found == (want != NULL));
+	msg_get_u64(&s->in, "gaps", &gaps);
+	msg_get_str(&s->in, "last_gap", &last, &len);
+	CHECK_U64(gaps, 0);
+	CHECK_U64(len, 0);
 	if (want == NULL) {
 		CHECK_INT(msg_end(&s->in), 0);
 		return;
