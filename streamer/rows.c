@@ -399,6 +399,50 @@ rows_spans(struct reader *r, uint32_t ncols)
 	r->spans_cap = ncols;
 }
 
+/* PARTIAL_UPDATE_ROWS' after image starts with value options and, for
+ * partial JSON, one bit per JSON column of the image. */
+static const uint8_t *
+rows_partial_bits(struct cursor *c, const struct tablemap *tm,
+    const uint8_t *present)
+{
+	uint32_t i, njson = 0;
+
+	if ((cursor_lenenc(c) & 1) == 0)	/* PARTIAL_JSON_UPDATES */
+		return NULL;
+	for (i = 0; i < tm->ncols; i++)
+		njson += ((present[i / 8] >> (i % 8)) & 1) &&
+		    tm->cols[i].type == COL_JSON;
+	return cursor_bytes(c, (njson + 7) / 8);
+}
+
+/* A partially updated JSON column: rebuilt from the before image when it
+ * has the document; otherwise absent from data, its diffs in json_diffs. */
+static int
+rows_partial(struct reader *r, struct cursor *c, const struct tablemap *tm,
+    uint32_t i, struct obuf *o)
+{
+	struct span *b = &r->spans[0][i];
+	const char *before = b->present ? r->img[0].buf + b->off : NULL;
+	struct obuf *d = &r->scratch;
+
+	if (before != NULL && b->len == 4 && memcmp(before, "null", 4) == 0)
+		before = NULL;
+	if (before == NULL) {
+		r->spans[1][i].present = false;
+		if (d->len > 0)
+			obuf_str(d, ",");
+		obuf_json_str(d, (const uint8_t *)tm->cols[i].name,
+		    strlen(tm->cols[i].name));
+		obuf_str(d, ":");
+		o = d;
+	}
+	if (jsondiff_apply(c, &tm->cols[i], before, before ? b->len : 0, o,
+	    r->jd) == -1)
+		return c->err ? -1 : rows_unsupported(r, tm, &tm->cols[i],
+		    "has a JSON diff that does not apply to its before image");
+	return 0;
+}
+
 /* Decodes one row image (null bitmap over the present columns, then the
  * values) into img and its spans. */
 static int
@@ -407,11 +451,14 @@ rows_image(struct reader *r, struct cursor *c, const struct tablemap *tm,
 {
 	struct obuf *o = &r->img[which];
 	struct span *sp = r->spans[which];
-	uint32_t i, npresent = 0, k = 0;
-	const uint8_t *nulls;
+	uint32_t i, npresent = 0, k = 0, j = 0;
+	const uint8_t *nulls, *partial = NULL;
+	bool isnull, jbit;
 
 	for (i = 0; i < tm->ncols; i++)
 		npresent += (present[i / 8] >> (i % 8)) & 1;
+	if (which == 1 && r->hdr.type == EV_PARTIAL_UPDATE_ROWS)
+		partial = rows_partial_bits(c, tm, present);
 	if ((nulls = cursor_bytes(c, (npresent + 7) / 8)) == NULL)
 		return -1;
 	o->len = 0;
@@ -420,7 +467,16 @@ rows_image(struct reader *r, struct cursor *c, const struct tablemap *tm,
 		if (!sp[i].present)
 			continue;
 		sp[i].off = o->len;
-		if ((nulls[k / 8] >> (k % 8)) & 1)
+		isnull = (nulls[k / 8] >> (k % 8)) & 1;
+		jbit = false;
+		if (partial != NULL && tm->cols[i].type == COL_JSON) {
+			jbit = (partial[j / 8] >> (j % 8)) & 1;
+			j++;
+		}
+		if (jbit && !isnull) {
+			if (rows_partial(r, c, tm, i, o) == -1)
+				return -1;
+		} else if (isnull)
 			obuf_str(o, "null");
 		else if (rows_value(r, c, tm, &tm->cols[i], o) == -1)
 			return -1;
@@ -438,13 +494,22 @@ static void
 rows_object(struct reader *r, const struct tablemap *tm, const char *key,
     int which, int other)
 {
-	struct obuf *o = &r->out, *img = &r->img[which];
-	struct span *sp = r->spans[which], *os;
+	struct obuf *o = &r->out, *img;
+	struct span *sp, *os;
 	bool first = true;
 	uint32_t i;
 
 	obuf_printf(o, ",\"%s\":{", key);
 	for (i = 0; i < tm->ncols; i++) {
+		img = &r->img[which];
+		sp = r->spans[which];
+		/* an update's data: a column only the before image has (the
+		 * key, under binlog_row_image=MINIMAL) has not changed */
+		if (!sp[i].present && which == 1 && other < 0 &&
+		    r->spans[0][i].present) {
+			img = &r->img[0];
+			sp = r->spans[0];
+		}
 		if (!sp[i].present)
 			continue;
 		if (other >= 0) {
@@ -508,7 +573,8 @@ int
 rows_decode(struct reader *r, struct cursor *c, int kind)
 {
 	bool v2 = kind >= EV_WRITE_ROWS;
-	bool upd = kind == EV_UPDATE_ROWS || kind == EV_UPDATE_ROWS_V1;
+	bool upd = kind == EV_UPDATE_ROWS || kind == EV_UPDATE_ROWS_V1 ||
+	    kind == EV_PARTIAL_UPDATE_ROWS;
 	bool del = kind == EV_DELETE_ROWS || kind == EV_DELETE_ROWS_V1;
 	const uint8_t *present[2];
 	struct tablemap *tm;
@@ -522,6 +588,7 @@ rows_decode(struct reader *r, struct cursor *c, int kind)
 		return rows_bad(r, "column bitmaps overrun the event");
 	rows_spans(r, tm->ncols);
 	while (cursor_left(c) > 0) {
+		r->scratch.len = 0;
 		if (rows_image(r, c, tm, present[0], 0) == -1 ||
 		    (upd && rows_image(r, c, tm, present[1], 1) == -1))
 			return c->err ? rows_bad(r, "row image overruns the "
@@ -530,6 +597,11 @@ rows_decode(struct reader *r, struct cursor *c, int kind)
 		rows_object(r, tm, "data", upd ? 1 : 0, -1);
 		if (upd)
 			rows_object(r, tm, "old", 0, 1);
+		if (r->scratch.len > 0) {
+			obuf_str(&r->out, ",\"json_diffs\":{");
+			obuf_add(&r->out, r->scratch.buf, r->scratch.len);
+			obuf_str(&r->out, "}");
+		}
 		record_end(r);
 		stats_row(kind);
 	}

@@ -170,7 +170,8 @@ struct reader {
 	char		 gtid_tag[33];
 	struct obuf	 query;		/* ROWS_QUERY/ANNOTATE_ROWS text */
 	struct obuf	 payload;	/* TRANSACTION_PAYLOAD, inflated */
-	struct obuf	 scratch;	/* PREV_GTIDS text, JSON diffs */
+	struct obuf	 scratch;	/* PREV_GTIDS text, a row's json_diffs */
+	struct obuf	 jd[3];		/* jsondiff.c's documents and value */
 
 	/* records */
 	struct obuf	 out;
@@ -243,6 +244,10 @@ void	 rows_decimal(struct cursor *, const struct column *, struct obuf *);
 
 /* jsonb.c */
 int	 jsonb_text(const uint8_t *, size_t, struct obuf *);
+
+/* jsondiff.c */
+int	 jsondiff_apply(struct cursor *, const struct column *, const char *,
+	    size_t, struct obuf *, struct obuf[3]);
 
 /* payload.c */
 int	 payload_decode(struct reader *, struct cursor *);

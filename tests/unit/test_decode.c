@@ -155,6 +155,88 @@ test_json_binary(void)
 	run_file("json_binary.tsv");
 }
 
+/* PARTIAL_UPDATE's diffs applied to the previous document (both from
+ * the vector's expected column) give the stated result. */
+static void
+test_json_diff(void)
+{
+	char line[8192], *f[5], *rest, *res, *prev, *end;
+	static struct obuf o, w[3];
+	static uint8_t buf[4096];
+	struct column col = { .type = COL_JSON, .meta = 4 };
+	struct cursor c;
+	size_t n;
+	int i, count = 0;
+	FILE *fp = fopen(VECTORS "json_diff.tsv", "r");
+
+	if (!CHECK(fp != NULL))
+		return;
+	fgets(line, sizeof(line), fp);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		rest = line;
+		for (i = 0; i < 5; i++)
+			f[i] = strsep(&rest, "\t");
+		if (f[3] == NULL || (res = strstr(f[3], "=> ")) == NULL ||
+		    (prev = strstr(res, " (previous doc ")) == NULL)
+			continue;
+		*prev = '\0';
+		res += 3;
+		prev += strlen(" (previous doc ");
+		if ((end = strrchr(prev, ')')) != NULL)
+			*end = '\0';
+		n = unhex(f[2], buf + 4, sizeof(buf) - 4);
+		buf[0] = (uint8_t)n;
+		buf[1] = (uint8_t)(n >> 8);
+		buf[2] = buf[3] = 0;
+		cursor_init(&c, buf, n + 4);
+		o.len = 0;
+		CHECK_INT(jsondiff_apply(&c, &col, prev, strlen(prev), &o, w), 0);
+		obuf_add(&o, "", 1);
+		CHECK_STR(o.buf, res);
+		count++;
+	}
+	fclose(fp);
+	CHECK_INT(count, 3);
+}
+
+/* Diffs of each kind on nested paths, against MySQL's documented
+ * JSON_REPLACE / JSON_INSERT / JSON_ARRAY_INSERT / JSON_REMOVE results. */
+static void
+test_json_diff_ops(void)
+{
+	static const struct {
+		const char *before, *hex, *want;
+	} t[] = {
+		/* JSON_REMOVE('{"a": 1, "b": [1, 2]}', '$.a') */
+		{ "{\"a\": 1, \"b\": [1, 2]}", "0203242e61",
+		  "{\"b\": [1, 2]}" },
+		/* JSON_INSERT('{"a": 1}', '$.c', true) */
+		{ "{\"a\": 1}", "0103242e63020401", "{\"a\": 1, \"c\": true}" },
+		/* JSON_ARRAY_INSERT('{"b": [1, 2]}', '$.b[1]', 7) */
+		{ "{\"b\": [1, 2]}", "0106242e625b315d03050700",
+		  "{\"b\": [1, 7, 2]}" },
+		/* JSON_REMOVE('[1, 2, 3]', '$[2]') */
+		{ "[1, 2, 3]", "0204245b325d", "[1, 2]" },
+	};
+	static struct obuf o, w[3];
+	static uint8_t buf[256];
+	struct column col = { .type = COL_JSON, .meta = 4 };
+	struct cursor c;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		n = unhex(t[i].hex, buf + 4, sizeof(buf) - 4);
+		memset(buf, 0, 4);
+		buf[0] = (uint8_t)n;
+		cursor_init(&c, buf, n + 4);
+		o.len = 0;
+		CHECK_INT(jsondiff_apply(&c, &col, t[i].before,
+		    strlen(t[i].before), &o, w), 0);
+		obuf_add(&o, "", 1);
+		CHECK_STR(o.buf, t[i].want);
+	}
+}
+
 int
 main(void)
 {
@@ -162,5 +244,7 @@ main(void)
 	RUN(test_decimal);
 	RUN(test_temporal);
 	RUN(test_json_binary);
+	RUN(test_json_diff);
+	RUN(test_json_diff_ops);
 	return tap_done();
 }
