@@ -11,7 +11,7 @@
 #include <msgpack.h>
 
 /* Bump this if any message below, or any of its fields, changes. */
-#define MSG_PROTOCOL_VERSION	3
+#define MSG_PROTOCOL_VERSION	4
 /* Largest encoded message a reader accepts; larger is a protocol error. */
 #define MSG_MAX_SIZE		(256 * 1024)
 /* A body may carry at most this many fields. */
@@ -105,6 +105,8 @@ enum msg_type {
 	X(events_heartbeat, U, "heartbeats")				\
 	X(events_other, U, "other events")				\
 	X(bytes_read, U, "bytes of binlog events read")		\
+	X(gaps, U, "gaps recorded in the checkpoint database")		\
+	X(last_gap, S, "the newest gap, or empty")			\
 	X(last_error, S, "the streamer's last error")
 
 /* CTL_REPLY result codes; binlogctl exits with them. */

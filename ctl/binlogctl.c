@@ -200,6 +200,9 @@ show_stream_text(struct msg_in *in)
 	    U("events_gtid"), U("events_table_map"), U("events_rotate"),
 	    U("events_heartbeat"), U("events_other"));
 	printf("read         %llu bytes\n", U("bytes_read"));
+	printf("gaps         %llu%s%s\n", U("gaps"),
+	    get_str(in, "last_gap", gtid, sizeof(gtid))[0] ? ", the last: " :
+	    "", gtid);
 	printf("last error   %s\n",
 	    get_str(in, "last_error", gtid, sizeof(gtid))[0] ? gtid : "-");
 }

@@ -167,6 +167,8 @@ stats_send(void)
 	static struct position pos;
 	static char error[sizeof(((struct streamer *)0)->error)];
 	struct msg_out m;
+	const char *gap;
+	uint64_t ngaps;
 
 	if (stats_sup == NULL || *stats_sup == NULL)
 		return;
@@ -181,6 +183,9 @@ stats_send(void)
 	msg_put_str(&m, "file", pos.file);
 	msg_put_u64(&m, "offset", pos.offset);
 	stats_put_counters(&m);
+	gap = streamer_gaps(&ngaps);
+	msg_put_u64(&m, "gaps", ngaps);
+	msg_put_str(&m, "last_gap", gap);
 	msg_put_str(&m, "last_error", error);
 	peer_send(*stats_sup, &m);
 	msg_out_free(&m);

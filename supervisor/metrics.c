@@ -185,6 +185,10 @@ metrics_stream(struct evbuffer *b)
 	    "read is behind the server's clock.");
 	evbuffer_add_printf(b, "binlogd_seconds_behind %llu\n",
 	    (unsigned long long)stats.seconds_behind);
+	metrics_head(b, "gaps_total", "counter", "Gaps (binlog skipped by "
+	    "on_purged) recorded in the checkpoint database.");
+	evbuffer_add_printf(b, "binlogd_gaps_total %llu\n",
+	    (unsigned long long)stats.gaps);
 	metrics_head(b, "rows_per_second", "gauge", "Rows per second over "
 	    "the last minute.");
 	evbuffer_add_printf(b, "binlogd_rows_per_second %.3f\n",

@@ -10,6 +10,8 @@
 . "$(dirname "$0")/../lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 GOLDEN=$HERE/../golden
+PROTOCOL=$(sed -n 's/^#define MSG_PROTOCOL_VERSION[[:space:]]*//p' \
+    "$HERE/../../common/msg.h")
 
 mariadb_start
 sql "CREATE DATABASE shop; CREATE TABLE shop.t (id INT PRIMARY KEY, v INT);"
@@ -85,7 +87,7 @@ assert_eq "4 binlogctl and binlogd are from different versions" \
     "$(python3 "$HERE/ctl_proto.py" "$SOCK" request 500 999)" \
     "a status request with protocol 999"
 assert_eq "5 unknown request" \
-    "$(python3 "$HERE/ctl_proto.py" "$SOCK" request 599 2)" \
+    "$(python3 "$HERE/ctl_proto.py" "$SOCK" request 599 "$PROTOCOL")" \
     "request type 599"
 # 0xc1 is never valid msgpack; then [500, 1, {"protocol": "x"}].
 assert_eq closed "$(python3 "$HERE/ctl_proto.py" "$SOCK" raw c1c1c1)" \
