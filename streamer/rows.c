@@ -326,6 +326,28 @@ rows_number(struct cursor *c, const struct tablemap *tm,
 	return -1;
 }
 
+/* MySQL 9's VECTOR: an array of float32, one number each. */
+static void
+rows_vector(struct cursor *c, const struct column *col, struct obuf *o)
+{
+	size_t n = cursor_uint(c, col->meta), i;
+	struct cursor v;
+	const uint8_t *p = cursor_bytes(c, n);
+
+	if (p == NULL || n % 4 != 0) {
+		c->err = 1;
+		return;
+	}
+	cursor_init(&v, p, n);
+	obuf_str(o, "[");
+	for (i = 0; i < n / 4; i++) {
+		if (i > 0)
+			obuf_str(o, ",");
+		rows_float(&v, 4, o);
+	}
+	obuf_str(o, "]");
+}
+
 /* MySQL's binary JSON, as JSON text (MariaDB's JSON is a text BLOB). */
 static int
 rows_json(struct reader *r, struct cursor *c, const struct tablemap *tm,
@@ -373,6 +395,11 @@ rows_value(struct reader *r, struct cursor *c, const struct tablemap *tm,
 		return 0;
 	case COL_JSON:
 		return rows_json(r, c, tm, col, o);
+	case COL_VECTOR:
+		if (col->meta < 1 || col->meta > 4)
+			break;
+		rows_vector(c, col, o);
+		return 0;
 	case COL_BLOB: case COL_TINY_BLOB: case COL_MEDIUM_BLOB:
 	case COL_LONG_BLOB: case COL_GEOMETRY:
 		if (col->meta < 1 || col->meta > 4)

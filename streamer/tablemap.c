@@ -54,7 +54,7 @@ tablemap_meta_size(uint8_t t)
 	switch (t) {
 	case COL_FLOAT: case COL_DOUBLE: case COL_BLOB: case COL_TINY_BLOB:
 	case COL_MEDIUM_BLOB: case COL_LONG_BLOB: case COL_GEOMETRY:
-	case COL_JSON: case COL_TIMESTAMP2: case COL_DATETIME2:
+	case COL_JSON: case COL_VECTOR: case COL_TIMESTAMP2: case COL_DATETIME2:
 	case COL_TIME2:
 		return 1;
 	case COL_VARCHAR: case COL_VAR_STRING: case COL_STRING:
