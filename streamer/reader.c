@@ -438,6 +438,9 @@ reader_loop(struct reader *r)
 			reader_fetch_error(r);
 			break;
 		}
+		if (!reader_got_event && r->seen_event)
+			log_info("reconnected: streaming from %s",
+			    r->st->start_desc);
 		reader_got_event = true;
 		if (!r->seen_event) {
 			r->seen_event = true;

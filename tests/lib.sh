@@ -217,6 +217,21 @@ lib_mariadb_wait() {
 	return 2
 }
 
+# Starts mariadbd on $DB_DIR, $DB_PORT and $DB_SOCK in the background; the
+# options are remembered for mariadb_restart.
+lib_mariadbd() {
+	DB_OPTS=("$@")
+	mariadbd --no-defaults --user="$(id -un)" --datadir="$DB_DIR" \
+	    --bind-address=127.0.0.1 --port="$DB_PORT" \
+	    --socket="$DB_SOCK" --pid-file="$DB_DIR.pid" \
+	    --log-error="$DB_ERRLOG" --log-bin=mariadb-bin \
+	    --binlog-format=ROW --server-id=1 --skip-name-resolve \
+	    --innodb-log-file-size=8M --innodb-buffer-pool-size=32M \
+	    "$@" >>"$DB_ERRLOG" 2>&1 &
+	DB_PID=$!
+	PIDS="$PIDS $DB_PID"
+}
+
 # mariadb_start [mariadbd options]: a server with ROW binlogs on a free
 # loopback port, root without a password on its socket, and the replication
 # user binlogd/secret.  Later options override the defaults given here.
@@ -230,15 +245,7 @@ mariadb_start() {
 		cp -a "$DB_TEMPLATE" "$DB_DIR"
 		: >"$DB_ERRLOG"
 		DB_PORT=$(lib_free_port)
-		mariadbd --no-defaults --user="$(id -un)" --datadir="$DB_DIR" \
-		    --bind-address=127.0.0.1 --port="$DB_PORT" \
-		    --socket="$DB_SOCK" --pid-file="$TMP/mariadb.pid" \
-		    --log-error="$DB_ERRLOG" --log-bin=mariadb-bin \
-		    --binlog-format=ROW --server-id=1 --skip-name-resolve \
-		    --innodb-log-file-size=8M --innodb-buffer-pool-size=32M \
-		    "$@" >>"$DB_ERRLOG" 2>&1 &
-		DB_PID=$!
-		PIDS="$PIDS $DB_PID"
+		lib_mariadbd "$@"
 		rc=0
 		lib_mariadb_wait || rc=$?
 		[ "$rc" -eq 0 ] && break
@@ -266,6 +273,33 @@ mariadb_stop() {
 	DB_PID=""
 }
 
+# mariadb_restart: a clean shutdown, then the same server (data, port,
+# options) again.
+mariadb_restart() {
+	mariadb_stop
+	lib_mariadbd "${DB_OPTS[@]}"
+	lib_mariadb_wait || hard_error "mariadbd did not restart"
+}
+
+# proxy_start PORT: tests/proxy.py in front of 127.0.0.1:PORT; sets
+# PROXY_PID and PROXY_PORT.  proxy_cut resets its connections and refuses
+# new ones until proxy_restore.
+proxy_start() {
+	python3 "$LIB_DIR/proxy.py" "$1" "$TMP/proxy.port" &
+	PROXY_PID=$!
+	PIDS="$PIDS $PROXY_PID"
+	wait_until 10 "the proxy to listen" test -s "$TMP/proxy.port"
+	PROXY_PORT=$(cat "$TMP/proxy.port")
+}
+
+proxy_cut() {
+	kill -USR1 "$PROXY_PID"
+}
+
+proxy_restore() {
+	kill -USR2 "$PROXY_PID"
+}
+
 # sql "statements": runs them as root on the test server; with no argument,
 # reads them from stdin.  Output: tab-separated rows, no header, unescaped.
 sql() {
@@ -284,7 +318,7 @@ master_position() {
 # ---------------------------------------------------------------- binlogd
 
 # binlogd_config: writes $BL_CONF for the test server.  Tests steer it with
-# BL_PASSWORD, BL_START_POSITION, BL_EXTRA_SERVER (lines for [server]),
+# BL_PASSWORD, BL_START_POSITION, BL_PORT (default $DB_PORT), BL_EXTRA_SERVER (lines for [server]),
 # BL_EXTRA_DAEMON (lines for [daemon]) and BL_EXTRA_STREAM (for [stream]).
 binlogd_config() {
 	BL_CONF=$TMP/binlogd.conf
@@ -297,7 +331,7 @@ ${BL_EXTRA_DAEMON:-}
 
 [server]
 host = 127.0.0.1
-port = $DB_PORT
+port = ${BL_PORT:-$DB_PORT}
 user = binlogd
 password = ${BL_PASSWORD:-secret}
 replica_server_id = 4242

@@ -33,8 +33,56 @@ def position(pos, where):
 
 
 def resume_positions(log_path):
-    """The positions of the streamer's "resuming from checkpoint" lines."""
+    """The positions of the streamer's "resuming from checkpoint" (a
+    restart) and "resuming from position" (a reconnect) lines."""
     with open(log_path, "rb") as f:
         text = f.read().decode("utf-8", "backslashreplace")
     return [position(m.group(1), f"log line {m.group(0)!r}")
-            for m in re.finditer(r"resuming from checkpoint (\S+)", text)]
+            for m in re.finditer(r"resuming from (?:checkpoint|position) "
+                                 r"(\S+)", text)]
+
+
+def check_delivery(expected_path, records_path, log_path, kills):
+    """The delivery contract for a workload of one-row inserts into shop.n
+    committed in id order (expected: the server's rows as JSON lines):
+    every row arrives, in commit order, and a row repeats only as part of
+    a redelivery that starts at the first transaction after a position the
+    streamer resumed from.  At most one redelivery per restart or
+    reconnect.  Returns (records, rows, redeliveries)."""
+    rows = {r["id"]: r for r in map(json.loads, open(expected_path))}
+    # ids may skip numbers (a client cut off by a server restart): work
+    # with the rank of each id in commit order.
+    rank = {id: k for k, id in enumerate(sorted(rows), 1)}
+    resumed = resume_positions(log_path)
+    if len(resumed) < kills:
+        fail(f"{kills} restarts or reconnects but only {len(resumed)} "
+             f"'resuming from' lines")
+    first_pos, prev, rewinds, n = {}, 0, 0, 0
+    for n, rec in enumerate(load_records(records_path), 1):
+        data = rec.get("data") or {}
+        if (rec.get("database"), rec.get("table"), rec.get("type")) != \
+                ("shop", "n", "insert") or data != rows.get(data.get("id")):
+            fail(f"record {n}: expected an insert into shop.n of a "
+                 f"committed row, got {rec}")
+        id = rank[data["id"]]
+        pos = position(rec.get("position"), f"record {n}")
+        if id == prev + 1 and id not in first_pos:
+            first_pos[id] = pos
+        elif id > prev + 1:
+            fail(f"record {n}: committed row #{id} follows row #{prev}: "
+                 f"rows #{prev + 1}..#{id - 1} (in commit order) were lost")
+        elif id != prev + 1:
+            rewinds += 1
+            ok = [r for r in resumed
+                  if first_pos.get(id - 1, (r[0], -1)) <= r < first_pos[id]]
+            if not ok:
+                fail(f"record {n}: row #{id} (at {pos}) repeated after "
+                     f"row #{prev}, but no resume position {resumed} lies "
+                     f"between row {id - 1} and row {id}")
+        prev = id
+    if prev != len(rows) or len(first_pos) != len(rows):
+        fail(f"{len(rows)} rows committed, the records end at row {prev} "
+             f"with {len(first_pos)} distinct rows")
+    if rewinds > len(resumed):
+        fail(f"{rewinds} redeliveries for {len(resumed)} resumes")
+    return n, len(rows), rewinds

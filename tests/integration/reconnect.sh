@@ -1,0 +1,100 @@
+#!/bin/bash
+# shellcheck disable=SC2119 # helpers called without arguments
+# reconnect.sh: during a steady workload of one-row transactions, binlogd
+# (through a TCP proxy) loses its connection three ways -- the proxy resets
+# it and refuses new ones for a while, the server KILLs the replica thread,
+# and the server is restarted mid-workload.  The streamer reconnects by
+# itself from the last durable position (one streamer process throughout,
+# no restart by the supervisor), and every committed row arrives, in commit
+# order, repeats only after a resume position.
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+mariadb_start
+sql "CREATE DATABASE shop;
+    CREATE TABLE shop.n (id INT PRIMARY KEY, v VARCHAR(20));"
+
+committed_at_least() {
+	[ "$(sql 'SELECT COUNT(*) FROM shop.n' 2>/dev/null || echo 0)" -ge "$1" ]
+}
+
+# start_chunk FIRST LAST: one autocommit transaction per row, from one
+# client in the background (it dies with the server on a restart).
+start_chunk() {
+	local id
+	for ((id = $1; id <= $2; id++)); do
+		echo "INSERT INTO shop.n VALUES ($id, 'row-$id');"
+	done >"$TMP/chunk.sql"
+	sql <"$TMP/chunk.sql" 2>/dev/null &
+	WORKLOAD=$!
+	PIDS="$PIDS $WORKLOAD"
+}
+
+end_chunk() {
+	wait "$WORKLOAD" || ${1:-hard_error "the workload's client failed"}
+	lib_forget "$WORKLOAD"
+}
+
+reconnects() {
+	log_count 'reconnecting in [0-9]+ s'
+}
+
+reconnects_at_least() {
+	[ "$(reconnects)" -ge "$1" ]
+}
+
+reconnected() {
+	wait_for_log 'reconnected: streaming from' "$1" 60
+}
+
+proxy_start "$DB_PORT"
+BL_PORT=$PROXY_PORT
+binlogd_start
+
+# 1. TCP reset, and refused connections for two attempts
+start_chunk 1 2000
+wait_until 60 "row 500 to commit" committed_at_least 500
+proxy_cut
+wait_until 30 "two failed reconnects" reconnects_at_least 2
+proxy_restore
+reconnected 1
+end_chunk
+n1=$(reconnects)
+
+# 2. the server kills the dump thread
+start_chunk 2001 4000
+wait_until 60 "row 2500 to commit" committed_at_least 2500
+dump=$(sql "SELECT ID FROM information_schema.PROCESSLIST WHERE
+    COMMAND LIKE 'Binlog Dump%'")
+[ -n "$dump" ] || fail "no Binlog Dump thread on the server"
+sql "KILL $dump"
+wait_until 30 "a reconnect after KILL" reconnects_at_least $((n1 + 1))
+reconnected 2
+end_chunk
+
+# 3. the server restarts mid-workload
+start_chunk 4001 6000
+wait_until 60 "row 4500 to commit" committed_at_least 4500
+mariadb_restart
+end_chunk true
+reconnected 3
+start_chunk 6001 6300
+end_chunk
+
+last_is_in() {
+	tail -n 1 "$RECORDS" | grep -Eq '"id": ?6300[,}]'
+}
+wait_until 120 "the record of row 6300" last_is_in
+binlogd_stop
+
+assert_eq 1 "$(log_count 'started streamer')" \
+    "streamer processes (reconnects must not restart it)"
+sql "SELECT JSON_OBJECT('id', id, 'v', v) FROM shop.n ORDER BY id" \
+    >"$TMP/expected.jsonl"
+python_check "$TMP/expected.jsonl" "$RECORDS" "$BL_LOG" "$(reconnects)" <<'PY'
+import sys
+from records import check_delivery
+n, rows, rewinds = check_delivery(sys.argv[1], sys.argv[2], sys.argv[3], 3)
+print(f"reconnect.sh: {n} records for {rows} rows; {rewinds} "
+      f"redeliveries after {sys.argv[4]} reconnect attempts", file=sys.stderr)
+PY
