@@ -27,6 +27,8 @@ msg_type_name(uint32_t type)
 	case MSG_CTL_STOP:	return "CTL_STOP";
 	case MSG_CTL_RELOAD:	return "CTL_RELOAD";
 	case MSG_CTL_METRICS:	return "CTL_METRICS";
+	case MSG_CTL_STOP_STREAMER: return "CTL_STOP_STREAMER";
+	case MSG_CTL_START_STREAMER: return "CTL_START_STREAMER";
 	case MSG_CTL_REPLY:	return "CTL_REPLY";
 	default:		return "UNKNOWN";
 	}

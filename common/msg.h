@@ -11,7 +11,7 @@
 #include <msgpack.h>
 
 /* Bump this if any message below, or any of its fields, changes. */
-#define MSG_PROTOCOL_VERSION	4
+#define MSG_PROTOCOL_VERSION	5
 /* Largest encoded message a reader accepts; larger is a protocol error. */
 #define MSG_MAX_SIZE		(256 * 1024)
 /* A body may carry at most this many fields. */
@@ -67,6 +67,8 @@ enum msg_type {
 	MSG_CTL_RELOAD = 503,	/* as SIGHUP */
 	MSG_CTL_METRICS = 504,	/* read-only; the reply carries text:s, the
 				 * Prometheus exposition of /metrics */
+	MSG_CTL_STOP_STREAMER = 505, /* stop the streamer and keep it stopped */
+	MSG_CTL_START_STREAMER = 506, /* undo STOP_STREAMER */
 
 	/* supervisor -> binlogctl (600..699) */
 	MSG_CTL_REPLY = 600,	/* {result:u message:s} plus, for STATUS,

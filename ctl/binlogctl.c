@@ -44,6 +44,10 @@ static const struct ctl_cmd commands[] = {
 	{ "stop", MSG_CTL_STOP, show_message, "stop binlogd gracefully" },
 	{ "metrics", MSG_CTL_METRICS, show_metrics,
 	    "the figures of the metrics endpoint, as Prometheus text" },
+	{ "stop-streamer", MSG_CTL_STOP_STREAMER, show_message,
+	    "stop the streamer and keep it stopped" },
+	{ "start-streamer", MSG_CTL_START_STREAMER, show_message,
+	    "let a stopped streamer run again" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -68,7 +72,7 @@ usage(int code)
 	    "  -s socket  the control socket (overrides -c)\n"
 	    "commands:\n", CONF_DEFAULT_PATH);
 	for (i = 0; i < NCOMMANDS; i++)
-		fprintf(code ? stderr : stdout, "  %-9s  %s\n",
+		fprintf(code ? stderr : stdout, "  %-14s  %s\n",
 		    commands[i].name, commands[i].help);
 	exit(code);
 }

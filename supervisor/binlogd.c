@@ -38,6 +38,7 @@ sup_state_name(enum sup_state s)
 	case SUP_BACKOFF:	return "backoff";
 	case SUP_RESTARTING:	return "restarting";
 	case SUP_STOPPING:	return "stopping";
+	case SUP_HELD:		return "held";
 	}
 	return "?";
 }
@@ -88,6 +89,12 @@ sup_start_next(struct supervisor *sup)
 		sup_set_state(sup, SUP_STARTING, "starting checkpointd");
 		if (child_spawn(sup, ck) == -1)
 			fatalx("cannot start checkpointd");
+		return;
+	}
+	if (ck->state == CHILD_READY && st->state == CHILD_DOWN &&
+	    sup->hold_streamer) {
+		sup_set_state(sup, SUP_HELD, "the streamer is held by "
+		    "binlogctl stop-streamer");
 		return;
 	}
 	if (ck->state == CHILD_READY && st->state == CHILD_DOWN) {
@@ -201,7 +208,8 @@ sup_child_exited(struct supervisor *sup, struct child *c,
 		    WEXITSTATUS(c->last_status) : BX_FAILURE, "giving up");
 		return;
 	}
-	if (sup->state == SUP_RESTARTING && c->role == ROLE_STREAMER) {
+	if ((sup->state == SUP_RESTARTING || sup->hold_streamer) &&
+	    c->role == ROLE_STREAMER) {
 		c->ready_at = 0;
 		sup_start_next(sup);
 		return;
@@ -231,6 +239,34 @@ sup_restart_streamer(struct supervisor *sup, const char *why)
 		return -1;
 	sup_set_state(sup, SUP_RESTARTING, why);
 	child_shutdown(sup, st);
+	return 0;
+}
+
+/* binlogctl stop-streamer (hold) and start-streamer: a held streamer is
+ * stopped gracefully and not started again, whatever else happens. */
+int
+sup_hold_streamer(struct supervisor *sup, int hold)
+{
+	struct child *st = &sup->children[ROLE_STREAMER];
+
+	if (sup->state == SUP_STOPPING)
+		return -1;
+	sup->hold_streamer = hold;
+	if (!hold) {
+		if (sup->state == SUP_HELD)
+			sup_start_next(sup);
+		else if (st->state == CHILD_STOPPING)
+			sup_set_state(sup, SUP_RESTARTING, "start-streamer "
+			    "while the streamer stops");
+		return 0;
+	}
+	if (sup->state == SUP_BACKOFF &&
+	    sup->children[ROLE_CHECKPOINTD].state == CHILD_READY) {
+		evtimer_del(sup->backoff_timer);
+		sup_start_next(sup);
+	}
+	if (st->state == CHILD_READY || st->state == CHILD_STARTING)
+		child_shutdown(sup, st);
 	return 0;
 }
 

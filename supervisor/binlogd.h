@@ -44,6 +44,7 @@ enum sup_state {
 	SUP_BACKOFF,		/* a child failed; waiting to restart it */
 	SUP_RESTARTING,		/* streamer stopping, to start again at once */
 	SUP_STOPPING,		/* graceful stop: streamer, then checkpointd */
+	SUP_HELD,		/* the operator stopped the streamer */
 };
 
 struct supervisor {
@@ -56,6 +57,7 @@ struct supervisor {
 	struct child	 children[ROLE_COUNT];
 	struct event	*backoff_timer;
 	int		 exit_code;	/* when stopping: the code to exit with */
+	int		 hold_streamer;	/* binlogctl stop-streamer: not started */
 	double		 started_at;
 };
 
@@ -65,6 +67,7 @@ const char *sup_state_name(enum sup_state);
 void	sup_stop(struct supervisor *, int code, const char *why);
 int	sup_reload(struct supervisor *, char *err, size_t errlen);
 int	sup_restart_streamer(struct supervisor *, const char *why);
+int	sup_hold_streamer(struct supervisor *, int hold);
 
 /* control.c */
 void	control_init(struct supervisor *);

@@ -244,6 +244,22 @@ control_metrics(struct supervisor *sup, struct ctl_client *c,
 	evbuffer_free(b);
 }
 
+static void
+control_hold(struct supervisor *sup, struct ctl_client *c,
+    const struct msg_in *req)
+{
+	int hold = req->type == MSG_CTL_STOP_STREAMER;
+
+	log_info("control: %s requested by uid %ld", hold ? "stop-streamer" :
+	    "start-streamer", (long)c->uid);
+	if (sup_hold_streamer(sup, hold) == 0)
+		control_reply(c, req, CTL_OK, hold ? "the streamer stops and "
+		    "stays stopped until start-streamer" : "the streamer may "
+		    "run again");
+	else
+		control_reply(c, req, CTL_FAILED, "binlogd is stopping");
+}
+
 /* Requests that only look. */
 static int
 control_read_only(uint32_t type)
@@ -296,6 +312,10 @@ control_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 	case MSG_CTL_METRICS:
 		control_metrics(sup, c, msg);
 		break;
+	case MSG_CTL_STOP_STREAMER:
+	case MSG_CTL_START_STREAMER:
+		control_hold(sup, c, msg);
+		break;
 	case MSG_CTL_RESTART:
 		log_info("control: restart requested by uid %ld",
 		    (long)c->uid);
@@ -304,7 +324,8 @@ control_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 			control_reply(c, msg, CTL_OK, "restarting the streamer");
 		else
 			control_reply(c, msg, CTL_FAILED, "the streamer "
-			    "cannot be restarted while binlogd is stopping");
+			    "cannot be restarted while binlogd is stopping "
+			    "or the streamer is held (see start-streamer)");
 		break;
 	case MSG_CTL_STOP:
 		log_info("control: stop requested by uid %ld", (long)c->uid);
