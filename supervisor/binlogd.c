@@ -6,6 +6,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -188,6 +189,24 @@ sup_child_ready(struct supervisor *sup, struct child *c)
 	    (long)st->pid, (long)ck->pid);
 }
 
+/* binlogd exits with the child's status when it is one of ours, so that
+ * scripts see why; anything else (exec failure, signal) is a failure. */
+static int
+sup_give_up_code(int status)
+{
+	if (!WIFEXITED(status))
+		return BX_FAILURE;
+	switch (WEXITSTATUS(status)) {
+	case BX_USAGE:
+	case BX_CONFIG:
+	case BX_STORE:
+	case BX_PURGED:
+		return WEXITSTATUS(status);
+	default:
+		return BX_FAILURE;
+	}
+}
+
 void
 sup_child_exited(struct supervisor *sup, struct child *c,
     enum exit_action action)
@@ -204,8 +223,7 @@ sup_child_exited(struct supervisor *sup, struct child *c,
 	if (action == ACT_GIVE_UP) {
 		log_warnx("%s cannot run until the problem above is fixed; "
 		    "stopping binlogd", c->name);
-		sup_stop(sup, WIFEXITED(c->last_status) ?
-		    WEXITSTATUS(c->last_status) : BX_FAILURE, "giving up");
+		sup_stop(sup, sup_give_up_code(c->last_status), "giving up");
 		return;
 	}
 	if ((sup->state == SUP_RESTARTING || sup->hold_streamer) &&

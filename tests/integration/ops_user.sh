@@ -12,6 +12,11 @@ nobody=$(id -u nobody) || skip "no user nobody"
 mariadb_start
 sql "CREATE DATABASE shop; CREATE TABLE shop.t (id INT PRIMARY KEY);"
 chmod 711 "$TMP"
+# The build tree may sit in a directory nobody cannot enter (a CI clone in
+# a mode-0700 mktemp dir): give the helpers a copy nobody can execute.
+cp -r "$BINLOGD_LIBEXECDIR" "$TMP/libexec"
+chmod -R a+rX "$TMP/libexec"
+export BINLOGD_LIBEXECDIR=$TMP/libexec
 mkdir "$TMP/run" "$TMP/db"
 chown nobody "$TMP/run" "$TMP/db"
 BL_EXTRA_DAEMON="user = nobody" binlogd_config
