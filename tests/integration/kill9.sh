@@ -1,52 +1,98 @@
 #!/bin/bash
 # shellcheck disable=SC2119 # helpers called without arguments
-# kill9.sh: kill -9 the streamer four times during a steady workload of
-# 2000 one-row transactions; the supervisor restarts it, and in the end
-# every committed row has arrived, in commit order, and the only repeats are
-# of transactions after the position the streamer resumed from (redelivery
-# after a crash, never loss).
+# kill9.sh: during a steady workload of one-row transactions, kill -9 the
+# streamer 20 times at random moments, then checkpointd, then the
+# supervisor itself.  The supervisor restarts the streamer each time; when
+# checkpointd dies the streamer stops and checkpointd is restarted before
+# the streamer; when the supervisor dies both children save and exit, and
+# binlogd started again resumes exactly where they stopped.  In the end
+# every committed row has arrived, in commit order, and the only repeats
+# start after a position the streamer resumed from.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
-CHUNK=400
-CHUNKS=5
-TOTAL=$((CHUNK * CHUNKS))
+KILLS=20
+TOTAL=6000
 
 mariadb_start
 sql "CREATE DATABASE shop;
     CREATE TABLE shop.n (id INT PRIMARY KEY, v VARCHAR(20));"
 
+committed() {
+	sql 'SELECT COUNT(*) FROM shop.n'
+}
+
 committed_at_least() {
-	[ "$(sql 'SELECT COUNT(*) FROM shop.n')" -ge "$1" ]
+	[ "$(committed)" -ge "$1" ]
 }
 
-# One autocommit transaction per row, from one client in the background.
-start_chunk() {
-	local id
-	for ((id = $1; id <= $2; id++)); do
-		echo "INSERT INTO shop.n VALUES ($id, 'row-$id');"
-	done >"$TMP/chunk.sql"
-	sql <"$TMP/chunk.sql" &
-	WORKLOAD=$!
-	PIDS="$PIDS $WORKLOAD"
+resumed() {
+	log_count 'resuming from checkpoint'
 }
 
+# One autocommit transaction per row from one client in the background,
+# paced by the server (DO SLEEP) so that the kills land mid-workload.
+for ((id = 1; id <= TOTAL; id++)); do
+	echo "INSERT INTO shop.n VALUES ($id, 'row-$id'); DO SLEEP(0.004);"
+done >"$TMP/workload.sql"
+
+# The supervisor's backoff would reach a minute after 20 quick deaths.
+BL_EXTRA_DAEMON="restart_backoff_max = 1s"
 binlogd_start
-for ((c = 0; c < CHUNKS; c++)); do
-	start_chunk $((c * CHUNK + 1)) $(((c + 1) * CHUNK))
-	if ((c < CHUNKS - 1)); then
-		# Mid-chunk when the poll is quick enough, else just after.
-		wait_until 60 "row $((c * CHUNK + CHUNK / 2)) to commit" \
-		    committed_at_least $((c * CHUNK + CHUNK / 2))
-		resumed=$(log_count 'resuming from checkpoint')
-		note "killed streamer pid $(kill_child streamer) with" \
-		    "$(sql 'SELECT COUNT(*) FROM shop.n') rows committed"
-		wait_for_log 'resuming from checkpoint' $((resumed + 1)) 90
-	fi
-	wait "$WORKLOAD" || hard_error "the workload's client failed"
-	lib_forget "$WORKLOAD"
-done
+sql <"$TMP/workload.sql" &
+WORKLOAD=$!
+PIDS="$PIDS $WORKLOAD"
 
+# --- the streamer, 20 times
+for ((k = 1; k <= KILLS; k++)); do
+	before=$(resumed)
+	wait_until 60 "more rows to commit" committed_at_least \
+	    $(($(committed) + 20 + RANDOM % 60))
+	kill_child streamer >/dev/null
+	wait_for_log 'resuming from checkpoint' $((before + 1)) 60
+done
+note "$KILLS streamer kills done with $(committed) rows committed"
+
+# --- checkpointd: the streamer stops, checkpointd comes back first
+before=$(resumed)
+sc=$(log_count 'started checkpointd')
+ss=$(log_count 'started streamer')
+kill_child checkpointd >/dev/null
+wait_for_log 'resuming from checkpoint' $((before + 1)) 60
+assert_le 1 "$(log_count 'checkpointd went away: stopping')" \
+    "the streamer's line when checkpointd died"
+order=$(grep -Eo 'started (checkpointd|streamer)' "$BL_LOG" |
+    tail -n +$((sc + ss + 1)) | head -n 2 | tr '\n' ,)
+assert_eq "started checkpointd,started streamer," "$order" \
+    "restart order after checkpointd died"
+
+# --- the supervisor: both children save and exit by themselves
+wait_until 60 "more rows to commit" committed_at_least $(($(committed) + 50))
+kids=$(pgrep -P "$BL_PID")
+kill -KILL "$BL_PID"
+for pid in $kids; do
+	wait_until 15 "child $pid to exit after the supervisor died" \
+	    lib_gone "$pid"
+done
+wait "$BL_PID" 2>/dev/null || true
+lib_forget "$BL_PID"
+assert_le 1 "$(log_count 'supervisor went away: saving and stopping')" \
+    "the streamer's line when the supervisor died"
+assert_le 1 "$(log_count 'exiting: the supervisor is gone; last position')" \
+    "checkpointd's line when the supervisor died"
+written=$(record_count)
+binlogd_start
+wait_for_records $((written + 1)) 60
+# The final save covered every record written: nothing repeats.
+next_id() {
+	sed -n "${1}p" "$RECORDS" | grep -Eo '"id": ?[0-9]+' | head -n 1 |
+	    grep -Eo '[0-9]+'
+}
+assert_eq $(($(next_id "$written") + 1)) "$(next_id $((written + 1)))" \
+    "the first row after restarting a killed supervisor"
+
+wait "$WORKLOAD" || hard_error "the workload's client failed"
+lib_forget "$WORKLOAD"
 last_is_in() {
 	tail -n 1 "$RECORDS" | grep -Eq "\"id\": ?${TOTAL}[,}]"
 }
@@ -55,47 +101,12 @@ binlogd_stop
 
 sql "SELECT JSON_OBJECT('id', id, 'v', v) FROM shop.n ORDER BY id" \
     >"$TMP/expected.jsonl"
-python_check "$TMP/expected.jsonl" "$RECORDS" "$BL_LOG" $((CHUNKS - 1)) <<'PY'
-import json, sys
-from records import fail, load_records, position, resume_positions
-expected_path, records_path, log_path, kills = sys.argv[1:]
-
-rows = {r["id"]: r for r in map(json.loads, open(expected_path))}
-resumed = resume_positions(log_path)
-if len(resumed) != int(kills):
-    fail(f"{kills} kills but {len(resumed)} 'resuming from checkpoint' lines")
-
-first_pos, prev, rewinds = {}, 0, 0
-for n, rec in enumerate(load_records(records_path), 1):
-    data = rec.get("data") or {}
-    id = data.get("id")
-    if (rec.get("database"), rec.get("table"), rec.get("type")) != \
-            ("shop", "n", "insert") or data != rows.get(id):
-        fail(f"record {n}: expected an insert into shop.n of a committed "
-             f"row, got {rec}")
-    pos = position(rec.get("position"), f"record {n}")
-    if id == prev + 1 and id not in first_pos:
-        first_pos[id] = pos
-    elif id > prev + 1:
-        fail(f"record {n}: row {id} follows row {prev}: rows "
-             f"{prev + 1}..{id - 1} were lost")
-    elif id != prev + 1:
-        # A redelivery: it must start at the first transaction after a
-        # position the streamer resumed from.
-        rewinds += 1
-        ok = [r for r in resumed
-              if first_pos.get(id - 1, (r[0], -1)) <= r < first_pos[id]]
-        if not ok:
-            fail(f"record {n}: row {id} (at {pos}) repeated after row "
-                 f"{prev}, but no resume position {resumed} lies between "
-                 f"row {id - 1} and row {id}")
-    prev = id
-
-if prev != len(rows) or len(first_pos) != len(rows):
-    fail(f"{len(rows)} rows committed, the records end at row {prev} "
-         f"with {len(first_pos)} distinct rows")
-if rewinds > int(kills):
-    fail(f"{rewinds} redeliveries for {kills} kills")
-print(f"{n} records for {len(rows)} rows; {rewinds} redeliveries after "
-      f"{kills} kills, each from a resume position")
+python_check "$TMP/expected.jsonl" "$RECORDS" "$BL_LOG" $((KILLS + 2)) <<'PY'
+import sys
+from records import check_delivery
+kills = int(sys.argv[4])
+n, rows, rewinds = check_delivery(sys.argv[1], sys.argv[2], sys.argv[3],
+                                  kills)
+print(f"kill9.sh: {n} records for {rows} rows; {rewinds} redeliveries "
+      f"after {kills} kills", file=sys.stderr)
 PY
