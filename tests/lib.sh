@@ -281,6 +281,36 @@ mariadb_restart() {
 	lib_mariadb_wait || hard_error "mariadbd did not restart"
 }
 
+# replica_start [mariadbd options]: a second server, server_id 2 with
+# log_slave_updates, replicating from the test server by GTID (slave_pos);
+# sets R_PORT, R_SOCK and R_PID, and rsql runs statements on it.  The
+# binlogd user exists on both, outside the binlog.
+replica_start() {
+	local p_dir=$DB_DIR p_sock=$DB_SOCK p_port=$DB_PORT p_pid=$DB_PID \
+	    p_err=$DB_ERRLOG p_opts=("${DB_OPTS[@]}")
+	DB_DIR=$TMP/replica DB_SOCK=$TMP/replica.sock DB_ERRLOG=$TMP/replica.err
+	cp -a "$DB_TEMPLATE" "$DB_DIR"
+	DB_PORT=$(lib_free_port)
+	lib_mariadbd --server-id=2 --log-slave-updates "$@"
+	lib_mariadb_wait || { lib_tail "$DB_ERRLOG"; hard_error "the replica did not start"; }
+	R_PORT=$DB_PORT R_SOCK=$DB_SOCK R_PID=$DB_PID
+	DB_DIR=$p_dir DB_SOCK=$p_sock DB_PORT=$p_port DB_PID=$p_pid
+	DB_ERRLOG=$p_err DB_OPTS=("${p_opts[@]}")
+	rsql "SET sql_log_bin = 0;
+	    DELETE FROM mysql.global_priv WHERE User = '';
+	    CREATE USER binlogd@'%' IDENTIFIED BY 'secret';
+	    GRANT REPLICATION SLAVE, BINLOG MONITOR, SELECT ON *.* TO binlogd@'%';
+	    FLUSH PRIVILEGES;
+	    CHANGE MASTER TO master_host = '127.0.0.1', master_port = $DB_PORT,
+	        master_user = 'binlogd', master_password = 'secret',
+	        master_use_gtid = slave_pos;
+	    START SLAVE;" || hard_error "could not set up the replica"
+}
+
+rsql() {
+	DB_SOCK=$R_SOCK sql "$@"
+}
+
 # proxy_start PORT: tests/proxy.py in front of 127.0.0.1:PORT; sets
 # PROXY_PID and PROXY_PORT.  proxy_cut resets its connections and refuses
 # new ones until proxy_restore.
