@@ -313,7 +313,8 @@ rsql() {
 
 # proxy_start PORT: tests/proxy.py in front of 127.0.0.1:PORT; sets
 # PROXY_PID and PROXY_PORT.  proxy_cut resets its connections and refuses
-# new ones until proxy_restore.
+# new ones, proxy_freeze stops forwarding without closing anything, until
+# proxy_restore.
 proxy_start() {
 	python3 "$LIB_DIR/proxy.py" "$1" "$TMP/proxy.port" &
 	PROXY_PID=$!
@@ -324,6 +325,10 @@ proxy_start() {
 
 proxy_cut() {
 	kill -USR1 "$PROXY_PID"
+}
+
+proxy_freeze() {
+	kill -HUP "$PROXY_PID"
 }
 
 proxy_restore() {
@@ -348,7 +353,8 @@ master_position() {
 # ---------------------------------------------------------------- binlogd
 
 # binlogd_config: writes $BL_CONF for the test server.  Tests steer it with
-# BL_PASSWORD, BL_START_POSITION, BL_PORT (default $DB_PORT), BL_EXTRA_SERVER (lines for [server]),
+# BL_PASSWORD, BL_START_POSITION, BL_PORT (default $DB_PORT), BL_READ_TIMEOUT,
+# BL_EXTRA_SERVER (lines for [server]),
 # BL_EXTRA_DAEMON (lines for [daemon]) and BL_EXTRA_STREAM (for [stream]).
 binlogd_config() {
 	BL_CONF=$TMP/binlogd.conf
@@ -365,7 +371,7 @@ port = ${BL_PORT:-$DB_PORT}
 user = binlogd
 password = ${BL_PASSWORD:-secret}
 replica_server_id = 4242
-read_timeout = 30s
+read_timeout = ${BL_READ_TIMEOUT:-30s}
 heartbeat_period = 1s
 connect_timeout = 10s
 ${BL_EXTRA_SERVER:-}

@@ -7,8 +7,9 @@ usage: proxy.py TARGET_PORT PORT_FILE
 Listens on a free loopback port (written to PORT_FILE once listening) and
 forwards every connection to 127.0.0.1:TARGET_PORT.  SIGUSR1 cuts: every
 open connection is reset (RST, as a dead router or a killed peer would)
-and new ones are reset at once.  SIGUSR2 restores: new connections are
-forwarded again.  SIGTERM ends it.
+and new ones are reset at once.  SIGHUP freezes: connections stay open but
+nothing is forwarded (a stalled network: the reader's timeout must fire).
+SIGUSR2 restores: connections are forwarded again.  SIGTERM ends it.
 """
 import os
 import selectors
@@ -19,6 +20,7 @@ import sys
 
 target_port, port_file = int(sys.argv[1]), sys.argv[2]
 cut = False
+frozen = False
 pairs = {}          # socket -> its peer
 sel = selectors.DefaultSelector()
 
@@ -53,9 +55,20 @@ def on_usr1(signum, frame):
             drop(s)
 
 
+def on_hup(signum, frame):
+    global frozen
+    frozen = True
+    for s in pairs:
+        sel.unregister(s)
+
+
 def on_usr2(signum, frame):
-    global cut
+    global cut, frozen
     cut = False
+    if frozen:
+        frozen = False
+        for s in pairs:
+            sel.register(s, selectors.EVENT_READ)
 
 
 def accept(listener):
@@ -69,8 +82,9 @@ def accept(listener):
         reset(client)
         return
     pairs[client], pairs[server] = server, client
-    sel.register(client, selectors.EVENT_READ)
-    sel.register(server, selectors.EVENT_READ)
+    if not frozen:
+        sel.register(client, selectors.EVENT_READ)
+        sel.register(server, selectors.EVENT_READ)
 
 
 def forward(s):
@@ -95,6 +109,7 @@ def main():
     sel.register(listener, selectors.EVENT_READ)
     signal.signal(signal.SIGUSR1, on_usr1)
     signal.signal(signal.SIGUSR2, on_usr2)
+    signal.signal(signal.SIGHUP, on_hup)
     tmp = port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write(f"{listener.getsockname()[1]}\n")
@@ -104,7 +119,7 @@ def main():
             s = key.fileobj
             if s is listener:
                 accept(listener)
-            elif s in pairs:
+            elif s in pairs and not frozen:
                 forward(s)
 
 

@@ -3,7 +3,8 @@
 # reconnect.sh: during a steady workload of one-row transactions, binlogd
 # (through a TCP proxy) loses its connection three ways -- the proxy resets
 # it and refuses new ones for a while, the server KILLs the replica thread,
-# and the server is restarted mid-workload.  The streamer reconnects by
+# the server is restarted mid-workload, and the proxy stalls (nothing
+# forwarded, nothing closed) until the 3 s read timeout fires.  The streamer reconnects by
 # itself from the last durable position (one streamer process throughout,
 # no restart by the supervisor), and every committed row arrives, in commit
 # order, repeats only after a resume position.
@@ -15,7 +16,7 @@ sql "CREATE DATABASE shop;
     CREATE TABLE shop.n (id INT PRIMARY KEY, v VARCHAR(20));"
 
 committed_at_least() {
-	[ "$(sql 'SELECT COUNT(*) FROM shop.n' 2>/dev/null || echo 0)" -ge "$1" ]
+	[ "$(sql 'SELECT COALESCE(MAX(id), 0) FROM shop.n' 2>/dev/null || echo 0)" -ge "$1" ]
 }
 
 # start_chunk FIRST LAST: one autocommit transaction per row, from one
@@ -49,6 +50,7 @@ reconnected() {
 
 proxy_start "$DB_PORT"
 BL_PORT=$PROXY_PORT
+BL_READ_TIMEOUT=3s
 binlogd_start
 
 # 1. TCP reset, and refused connections for two attempts
@@ -78,7 +80,16 @@ wait_until 60 "row 4500 to commit" committed_at_least 4500
 mariadb_restart
 end_chunk true
 reconnected 3
+n3=$(reconnects)
+
+# 4. a stalled connection: the read timeout (heartbeats every second)
 start_chunk 6001 6300
+wait_until 60 "row 6100 to commit" committed_at_least 6100
+proxy_freeze
+wait_until 30 "a reconnect after the read timeout" reconnects_at_least \
+    $((n3 + 1))
+proxy_restore
+reconnected 4
 end_chunk
 
 last_is_in() {
