@@ -35,6 +35,11 @@ static bool		 reader_reset_due;	/* on_purged: skip before opening */
 static char		 reader_reset_why[512];
 static int		 reader_resets;
 static bool		 reader_got_event;	/* in this attempt */
+/* Under st->mu: a graceful stop waits for the open transaction's commit,
+ * so that no row is written twice after the restart (positions exist only
+ * at transaction boundaries; rows_done stays 0). */
+static bool		 reader_trx_open;
+static bool		 reader_at_commit;
 
 /* Why the current attempt failed; the first reason counts. */
 static struct {
@@ -428,12 +433,26 @@ reader_fetch_error(struct reader *r)
 		    e ? text : "server closed the stream", e);
 }
 
+/* Publishes whether a transaction is open; true when the reader is to
+ * stop before the next fetch. */
+static bool
+reader_stop_here(struct reader *r)
+{
+	bool stop;
+
+	pthread_mutex_lock(&r->st->mu);
+	reader_trx_open = r->in_trx;
+	stop = r->st->stopping && !(reader_at_commit && r->in_trx);
+	pthread_mutex_unlock(&r->st->mu);
+	return stop;
+}
+
 static void
 reader_loop(struct reader *r)
 {
 	MARIADB_RPL_EVENT *ev = NULL;
 
-	while (!r->st->stopping) {
+	while (!reader_stop_here(r)) {
 		if ((ev = mariadb_rpl_fetch(r->rpl, ev)) == NULL) {
 			reader_fetch_error(r);
 			break;
@@ -645,13 +664,16 @@ reader_start(struct streamer *st, const struct config *conf,
 	return 0;
 }
 
-/* Breaks a blocking fetch: the flag, then the socket. */
+/* Breaks a blocking fetch: the flag, then the socket -- at once, or
+ * (at_commit) only when no transaction is open, else the reader stops
+ * after its commit. */
 void
-reader_stop(struct streamer *st)
+reader_stop(struct streamer *st, bool at_commit)
 {
 	pthread_mutex_lock(&st->mu);
 	st->stopping = 1;
-	if (st->dump_fd >= 0)
+	reader_at_commit = at_commit;
+	if (st->dump_fd >= 0 && !(at_commit && reader_trx_open))
 		shutdown(st->dump_fd, SHUT_RDWR);
 	pthread_mutex_unlock(&st->mu);
 }

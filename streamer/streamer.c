@@ -231,7 +231,7 @@ streamer_stop(int code)
 		return;
 	state = S_STOPPING;
 	exit_code = code;
-	reader_stop(&st);
+	reader_stop(&st, true);
 	if (running)
 		reader_wait();
 	streamer_collect();
@@ -308,7 +308,7 @@ streamer_ckpt_failed(struct msg_in *msg)
 	msg_get_str(msg, "error", &err, &len);
 	log_warnx("checkpointd cannot save positions: %.*s", (int)len, err);
 	exit_code = BX_STORE;
-	reader_stop(&st);
+	reader_stop(&st, false);
 	if (state == S_RUNNING)
 		reader_wait();
 	exit(BX_STORE);
@@ -323,7 +323,7 @@ streamer_dispatch_ckpt(struct peer *p, struct msg_in *msg, void *arg)
 		    "be saved");
 		peer_free(p);
 		ckpt = NULL;
-		reader_stop(&st);
+		reader_stop(&st, false);
 		if (state == S_RUNNING)
 			reader_wait();
 		exit(BX_PEER_LOST);

@@ -218,7 +218,7 @@ void	 streamer_finish(struct streamer *, int code, const char *fmt, ...)
 /* reader.c */
 int	 reader_start(struct streamer *, const struct config *,
 	    const struct start *);
-void	 reader_stop(struct streamer *);
+void	 reader_stop(struct streamer *, bool at_commit);
 int	 reader_wait(void);
 MYSQL	*reader_meta(struct reader *);
 int	 reader_fail(struct reader *, int code, const char *fmt, ...)
