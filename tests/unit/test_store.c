@@ -266,6 +266,53 @@ test_schema_version(void)
 	    "type = 'table' AND name = 'checkpoint'"), 1);
 }
 
+/* Gaps: none on a new file; each one recorded survives a reopen and the
+ * summary names the newest; a version-1 file gains the table and keeps
+ * its position. */
+static void
+test_gaps(void)
+{
+	const char *path = tpath("gaps.db");
+	struct position p;
+	struct gap g;
+	struct store *st;
+	char last[1024];
+	uint64_t n = 9;
+
+	make_position(&p, 5);
+	save_one(path, &p);
+	raw_exec(path, "DROP TABLE gaps; DELETE FROM schema_version WHERE "
+	    "version = 2");
+	st = must_open(path);
+	check_loads(st, &p);
+	CHECK_INT(store_gaps(st, &n, last, sizeof(last)), 0);
+	CHECK_U64(n, 0);
+	CHECK_STR(last, "");
+	memset(&g, 0, sizeof(g));
+	g.from = p;
+	strcpy(g.to.file, "mariadb-bin.000007");
+	g.to.offset = 4;
+	strcpy(g.to.gtid, "0-1-200");
+	strcpy(g.reason, "Could not find first log file name");
+	strcpy(g.server, "127.0.0.1:3306 server_id 1");
+	CHECK_INT(store_gap(st, &g), 0);
+	g.to.offset = 5;
+	CHECK_INT(store_gap(st, &g), 0);
+	store_close(st);
+
+	st = must_open(path);
+	CHECK_INT(store_gaps(st, &n, last, sizeof(last)), 0);
+	CHECK_U64(n, 2);
+	CHECK_HAS(last, "mariadb-bin.000005:4294967301 -> "
+	    "mariadb-bin.000007:5 (Could not find first log file name)");
+	store_close(st);
+	CHECK_INT(raw_int(path, "SELECT count(*) FROM gaps WHERE from_file = "
+	    "'mariadb-bin.000005' AND from_offset = 4294967301 AND from_gtid = "
+	    "'0-1-105,1-2-35' AND to_file = 'mariadb-bin.000007' AND to_offset "
+	    "= 4 AND to_gtid = '0-1-200' AND server = '127.0.0.1:3306 "
+	    "server_id 1'"), 1);
+}
+
 static void
 test_wal_mode(void)
 {
@@ -510,6 +557,7 @@ main(void)
 	RUN(test_longest_gtid);
 	RUN(test_oversized_row);
 	RUN(test_schema_version);
+	RUN(test_gaps);
 	RUN(test_wal_mode);
 	RUN(test_newer_schema);
 	RUN(test_not_sqlite);
