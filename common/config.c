@@ -24,6 +24,7 @@ enum opt_type {
 	OPT_CHOICE,		/* one of choices, stored as a string */
 	OPT_START,		/* start_position */
 	OPT_GTID_USE,
+	OPT_PREFIX,		/* name is a prefix: "rest=value\n" appended */
 };
 
 struct opt_def {
@@ -76,8 +77,22 @@ static const struct opt_def opts[] = {
 	{ "stream", "gtid", OPT_GTID_USE, O(gtid), 0, "auto", 0, 0, NULL },
 	CHOICE("stream", "on_purged", on_purged, "earliest",
 	    "fail|earliest|latest"),
-	CHOICE("stream", "sink", sink, "stdout", "stdout"),
-	CHOICE("stream", "format", format, "maxwell", "maxwell"),
+	CHOICE("stream", "sink", sink, "stdout", "stdout|file|kafka"),
+	CHOICE("stream", "format", format, "maxwell", "maxwell|debezium"),
+	STR("stream", "server_name", server_name, "binlogd"),
+
+	STR("sink", "path", sink_path, ""),
+	CHOICE("sink", "fsync", sink_fsync, "yes", "yes|no"),
+	STR("sink", "brokers", kafka_brokers, ""),
+	STR("sink", "topic", kafka_topic, "binlogd.%{database}.%{table}"),
+	/* "kafka.<property> = value", any number, passed to librdkafka */
+	{ "sink", "kafka.", OPT_PREFIX, O(kafka_props),
+	    sizeof(((struct config *)0)->kafka_props), "", 0, 0, NULL },
+
+	STR("filter", "include", filter_include, ""),
+	STR("filter", "exclude", filter_exclude, ""),
+	STR("filter", "events", filter_events, "insert,update,delete"),
+	STR("filter", "drop_columns", filter_drop_columns, ""),
 
 	STR("checkpoint", "database", database,
 	    LOCALSTATEDIR "/lib/binlogd/checkpoint.db"),
@@ -204,9 +219,33 @@ conf_parse_start(struct config *conf, const char *v, char *err,
 	return 0;
 }
 
+/* A pass-through option ("kafka.acks = all"): the part after the prefix
+ * and the value, appended as one "name=value\n" line; a default ("")
+ * appends nothing. */
 static int
-conf_set(struct config *conf, const struct opt_def *o, const char *v,
+conf_add_prefixed(char *field, size_t size, const char *name, const char *v,
     char *err, size_t errlen)
+{
+	size_t len = strlen(field);
+	int n;
+
+	if (name == NULL)
+		return 0;
+	if (*name == '\0' || strchr(name, '=') != NULL)
+		return conf_error(err, errlen, "a pass-through option needs a "
+		    "property name after its prefix");
+	n = snprintf(field + len, size - len, "%s=%s\n", name, v);
+	if (n < 0 || (size_t)n >= size - len) {
+		field[len] = '\0';
+		return conf_error(err, errlen, "too many pass-through options "
+		    "(%zu bytes at most)", size - 1);
+	}
+	return 0;
+}
+
+static int
+conf_set(struct config *conf, const struct opt_def *o, const char *rest,
+    const char *v, char *err, size_t errlen)
 {
 	char *field = (char *)conf + o->off;
 	uint64_t u;
@@ -248,6 +287,8 @@ conf_set(struct config *conf, const struct opt_def *o, const char *v,
 			return -1;
 		strlcpy_(field, v, o->size);
 		return 0;
+	case OPT_PREFIX:
+		return conf_add_prefixed(field, o->size, rest, v, err, errlen);
 	case OPT_GTID_USE:
 		if (strcmp(v, "auto") == 0)
 			conf->gtid = GTID_USE_AUTO;
@@ -271,7 +312,7 @@ config_defaults(struct config *conf)
 
 	memset(conf, 0, sizeof(*conf));
 	for (i = 0; i < NOPTS; i++)
-		if (conf_set(conf, &opts[i], opts[i].def, err,
+		if (conf_set(conf, &opts[i], NULL, opts[i].def, err,
 		    sizeof(err)) == -1)
 			abort();	/* a bad default is a bug of ours */
 }
@@ -314,7 +355,9 @@ conf_find(const char *section, const char *name, const char **suggest)
 
 		if (strcmp(opts[i].section, section) != 0)
 			continue;
-		if (strcmp(opts[i].name, name) == 0)
+		if (strcmp(opts[i].name, name) == 0 ||
+		    (opts[i].type == OPT_PREFIX && strncmp(opts[i].name, name,
+		    strlen(opts[i].name)) == 0))
 			return &opts[i];
 		if ((d = conf_distance(opts[i].name, name)) < best) {
 			best = d;
@@ -385,7 +428,7 @@ conf_line(struct config *conf, char *line, char *section, size_t seclen,
 		name = conf_trim(line + 1);
 		if (!conf_known_section(name))
 			return conf_error(err, errlen, "unknown section [%s] "
-			    "(known: daemon, server, stream, checkpoint)",
+			    "(known: daemon, server, stream, sink, filter, checkpoint)",
 			    name);
 		strlcpy_(section, name, seclen);
 		return 0;
@@ -407,10 +450,10 @@ conf_line(struct config *conf, char *line, char *section, size_t seclen,
 		return conf_error(err, errlen, "unknown option \"%s\" in "
 		    "[%s]", name, section);
 	}
-	if (seen[o - opts]++)
+	if (o->type != OPT_PREFIX && seen[o - opts]++)
 		return conf_error(err, errlen, "option \"%s\" in [%s] is set "
 		    "twice", name, section);
-	return conf_set(conf, o, value, err, errlen);
+	return conf_set(conf, o, name + strlen(o->name), value, err, errlen);
 }
 
 static int

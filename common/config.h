@@ -64,8 +64,22 @@ struct config {
 	char		 start_gtid[CONF_STR_MAX];
 	enum gtid_use	 gtid;
 	char		 on_purged[16];	/* fail|earliest|latest */
-	char		 sink[32];
-	char		 format[32];
+	char		 sink[32];		/* stdout|file|kafka */
+	char		 format[32];		/* maxwell|debezium */
+	char		 server_name[128];	/* debezium source.name */
+
+	/* [sink] */
+	char		 sink_path[CONF_STR_MAX];
+	char		 sink_fsync[8];		/* yes|no */
+	char		 kafka_brokers[CONF_STR_MAX];
+	char		 kafka_topic[CONF_STR_MAX];	/* %{database} %{table} */
+	char		 kafka_props[8192];	/* kafka.* lines: "name=value\n" */
+
+	/* [filter] */
+	char		 filter_include[CONF_STR_MAX];	/* db.table globs */
+	char		 filter_exclude[CONF_STR_MAX];
+	char		 filter_events[CONF_STR_MAX];	/* insert,update,... */
+	char		 filter_drop_columns[CONF_STR_MAX]; /* db.table.column */
 
 	/* [checkpoint] */
 	char		 database[CONF_STR_MAX];

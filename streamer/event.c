@@ -10,6 +10,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "util.h"
+#include "sink.h"
 #include "streamer.h"
 
 void
@@ -133,8 +134,9 @@ event_bad(struct reader *r, const char *what)
 	    r->file, (unsigned long long)r->offset, what);
 }
 
-/* The durable position after the transaction that just ended. */
-static void
+/* The durable position after the transaction that just ended, for the
+ * sink to report once the transaction's records are durable. */
+static int
 event_publish(struct reader *r, bool force)
 {
 	struct position pos;
@@ -147,7 +149,7 @@ event_publish(struct reader *r, bool force)
 	pos.server_id = r->server_id;
 	strlcpy_(pos.server_uuid, r->server_uuid, sizeof(pos.server_uuid));
 	pos.ts = r->hdr.ts;
-	streamer_publish(r->st, &pos, force);
+	return record_publish(r, &pos, force);
 }
 
 /* The transaction ended: records out first, then its position. */
@@ -166,8 +168,8 @@ event_commit(struct reader *r, bool have_xid, uint64_t xid, bool force)
 	r->in_trx = false;
 	r->have_gtid = false;
 	tablemap_reset(r);
-	if (r->hdr.log_pos != 0)
-		event_publish(r, force);
+	if (r->hdr.log_pos != 0 && event_publish(r, force) == -1)
+		return -1;
 	return 0;
 }
 
@@ -237,7 +239,8 @@ event_rotate(struct reader *r, struct cursor *c)
 	if (!(r->hdr.flags & EVFLAG_ARTIFICIAL) && r->hdr.ts != 0 &&
 	    !r->in_trx) {
 		r->hdr.log_pos = (uint32_t)pos;
-		event_publish(r, true);
+		if (event_publish(r, true) == -1)
+			return -1;
 	}
 	return 0;
 }

@@ -7,7 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exitcode.h"
 #include "log.h"
+#include "sink.h"
 #include "streamer.h"
 
 void
@@ -213,27 +215,110 @@ obuf_base64_bare(struct obuf *b, const uint8_t *s, size_t n)
 	b->len = (size_t)(o - b->buf);
 }
 
-/* Closes the row that was waiting to learn whether it ends its
- * transaction: it does not. */
-static void
-record_close_pending(struct reader *r)
+/* Where records go and in which format: stdout and maxwell unless the
+ * streamer chose others (binlogcat never does). */
+static struct sink	 record_stdout = { &sink_stdout_ops, NULL, NULL, NULL,
+			    "" };
+static struct sink	*record_sink = &record_stdout;
+static bool		 record_debezium;
+/* The pending record's table and primary key, for a per-record sink. */
+static const struct tablemap *record_tm;
+static struct obuf	 record_key;
+static uint64_t		 record_event_at;	/* offset of the rows event */
+static uint32_t		 record_rowno;		/* row within that event */
+
+void
+record_set_sink(struct sink *s)
 {
-	if (r->row_pending) {
-		obuf_add(&r->out, "}\n", 2);
-		r->row_pending = false;
-	}
+	record_sink = s;
 }
 
-/* Starts a row's record, up to and including server_id; rows.c adds data
- * and old, record_end() leaves it pending. */
+int
+record_set_format(const char *name)
+{
+	if (strcmp(name, "maxwell") != 0 && strcmp(name, "debezium") != 0)
+		return -1;
+	record_debezium = strcmp(name, "debezium") == 0;
+	return 0;
+}
+
+static int
+record_sink_fail(struct reader *r)
+{
+	return reader_fail(r, BX_FAILURE, "%s sink: %s",
+	    record_sink->ops->name, record_sink->error);
+}
+
+/* Hands the buffer's records to the sink: one record of table tm with
+ * its key, or (tm NULL) a run of whole lines. */
+static int
+record_write(struct reader *r, const struct tablemap *tm)
+{
+	struct sink_rec rec;
+
+	memset(&rec, 0, sizeof(rec));
+	if (tm != NULL) {
+		rec.db = tm->db;
+		rec.table = tm->table;
+		rec.key = record_key.len > 0 ? record_key.buf : NULL;
+		rec.keylen = record_key.len;
+	}
+	rec.buf = r->out.buf;
+	rec.len = r->out.len;
+	r->out.len = 0;
+	if (record_sink->ops->write(record_sink, &rec) == -1)
+		return record_sink_fail(r);
+	return 0;
+}
+
+/* A per-record sink gets each record as soon as it is whole. */
+static int
+record_emit(struct reader *r)
+{
+	return record_sink->ops->per_record ? record_write(r, record_tm) : 0;
+}
+
+/* Closes the row that was waiting to learn whether it ends its
+ * transaction: it does not. */
+static int
+record_close_pending(struct reader *r)
+{
+	if (!r->row_pending)
+		return 0;
+	obuf_add(&r->out, "}\n", 2);
+	r->row_pending = false;
+	return record_emit(r);
+}
+
+/* The row's primary key as a JSON object, from the image that has the
+ * row (after for an insert or update, before for a delete). */
+static void
+record_pk(struct reader *r, const struct tablemap *tm, int which)
+{
+	const struct span *sp;
+	uint32_t i;
+
+	record_key.len = 0;
+	for (i = 0; i < tm->ncols; i++) {
+		sp = &r->spans[which][i];
+		if (!tm->cols[i].pk || !sp->present)
+			continue;
+		obuf_str(&record_key, record_key.len == 0 ? "{" : ",");
+		obuf_json_str(&record_key, (const uint8_t *)tm->cols[i].name,
+		    strlen(tm->cols[i].name));
+		obuf_add(&record_key, ":", 1);
+		obuf_add(&record_key, r->img[which].buf + sp->off, sp->len);
+	}
+	if (record_key.len > 0)
+		obuf_add(&record_key, "}", 1);
+}
+
+/* Starts a row's Maxwell record, up to and including server_id. */
 void
 record_begin(struct reader *r, const struct tablemap *tm, const char *type)
 {
 	struct obuf *b = &r->out;
 
-	record_close_pending(r);
-	if (b->len >= OBUF_FLUSH_AT && record_flush(r) == -1)
-		return;
 	obuf_str(b, "{\"database\":");
 	obuf_json_str(b, (const uint8_t *)tm->db, strlen(tm->db));
 	obuf_str(b, ",\"table\":");
@@ -250,51 +335,87 @@ record_begin(struct reader *r, const struct tablemap *tm, const char *type)
 	obuf_printf(b, ",\"server_id\":%u", r->hdr.server_id);
 }
 
-void
-record_end(struct reader *r)
+static void
+record_maxwell(struct reader *r, const struct tablemap *tm, bool upd,
+    bool del)
 {
+	record_begin(r, tm, upd ? "update" : del ? "delete" : "insert");
+	rows_object(r, tm, "data", upd ? 1 : 0, -1);
+	if (upd)
+		rows_object(r, tm, "old", 0, 1);
+	if (r->scratch.len > 0) {
+		obuf_str(&r->out, ",\"json_diffs\":{");
+		obuf_add(&r->out, r->scratch.buf, r->scratch.len);
+		obuf_str(&r->out, "}");
+	}
+}
+
+/* One decoded row (its images in r->img) as a record in the chosen
+ * format, left pending until the next record or the commit. */
+int
+record_row(struct reader *r, const struct tablemap *tm, int kind)
+{
+	bool upd = kind == EV_UPDATE_ROWS || kind == EV_UPDATE_ROWS_V1 ||
+	    kind == EV_PARTIAL_UPDATE_ROWS;
+	bool del = kind == EV_DELETE_ROWS || kind == EV_DELETE_ROWS_V1;
+
+	if (record_close_pending(r) == -1)
+		return -1;
+	if (r->out.len >= OBUF_FLUSH_AT && record_flush(r) == -1)
+		return -1;
+	record_rowno = record_event_at == r->offset ? record_rowno + 1 : 0;
+	record_event_at = r->offset;
+	record_tm = tm;
+	if (record_sink->ops->per_record)
+		record_pk(r, tm, upd ? 1 : 0);
+	if (record_debezium)
+		debezium_row(r, tm, kind, record_rowno);
+	else
+		record_maxwell(r, tm, upd, del);
 	r->row_pending = true;
+	return 0;
 }
 
 /* The input ended inside a transaction: its rows go out unmarked. */
 int
 record_close(struct reader *r)
 {
-	record_close_pending(r);
+	if (record_close_pending(r) == -1)
+		return -1;
 	return record_flush(r);
 }
 
-/* The transaction committed: mark its last row, write everything out. */
+/* The transaction committed: mark its last row (Maxwell's xid and
+ * commit), write everything out. */
 int
 record_commit(struct reader *r, bool have_xid, uint64_t xid)
 {
-	if (r->row_pending) {
+	if (r->row_pending && !record_debezium) {
 		if (have_xid)
 			obuf_printf(&r->out, ",\"xid\":%llu",
 			    (unsigned long long)xid);
-		obuf_str(&r->out, ",\"commit\":true}\n");
-		r->row_pending = false;
+		obuf_str(&r->out, ",\"commit\":true");
 	}
+	if (record_close_pending(r) == -1)
+		return -1;
 	return record_flush(r);
 }
 
-/* Writes the complete records in the buffer to stdout. */
+/* Hands the whole records in the buffer to a byte sink. */
 int
 record_flush(struct reader *r)
 {
-	struct obuf *b = &r->out;
-	size_t done = 0;
-	ssize_t n;
+	if (r->out.len == 0 || record_sink->ops->per_record)
+		return 0;
+	return record_write(r, NULL);
+}
 
-	while (done < b->len) {
-		n = write(STDOUT_FILENO, b->buf + done, b->len - done);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return reader_fail(r, 1, "writing records to stdout: %s",
-			    strerror(errno));
-		done += (size_t)n;
-	}
-	b->len = 0;
+/* The transaction's records are written: the sink reports pos once they
+ * are durable. */
+int
+record_publish(struct reader *r, const struct position *pos, bool force)
+{
+	if (record_sink->ops->commit(record_sink, pos, force) == -1)
+		return record_sink_fail(r);
 	return 0;
 }

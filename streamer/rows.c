@@ -7,6 +7,7 @@
 
 #include "exitcode.h"
 #include "log.h"
+#include "sink.h"
 #include "streamer.h"
 
 static int
@@ -517,7 +518,7 @@ rows_image(struct reader *r, struct cursor *c, const struct tablemap *tm,
 
 /* Writes "key":{col:value,...}; with other, only the columns whose value
  * differs from other's (the "old" of an update). */
-static void
+void
 rows_object(struct reader *r, const struct tablemap *tm, const char *key,
     int which, int other)
 {
@@ -537,7 +538,7 @@ rows_object(struct reader *r, const struct tablemap *tm, const char *key,
 			img = &r->img[0];
 			sp = r->spans[0];
 		}
-		if (!sp[i].present)
+		if (!sp[i].present || tm->cols[i].dropped)
 			continue;
 		if (other >= 0) {
 			os = &r->spans[other][i];
@@ -609,6 +610,10 @@ rows_decode(struct reader *r, struct cursor *c, int kind)
 
 	if ((tm = rows_header(r, c, v2, &ncols)) == NULL)
 		return -1;
+	/* filter.c's choice: skipped before any value is decoded */
+	if (tm->filtered || !filter_event(upd ? FILTER_UPDATE : del ?
+	    FILTER_DELETE : FILTER_INSERT))
+		return 0;
 	present[0] = cursor_bytes(c, (ncols + 7) / 8);
 	present[1] = upd ? cursor_bytes(c, (ncols + 7) / 8) : present[0];
 	if (c->err)
@@ -620,16 +625,8 @@ rows_decode(struct reader *r, struct cursor *c, int kind)
 		    (upd && rows_image(r, c, tm, present[1], 1) == -1))
 			return c->err ? rows_bad(r, "row image overruns the "
 			    "event") : -1;
-		record_begin(r, tm, upd ? "update" : del ? "delete" : "insert");
-		rows_object(r, tm, "data", upd ? 1 : 0, -1);
-		if (upd)
-			rows_object(r, tm, "old", 0, 1);
-		if (r->scratch.len > 0) {
-			obuf_str(&r->out, ",\"json_diffs\":{");
-			obuf_add(&r->out, r->scratch.buf, r->scratch.len);
-			obuf_str(&r->out, "}");
-		}
-		record_end(r);
+		if (record_row(r, tm, kind) == -1)
+			return -1;
 		stats_row(kind);
 	}
 	return c->err ? rows_bad(r, "truncated") : 0;

@@ -18,6 +18,7 @@
 #include "msg.h"
 #include "peer.h"
 #include "util.h"
+#include "sink.h"
 #include "streamer.h"
 
 #define STREAMER_FINAL_SAVE_MS	5000
@@ -25,6 +26,7 @@
 static enum { S_LOADING, S_RUNNING, S_STOPPING } state;
 static struct streamer	 st;
 static struct config	 conf;
+static struct sink	 sink;
 static struct event_base *base;
 static struct peer	*sup, *ckpt;
 static struct event	*wake_ev, *term_ev, *final_timer;
@@ -412,6 +414,12 @@ streamer_config(const char *path)
 	if (config_load(&conf, path, err, sizeof(err)) == -1 ||
 	    config_read_password(&conf, err, sizeof(err)) == -1)
 		fatalx_code(BX_CONFIG, "%s", err);
+	if (filter_load(&conf, err, sizeof(err)) == -1)
+		fatalx_code(BX_CONFIG, "%s: %s", path, err);
+	if (record_set_format(conf.format) == -1 ||
+	    sink_open(&sink, &conf, &st) == -1)
+		fatalx_code(BX_CONFIG, "%s: %s", path, sink.error);
+	record_set_sink(&sink);
 }
 
 static void
@@ -469,5 +477,6 @@ main(int argc, char *argv[])
 	streamer_setup();
 	streamer_load();
 	event_base_dispatch(base);
+	sink_close(&sink);
 	return exit_code;
 }

@@ -102,6 +102,8 @@ struct column {
 	uint32_t	 str_first;	/* ENUM/SET: first name in strs */
 	uint32_t	 nstr;		/* ENUM/SET: names known (0: none) */
 	char		 name[257];	/* 64 characters of UTF-8 */
+	bool		 pk;		/* part of the primary key */
+	bool		 dropped;	/* [filter] drop_columns */
 };
 
 /* A TABLE_MAP event, decoded; column info completed from in-band
@@ -116,8 +118,10 @@ struct tablemap {
 	bool		 have_names;
 	bool		 have_sign;
 	bool		 have_charset;
+	bool		 have_pk;
 	struct obuf	 strs;		/* ENUM/SET names, as JSON strings */
 	struct obuf	 stridx;	/* uint32_t offsets into strs, +end */
+	bool		 filtered;	/* [filter]: rows skipped undecoded */
 };
 
 /* Column facts from information_schema, cached per (db, table). */
@@ -241,6 +245,8 @@ int	 rows_decode(struct reader *, struct cursor *, int kind);
 int	 rows_value(struct reader *, struct cursor *, const struct tablemap *,
 	    const struct column *, struct obuf *);
 void	 rows_decimal(struct cursor *, const struct column *, struct obuf *);
+void	 rows_object(struct reader *, const struct tablemap *, const char *key,
+	    int which, int other);
 
 /* jsonb.c */
 int	 jsonb_text(const uint8_t *, size_t, struct obuf *);
@@ -285,7 +291,7 @@ void	 obuf_base64(struct obuf *, const uint8_t *, size_t);
 void	 obuf_base64_bare(struct obuf *, const uint8_t *, size_t);
 void	 record_begin(struct reader *, const struct tablemap *,
 	    const char *type);
-void	 record_end(struct reader *);
+int	 record_row(struct reader *, const struct tablemap *, int kind);
 int	 record_commit(struct reader *, bool have_xid, uint64_t xid);
 int	 record_close(struct reader *);
 int	 record_flush(struct reader *);

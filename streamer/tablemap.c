@@ -8,6 +8,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "util.h"
+#include "sink.h"
 #include "streamer.h"
 
 /* Optional metadata field types of TABLE_MAP. */
@@ -18,6 +19,8 @@ enum {
 	TM_COLUMN_NAME = 4,
 	TM_SET_STR_VALUE = 5,
 	TM_ENUM_STR_VALUE = 6,
+	TM_PRIMARY_KEY = 8,
+	TM_PRIMARY_KEY_WITH_PREFIX = 9,
 };
 
 static int	tablemap_complete(struct reader *, struct tablemap *);
@@ -207,6 +210,22 @@ tablemap_strs(struct tablemap *tm, struct cursor *f, uint8_t type)
 	}
 }
 
+/* PRIMARY_KEY: column indexes; WITH_PREFIX: index and prefix pairs. */
+static void
+tablemap_pk(struct tablemap *tm, struct cursor *f, bool prefix)
+{
+	uint64_t i;
+
+	while (cursor_left(f) > 0 && !f->err) {
+		i = cursor_lenenc(f);
+		if (prefix)
+			cursor_lenenc(f);
+		if (i < tm->ncols)
+			tm->cols[i].pk = true;
+	}
+	tm->have_pk = true;
+}
+
 static int
 tablemap_optional(struct reader *r, struct tablemap *tm, struct cursor *c)
 {
@@ -231,6 +250,9 @@ tablemap_optional(struct reader *r, struct tablemap *tm, struct cursor *c)
 			tablemap_strs(tm, &f, COL_SET);
 		else if (kind == TM_ENUM_STR_VALUE)
 			tablemap_strs(tm, &f, COL_ENUM);
+		else if (kind == TM_PRIMARY_KEY ||
+		    kind == TM_PRIMARY_KEY_WITH_PREFIX)
+			tablemap_pk(tm, &f, kind == TM_PRIMARY_KEY_WITH_PREFIX);
 		if (f.err)
 			return tablemap_bad(r, "malformed optional metadata");
 	}
@@ -273,6 +295,7 @@ tablemap_grow(struct tablemap *tm, uint32_t ncols)
 	memset(tm->cols, 0, ncols * sizeof(*tm->cols));
 	tm->ncols = ncols;
 	tm->have_names = tm->have_sign = tm->have_charset = false;
+	tm->have_pk = false;
 	tm->strs.len = tm->stridx.len = 0;
 }
 
@@ -332,7 +355,12 @@ tablemap_decode(struct reader *r, struct cursor *c)
 	    tablemap_columns(r, tm, c) == -1 ||
 	    tablemap_optional(r, tm, c) == -1)
 		return -1;
-	return tablemap_complete(r, tm);
+	if ((tm->filtered = !filter_table(tm->db, tm->table)))
+		return 0;
+	if (tablemap_complete(r, tm) == -1)
+		return -1;
+	filter_columns(tm);
+	return 0;
 }
 
 struct tablemap *
@@ -393,6 +421,7 @@ tablemap_schema_row(struct schema_entry *e, uint32_t i, MYSQL_ROW row)
 	col->is_unsigned = row[1] != NULL && strstr(row[1], "unsigned") != NULL;
 	col->is_binary = row[2] == NULL || strcmp(row[2], "binary") == 0;
 	col->is_latin1 = row[2] != NULL && strcmp(row[2], "latin1") == 0;
+	col->pk = row[3] != NULL && strcmp(row[3], "PRI") == 0;
 	return 0;
 }
 
@@ -413,7 +442,8 @@ tablemap_schema_load(struct reader *r, const struct tablemap *tm)
 	mysql_real_escape_string(m, db, tm->db, strlen(tm->db));
 	mysql_real_escape_string(m, tb, tm->table, strlen(tm->table));
 	snprintf(q, sizeof(q), "SELECT COLUMN_NAME, COLUMN_TYPE, "
-	    "CHARACTER_SET_NAME FROM information_schema.COLUMNS WHERE "
+	    "CHARACTER_SET_NAME, COLUMN_KEY FROM information_schema.COLUMNS "
+	    "WHERE "
 	    "TABLE_SCHEMA = '%s' AND TABLE_NAME = '%s' "
 	    "ORDER BY ORDINAL_POSITION", db, tb);
 	if (mysql_query(m, q) != 0 || (res = mysql_store_result(m)) == NULL) {
@@ -476,6 +506,7 @@ tablemap_complete(struct reader *r, struct tablemap *tm)
 	struct schema_entry *e;
 	uint32_t i;
 
+	/* FULL metadata: a table without PRIMARY_KEY has none */
 	if (tm->have_names && tm->have_sign && tm->have_charset)
 		return 0;
 	if (r->offline)
@@ -495,6 +526,8 @@ tablemap_complete(struct reader *r, struct tablemap *tm)
 			    sizeof(tm->cols[i].name));
 		if (!tm->have_sign)
 			tm->cols[i].is_unsigned = e->cols[i].is_unsigned;
+		if (!tm->have_pk)
+			tm->cols[i].pk = e->cols[i].pk;
 		if (!tm->have_charset) {
 			tm->cols[i].is_binary = e->cols[i].is_binary;
 			tm->cols[i].is_latin1 = e->cols[i].is_latin1;

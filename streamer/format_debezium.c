@@ -1,0 +1,78 @@
+/* format_debezium.c: the Debezium MySQL connector's change-event envelope
+ * (before, after, source, op, ts_ms) as its JSON converter writes it with
+ * schemas off, so a Debezium consumer reads binlogd's records unchanged.
+ * Column values keep record.c's one JSON form per type (binlogd-records(7)
+ * sets them next to Debezium's). */
+#include "build.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "sink.h"
+#include "streamer.h"
+
+static void
+debezium_str(struct obuf *o, const char *key, const char *s)
+{
+	obuf_printf(o, ",\"%s\":", key);
+	obuf_json_str(o, (const uint8_t *)s, strlen(s));
+}
+
+/* source: where the change was read, in Debezium's field names. */
+static void
+debezium_source(struct reader *r, const struct tablemap *tm, uint32_t rowno)
+{
+	struct obuf *o = &r->out;
+
+	obuf_str(o, ",\"source\":{\"version\":\"binlogd-" PACKAGE_VERSION
+	    "\",\"connector\":\"mysql\"");
+	debezium_str(o, "name", r->conf != NULL ? r->conf->server_name :
+	    "binlogd");
+	obuf_printf(o, ",\"ts_ms\":%llu,\"snapshot\":\"false\"",
+	    (unsigned long long)r->hdr.ts * 1000);
+	debezium_str(o, "db", tm->db);
+	debezium_str(o, "table", tm->table);
+	obuf_printf(o, ",\"server_id\":%u", r->hdr.server_id);
+	if (r->have_gtid)
+		debezium_str(o, "gtid", r->gtid_text);
+	else
+		obuf_str(o, ",\"gtid\":null");
+	debezium_str(o, "file", r->file);
+	obuf_printf(o, ",\"pos\":%llu,\"row\":%u,\"thread\":null",
+	    (unsigned long long)r->offset, rowno);
+	if (r->query.len > 0) {
+		obuf_str(o, ",\"query\":");
+		obuf_json_str(o, (const uint8_t *)r->query.buf, r->query.len);
+	} else
+		obuf_str(o, ",\"query\":null");
+	obuf_str(o, "}");
+}
+
+/* One row's change event, all but its closing brace (record.c adds it
+ * when the next record starts or the transaction commits). */
+int
+debezium_row(struct reader *r, const struct tablemap *tm, int kind,
+    uint32_t rowno)
+{
+	bool upd = kind == EV_UPDATE_ROWS || kind == EV_UPDATE_ROWS_V1 ||
+	    kind == EV_PARTIAL_UPDATE_ROWS;
+	bool del = kind == EV_DELETE_ROWS || kind == EV_DELETE_ROWS_V1;
+	struct obuf *o = &r->out;
+	struct timespec now;
+
+	obuf_printf(o, "{\"op\":\"%s\"", upd ? "u" : del ? "d" : "c");
+	if (upd || del)
+		rows_object(r, tm, "before", 0, -1);
+	else
+		obuf_str(o, ",\"before\":null");
+	if (del)
+		obuf_str(o, ",\"after\":null");
+	else
+		rows_object(r, tm, "after", upd ? 1 : 0, -1);
+	debezium_source(r, tm, rowno);
+	clock_gettime(CLOCK_REALTIME, &now);
+	obuf_printf(o, ",\"ts_ms\":%llu,\"transaction\":null",
+	    (unsigned long long)now.tv_sec * 1000 +
+	    (unsigned long long)now.tv_nsec / 1000000);
+	return 0;
+}

@@ -1,0 +1,95 @@
+/* sink.h: where records go (sink.c and one sink_*.c per kind), which
+ * records go there (filter.c) and how they are shaped (record.c's maxwell,
+ * format_debezium.c). */
+#ifndef BINLOGD_SINK_H
+#define BINLOGD_SINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "position.h"
+
+struct reader;
+struct tablemap;
+
+/* One complete record: a whole JSON line ending in '\n'.  db, table and
+ * key are set only for a sink with per_record (key: the primary key as a
+ * JSON object, or NULL when the table has none we know). */
+struct sink_rec {
+	const char	*db;
+	const char	*table;
+	const char	*key;
+	size_t		 keylen;
+	const char	*buf;
+	size_t		 len;
+};
+
+struct sink;
+
+/*
+ * A kind of sink.  write takes whole records only (a run of lines, or with
+ * per_record one record with its topic and key); commit ends a
+ * transaction: the sink makes its records durable and then, and only
+ * then, hands pos to streamer_publish() -- at once or later from its own
+ * thread.  A negative return stops the reader with the sink's error.
+ */
+struct sink_ops {
+	const char	*name;
+	bool		 per_record;
+	int		(*open)(struct sink *, const struct config *);
+	int		(*write)(struct sink *, const struct sink_rec *);
+	int		(*commit)(struct sink *, const struct position *,
+			    bool force);
+	void		(*close)(struct sink *);
+};
+
+struct sink {
+	const struct sink_ops *ops;
+	const struct config *conf;
+	struct streamer	*st;
+	void		*priv;
+	char		 error[512];	/* why the last call failed */
+};
+
+/* sink.c */
+int	 sink_open(struct sink *, const struct config *, struct streamer *);
+int	 sink_fail(struct sink *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 sink_close(struct sink *);
+extern const struct sink_ops sink_stdout_ops;
+extern const struct sink_ops sink_file_ops;
+#ifdef HAVE_KAFKA
+extern const struct sink_ops sink_kafka_ops;
+#endif
+
+/* sink_stdout.c */
+int	 sink_write_fd(struct sink *, int fd, const char *, size_t,
+	    const char *what);
+
+/* record.c: the sink and format records go to (stdout, maxwell if never
+ * set) */
+void	 record_set_sink(struct sink *);
+int	 record_set_format(const char *);
+struct position;
+int	 record_publish(struct reader *, const struct position *, bool force);
+
+/* filter.c */
+enum filter_event {
+	FILTER_INSERT = 1, FILTER_UPDATE = 2, FILTER_DELETE = 4, FILTER_DDL = 8,
+};
+int	 filter_load(const struct config *, char *err, size_t errlen);
+bool	 filter_table(const char *db, const char *table);
+bool	 filter_event(unsigned what);
+void	 filter_columns(struct tablemap *);
+/* The pattern rules, for unit tests: true when "db.table" matches. */
+int	 filter_pattern_check(const char *pattern, char *err, size_t errlen);
+bool	 filter_pattern_match(const char *pattern, const char *db,
+	    const char *table);
+
+/* format_debezium.c */
+int	 debezium_row(struct reader *, const struct tablemap *, int kind,
+	    uint32_t rowno);
+
+#endif

@@ -1,0 +1,323 @@
+/* sink_kafka.c: one Kafka message per record, with librdkafka -- topic
+ * from a template, key = the row's primary key as JSON, idempotent
+ * producer with acks=all.  A transaction's position is reported only
+ * after every message of it and of the transactions before it has a
+ * successful delivery report; a failed delivery stops all reporting and
+ * the streamer, whose restart resends from the last reported position. */
+#include "build.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "log.h"
+#include "sink.h"
+#include "streamer.h"
+
+#define KAFKA_RING	4096	/* transactions awaiting delivery reports */
+#define KAFKA_TOPIC_MAX	250
+
+/* A transaction whose messages are out: its position goes to the
+ * streamer when none of them is awaiting a report and it is the oldest. */
+struct kafka_trx {
+	struct position	 pos;
+	bool		 force;
+	bool		 committed;
+	uint64_t	 remaining;
+};
+
+struct sink_kafka {
+	rd_kafka_t	*rk;
+	pthread_t	 poller;
+	volatile int	 stop;
+	pthread_mutex_t	 mu;
+	struct kafka_trx ring[KAFKA_RING];
+	size_t		 head, count;	/* oldest; in use (last may be open) */
+	bool		 open;		/* ring[head + count - 1] takes msgs */
+	bool		 failed;
+	char		 why[512];
+	char		 topic[KAFKA_TOPIC_MAX + 1];
+};
+
+/* Reports, oldest first, every transaction that is fully delivered. */
+static void
+kafka_drain(struct sink *s, struct sink_kafka *k)
+{
+	struct kafka_trx *t;
+
+	while (!k->failed && k->count > 0) {
+		t = &k->ring[k->head];
+		if (!t->committed || t->remaining > 0)
+			return;
+		streamer_publish(s->st, &t->pos, t->force);
+		k->head = (k->head + 1) % KAFKA_RING;
+		k->count--;
+	}
+}
+
+static void
+kafka_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *arg)
+{
+	struct sink *s = arg;
+	struct sink_kafka *k = s->priv;
+	size_t slot = (size_t)(uintptr_t)m->_private;
+
+	(void)rk;
+	pthread_mutex_lock(&k->mu);
+	if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		if (!k->failed)
+			snprintf(k->why, sizeof(k->why), "delivery to topic "
+			    "%s failed: %s; no later position is reported, "
+			    "the restart sends again from the last one",
+			    rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
+		k->failed = true;
+	} else
+		k->ring[slot].remaining--;
+	kafka_drain(s, k);
+	pthread_mutex_unlock(&k->mu);
+}
+
+static void
+kafka_error(rd_kafka_t *rk, int err, const char *reason, void *arg)
+{
+	struct sink *s = arg;
+	struct sink_kafka *k = s->priv;
+	char fatal[256];
+
+	if (err != RD_KAFKA_RESP_ERR__FATAL) {
+		log_warnx("kafka: %s", reason);
+		return;
+	}
+	rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+	pthread_mutex_lock(&k->mu);
+	snprintf(k->why, sizeof(k->why), "producer failed: %s", fatal);
+	k->failed = true;
+	pthread_mutex_unlock(&k->mu);
+}
+
+/* Delivery reports arrive here, even while the reader waits for the
+ * server: a quiet stream still reports its last position. */
+static void *
+kafka_poll(void *arg)
+{
+	struct sink *s = arg;
+	struct sink_kafka *k = s->priv;
+
+	while (!k->stop)
+		rd_kafka_poll(k->rk, 100);
+	return NULL;
+}
+
+static int
+kafka_set(struct sink *s, rd_kafka_conf_t *kc, const char *name,
+    const char *value)
+{
+	char err[256];
+
+	if (rd_kafka_conf_set(kc, name, value, err, sizeof(err)) !=
+	    RD_KAFKA_CONF_OK)
+		return sink_fail(s, "[sink] kafka.%s = %s: %s", name, value,
+		    err);
+	return 0;
+}
+
+/* Our defaults, [sink] brokers, then every kafka.* line, which win. */
+static int
+kafka_conf(struct sink *s, const struct config *conf, rd_kafka_conf_t *kc)
+{
+	char line[sizeof(conf->kafka_props)], *p, *nl, *eq;
+
+	if (kafka_set(s, kc, "enable.idempotence", "true") == -1 ||
+	    kafka_set(s, kc, "acks", "all") == -1 ||
+	    kafka_set(s, kc, "message.timeout.ms", "0") == -1 ||
+	    kafka_set(s, kc, "queue.buffering.max.messages", "100000") == -1 ||
+	    (conf->kafka_brokers[0] != '\0' && kafka_set(s, kc,
+	    "bootstrap.servers", conf->kafka_brokers) == -1))
+		return -1;
+	memcpy(line, conf->kafka_props, sizeof(line));
+	for (p = line; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		*nl = '\0';
+		if ((eq = strchr(p, '=')) == NULL)
+			continue;
+		*eq = '\0';
+		if (kafka_set(s, kc, p, eq + 1) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+sink_kafka_open(struct sink *s, const struct config *conf)
+{
+	struct sink_kafka *k;
+	rd_kafka_conf_t *kc = rd_kafka_conf_new();
+	char err[512];
+
+	if (conf->kafka_brokers[0] == '\0' &&
+	    strstr(conf->kafka_props, "bootstrap.servers=") == NULL &&
+	    strstr(conf->kafka_props, "test.mock.num.brokers=") == NULL) {
+		rd_kafka_conf_destroy(kc);
+		return sink_fail(s, "[stream] sink = kafka needs [sink] brokers "
+		    "(host:port,...)");
+	}
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		fatal("kafka sink");
+	pthread_mutex_init(&k->mu, NULL);
+	s->priv = k;
+	if (kafka_conf(s, conf, kc) == -1) {
+		rd_kafka_conf_destroy(kc);
+		return -1;
+	}
+	rd_kafka_conf_set_opaque(kc, s);
+	rd_kafka_conf_set_dr_msg_cb(kc, kafka_dr);
+	rd_kafka_conf_set_error_cb(kc, kafka_error);
+	if ((k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, err,
+	    sizeof(err))) == NULL) {
+		rd_kafka_conf_destroy(kc);
+		return sink_fail(s, "kafka producer: %s", err);
+	}
+	if (pthread_create(&k->poller, NULL, kafka_poll, s) != 0)
+		fatalx("cannot start the kafka poller thread");
+	return 0;
+}
+
+/* The topic template with %{database} and %{table} filled in; bytes a
+ * topic name may not hold ([A-Za-z0-9._-] only) become '_'. */
+static const char *
+kafka_topic(struct sink_kafka *k, const char *tpl, const char *db,
+    const char *table)
+{
+	size_t n = 0;
+	const char *v;
+
+	while (*tpl != '\0' && n < KAFKA_TOPIC_MAX) {
+		v = NULL;
+		if (strncmp(tpl, "%{database}", 11) == 0) {
+			v = db;
+			tpl += 11;
+		} else if (strncmp(tpl, "%{table}", 8) == 0) {
+			v = table;
+			tpl += 8;
+		}
+		if (v == NULL) {
+			k->topic[n++] = *tpl++;
+			continue;
+		}
+		for (; *v != '\0' && n < KAFKA_TOPIC_MAX; v++)
+			k->topic[n++] = strchr("abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *v) ?
+			    *v : '_';
+	}
+	k->topic[n] = '\0';
+	return k->topic;
+}
+
+/* The open transaction's slot, starting one if needed; waits while the
+ * ring is full of transactions awaiting reports.  Called locked. */
+static int
+kafka_slot(struct sink *s, struct sink_kafka *k, size_t *slot)
+{
+	while (!k->open && k->count == KAFKA_RING && !k->failed &&
+	    !s->st->stopping) {
+		pthread_mutex_unlock(&k->mu);
+		usleep(10000);
+		pthread_mutex_lock(&k->mu);
+	}
+	if (k->failed || (!k->open && k->count == KAFKA_RING))
+		return sink_fail(s, "%s", k->failed ? k->why : "stopping");
+	*slot = (k->head + k->count - (k->open ? 1 : 0)) % KAFKA_RING;
+	if (!k->open) {
+		memset(&k->ring[*slot], 0, sizeof(k->ring[*slot]));
+		k->count++;
+		k->open = true;
+	}
+	return 0;
+}
+
+/* Produces one record; a full local queue (broker slow or gone) makes the
+ * reader wait here, which bounds memory. */
+static int
+sink_kafka_write(struct sink *s, const struct sink_rec *rec)
+{
+	struct sink_kafka *k = s->priv;
+	rd_kafka_resp_err_t e;
+	size_t slot;
+	int rc;
+
+	pthread_mutex_lock(&k->mu);
+	if ((rc = kafka_slot(s, k, &slot)) == 0)
+		k->ring[slot].remaining++;
+	pthread_mutex_unlock(&k->mu);
+	if (rc == -1)
+		return -1;
+	for (;;) {
+		e = rd_kafka_producev(k->rk, RD_KAFKA_V_TOPIC(kafka_topic(k,
+		    s->conf->kafka_topic, rec->db, rec->table)),
+		    RD_KAFKA_V_KEY(rec->key, rec->keylen),
+		    RD_KAFKA_V_VALUE((void *)(uintptr_t)rec->buf, rec->len - 1),
+		    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+		    RD_KAFKA_V_OPAQUE((void *)(uintptr_t)slot), RD_KAFKA_V_END);
+		if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || s->st->stopping ||
+		    k->failed)
+			break;
+		usleep(10000);
+	}
+	if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return sink_fail(s, "producing to %s: %s", k->topic,
+		    k->failed ? k->why : rd_kafka_err2str(e));
+	return 0;
+}
+
+static int
+sink_kafka_commit(struct sink *s, const struct position *pos, bool force)
+{
+	struct sink_kafka *k = s->priv;
+	size_t slot;
+	int rc;
+
+	pthread_mutex_lock(&k->mu);
+	if ((rc = kafka_slot(s, k, &slot)) == 0) {
+		k->ring[slot].pos = *pos;
+		k->ring[slot].force = force;
+		k->ring[slot].committed = true;
+		k->open = false;
+		kafka_drain(s, k);
+	}
+	pthread_mutex_unlock(&k->mu);
+	return rc;
+}
+
+/* Waits a little for the reports still due; what is not reported is
+ * sent again after the restart. */
+static void
+sink_kafka_close(struct sink *s)
+{
+	struct sink_kafka *k = s->priv;
+
+	if (k == NULL)
+		return;
+	if (k->rk != NULL) {
+		k->stop = 1;
+		pthread_join(k->poller, NULL);
+		if (rd_kafka_flush(k->rk, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+			log_warnx("kafka: %d messages not delivered at exit; "
+			    "they are sent again after the restart",
+			    rd_kafka_outq_len(k->rk));
+		rd_kafka_destroy(k->rk);
+	}
+	free(k);
+	s->priv = NULL;
+}
+
+const struct sink_ops sink_kafka_ops = {
+	.name = "kafka",
+	.per_record = true,
+	.open = sink_kafka_open,
+	.write = sink_kafka_write,
+	.commit = sink_kafka_commit,
+	.close = sink_kafka_close,
+};
