@@ -183,8 +183,8 @@ conf_parse_file_pos(struct config *conf, const char *v)
 	return 0;
 }
 
-static int
-conf_parse_start(struct config *conf, const char *v, char *err,
+int
+config_parse_start(struct config *conf, const char *v, char *err,
     size_t errlen)
 {
 	struct gtid_set *set;
@@ -283,7 +283,7 @@ conf_set(struct config *conf, const struct opt_def *o, const char *rest,
 		strlcpy_(field, v, o->size);
 		return 0;
 	case OPT_START:
-		if (conf_parse_start(conf, v, err, errlen) == -1)
+		if (config_parse_start(conf, v, err, errlen) == -1)
 			return -1;
 		strlcpy_(field, v, o->size);
 		return 0;

@@ -93,6 +93,11 @@ struct config {
 int	config_load(struct config *conf, const char *path, char *err,
 	    size_t errlen);
 void	config_defaults(struct config *conf);
+/* Parses a start_position value (latest, earliest, file:offset, GTID set)
+ * into conf's start_kind and start_file/start_offset or start_gtid; -1 with
+ * err on failure.  binlogctl set-position uses it too. */
+int	config_parse_start(struct config *conf, const char *v, char *err,
+	    size_t errlen);
 /* Reads password_file into password when set; -1 with err on failure. */
 int	config_read_password(struct config *conf, char *err, size_t errlen);
 
