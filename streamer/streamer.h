@@ -271,6 +271,7 @@ void	 stats_server(const char *version, bool mariadb, uint32_t server_id,
 void	 stats_start(struct event_base *, struct streamer *, struct peer **,
 	    const struct config *);
 void	 stats_send(void);
+void	 stats_sink_error(void);
 
 /* tablemap.c */
 int	 tablemap_decode(struct reader *, struct cursor *);
