@@ -15,42 +15,12 @@
 #include "util.h"
 #include "streamer.h"
 
-static const uint8_t binlogcat_magic[4] = { 0xfe, 'b', 'i', 'n' };
-
 static void
 binlogcat_usage(FILE *f)
 {
 	fprintf(f, "usage: binlogcat FILE...\n"
 	    "Prints the JSON records (one per row, see binlogd-records(7)) of "
 	    "the\nMySQL or MariaDB binlog FILEs, read in the order given.\n");
-}
-
-/* The events of one mapped file, in order, each bounds-checked. */
-static int
-binlogcat_events(struct reader *r, const uint8_t *p, size_t n)
-{
-	size_t off = sizeof(binlogcat_magic), size;
-
-	while (off < n) {
-		r->offset = off;
-		if (n - off < EVHDR_LEN) {
-			reader_fail(r, BX_DECODE, "truncated event header at "
-			    "offset %zu", off);
-			return -1;
-		}
-		size = (size_t)p[off + 9] | (size_t)p[off + 10] << 8 |
-		    (size_t)p[off + 11] << 16 | (size_t)p[off + 12] << 24;
-		if (size < EVHDR_LEN || size > n - off) {
-			reader_fail(r, BX_DECODE, "event at offset %zu claims "
-			    "%zu bytes; the file has %zu after it (truncated "
-			    "or not a binlog)", off, size, n - off);
-			return -1;
-		}
-		if (event_decode(r, p + off, size) == -1)
-			return -1;
-		off += size;
-	}
-	return record_close(r);
 }
 
 static int
@@ -65,18 +35,16 @@ binlogcat_file(struct reader *r, const char *path)
 		fprintf(stderr, "binlogcat: %s: %s\n", path, strerror(errno));
 		return BX_FAILURE;
 	}
-	if (sb.st_size < 4 || (map = mmap(NULL, (size_t)sb.st_size, PROT_READ,
-	    MAP_PRIVATE, fd, 0)) == MAP_FAILED ||
-	    memcmp(map, binlogcat_magic, 4) != 0) {
-		fprintf(stderr, "binlogcat: %s: not a binlog file (it does not "
-		    "start with the bytes fe 62 69 6e)\n", path);
+	if (sb.st_size == 0 || (map = mmap(NULL, (size_t)sb.st_size,
+	    PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+		fprintf(stderr, "binlogcat: %s: empty or unreadable: %s\n",
+		    path, sb.st_size ? strerror(errno) : "no bytes");
 		close(fd);
 		return BX_DECODE;
 	}
 	close(fd);
 	strlcpy_(r->file, base ? base + 1 : path, sizeof(r->file));
-	r->checksum = false;
-	rc = binlogcat_events(r, map, (size_t)sb.st_size);
+	rc = offline_file(r, map, (size_t)sb.st_size);
 	munmap(map, (size_t)sb.st_size);
 	if (rc == -1) {
 		fprintf(stderr, "binlogcat: %s: %s\n", path, r->st->error);

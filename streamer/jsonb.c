@@ -15,11 +15,15 @@ enum {
 	JB_STRING = 12, JB_OPAQUE = 15,
 };
 
-/* MySQL refuses documents nested deeper than 100. */
+/* MySQL refuses documents nested deeper than 100.  Entries may share
+ * an offset, so a small document could print exponentially large: the
+ * text may be at most JB_MAX_GROWTH times the binary (real documents stay
+ * well under: a 3-byte inlined "false" entry is the worst). */
 #define JB_MAX_DEPTH	100
+#define JB_MAX_GROWTH	16
 
 static int	jsonb_value(const uint8_t *, size_t, uint8_t, struct obuf *,
-		    int);
+		    int, size_t);
 
 static uint64_t
 jsonb_le(const uint8_t *p, int n)
@@ -180,7 +184,7 @@ jsonb_inlined(uint8_t type, bool large)
  * offsets from the start of the container. */
 static int
 jsonb_container(const uint8_t *p, size_t n, bool obj, bool large,
-    struct obuf *o, int depth)
+    struct obuf *o, int depth, size_t limit)
 {
 	size_t w = large ? 4 : 2, count, size, i, koff, klen, voff, ventry;
 	const uint8_t *e;
@@ -200,6 +204,8 @@ jsonb_container(const uint8_t *p, size_t n, bool obj, bool large,
 		return -1;
 	obuf_str(o, obj ? "{" : "[");
 	for (i = 0; i < count; i++) {
+		if (o->len > limit)
+			return -1;
 		if (i > 0)
 			obuf_str(o, ", ");
 		if (obj) {
@@ -220,7 +226,8 @@ jsonb_container(const uint8_t *p, size_t n, bool obj, bool large,
 		}
 		voff = jsonb_le(e + 1, (int)w);
 		if (voff >= size ||
-		    jsonb_value(p + voff, size - voff, vt, o, depth + 1) == -1)
+		    jsonb_value(p + voff, size - voff, vt, o, depth + 1,
+		    limit) == -1)
 			return -1;
 	}
 	obuf_str(o, obj ? "}" : "]");
@@ -229,17 +236,17 @@ jsonb_container(const uint8_t *p, size_t n, bool obj, bool large,
 
 static int
 jsonb_value(const uint8_t *p, size_t n, uint8_t type, struct obuf *o,
-    int depth)
+    int depth, size_t limit)
 {
 	if (depth > JB_MAX_DEPTH)
 		return -1;
 	switch (type) {
 	case JB_SMALL_OBJ: case JB_LARGE_OBJ:
 		return jsonb_container(p, n, true, type == JB_LARGE_OBJ, o,
-		    depth);
+		    depth, limit);
 	case JB_SMALL_ARR: case JB_LARGE_ARR:
 		return jsonb_container(p, n, false, type == JB_LARGE_ARR, o,
-		    depth);
+		    depth, limit);
 	}
 	return jsonb_scalar(p, n, type, o);
 }
@@ -253,5 +260,6 @@ jsonb_text(const uint8_t *p, size_t n, struct obuf *o)
 		obuf_str(o, "null");
 		return 0;
 	}
-	return jsonb_value(p + 1, n - 1, p[0], o, 0);
+	return jsonb_value(p + 1, n - 1, p[0], o, 0,
+	    o->len + JB_MAX_GROWTH * n + 64);
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "exitcode.h"
 #include "log.h"
 #include "streamer.h"
 
@@ -17,6 +18,55 @@ offline_init(struct reader *r, struct streamer *st)
 	r->offline = true;
 	if ((r->gtids = gtid_set_new(GTID_FLAVOR_MYSQL)) == NULL)
 		fatal("GTID set");
+}
+
+/* The events of one binlog file's bytes, in order, each bounds-checked;
+ * the rows of an unfinished transaction are written out unmarked. */
+int
+offline_file(struct reader *r, const uint8_t *p, size_t n)
+{
+	static const uint8_t magic[4] = { 0xfe, 'b', 'i', 'n' };
+	size_t off = sizeof(magic), size;
+
+	r->checksum = false;
+	if (n < sizeof(magic) || memcmp(p, magic, sizeof(magic)) != 0)
+		return reader_fail(r, BX_DECODE, "not a binlog file (it does "
+		    "not start with the bytes fe 62 69 6e)");
+
+	while (off < n) {
+		r->offset = off;
+		if (n - off < EVHDR_LEN) {
+			reader_fail(r, BX_DECODE, "truncated event header at "
+			    "offset %zu", off);
+			return -1;
+		}
+		size = (size_t)p[off + 9] | (size_t)p[off + 10] << 8 |
+		    (size_t)p[off + 11] << 16 | (size_t)p[off + 12] << 24;
+		if (size < EVHDR_LEN || size > n - off) {
+			reader_fail(r, BX_DECODE, "event at offset %zu claims "
+			    "%zu bytes; the file has %zu after it (truncated "
+			    "or not a binlog)", off, size, n - off);
+			return -1;
+		}
+		if (event_decode(r, p + off, size) == -1)
+			return -1;
+		off += size;
+	}
+	return record_close(r);
+}
+
+/* Back to the state before any file, keeping the buffers (the fuzz
+ * target decodes one input after another). */
+void
+offline_reset(struct reader *r)
+{
+	r->st->finished = false;
+	r->st->exit_code = 0;
+	r->nmaps = 0;
+	r->npost_header = 0;
+	r->in_trx = r->have_gtid = r->row_pending = r->mariadb = false;
+	r->out.len = r->query.len = 0;
+	gtid_set_clear(r->gtids);
 }
 
 /* The first failure is the one reported; the exit code goes with it. */

@@ -75,11 +75,13 @@ rows_decimal(struct cursor *c, const struct column *col, struct obuf *o)
 	bool neg, lead = true;
 	uint64_t g;
 
-	size = (intg / 9) * 4 + dig2bytes[ix] + (scale / 9) * 4 + dig2bytes[fx];
-	if (prec > 65 || scale > prec || (p = cursor_bytes(c, size)) == NULL) {
+	if (prec > 65 || scale > prec || prec == 0) {
 		c->err = 1;
 		return;
 	}
+	size = (intg / 9) * 4 + dig2bytes[ix] + (scale / 9) * 4 + dig2bytes[fx];
+	if ((p = cursor_bytes(c, size)) == NULL)
+		return;
 	memcpy(buf, p, size);
 	neg = !(buf[0] & 0x80);
 	mask = neg ? 0xff : 0;
@@ -377,6 +379,10 @@ rows_value(struct reader *r, struct cursor *c, const struct tablemap *tm,
 {
 	if (rows_number(c, tm, col, o) == 0)
 		return 0;
+	if ((col->type == COL_TIME2 || col->type == COL_DATETIME2 ||
+	    col->type == COL_TIMESTAMP2) && col->meta > 6)
+		return rows_unsupported(r, tm, col, "has fractional digits "
+		    "over 6 in its TABLE_MAP");
 	switch (col->type) {
 	case COL_NULL:		obuf_str(o, "null"); return 0;
 	case COL_DATE:
@@ -607,6 +613,7 @@ rows_decode(struct reader *r, struct cursor *c, int kind)
 	const uint8_t *present[2];
 	struct tablemap *tm;
 	uint64_t ncols;
+	size_t at;
 
 	if ((tm = rows_header(r, c, v2, &ncols)) == NULL)
 		return -1;
@@ -618,8 +625,14 @@ rows_decode(struct reader *r, struct cursor *c, int kind)
 	present[1] = upd ? cursor_bytes(c, (ncols + 7) / 8) : present[0];
 	if (c->err)
 		return rows_bad(r, "column bitmaps overrun the event");
+	at = c->off + 1;
 	rows_spans(r, tm->ncols);
 	while (cursor_left(c) > 0) {
+		/* a row with no column in its images takes no bytes: there
+		 * would be no end to them */
+		if (c->off == at)
+			return rows_bad(r, "row images without columns");
+		at = c->off;
 		r->scratch.len = 0;
 		if (rows_image(r, c, tm, present[0], 0) == -1 ||
 		    (upd && rows_image(r, c, tm, present[1], 1) == -1))

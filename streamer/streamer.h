@@ -260,6 +260,8 @@ int	 payload_decode(struct reader *, struct cursor *);
 
 /* offline.c */
 void	 offline_init(struct reader *, struct streamer *);
+int	 offline_file(struct reader *, const uint8_t *, size_t);
+void	 offline_reset(struct reader *);
 
 /* stats.c */
 struct peer;
