@@ -64,6 +64,39 @@ obuf_printf(struct obuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/* An unsigned decimal in at least width digits (zero-padded), as %0*llu
+ * prints it, without printf's format parsing: most values of most rows
+ * are numbers. */
+void
+obuf_digits(struct obuf *b, uint64_t v, int width)
+{
+	char t[24], *p = t + sizeof(t);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	while (t + sizeof(t) - p < width && p > t)
+		*--p = '0';
+	obuf_add(b, p, (size_t)(t + sizeof(t) - p));
+}
+
+void
+obuf_uint(struct obuf *b, uint64_t v)
+{
+	obuf_digits(b, v, 1);
+}
+
+void
+obuf_int(struct obuf *b, int64_t v)
+{
+	if (v < 0) {
+		obuf_add(b, "-", 1);
+		obuf_uint(b, -(uint64_t)v);
+	} else
+		obuf_uint(b, (uint64_t)v);
+}
+
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
 static size_t
 record_utf8_len(const uint8_t *s, size_t n)
@@ -117,15 +150,30 @@ record_json_ascii(struct obuf *b, uint8_t ch)
 		obuf_add(b, &ch, 1);
 }
 
-/* A JSON string; control characters as \u00XX, invalid UTF-8 as U+FFFD. */
+/* Bytes a JSON string holds as they are: printable ASCII but " and \. */
+static bool
+record_plain(uint8_t ch)
+{
+	return ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\';
+}
+
+/* A JSON string; control characters as \u00XX, invalid UTF-8 as U+FFFD.
+ * Runs of plain ASCII, most of most strings, are copied in one go. */
 void
 obuf_json_str(struct obuf *b, const uint8_t *s, size_t n)
 {
-	size_t i, l;
+	size_t i, l, run;
 
 	obuf_reserve(b, n + 2);
-	obuf_add(b, "\"", 1);
+	b->buf[b->len++] = '"';
 	for (i = 0; i < n; i += l) {
+		for (run = i; run < n && record_plain(s[run]); run++)
+			;
+		if (run > i) {
+			obuf_add(b, s + i, run - i);
+			l = run - i;
+			continue;
+		}
 		l = record_utf8_len(s + i, n - i);
 		if (l == 0) {
 			obuf_add(b, "\\ufffd", 6);
@@ -152,11 +200,18 @@ obuf_json_latin1(struct obuf *b, const uint8_t *s, size_t n)
 {
 	uint8_t u[3];
 	uint32_t cp;
-	size_t i;
+	size_t i, run;
 
 	obuf_reserve(b, 2 * n + 2);
-	obuf_add(b, "\"", 1);
+	b->buf[b->len++] = '"';
 	for (i = 0; i < n; i++) {
+		for (run = i; run < n && record_plain(s[run]); run++)
+			;
+		if (run > i) {
+			obuf_add(b, s + i, run - i);
+			i = run - 1;
+			continue;
+		}
 		if (s[i] < 0x80) {
 			record_json_ascii(b, s[i]);
 			continue;

@@ -286,6 +286,9 @@ void	 tablemap_free(struct reader *);
 void	 obuf_reserve(struct obuf *, size_t);
 void	 obuf_add(struct obuf *, const void *, size_t);
 void	 obuf_str(struct obuf *, const char *);
+void	 obuf_digits(struct obuf *, uint64_t, int width);
+void	 obuf_uint(struct obuf *, uint64_t);
+void	 obuf_int(struct obuf *, int64_t);
 void	 obuf_printf(struct obuf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 obuf_json_str(struct obuf *, const uint8_t *, size_t);
