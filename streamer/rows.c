@@ -27,9 +27,9 @@ rows_int(struct cursor *c, const struct column *col, int bytes,
 	int shift = 64 - 8 * bytes;
 
 	if (col->is_unsigned)
-		obuf_printf(o, "%llu", (unsigned long long)v);
+		obuf_uint(o, v);
 	else
-		obuf_printf(o, "%lld", (long long)(int64_t)(v << shift) >> shift);
+		obuf_int(o, (int64_t)(v << shift) >> shift);
 }
 
 /* Strings: text as JSON text, binary (charset 63) as base64. */
@@ -92,14 +92,14 @@ rows_decimal(struct cursor *c, const struct column *col, struct obuf *o)
 	if (neg)
 		obuf_str(o, "-");
 	if (ix && (g = cursor_uint_be(&d, dig2bytes[ix])) != 0) {
-		obuf_printf(o, "%llu", (unsigned long long)g);
+		obuf_uint(o, g);
 		lead = false;
 	}
 	for (i = 0; i < intg / 9; i++) {
 		g = cursor_uint_be(&d, 4);
 		if (lead && g == 0)
 			continue;
-		obuf_printf(o, lead ? "%llu" : "%09llu", (unsigned long long)g);
+		obuf_digits(o, g, lead ? 1 : 9);
 		lead = false;
 	}
 	if (lead)
@@ -107,10 +107,9 @@ rows_decimal(struct cursor *c, const struct column *col, struct obuf *o)
 	if (scale > 0)
 		obuf_str(o, ".");
 	for (i = 0; i < scale / 9; i++)
-		obuf_printf(o, "%09llu", (unsigned long long)cursor_uint_be(&d, 4));
+		obuf_digits(o, cursor_uint_be(&d, 4), 9);
 	if (fx)
-		obuf_printf(o, "%0*llu", fx,
-		    (unsigned long long)cursor_uint_be(&d, dig2bytes[fx]));
+		obuf_digits(o, cursor_uint_be(&d, dig2bytes[fx]), fx);
 }
 
 /* Fractional seconds of TIME2/DATETIME2/TIMESTAMP2 as microseconds. */
@@ -130,8 +129,33 @@ rows_frac_text(struct obuf *o, uint32_t us, int fsp)
 {
 	static const uint32_t div[7] = { 1, 100000, 10000, 1000, 100, 10, 1 };
 
-	if (fsp > 0 && fsp <= 6)
-		obuf_printf(o, ".%0*u", fsp, us / div[fsp]);
+	if (fsp > 0 && fsp <= 6) {
+		obuf_add(o, ".", 1);
+		obuf_digits(o, us / div[fsp], fsp);
+	}
+}
+
+/* A date's opening quote and YYYY-MM-DD. */
+static void
+rows_ymd(struct obuf *o, unsigned y, unsigned mo, unsigned d)
+{
+	obuf_add(o, "\"", 1);
+	obuf_digits(o, y, 4);
+	obuf_add(o, "-", 1);
+	obuf_digits(o, mo, 2);
+	obuf_add(o, "-", 1);
+	obuf_digits(o, d, 2);
+}
+
+/* hh:mm:ss, hours in as many digits as they take (TIME goes to 838). */
+static void
+rows_hms(struct obuf *o, unsigned h, unsigned m, unsigned sec)
+{
+	obuf_digits(o, h, 2);
+	obuf_add(o, ":", 1);
+	obuf_digits(o, m, 2);
+	obuf_add(o, ":", 1);
+	obuf_digits(o, sec, 2);
 }
 
 static void
@@ -141,9 +165,11 @@ rows_datetime2(struct cursor *c, const struct column *col, struct obuf *o)
 	uint64_t ymd = v >> 17, ym = ymd >> 5, hms = v & 0x1ffff;
 	uint32_t us = rows_frac(c, col->meta);
 
-	obuf_printf(o, "\"%04u-%02u-%02u %02u:%02u:%02u", (unsigned)(ym / 13),
-	    (unsigned)(ym % 13), (unsigned)(ymd & 31), (unsigned)(hms >> 12),
-	    (unsigned)((hms >> 6) & 63), (unsigned)(hms & 63));
+	rows_ymd(o, (unsigned)(ym / 13), (unsigned)(ym % 13),
+	    (unsigned)(ymd & 31));
+	obuf_add(o, " ", 1);
+	rows_hms(o, (unsigned)(hms >> 12), (unsigned)((hms >> 6) & 63),
+	    (unsigned)(hms & 63));
 	rows_frac_text(o, us, col->meta);
 	obuf_str(o, "\"");
 }
@@ -162,9 +188,11 @@ rows_timestamp2(struct cursor *c, const struct column *col, struct obuf *o)
 		obuf_str(o, "\"0000-00-00 00:00:00");
 	else {
 		gmtime_r(&t, &tm);
-		obuf_printf(o, "\"%04d-%02d-%02d %02d:%02d:%02d",
-		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		    tm.tm_min, tm.tm_sec);
+		rows_ymd(o, (unsigned)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
+		    (unsigned)tm.tm_mday);
+		obuf_add(o, " ", 1);
+		rows_hms(o, (unsigned)tm.tm_hour, (unsigned)tm.tm_min,
+		    (unsigned)tm.tm_sec);
 	}
 	rows_frac_text(o, us, old ? 0 : col->meta);
 	obuf_str(o, "\"");
@@ -205,8 +233,8 @@ rows_time2(struct cursor *c, const struct column *col, struct obuf *o)
 	uint64_t hms = a >> (8 * fb), frac = a & ((1ULL << (8 * fb)) - 1);
 	static const uint32_t unit[4] = { 0, 10000, 100, 1 };
 
-	obuf_printf(o, "\"%s%02u:%02u:%02u", v < 0 ? "-" : "",
-	    (unsigned)((hms >> 12) & 0x3ff), (unsigned)((hms >> 6) & 63),
+	obuf_str(o, v < 0 ? "\"-" : "\"");
+	rows_hms(o, (unsigned)((hms >> 12) & 0x3ff), (unsigned)((hms >> 6) & 63),
 	    (unsigned)(hms & 63));
 	rows_frac_text(o, (uint32_t)frac * unit[fb], col->meta);
 	obuf_str(o, "\"");
@@ -217,7 +245,8 @@ rows_date(struct cursor *c, struct obuf *o)
 {
 	uint32_t v = (uint32_t)cursor_uint(c, 3);
 
-	obuf_printf(o, "\"%04u-%02u-%02u\"", v >> 9, (v >> 5) & 15, v & 31);
+	rows_ymd(o, v >> 9, (v >> 5) & 15, v & 31);
+	obuf_add(o, "\"", 1);
 }
 
 /* The shortest text that reads back as the same float or double. */
@@ -233,21 +262,21 @@ rows_float(struct cursor *c, int bytes, struct obuf *o)
 
 	if (bytes == 4) {
 		memcpy(&f, &v32, 4);
-		for (prec = 6; prec < 9; prec++) {
+		for (prec = 6; prec <= 9; prec++) {
 			snprintf(buf, sizeof(buf), "%.*g", prec, (double)f);
-			if (strtof(buf, NULL) == f)
+			if (prec == 9 || strtof(buf, NULL) == f)
 				break;
 		}
-		obuf_printf(o, "%.*g", prec, (double)f);
+		obuf_str(o, buf);
 		return;
 	}
 	memcpy(&d, &v, 8);
-	for (prec = 15; prec < 17; prec++) {
+	for (prec = 15; prec <= 17; prec++) {
 		snprintf(buf, sizeof(buf), "%.*g", prec, d);
-		if (strtod(buf, NULL) == d)
+		if (prec == 17 || strtod(buf, NULL) == d)
 			break;
 	}
-	obuf_printf(o, "%.*g", prec, d);
+	obuf_str(o, buf);
 }
 
 /* A copy of the index-th name of an ENUM/SET column (0-based). */
@@ -314,12 +343,12 @@ rows_number(struct cursor *c, const struct tablemap *tm,
 	case COL_NEWDECIMAL:	rows_decimal(c, col, o); return 0;
 	case COL_YEAR:
 		v = cursor_uint(c, 1);
-		obuf_printf(o, "%u", v ? (unsigned)v + 1900 : 0);
+		obuf_uint(o, v ? v + 1900 : 0);
 		return 0;
 	case COL_BIT:
 		v = cursor_uint_be(c, ((col->meta & 0xff) +
 		    ((col->meta >> 8) ? 1 : 0)));
-		obuf_printf(o, "%llu", (unsigned long long)v);
+		obuf_uint(o, v);
 		return 0;
 	case COL_ENUM:
 	case COL_SET:
