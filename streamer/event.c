@@ -295,14 +295,15 @@ static int
 event_query(struct reader *r, struct cursor *c)
 {
 	size_t ph = event_post_header(r, EV_QUERY, 13), dblen, varlen, n;
-	const uint8_t *q;
+	const uint8_t *q, *db;
 
 	cursor_bytes(c, 8);			/* thread id, exec time */
 	dblen = cursor_uint(c, 1);
 	cursor_bytes(c, 2);			/* error code */
 	varlen = ph >= 13 ? cursor_uint(c, 2) : 0;
 	cursor_bytes(c, ph > 13 ? ph - 13 : 0);
-	cursor_bytes(c, varlen + dblen + 1);
+	cursor_bytes(c, varlen);
+	db = cursor_bytes(c, dblen + 1);
 	n = cursor_left(c);
 	q = cursor_bytes(c, n);
 	if (c->err)
@@ -331,6 +332,8 @@ event_query(struct reader *r, struct cursor *c)
 	tablemap_forget_schema(r);
 	log_debug("DDL at %s:%llu: %.*s", r->file,
 	    (unsigned long long)r->offset, (int)(n > 200 ? 200 : n), q);
+	if (filter_event(FILTER_DDL) && record_ddl(r, db, dblen, q, n) == -1)
+		return -1;
 	return event_commit(r, false, 0, true);
 }
 

@@ -18,6 +18,16 @@ debezium_str(struct obuf *o, const char *key, const char *s)
 	obuf_json_str(o, (const uint8_t *)s, strlen(s));
 }
 
+/* Debezium's ts_ms: when the connector processed the event. */
+static uint64_t
+debezium_now_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+}
+
 /* source: where the change was read, in Debezium's field names. */
 static void
 debezium_source(struct reader *r, const struct tablemap *tm, uint32_t rowno)
@@ -58,7 +68,6 @@ debezium_row(struct reader *r, const struct tablemap *tm, int kind,
 	    kind == EV_PARTIAL_UPDATE_ROWS;
 	bool del = kind == EV_DELETE_ROWS || kind == EV_DELETE_ROWS_V1;
 	struct obuf *o = &r->out;
-	struct timespec now;
 
 	obuf_printf(o, "{\"op\":\"%s\"", upd ? "u" : del ? "d" : "c");
 	if (upd || del)
@@ -70,9 +79,24 @@ debezium_row(struct reader *r, const struct tablemap *tm, int kind,
 	else
 		rows_object(r, tm, "after", upd ? 1 : 0, -1);
 	debezium_source(r, tm, rowno);
-	clock_gettime(CLOCK_REALTIME, &now);
 	obuf_printf(o, ",\"ts_ms\":%llu,\"transaction\":null",
-	    (unsigned long long)now.tv_sec * 1000 +
-	    (unsigned long long)now.tv_nsec / 1000000);
+	    (unsigned long long)debezium_now_ms());
 	return 0;
+}
+
+/* A schema change as Debezium's schema change topic carries it. */
+void
+debezium_ddl(struct reader *r, const struct tablemap *tm, const uint8_t *sql,
+    size_t len)
+{
+	struct obuf *o = &r->out;
+
+	obuf_str(o, "{\"databaseName\":");
+	obuf_json_str(o, (const uint8_t *)tm->db, strlen(tm->db));
+	obuf_str(o, ",\"ddl\":");
+	obuf_json_str(o, sql, len);
+	obuf_str(o, ",\"tableChanges\":[]");
+	debezium_source(r, tm, 0);
+	obuf_str(o, ",\"ts_ms\":");
+	obuf_printf(o, "%llu", (unsigned long long)debezium_now_ms());
 }

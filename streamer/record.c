@@ -431,6 +431,31 @@ record_row(struct reader *r, const struct tablemap *tm, int kind)
 	return 0;
 }
 
+/* A DDL statement ([filter] events has ddl) as a record of its own, left
+ * pending like a row; for a per-record sink its table is "_ddl". */
+int
+record_ddl(struct reader *r, const uint8_t *db, size_t dblen,
+    const uint8_t *sql, size_t len)
+{
+	static struct tablemap ddl = { .table = "_ddl" };
+
+	if (record_close_pending(r) == -1)
+		return -1;
+	memcpy(ddl.db, db, dblen < sizeof(ddl.db) ? dblen : 0);
+	ddl.db[dblen < sizeof(ddl.db) ? dblen : 0] = '\0';
+	record_tm = &ddl;
+	record_key.len = 0;
+	if (record_debezium)
+		debezium_ddl(r, &ddl, sql, len);
+	else {
+		record_begin(r, &ddl, "ddl");
+		obuf_str(&r->out, ",\"sql\":");
+		obuf_json_str(&r->out, sql, len);
+	}
+	r->row_pending = true;
+	return 0;
+}
+
 /* The input ended inside a transaction: its rows go out unmarked. */
 int
 record_close(struct reader *r)

@@ -74,6 +74,8 @@ void	 record_set_sink(struct sink *);
 int	 record_set_format(const char *);
 struct position;
 int	 record_publish(struct reader *, const struct position *, bool force);
+int	 record_ddl(struct reader *, const uint8_t *db, size_t dblen,
+	    const uint8_t *sql, size_t len);
 
 /* filter.c */
 enum filter_event {
@@ -91,5 +93,7 @@ bool	 filter_pattern_match(const char *pattern, const char *db,
 /* format_debezium.c */
 int	 debezium_row(struct reader *, const struct tablemap *, int kind,
 	    uint32_t rowno);
+void	 debezium_ddl(struct reader *, const struct tablemap *,
+	    const uint8_t *sql, size_t len);
 
 #endif

@@ -1,0 +1,90 @@
+#!/bin/bash
+# shellcheck disable=SC2119 # helpers called without arguments
+# sink_file.sh: [stream] sink = file appends the records to [sink] path,
+# nothing to stdout.  A crash that left half a record at the end of the
+# file (written here by hand, as a kill -9 between two write(2)s of one
+# record would) is cut off on the next start, with a log line; the
+# streamer killed -9 five times during a paced workload, then binlogd
+# stopped and started again: every line of the file parses and every
+# committed row is there, in commit order, repeats only after a resume.
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+TOTAL=1500
+KILLS=5
+OUT=$TMP/out/records.jsonl
+mkdir -p "$TMP/out"
+
+mariadb_start
+sql "CREATE DATABASE shop;
+    CREATE TABLE shop.n (id INT PRIMARY KEY, v VARCHAR(20));"
+
+committed() {
+	sql 'SELECT COUNT(*) FROM shop.n'
+}
+committed_at_least() {
+	[ "$(committed)" -ge "$1" ]
+}
+file_lines() {
+	[ -f "$OUT" ] && [ "$(wc -l <"$OUT")" -ge "$1" ]
+}
+
+for ((id = 1; id <= TOTAL; id++)); do
+	echo "INSERT INTO shop.n VALUES ($id, 'row-$id'); DO SLEEP(0.01);"
+done >"$TMP/workload.sql"
+
+BL_EXTRA_DAEMON="restart_backoff_max = 1s"
+BL_EXTRA_STREAM="sink = file
+[sink]
+path = $OUT
+fsync = yes"
+binlogd_start
+sql <"$TMP/workload.sql" &
+WORKLOAD=$!
+PIDS="$PIDS $WORKLOAD"
+
+for ((k = 1; k <= KILLS; k++)); do
+	before=$(log_count 'resuming from checkpoint')
+	wait_until 60 "more rows to commit" committed_at_least \
+	    $(($(committed) + 30 + RANDOM % 60))
+	kill_child streamer >/dev/null
+	wait_for_log 'resuming from checkpoint' $((before + 1)) 60
+done
+
+# A record cut by a crash: half a line at the end of the file while
+# binlogd is stopped.
+wait_until 60 "more rows to commit" committed_at_least $(($(committed) + 50))
+binlogd_stop
+printf '{"database":"shop","table":"n","type":"ins' >>"$OUT"
+binlogd_start
+wait_for_log 'ends in a partial record \(42 bytes after the last newline'
+wait "$WORKLOAD" || hard_error "the workload's client failed"
+lib_forget "$WORKLOAD"
+last_is_in() {
+	tail -n 1 "$OUT" | grep -Eq "\"id\": ?${TOTAL}[,}]"
+}
+wait_until 120 "the record of row $TOTAL in $OUT" last_is_in
+binlogd_stop
+
+assert_eq 0 "$(record_count)" "records on stdout with sink = file"
+sql "SELECT JSON_OBJECT('id', id, 'v', v) FROM shop.n ORDER BY id" \
+    >"$TMP/expected.jsonl"
+python_check "$TMP/expected.jsonl" "$OUT" "$BL_LOG" $((KILLS + 1)) <<'PY'
+import sys
+from records import check_delivery
+n, rows, rewinds = check_delivery(sys.argv[1], sys.argv[2], sys.argv[3],
+                                  int(sys.argv[4]))
+print(f"sink_file.sh: {n} lines for {rows} rows; {rewinds} redeliveries",
+      file=sys.stderr)
+PY
+
+# A path that cannot be opened is a configuration error, named.
+BL_EXTRA_STREAM="sink = file
+[sink]
+path = $TMP/no/such/dir/r.jsonl"
+binlogd_spawn
+log_has() {
+	[ "$(log_count "$1")" -ge 1 ]
+}
+wait_until 30 "the log to name the unwritable path" log_has \
+    "path $TMP/no/such/dir/r.jsonl: No such file or directory"

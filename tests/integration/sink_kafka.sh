@@ -1,0 +1,177 @@
+#!/bin/bash
+# shellcheck disable=SC2119 # helpers called without arguments
+# sink_kafka.sh: [stream] sink = kafka against librdkafka's mock cluster
+# (tests/kafkamock, a real broker protocol peer).  Every row change is one
+# message in topic binlogd.DB.TABLE, keyed by its primary key as JSON (from
+# information_schema, and from the TABLE_MAP with binlog_row_metadata =
+# FULL), in the partition librdkafka's default partitioner gives that key
+# (CRC32 of the key bytes modulo the partitions); replaying each key's
+# messages in order gives the server's own final rows.  Produce requests
+# failing at the broker hold the checkpoint back until delivery succeeds;
+# a streamer killed -9 while the broker is down loses no row.
+# shellcheck source=SCRIPTDIR/../lib.sh
+KAFKAMOCK=$PWD/kafkamock
+. "$(dirname "$0")/../lib.sh"
+
+[ -x "$KAFKAMOCK" ] || skip "built without Kafka (librdkafka-dev)"
+
+mkfifo "$TMP/km.in"
+KM_OUT=$TMP/km.out
+"$KAFKAMOCK" <"$TMP/km.in" >"$KM_OUT" 2>"$TMP/km.err" &
+PIDS="$PIDS $!"
+exec 7>"$TMP/km.in"
+
+km_answered() {
+	tail -n +$(($1 + 1)) "$KM_OUT" | grep -Eq "$2"
+}
+# km_ask END-ERE COMMAND: kafkamock's answer to COMMAND, up to END.
+km_ask() {
+	local before
+	before=$(wc -l <"$KM_OUT")
+	echo "$2" >&7
+	wait_until 40 "kafkamock to answer \"$2\"" km_answered "$before" "$1"
+	tail -n +$((before + 1)) "$KM_OUT"
+}
+wait_until 10 "kafkamock's bootstrap line" km_answered 0 '^bootstrap '
+BROKERS=$(sed -n 's/^bootstrap //p' "$KM_OUT")
+
+mariadb_start
+sql "CREATE DATABASE shop;
+    CREATE TABLE shop.items (id INT PRIMARY KEY, name VARCHAR(20));
+    CREATE TABLE shop.pairs (a INT, b VARCHAR(5), v INT, PRIMARY KEY (a, b));
+    CREATE TABLE shop.nokey (v INT);"
+
+MPORT=$(lib_free_port)
+BL_EXTRA_DAEMON="restart_backoff_max = 1s
+metrics_listen = $MPORT"
+BL_EXTRA_STREAM="sink = kafka
+[sink]
+brokers = $BROKERS
+topic = binlogd.%{database}.%{table}
+kafka.retry.backoff.ms = 200"
+binlogd_start
+
+# --- topics, partitions, keys, order per key
+for ((id = 1; id <= 20; id++)); do
+	echo "INSERT INTO shop.items VALUES ($id, 'item-$id');"
+done | sql
+sql "UPDATE shop.items SET name = CONCAT(name, '!') WHERE id <= 5;
+    UPDATE shop.items SET name = 'twice' WHERE id = 2;
+    DELETE FROM shop.items WHERE id > 17;
+    INSERT INTO shop.nokey VALUES (1), (2);"
+sql "SET GLOBAL binlog_row_metadata = FULL"
+sql "INSERT INTO shop.pairs VALUES (1, 'x', 10), (1, 'y', 11), (2, 'x', 12);
+    UPDATE shop.pairs SET v = v + 100 WHERE a = 1;
+    DELETE FROM shop.pairs WHERE a = 2 AND b = 'x';"
+
+for t in items pairs nokey; do
+	km_ask '^end$' "consume binlogd.shop.$t 1" >"$TMP/$t.msgs"
+	sql "SELECT JSON_OBJECT($(case $t in
+	    items) echo "'id', id, 'name', name" ;;
+	    pairs) echo "'a', a, 'b', b, 'v', v" ;;
+	    nokey) echo "'v', v" ;; esac)) FROM shop.$t" >"$TMP/$t.rows"
+done
+python_check "$TMP" <<'PY'
+import json, sys, zlib
+from records import fail
+tmp = sys.argv[1]
+def msgs(t):
+    lines = open(f"{tmp}/{t}.msgs").read().splitlines()
+    if not lines or not lines[0].startswith("partitions "):
+        fail(f"kafkamock's answer for {t}: {lines[:2]}")
+    parts = int(lines[0].split()[1])
+    out = []
+    for l in lines[1:-1]:
+        p, key, value = l.split("\t", 2)
+        out.append((int(p), key, json.loads(value)))
+    return parts, out
+def rows(t):
+    return sorted(json.dumps(json.loads(l), sort_keys=True)
+                  for l in open(f"{tmp}/{t}.rows"))
+for t, pk, want_n in (("items", ["id"], 20 + 6 + 3),
+                      ("pairs", ["a", "b"], 3 + 2 + 1),
+                      ("nokey", [], 2)):
+    parts, ms = msgs(t)
+    if len(ms) != want_n:
+        fail(f"binlogd.shop.{t}: {len(ms)} messages, the SQL made {want_n}")
+    state = {}
+    for n, (p, key, rec) in enumerate(ms, 1):
+        if (rec["database"], rec["table"]) != ("shop", t):
+            fail(f"{t} message {n} is a record of another table: {rec}")
+        data = rec["data"]
+        if not pk:
+            if key != "-":
+                fail(f"{t} message {n}: a table without a primary key "
+                     f"has no key, got {key!r}")
+            state[json.dumps(data, sort_keys=True)] = data
+            continue
+        want_key = {c: data[c] for c in pk}
+        if json.loads(key) != want_key:
+            fail(f"{t} message {n}: key {key!r}, the row's primary key is "
+                 f"{want_key}")
+        if p != zlib.crc32(key.encode()) % parts:
+            fail(f"{t} message {n}: key {key} in partition {p} of {parts}, "
+                 f"expected {zlib.crc32(key.encode()) % parts}")
+        k = json.dumps(want_key, sort_keys=True)
+        if rec["type"] == "delete":
+            state.pop(k, None)
+        else:
+            state[k] = data
+    got = sorted(json.dumps(v, sort_keys=True) for v in state.values())
+    if got != rows(t):
+        fail(f"{t}: replaying the messages per key gives {got}, the "
+             f"server has {rows(t)}")
+PY
+
+# --- a delivery failure holds the checkpoint back
+checkpoint_offset() {
+	sqlite3 "$TMP/checkpoint.db" "SELECT offset FROM checkpoint"
+}
+pending() {
+	km_ask '^[0-9]+$' pending | tail -n 1
+}
+km_ask '^ok$' 'errors 3 1000' >/dev/null
+sql "INSERT INTO shop.items VALUES (100, 'held')"
+read -r _ end <<<"$(master_position)"
+checks=0
+while [ "$(pending)" -gt 0 ]; do
+	at=$(checkpoint_offset)
+	[ "$at" -lt "$end" ] || fail "checkpoint at $at, past the row" \
+	    "ending at $end while its produce requests still fail"
+	checks=$((checks + 1))
+done
+assert_le 1 "$checks" "checks made while produce requests failed"
+delivered() {
+	[ "$(checkpoint_offset)" -ge "$end" ]
+}
+wait_until 30 "the checkpoint to pass $end after delivery" delivered
+km_ask '^end$' "consume binlogd.shop.items 30" | grep -q '"name":"held"' ||
+    fail "row 100 is not in binlogd.shop.items after the errors"
+note "checkpoint held back during $checks checks"
+
+# --- kill -9 while the broker is down: nothing lost
+km_ask '^ok$' down >/dev/null
+for ((id = 200; id < 210; id++)); do
+	echo "INSERT INTO shop.items VALUES ($id, 'down-$id');"
+done | sql
+read -r _ end <<<"$(master_position)"
+inserts_read() {
+	python3 -c 'import sys, urllib.request
+print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' \
+	    "http://127.0.0.1:$MPORT/metrics" |
+	    awk '$1 == "binlogd_rows_total{type=\"insert\"}" { print $2 }'
+}
+read_all() {
+	[ "$(inserts_read)" -ge 36 ]
+}
+# 20 + 2 + 3 + 1 inserts before, 10 now: all read, none delivered
+wait_until 30 "the streamer to read the 10 rows" read_all
+kill_child streamer >/dev/null
+km_ask '^ok$' up >/dev/null
+wait_until 60 "the checkpoint to pass $end after the restart" delivered
+km_ask '^end$' "consume binlogd.shop.items 40" >"$TMP/after.msgs"
+for ((id = 200; id < 210; id++)); do
+	grep -q "\"name\":\"down-$id\"" "$TMP/after.msgs" ||
+	    fail "row $id, inserted while the broker was down, is missing"
+done
+binlogd_stop
