@@ -1,6 +1,7 @@
 /* checkpointd.c: binlogd-checkpointd, which answers the streamer's "where do
- * I start", coalesces its reported positions into SQLite commits, and never
- * exits with a reported position left unsaved when it can save it. */
+ * I start", coalesces its reported positions into SQLite commits, never
+ * exits with a reported position left unsaved when it can save it, and
+ * shows or sets the position for binlogctl through the supervisor. */
 #include "build.h"
 
 #include <sys/time.h>
@@ -11,6 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -28,6 +30,8 @@
 /* How long an exit path waits for its last message to leave. */
 #define CKPT_FLUSH_MS	1000
 #define CKPT_POS_STR	(POS_GTID_MAX + POS_FILE_MAX + 64)
+/* The gap and audit lists binlogctl checkpoint shows. */
+#define CKPT_LIST_MAX	(32 * 1024)
 
 static struct {
 	struct event_base	*base;
@@ -88,6 +92,26 @@ ckpt_store_failed(void)
 	    ckpt.has_saved ? ckpt_pos_str(&ckpt.saved) : "none");
 }
 
+/* Tells the supervisor what is on disk, for binlogctl status and the
+ * checkpoint age metric: checkpointd is the one owner of that fact. */
+static void
+ckpt_report(void)
+{
+	struct msg_out m;
+	char iso[64];
+	uint64_t at;
+
+	if (store_saved_at(ckpt.store, iso, sizeof(iso), &at) == -1)
+		ckpt_store_failed();
+	msg_out_begin(&m, MSG_CKPT_COMMITTED, peer_next_id(ckpt.parent));
+	msg_put_bool(&m, "found", ckpt.has_saved);
+	if (ckpt.has_saved)
+		position_put(&m, &ckpt.saved);
+	msg_put_u64(&m, "saved_at", at);
+	peer_send(ckpt.parent, &m);
+	msg_out_free(&m);
+}
+
 static void
 ckpt_commit(void)
 {
@@ -100,6 +124,8 @@ ckpt_commit(void)
 	ckpt.has_pending = false;
 	evtimer_del(ckpt.timer);
 	log_debug("committed %s", ckpt_pos_str(&ckpt.saved));
+	if (ckpt.parent != NULL)
+		ckpt_report();
 }
 
 static __attribute__((noreturn)) void
@@ -271,6 +297,99 @@ ckpt_attach(void)
 	log_debug("streamer attached");
 }
 
+/* binlogctl checkpoint: what is on disk, read back from the file. */
+static void
+ckpt_show(uint32_t id)
+{
+	static char gaps[CKPT_LIST_MAX], audit[CKPT_LIST_MAX];
+	struct position pos;
+	struct msg_out m;
+	uint64_t ngaps, naudit, epoch;
+	char iso[64];
+	bool found;
+
+	if (store_load(ckpt.store, &pos, &found) == -1 ||
+	    store_saved_at(ckpt.store, iso, sizeof(iso), &epoch) == -1 ||
+	    store_list(ckpt.store, STORE_GAPS, &ngaps, gaps,
+	    sizeof(gaps)) == -1 ||
+	    store_list(ckpt.store, STORE_AUDIT, &naudit, audit,
+	    sizeof(audit)) == -1)
+		ckpt_store_failed();
+	msg_out_begin(&m, MSG_CKPT_SHOWN, id);
+	msg_put_bool(&m, "found", found);
+	if (found)
+		position_put(&m, &pos);
+	msg_put_str(&m, "saved_at", iso);
+	msg_put_u64(&m, "gaps", ngaps);
+	msg_put_str(&m, "gap_list", gaps);
+	msg_put_u64(&m, "audits", naudit);
+	msg_put_str(&m, "audit_list", audit);
+	peer_send(ckpt.parent, &m);
+	msg_out_free(&m);
+}
+
+static void
+ckpt_set_done(uint32_t id, const char *error)
+{
+	struct msg_out m;
+
+	msg_out_begin(&m, MSG_CKPT_SET_DONE, id);
+	msg_put_str(&m, "error", error);
+	peer_send(ckpt.parent, &m);
+	msg_out_free(&m);
+}
+
+/* binlogctl set-position, which the supervisor sends only while no
+ * streamer runs; a streamer's link still open here (its exit not yet
+ * seen) could save over the new position, so that is refused too.  A
+ * failed transaction leaves the old position and no audit row. */
+static void
+ckpt_set(uint32_t id, const struct position *to, uint64_t uid)
+{
+	struct position from;
+	char reason[64];
+
+	if (ckpt.streamer != NULL) {
+		ckpt_set_done(id, "a streamer is still attached to "
+		    "checkpointd; try again in a moment");
+		return;
+	}
+	ckpt_commit();
+	if (ckpt.has_saved)
+		from = ckpt.saved;
+	else
+		memset(&from, 0, sizeof(from));
+	snprintf(reason, sizeof(reason), "set by operator (uid %llu)",
+	    (unsigned long long)uid);
+	if (store_set(ckpt.store, &from, to, (long)uid, reason) == -1) {
+		log_warnx("%s", store_error(ckpt.store));
+		ckpt_set_done(id, store_error(ckpt.store));
+		return;
+	}
+	ckpt.saved = *to;
+	ckpt.has_saved = true;
+	log_warnx("position %s by uid %llu; it was %s", ckpt_pos_str(to),
+	    (unsigned long long)uid, ckpt_pos_str(&from));
+	ckpt_set_done(id, "");
+	ckpt_report();
+}
+
+static void
+ckpt_set_msg(struct peer *p, struct msg_in *msg)
+{
+	static struct position to;
+	uint64_t uid = 0;
+
+	memset(&to, 0, sizeof(to));
+	msg_get_strbuf(msg, "gtid", to.gtid, sizeof(to.gtid));
+	msg_get_strbuf(msg, "file", to.file, sizeof(to.file));
+	msg_get_u64(msg, "offset", &to.offset);
+	msg_get_u64(msg, "uid", &uid);
+	if (msg_end(msg) == -1)
+		ckpt_bad_msg(p, msg);
+	ckpt_set(msg->id, &to, uid);
+}
+
 static void
 ckpt_parent_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 {
@@ -286,6 +405,14 @@ ckpt_parent_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 		if (msg_end(msg) == -1)
 			ckpt_bad_msg(p, msg);
 		ckpt_attach();
+		break;
+	case MSG_CKPT_SHOW:
+		if (msg_end(msg) == -1)
+			ckpt_bad_msg(p, msg);
+		ckpt_show(msg->id);
+		break;
+	case MSG_CKPT_SET:
+		ckpt_set_msg(p, msg);
 		break;
 	default:
 		ckpt_bad_msg(p, msg);
@@ -325,6 +452,7 @@ ckpt_ready(void)
 	msg_put_u64(&m, "pid", (uint64_t)getpid());
 	peer_send(ckpt.parent, &m);
 	msg_out_free(&m);
+	ckpt_report();
 	log_info("ready: database %s, position %s", store_path(ckpt.store),
 	    ckpt.has_saved ? ckpt_pos_str(&ckpt.saved) : "none saved yet");
 }

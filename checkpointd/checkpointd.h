@@ -23,6 +23,21 @@ int		 store_load(struct store *, struct position *, bool *found);
 int		 store_save(struct store *, const struct position *);
 /* Records a gap (an on_purged reset) in its own committed transaction. */
 int		 store_gap(struct store *, const struct gap *);
+/* Sets the position by an operator's request (uid): the new position and
+ * an audit row naming the old one, in one transaction. */
+int		 store_set(struct store *, const struct position *from,
+		    const struct position *to, long uid, const char *reason);
+/* The rows binlogctl checkpoint lists, newest first, one per line. */
+enum store_list {
+	STORE_GAPS,
+	STORE_AUDIT,
+};
+int		 store_list(struct store *, enum store_list, uint64_t *count,
+		    char *buf, size_t size);
+/* When the position on disk was saved: ISO text and seconds since the
+ * epoch; "" and 0 when none is. */
+int		 store_saved_at(struct store *, char *iso, size_t size,
+		    uint64_t *epoch);
 /* How many gaps are recorded, and the newest as one line ("" if none). */
 int		 store_gaps(struct store *, uint64_t *count, char *last,
 		    size_t size);

@@ -1,5 +1,6 @@
 /* store.c: the SQLite checkpoint database -- opening it with integrity and
- * permission checks, its schema migrations, and one-transaction saves. */
+ * permission checks, its schema migrations, one-transaction saves, and the
+ * gaps and operator audit rows binlogctl checkpoint lists. */
 #include "build.h"
 
 #include <sys/stat.h>
@@ -20,6 +21,10 @@
 
 /* Long enough to ride out an operator's sqlite3 shell reading the file. */
 #define STORE_BUSY_MS	5000
+/* Rows binlogctl checkpoint lists of the gaps and of the audit log. */
+#define STORE_LIST_MAX	20
+#define STORE_STR_(x)	#x
+#define STORE_STR(x)	STORE_STR_(x)
 
 struct store {
 	sqlite3		*db;
@@ -27,6 +32,7 @@ struct store {
 	sqlite3_stmt	*load;
 	sqlite3_stmt	*gap;
 	sqlite3_stmt	*gaps;
+	sqlite3_stmt	*audit;
 	char		 path[1024];
 	char		 err[1536];
 };
@@ -66,6 +72,19 @@ static const struct store_migration store_migrations[] = {
 	  " reason TEXT NOT NULL,"
 	  " server TEXT NOT NULL,"
 	  " recorded_at TEXT NOT NULL)" },
+	{ "audit: positions set by an operator",
+	  "CREATE TABLE audit ("
+	  " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	  " action TEXT NOT NULL,"
+	  " from_file TEXT NOT NULL,"
+	  " from_offset INTEGER NOT NULL CHECK (from_offset >= 0),"
+	  " from_gtid TEXT NOT NULL,"
+	  " to_file TEXT NOT NULL,"
+	  " to_offset INTEGER NOT NULL CHECK (to_offset >= 0),"
+	  " to_gtid TEXT NOT NULL,"
+	  " uid INTEGER NOT NULL,"
+	  " reason TEXT NOT NULL,"
+	  " recorded_at TEXT NOT NULL)" },
 };
 
 #define STORE_LATEST \
@@ -87,12 +106,37 @@ static const char store_gap_sql[] =
     " to_gtid, reason, server, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
     " ?7, ?8, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))";
 
+static const char store_audit_sql[] =
+    "INSERT INTO audit (action, from_file, from_offset, from_gtid, to_file,"
+    " to_offset, to_gtid, uid, reason, recorded_at) VALUES ('set-position',"
+    " ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))";
+
+/* One gap or audit row as one line of text. */
+#define STORE_GAP_LINE \
+    "recorded_at || ' ' || from_file || ':' || from_offset || ' -> ' ||" \
+    " to_file || ':' || to_offset || ' (' || reason || ')'"
+#define STORE_AUDIT_LINE \
+    "recorded_at || ' ' || action || ' ' || from_file || ':' ||" \
+    " from_offset || ' gtid ' || from_gtid || ' -> ' || to_file || ':' ||" \
+    " to_offset || ' gtid ' || to_gtid || ' (' || reason || ')'"
+
 /* The count and the newest gap, as one line for binlogctl status. */
 static const char store_gaps_sql[] =
-    "SELECT (SELECT count(*) FROM gaps), coalesce((SELECT recorded_at ||"
-    " ' ' || from_file || ':' || from_offset || ' -> ' || to_file || ':' ||"
-    " to_offset || ' (' || reason || ')' FROM gaps ORDER BY id DESC"
-    " LIMIT 1), '')";
+    "SELECT (SELECT count(*) FROM gaps), coalesce((SELECT " STORE_GAP_LINE
+    " FROM gaps ORDER BY id DESC LIMIT 1), '')";
+
+/* The lists of binlogctl checkpoint: count and line of the newest rows. */
+static const char *const store_list_sql[] = {
+	[STORE_GAPS] = "SELECT (SELECT count(*) FROM gaps), " STORE_GAP_LINE
+	    " FROM gaps ORDER BY id DESC LIMIT " STORE_STR(STORE_LIST_MAX),
+	[STORE_AUDIT] = "SELECT (SELECT count(*) FROM audit), "
+	    STORE_AUDIT_LINE " FROM audit ORDER BY id DESC LIMIT "
+	    STORE_STR(STORE_LIST_MAX),
+};
+
+static const char store_saved_at_sql[] =
+    "SELECT saved_at, CAST(strftime('%s', saved_at) AS INTEGER)"
+    " FROM checkpoint WHERE id = 1";
 
 static const char store_load_sql[] =
     "SELECT gtid, file, offset, server_id, server_uuid, event_ts, rows_done"
@@ -346,6 +390,8 @@ store_prepare(struct store *st)
 	    sqlite3_prepare_v2(st->db, store_gap_sql, -1, &st->gap,
 	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(st->db, store_gaps_sql, -1, &st->gaps,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, store_audit_sql, -1, &st->audit,
 	    NULL) != SQLITE_OK)
 		return store_sqlfail(st, "preparing statements");
 	return 0;
@@ -359,6 +405,7 @@ store_free(struct store *st)
 	sqlite3_finalize(st->load);
 	sqlite3_finalize(st->gap);
 	sqlite3_finalize(st->gaps);
+	sqlite3_finalize(st->audit);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -486,34 +533,82 @@ store_bind(struct store *st, const struct position *pos)
 	return 0;
 }
 
-int
-store_save(struct store *st, const struct position *pos)
+/* Runs a bound INSERT to its end; its bindings are kept for a retry. */
+static int
+store_step(struct store *st, sqlite3_stmt *stmt, const char *what)
 {
-	int rc;
+	int rc = sqlite3_step(stmt);
 
-	if (store_bind(st, pos) == -1)
-		return -1;
-	if (store_exec(st, "BEGIN IMMEDIATE", "starting a save") == -1)
-		goto out;
-	rc = sqlite3_step(st->save);
 	if (rc != SQLITE_DONE)
-		store_sqlfail(st, "saving the position");
-	sqlite3_reset(st->save);
-	if (rc != SQLITE_DONE) {
+		store_sqlfail(st, what);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The position, and the audit row when there is one, in one transaction:
+ * both reach the disk or neither does. */
+static int
+store_write(struct store *st, bool audit)
+{
+	if (store_exec(st, "BEGIN IMMEDIATE", "starting a save") == -1)
+		return -1;
+	if (store_step(st, st->save, "saving the position") == -1 ||
+	    (audit && store_step(st, st->audit, "recording the change in "
+	    "the audit table") == -1)) {
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-		goto out;
+		return -1;
 	}
 	if (store_exec(st, "COMMIT", "committing the position") == -1) {
 		/* A failed COMMIT may leave the transaction open. */
 		if (!sqlite3_get_autocommit(st->db))
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-		goto out;
+		return -1;
 	}
-	sqlite3_clear_bindings(st->save);
 	return 0;
-out:
+}
+
+int
+store_save(struct store *st, const struct position *pos)
+{
+	int rc = store_bind(st, pos) == -1 ? -1 : store_write(st, false);
+
 	sqlite3_clear_bindings(st->save);
-	return -1;
+	return rc;
+}
+
+static int
+store_bind_audit(struct store *st, const struct position *from,
+    const struct position *to, long uid, const char *reason)
+{
+	sqlite3_stmt *s = st->audit;
+
+	if (sqlite3_bind_text(s, 1, from->file, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(s, 2, (sqlite3_int64)from->offset) ||
+	    sqlite3_bind_text(s, 3, from->gtid, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(s, 4, to->file, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(s, 5, (sqlite3_int64)to->offset) ||
+	    sqlite3_bind_text(s, 6, to->gtid, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(s, 7, uid) ||
+	    sqlite3_bind_text(s, 8, reason, -1, SQLITE_STATIC))
+		return store_sqlfail(st, "binding the audit row");
+	return 0;
+}
+
+int
+store_set(struct store *st, const struct position *from,
+    const struct position *to, long uid, const char *reason)
+{
+	int rc = -1;
+
+	if (from->offset > INT64_MAX)
+		store_fail(st, "checkpoint database %s: saved offset above "
+		    "2^63", st->path);
+	else if (store_bind(st, to) == 0 &&
+	    store_bind_audit(st, from, to, uid, reason) == 0)
+		rc = store_write(st, true);
+	sqlite3_clear_bindings(st->save);
+	sqlite3_clear_bindings(st->audit);
+	return rc;
 }
 
 static int
@@ -570,6 +665,51 @@ store_gaps(struct store *st, uint64_t *count, char *last, size_t size)
 		store_sqlfail(st, "counting gaps");
 	sqlite3_reset(st->gaps);
 	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+store_list(struct store *st, enum store_list which, uint64_t *count,
+    char *buf, size_t size)
+{
+	sqlite3_stmt *stmt;
+	size_t len = 0;
+	int rc;
+
+	*count = 0;
+	buf[0] = '\0';
+	if (sqlite3_prepare_v2(st->db, store_list_sql[which], -1, &stmt,
+	    NULL) != SQLITE_OK)
+		return store_sqlfail(st, "listing gaps or audit rows");
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*count = (uint64_t)sqlite3_column_int64(stmt, 0);
+		if (len < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s",
+			    len ? "\n" : "", sqlite3_column_text(stmt, 1));
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : store_sqlfail(st, "listing gaps or "
+	    "audit rows");
+}
+
+int
+store_saved_at(struct store *st, char *iso, size_t size, uint64_t *epoch)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	iso[0] = '\0';
+	*epoch = 0;
+	if (sqlite3_prepare_v2(st->db, store_saved_at_sql, -1, &stmt,
+	    NULL) != SQLITE_OK)
+		return store_sqlfail(st, "reading saved_at");
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		strlcpy_(iso, (const char *)sqlite3_column_text(stmt, 0),
+		    size);
+		*epoch = (uint64_t)sqlite3_column_int64(stmt, 1);
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
+	    store_sqlfail(st, "reading saved_at");
 }
 
 void

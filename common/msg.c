@@ -13,8 +13,13 @@ msg_type_name(uint32_t type)
 	switch (type) {
 	case MSG_SHUTDOWN:	return "SHUTDOWN";
 	case MSG_CKPT_ATTACH:	return "CKPT_ATTACH";
+	case MSG_CKPT_SHOW:	return "CKPT_SHOW";
+	case MSG_CKPT_SET:	return "CKPT_SET";
 	case MSG_READY:		return "READY";
 	case MSG_STATS:		return "STATS";
+	case MSG_CKPT_COMMITTED: return "CKPT_COMMITTED";
+	case MSG_CKPT_SHOWN:	return "CKPT_SHOWN";
+	case MSG_CKPT_SET_DONE:	return "CKPT_SET_DONE";
 	case MSG_CKPT_LOAD:	return "CKPT_LOAD";
 	case MSG_CKPT_SAVE:	return "CKPT_SAVE";
 	case MSG_CKPT_POSITION:	return "CKPT_POSITION";
@@ -29,6 +34,8 @@ msg_type_name(uint32_t type)
 	case MSG_CTL_METRICS:	return "CTL_METRICS";
 	case MSG_CTL_STOP_STREAMER: return "CTL_STOP_STREAMER";
 	case MSG_CTL_START_STREAMER: return "CTL_START_STREAMER";
+	case MSG_CTL_CHECKPOINT: return "CTL_CHECKPOINT";
+	case MSG_CTL_SET_POSITION: return "CTL_SET_POSITION";
 	case MSG_CTL_REPLY:	return "CTL_REPLY";
 	default:		return "UNKNOWN";
 	}

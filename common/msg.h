@@ -11,7 +11,7 @@
 #include <msgpack.h>
 
 /* Bump this if any message below, or any of its fields, changes. */
-#define MSG_PROTOCOL_VERSION	5
+#define MSG_PROTOCOL_VERSION	6
 /* Largest encoded message a reader accepts; larger is a protocol error. */
 #define MSG_MAX_SIZE		(256 * 1024)
 /* A body may carry at most this many fields. */
@@ -37,10 +37,24 @@ enum msg_type {
 	MSG_SHUTDOWN = 100,	/* {} flush, save, exit 0 */
 	MSG_CKPT_ATTACH = 101,	/* {} -> checkpointd, carries the fd of a new
 				 * streamer link (SCM_RIGHTS) */
+	MSG_CKPT_SHOW = 102,	/* {} -> checkpointd: binlogctl checkpoint */
+	MSG_CKPT_SET = 103,	/* {gtid:s file:s offset:u uid:u} ->
+				 * checkpointd: binlogctl set-position, sent
+				 * only while no streamer runs */
 
 	/* any child -> supervisor (200..299) */
 	MSG_READY = 200,	/* {protocol:u pid:u} child is serving */
 	MSG_STATS = 201,	/* streamer: {MSG_STATS_FIELDS} every second */
+	MSG_CKPT_COMMITTED = 202, /* checkpointd: {found:b POS? saved_at:u}
+				   * the position on disk, when ready and
+				   * after each commit; saved_at in seconds
+				   * since the epoch */
+	MSG_CKPT_SHOWN = 203,	/* checkpointd: reply to SHOW, {found:b POS?
+				 * saved_at:s gaps:u gap_list:s audits:u
+				 * audit_list:s}: what is on disk; the lists
+				 * hold the newest rows, one per line */
+	MSG_CKPT_SET_DONE = 204, /* checkpointd: reply to SET, {error:s}, ""
+				  * once position and audit row are on disk */
 
 	/* streamer -> checkpointd (300..399) */
 	MSG_CKPT_LOAD = 300,	/* {} where do I start? */
@@ -69,6 +83,10 @@ enum msg_type {
 				 * Prometheus exposition of /metrics */
 	MSG_CTL_STOP_STREAMER = 505, /* stop the streamer and keep it stopped */
 	MSG_CTL_START_STREAMER = 506, /* undo STOP_STREAMER */
+	MSG_CTL_CHECKPOINT = 507, /* read-only; the reply carries
+				   * CKPT_SHOWN's fields */
+	MSG_CTL_SET_POSITION = 508, /* {protocol:u position:s} file:offset or
+				     * GTID set; only while held */
 
 	/* supervisor -> binlogctl (600..699) */
 	MSG_CTL_REPLY = 600,	/* {result:u message:s} plus, for STATUS,
@@ -76,7 +94,10 @@ enum msg_type {
 				 * (streamer_, checkpointd_) pid:u state:s
 				 * uptime:u restarts:u last_exit:s, and
 				 * the streamer's MSG_STATS_FIELDS with
-				 * rows_per_sec:s over the last minute */
+				 * rows_per_sec:s over the last minute, and
+				 * checkpointd's saved_gtid:s saved_file:s
+				 * saved_offset:u saved_at:u checkpoint_age:u
+				 * (0 when nothing is saved) */
 };
 
 /*
@@ -109,6 +130,7 @@ enum msg_type {
 	X(bytes_read, U, "bytes of binlog events read")		\
 	X(gaps, U, "gaps recorded in the checkpoint database")		\
 	X(last_gap, S, "the newest gap, or empty")			\
+	X(sink_errors, U, "errors the sink reported")			\
 	X(last_error, S, "the streamer's last error")
 
 /* CTL_REPLY result codes; binlogctl exits with them. */
@@ -118,6 +140,8 @@ enum ctl_result {
 	CTL_DENIED = 3,		/* the caller may not change state */
 	CTL_VERSION = 4,	/* protocol version mismatch */
 	CTL_UNKNOWN = 5,	/* unknown request */
+	CTL_NOT_HELD = 6,	/* needs the streamer held (stop-streamer) */
+	CTL_INVALID = 7,	/* the request's argument is not valid */
 };
 
 const char *msg_type_name(uint32_t type);

@@ -1,5 +1,6 @@
 /* binlogctl.c: the operator's command: asks a running binlogd over its
- * control socket for its status or metrics, or to restart, reload or stop. */
+ * control socket for its status, metrics or checkpoint, or to restart,
+ * reload, stop, hold the streamer or set its start position. */
 #include "build.h"
 
 #include <sys/socket.h>
@@ -28,26 +29,33 @@ struct ctl_cmd {
 	uint32_t	 type;
 	void		(*show)(struct msg_in *, int json);
 	const char	*help;
+	int		 takes_arg;	/* sent as the request's position */
 };
 
 static void show_status(struct msg_in *, int);
 static void show_message(struct msg_in *, int);
 static void show_metrics(struct msg_in *, int);
+static void show_checkpoint(struct msg_in *, int);
 
 static const struct ctl_cmd commands[] = {
 	{ "status", MSG_CTL_STATUS, show_status,
-	    "state of binlogd and its helpers" },
+	    "state of binlogd and its helpers", 0 },
 	{ "restart", MSG_CTL_RESTART, show_message,
-	    "restart the streamer from the saved position" },
+	    "restart the streamer from the saved position", 0 },
 	{ "reload", MSG_CTL_RELOAD, show_message,
-	    "reload the configuration and restart the streamer" },
-	{ "stop", MSG_CTL_STOP, show_message, "stop binlogd gracefully" },
+	    "reload the configuration and restart the streamer", 0 },
+	{ "stop", MSG_CTL_STOP, show_message, "stop binlogd gracefully", 0 },
 	{ "metrics", MSG_CTL_METRICS, show_metrics,
-	    "the figures of the metrics endpoint, as Prometheus text" },
+	    "the figures of the metrics endpoint, as Prometheus text", 0 },
 	{ "stop-streamer", MSG_CTL_STOP_STREAMER, show_message,
-	    "stop the streamer and keep it stopped" },
+	    "stop the streamer and keep it stopped", 0 },
 	{ "start-streamer", MSG_CTL_START_STREAMER, show_message,
-	    "let a stopped streamer run again" },
+	    "let a stopped streamer run again", 0 },
+	{ "checkpoint", MSG_CTL_CHECKPOINT, show_checkpoint,
+	    "the saved position, the gaps and the audit log", 0 },
+	{ "set-position", MSG_CTL_SET_POSITION, show_message,
+	    "set the start position (file:offset or GTID set) while the "
+	    "streamer is stopped", 1 },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -64,7 +72,7 @@ usage(int code)
 	size_t i;
 
 	fprintf(code ? stderr : stdout, "usage: binlogctl [-hj] [-c file] "
-	    "[-s socket] command\n"
+	    "[-s socket] command [argument]\n"
 	    "  -c file    read control_socket from this configuration "
 	    "(default %s)\n"
 	    "  -h         this help\n"
@@ -175,6 +183,16 @@ show_stream_json(struct msg_in *in)
 #undef X
 	get_str(in, "rows_per_sec", s, sizeof(s));
 	printf(",\"rows_per_sec\":%s}", s[0] ? s : "0");
+	printf(",\"checkpoint\":{\"gtid\":");
+	get_str(in, "saved_gtid", s, sizeof(s));
+	json_str(s, strlen(s));
+	printf(",\"file\":");
+	get_str(in, "saved_file", s, sizeof(s));
+	json_str(s, strlen(s));
+	printf(",\"offset\":%llu,\"saved_at\":%llu,\"age\":%llu}",
+	    (unsigned long long)get_u64(in, "saved_offset"),
+	    (unsigned long long)get_u64(in, "saved_at"),
+	    (unsigned long long)get_u64(in, "checkpoint_age"));
 }
 
 #define U(n)	((unsigned long long)get_u64(in, n))
@@ -193,6 +211,14 @@ show_stream_text(struct msg_in *in)
 	printf("position     %s:%llu%s%s\n",
 	    get_str(in, "file", a, sizeof(a)), U("offset"),
 	    get_str(in, "gtid", gtid, sizeof(gtid))[0] ? " gtid " : "", gtid);
+	if (get_str(in, "saved_file", a, sizeof(a))[0] != '\0' ||
+	    get_str(in, "saved_gtid", gtid, sizeof(gtid))[0] != '\0')
+		printf("saved        %s:%llu%s%s, %llus ago\n", a,
+		    U("saved_offset"), get_str(in, "saved_gtid", gtid,
+		    sizeof(gtid))[0] ? " gtid " : "", gtid,
+		    U("checkpoint_age"));
+	else
+		printf("saved        none\n");
 	printf("behind       %llus\n", U("seconds_behind"));
 	printf("rows         insert %llu  update %llu  delete %llu  "
 	    "(%s rows/s over the last minute)\n", U("rows_insert"),
@@ -254,6 +280,89 @@ show_metrics(struct msg_in *in, int json)
 	} else
 		fwrite(text, 1, len, stdout);
 }
+
+/* A list of lines as a JSON array, or indented text. */
+static void
+show_lines(const char *list, int json)
+{
+	const char *nl;
+	size_t len;
+
+	if (json)
+		putchar('[');
+	while (*list) {
+		nl = strchr(list, '\n');
+		len = nl ? (size_t)(nl - list) : strlen(list);
+		if (json)
+			json_str(list, len);
+		else
+			printf("  %.*s\n", (int)len, list);
+		list += len + (nl != NULL);
+		if (json && *list)
+			putchar(',');
+	}
+	if (json)
+		putchar(']');
+}
+
+static void
+show_checkpoint_json(struct msg_in *in)
+{
+	static char s[32768];
+	static const char *const str[] = { "gtid", "file", "server_uuid",
+	    "saved_at" };
+	static const char *const num[] = { "offset", "server_id", "ts",
+	    "rows_done", "gaps", "audits" };
+	size_t i;
+
+	printf("{\"found\":%s", msg_has(in, "file") ? "true" : "false");
+	for (i = 0; i < sizeof(str) / sizeof(str[0]); i++) {
+		printf(",\"%s\":", str[i]);
+		get_str(in, str[i], s, sizeof(s));
+		json_str(s, strlen(s));
+	}
+	for (i = 0; i < sizeof(num) / sizeof(num[0]); i++)
+		printf(",\"%s\":%llu", num[i],
+		    (unsigned long long)get_u64(in, num[i]));
+	printf(",\"gap_list\":");
+	show_lines(get_str(in, "gap_list", s, sizeof(s)), 1);
+	printf(",\"audit_list\":");
+	show_lines(get_str(in, "audit_list", s, sizeof(s)), 1);
+	printf("}\n");
+}
+
+#define U(n)	((unsigned long long)get_u64(in, n))
+
+/* binlogctl checkpoint: what checkpointd read back from its database. */
+static void
+show_checkpoint(struct msg_in *in, int json)
+{
+	static char s[32768];
+	char a[256], b[128];
+
+	if (json) {
+		show_checkpoint_json(in);
+		return;
+	}
+	if (!msg_has(in, "file"))
+		printf("position     none saved\n");
+	else {
+		printf("position     %s:%llu\n",
+		    get_str(in, "file", a, sizeof(a)), U("offset"));
+		printf("gtid         %s\n", get_str(in, "gtid", s, sizeof(s)));
+		printf("server       server_id %llu%s%s\n", U("server_id"),
+		    get_str(in, "server_uuid", b, sizeof(b))[0] ? ", uuid " :
+		    "", b);
+		printf("event time   %llu\n", U("ts"));
+		printf("saved at     %s\n",
+		    get_str(in, "saved_at", a, sizeof(a)));
+	}
+	printf("gaps         %llu\n", U("gaps"));
+	show_lines(get_str(in, "gap_list", s, sizeof(s)), 0);
+	printf("audit        %llu\n", U("audits"));
+	show_lines(get_str(in, "audit_list", s, sizeof(s)), 0);
+}
+#undef U
 
 static void
 ctl_dispatch(struct peer *p, struct msg_in *msg, void *arg)
@@ -340,9 +449,14 @@ main(int argc, char **argv)
 			usage(CTL_USAGE);
 		}
 	}
-	if (optind + 1 != argc)
+	if (optind == argc)
 		usage(CTL_USAGE);
 	st.cmd = ctl_find(argv[optind]);
+	if (argc - optind != 1 + st.cmd->takes_arg) {
+		warnx("%s takes %s", st.cmd->name, st.cmd->takes_arg ?
+		    "one argument" : "no argument");
+		usage(CTL_USAGE);
+	}
 	if (sock == NULL) {
 		if (config_load(&conf, conf_path, errbuf, sizeof(errbuf)) == -1)
 			errx(CTL_USAGE, "%s (or give the socket with -s)",
@@ -356,6 +470,8 @@ main(int argc, char **argv)
 	p = peer_new(st.base, ctl_connect(sock), "binlogd", ctl_dispatch, &st);
 	msg_out_begin(&m, st.cmd->type, peer_next_id(p));
 	msg_put_u64(&m, "protocol", MSG_PROTOCOL_VERSION);
+	if (st.cmd->takes_arg)
+		msg_put_str(&m, "position", argv[optind + 1]);
 	peer_send(p, &m);
 	msg_out_free(&m);
 	event_base_loopexit(st.base, &tv);

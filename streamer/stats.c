@@ -25,6 +25,8 @@ static _Atomic uint64_t	 rows_by_kind[3];	/* insert, update, delete */
 static _Atomic uint64_t	 events[SE_COUNT];
 static _Atomic uint64_t	 bytes_read;
 static _Atomic uint64_t	 behind;
+/* Bumped by whichever thread runs the sink. */
+static _Atomic uint64_t	 sink_errors;
 
 /* Set once per connection, under info_mu. */
 static pthread_mutex_t	 info_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -109,6 +111,14 @@ stats_event(const struct evhdr *h, size_t len)
 		    (uint64_t)(now - (time_t)h->ts) : 0, memory_order_relaxed);
 }
 
+/* One error a sink reported (a failed write, flush or delivery), counted
+ * whether or not the sink recovers from it. */
+void
+stats_sink_error(void)
+{
+	stats_add(&sink_errors, 1);
+}
+
 /* The server the reader connected to. */
 void
 stats_server(const char *ver, bool mariadb, uint32_t id, const char *sid)
@@ -157,6 +167,7 @@ stats_put_counters(struct msg_out *m)
 	for (i = 0; i < SE_COUNT; i++)
 		msg_put_u64(m, ev_names[i], stats_get(&events[i]));
 	msg_put_u64(m, "bytes_read", stats_get(&bytes_read));
+	msg_put_u64(m, "sink_errors", stats_get(&sink_errors));
 }
 
 /* Pushes one MSG_STATS; also called on the way out, so that the

@@ -73,12 +73,14 @@ int	sup_hold_streamer(struct supervisor *, int hold);
 void	control_init(struct supervisor *);
 void	control_chown(uid_t, gid_t);
 void	control_cleanup(void);
+void	control_ckpt_reply(struct msg_in *);
 
 /* metrics.c */
 struct evbuffer;
 void	metrics_init(struct supervisor *);
 void	metrics_cleanup(void);
 void	metrics_stats_msg(struct msg_in *);
+void	metrics_ckpt_msg(struct msg_in *);
 void	metrics_put_status(struct msg_out *);
 void	metrics_child_exit(const struct child *, int status);
 void	metrics_text(const struct supervisor *, struct evbuffer *);

@@ -283,6 +283,16 @@ child_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 			fatalx("%s sent %s", c->name, msg_type_name(msg->type));
 		metrics_stats_msg(msg);
 		break;
+	case MSG_CKPT_COMMITTED:
+	case MSG_CKPT_SHOWN:
+	case MSG_CKPT_SET_DONE:
+		if (c->role != ROLE_CHECKPOINTD)
+			fatalx("%s sent %s", c->name, msg_type_name(msg->type));
+		if (msg->type == MSG_CKPT_COMMITTED)
+			metrics_ckpt_msg(msg);
+		else
+			control_ckpt_reply(msg);
+		break;
 	default:
 		fatalx("%s sent unexpected %s", c->name,
 		    msg_type_name(msg->type));

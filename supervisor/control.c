@@ -1,6 +1,7 @@
 /* control.c: the supervisor's control socket for binlogctl: one request, one
  * reply; callers identified by peer credentials; a malformed request closes
- * that client and nothing else. */
+ * that client and nothing else.  checkpoint and set-position are answered
+ * by checkpointd: the request waits, keyed by message id, for its reply. */
 #include "build.h"
 
 #include <sys/socket.h>
@@ -19,17 +20,26 @@
 #include "binlogd.h"
 #include "exitcode.h"
 #include "log.h"
+#include "position.h"
 #include "util.h"
 
 #define CONTROL_MAX_CLIENTS	32
+/* How long a request forwarded to checkpointd waits for its reply. */
+#define CONTROL_CKPT_TIMEOUT	5
 
 struct ctl_client {
 	struct peer	*peer;
 	uid_t		 uid;
 	pid_t		 pid;
+	uint32_t	 ckpt_id;	/* forwarded to checkpointd, 0 if none */
+	uint32_t	 req_id;	/* the request it answers */
+	struct event	*timer;		/* CONTROL_CKPT_TIMEOUT */
 };
 
 static struct ctl_client clients[CONTROL_MAX_CLIENTS];
+/* Ids of forwarded requests: ours, so that they stay unique across
+ * checkpointd restarts. */
+static uint32_t control_ckpt_next;
 static struct event *control_ev;
 static int control_fd = -1;
 static char control_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -160,31 +170,48 @@ control_client(struct peer *p)
 	return NULL;
 }
 
+/* A reply checkpointd sends for a client that has gone is dropped. */
+static void
+control_unforward(struct ctl_client *c)
+{
+	c->ckpt_id = 0;
+	if (c->timer != NULL)
+		evtimer_del(c->timer);
+}
+
 static void
 control_drop(struct ctl_client *c)
 {
+	control_unforward(c);
 	peer_free(c->peer);
 	c->peer = NULL;
 }
 
 static void
-control_reply_begin(struct msg_out *m, const struct msg_in *req,
-    enum ctl_result result, const char *message)
+control_reply_begin(struct msg_out *m, uint32_t id, enum ctl_result result,
+    const char *message)
 {
-	msg_out_begin(m, MSG_CTL_REPLY, req->id);
+	msg_out_begin(m, MSG_CTL_REPLY, id);
 	msg_put_u64(m, "result", result);
 	msg_put_str(m, "message", message);
+}
+
+static void
+control_reply_id(struct ctl_client *c, uint32_t id, enum ctl_result result,
+    const char *message)
+{
+	struct msg_out m;
+
+	control_reply_begin(&m, id, result, message);
+	peer_send(c->peer, &m);
+	msg_out_free(&m);
 }
 
 static void
 control_reply(struct ctl_client *c, const struct msg_in *req,
     enum ctl_result result, const char *message)
 {
-	struct msg_out m;
-
-	control_reply_begin(&m, req, result, message);
-	peer_send(c->peer, &m);
-	msg_out_free(&m);
+	control_reply_id(c, req->id, result, message);
 }
 
 static void
@@ -213,7 +240,7 @@ control_status(struct supervisor *sup, struct ctl_client *c,
 	struct msg_out m;
 	int r;
 
-	control_reply_begin(&m, req, CTL_OK, "");
+	control_reply_begin(&m, req->id, CTL_OK, "");
 	msg_put_str(&m, "state", sup_state_name(sup->state));
 	msg_put_u64(&m, "pid", (uint64_t)getpid());
 	msg_put_u64(&m, "uptime", (uint64_t)(mono_now() - sup->started_at));
@@ -236,7 +263,7 @@ control_metrics(struct supervisor *sup, struct ctl_client *c,
 		return;
 	}
 	metrics_text(sup, b);
-	control_reply_begin(&m, req, CTL_OK, "");
+	control_reply_begin(&m, req->id, CTL_OK, "");
 	msg_put_strn(&m, "text", (const char *)evbuffer_pullup(b, -1),
 	    evbuffer_get_length(b));
 	peer_send(c->peer, &m);
@@ -260,11 +287,206 @@ control_hold(struct supervisor *sup, struct ctl_client *c,
 		control_reply(c, req, CTL_FAILED, "binlogd is stopping");
 }
 
+static void
+control_ckpt_timeout(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ctl_client *c = arg;
+
+	(void)fd;
+	(void)ev;
+	log_warnx("control: checkpointd did not answer within %d s",
+	    CONTROL_CKPT_TIMEOUT);
+	c->ckpt_id = 0;
+	control_reply_id(c, c->req_id, CTL_FAILED, "checkpointd did not "
+	    "answer in time; see binlogd's log");
+}
+
+/* The id a request forwarded to checkpointd goes out with, or 0 when it
+ * cannot go (and the client has its answer). */
+static uint32_t
+control_forward_id(struct supervisor *sup, struct ctl_client *c,
+    const struct msg_in *req)
+{
+	struct child *ck = &sup->children[ROLE_CHECKPOINTD];
+
+	if (ck->state != CHILD_READY || ck->peer == NULL) {
+		control_reply(c, req, CTL_FAILED, "checkpointd is not running; "
+		    "try again when binlogctl status shows it ready");
+		return 0;
+	}
+	if (c->ckpt_id != 0) {
+		control_reply(c, req, CTL_FAILED, "one request at a time");
+		return 0;
+	}
+	if (c->timer == NULL &&
+	    (c->timer = evtimer_new(sup->base, control_ckpt_timeout, c)) ==
+	    NULL)
+		fatalx("evtimer_new failed");
+	if (++control_ckpt_next == 0)
+		control_ckpt_next = 1;
+	c->ckpt_id = control_ckpt_next;
+	c->req_id = req->id;
+	return c->ckpt_id;
+}
+
+static void
+control_forward(struct supervisor *sup, struct ctl_client *c,
+    struct msg_out *m)
+{
+	struct timeval tv = { CONTROL_CKPT_TIMEOUT, 0 };
+
+	peer_send(sup->children[ROLE_CHECKPOINTD].peer, m);
+	msg_out_free(m);
+	evtimer_add(c->timer, &tv);
+}
+
+static void
+control_checkpoint(struct supervisor *sup, struct ctl_client *c,
+    const struct msg_in *req)
+{
+	struct msg_out m;
+	uint32_t id;
+
+	if ((id = control_forward_id(sup, c, req)) == 0)
+		return;
+	msg_out_begin(&m, MSG_CKPT_SHOW, id);
+	control_forward(sup, c, &m);
+}
+
+/* The same parser as start_position; latest and earliest need the server,
+ * which only the streamer talks to, so they are not positions here. */
+static int
+control_parse_position(struct config *parsed, const char *v, size_t len,
+    char *err, size_t errlen)
+{
+	char buf[CONF_STR_MAX];
+
+	if (len >= sizeof(buf)) {
+		snprintf(err, errlen, "the position is longer than %zu bytes",
+		    sizeof(buf) - 1);
+		return -1;
+	}
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	if (config_parse_start(parsed, buf, err, errlen) == -1)
+		return -1;
+	if (parsed->start_kind == START_LATEST ||
+	    parsed->start_kind == START_EARLIEST) {
+		snprintf(err, errlen, "set-position takes file:offset or a GTID "
+		    "set, not %s", parsed->start_kind == START_LATEST ?
+		    "latest" : "earliest");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+control_set_position(struct supervisor *sup, struct ctl_client *c,
+    const struct msg_in *req, const char *v, size_t len)
+{
+	static struct config parsed;
+	struct msg_out m;
+	char err[1024];
+	uint32_t id;
+
+	if (sup->state != SUP_HELD) {
+		snprintf(err, sizeof(err), "set-position needs the streamer "
+		    "held: run binlogctl stop-streamer first (binlogd is %s)",
+		    sup_state_name(sup->state));
+		control_reply(c, req, CTL_NOT_HELD, err);
+		return;
+	}
+	if (control_parse_position(&parsed, v, len, err, sizeof(err)) == -1) {
+		control_reply(c, req, CTL_INVALID, err);
+		return;
+	}
+	if ((id = control_forward_id(sup, c, req)) == 0)
+		return;
+	log_warnx("control: set-position %.*s requested by uid %ld", (int)len,
+	    v, (long)c->uid);
+	msg_out_begin(&m, MSG_CKPT_SET, id);
+	msg_put_str(&m, "gtid", parsed.start_kind == START_GTID ?
+	    parsed.start_gtid : "");
+	msg_put_str(&m, "file", parsed.start_kind == START_FILE_POS ?
+	    parsed.start_file : "");
+	msg_put_u64(&m, "offset", parsed.start_offset);
+	msg_put_u64(&m, "uid", (uint64_t)c->uid);
+	control_forward(sup, c, &m);
+}
+
+/* The client whose forwarded request this reply answers, or NULL. */
+static struct ctl_client *
+control_waiting(uint32_t ckpt_id)
+{
+	int i;
+
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (clients[i].peer != NULL && clients[i].ckpt_id == ckpt_id)
+			return &clients[i];
+	return NULL;
+}
+
+static void
+control_shown(struct msg_in *msg, struct msg_out *m)
+{
+	static struct position pos;
+	const char *s;
+	size_t len;
+	uint64_t u;
+	bool found = false;
+
+	msg_get_bool(msg, "found", &found);
+	msg_put_bool(m, "found", found);
+	if (found) {
+		position_get(msg, &pos);
+		position_put(m, &pos);
+	}
+#define COPY_S(k) (msg_get_str(msg, k, &s, &len), msg_put_strn(m, k, s, len))
+#define COPY_U(k) (msg_get_u64(msg, k, &u), msg_put_u64(m, k, u))
+	COPY_S("saved_at");
+	COPY_U("gaps");
+	COPY_S("gap_list");
+	COPY_U("audits");
+	COPY_S("audit_list");
+#undef COPY_S
+#undef COPY_U
+}
+
+/* checkpointd's CKPT_SHOWN or CKPT_SET_DONE: trust follows the sender, so
+ * a malformed one is fatal; one for a client that has gone is dropped. */
+void
+control_ckpt_reply(struct msg_in *msg)
+{
+	struct ctl_client *c = control_waiting(msg->id);
+	char text[2048] = "";
+	struct msg_out m;
+
+	if (msg->type == MSG_CKPT_SET_DONE)
+		msg_get_strbuf(msg, "error", text, sizeof(text));
+	control_reply_begin(&m, c ? c->req_id : 0, text[0] ? CTL_FAILED :
+	    CTL_OK, text[0] || msg->type != MSG_CKPT_SET_DONE ? text :
+	    "position set; start-streamer resumes from it");
+	if (msg->type == MSG_CKPT_SHOWN)
+		control_shown(msg, &m);
+	if (msg_end(msg) == -1)
+		fatalx("checkpointd: malformed %s: %s",
+		    msg_type_name(msg->type), msg->error);
+	if (c == NULL)
+		log_info("control: %s for a client that has gone",
+		    msg_type_name(msg->type));
+	else {
+		control_unforward(c);
+		peer_send(c->peer, &m);
+	}
+	msg_out_free(&m);
+}
+
 /* Requests that only look. */
 static int
 control_read_only(uint32_t type)
 {
-	return type == MSG_CTL_STATUS || type == MSG_CTL_METRICS;
+	return type == MSG_CTL_STATUS || type == MSG_CTL_METRICS ||
+	    type == MSG_CTL_CHECKPOINT;
 }
 
 /* Changing state needs root or binlogd's own user. */
@@ -280,6 +502,8 @@ control_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 	struct supervisor *sup = arg;
 	struct ctl_client *c = control_client(p);
 	uint64_t protocol = 0;
+	const char *arg_s = "";
+	size_t arg_len = 0;
 	char err[1024];
 
 	if (msg == NULL) {
@@ -287,6 +511,8 @@ control_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 		return;
 	}
 	msg_get_u64(msg, "protocol", &protocol);
+	if (msg->type == MSG_CTL_SET_POSITION && msg_has(msg, "position"))
+		msg_get_str(msg, "position", &arg_s, &arg_len);
 	if (msg_end(msg) == -1) {
 		log_warnx("control: malformed %s from pid %ld: %s; closing",
 		    msg_type_name(msg->type), (long)c->pid, msg->error);
@@ -315,6 +541,12 @@ control_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 	case MSG_CTL_STOP_STREAMER:
 	case MSG_CTL_START_STREAMER:
 		control_hold(sup, c, msg);
+		break;
+	case MSG_CTL_CHECKPOINT:
+		control_checkpoint(sup, c, msg);
+		break;
+	case MSG_CTL_SET_POSITION:
+		control_set_position(sup, c, msg, arg_s, arg_len);
 		break;
 	case MSG_CTL_RESTART:
 		log_info("control: restart requested by uid %ld",

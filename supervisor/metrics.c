@@ -1,6 +1,7 @@
 /* metrics.c: the supervisor's figures -- the streamer's latest MSG_STATS,
- * the row rate, restarts by cause -- served to binlogctl status and as
- * Prometheus text on an optional loopback HTTP endpoint. */
+ * checkpointd's saved position, the row rate, restarts by cause -- served
+ * to binlogctl status and as Prometheus text on an optional loopback HTTP
+ * endpoint. */
 #include "build.h"
 
 #include <sys/wait.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -30,6 +32,11 @@ static struct {
 	MSG_STATS_FIELDS(X)
 } stats;
 #undef X
+
+/* checkpointd's last CKPT_COMMITTED: the position on disk. */
+static struct position saved;
+static bool has_saved;
+static uint64_t saved_at;	/* seconds since the epoch */
 
 /* Total rows at one-second samples, for the rate over the last minute. */
 static struct {
@@ -101,6 +108,33 @@ metrics_stats_msg(struct msg_in *msg)
 	metrics_sample();
 }
 
+void
+metrics_ckpt_msg(struct msg_in *msg)
+{
+	bool found = false;
+
+	msg_get_bool(msg, "found", &found);
+	if (found)
+		position_get(msg, &saved);
+	msg_get_u64(msg, "saved_at", &saved_at);
+	if (msg_end(msg) == -1)
+		fatalx("checkpointd: malformed %s: %s",
+		    msg_type_name(msg->type), msg->error);
+	has_saved = found;
+}
+
+/* Seconds since checkpointd last committed a position; 0 when none is
+ * saved.  It grows while the server is idle: nothing new to save. */
+static uint64_t
+metrics_ckpt_age(void)
+{
+	time_t now = time(NULL);
+
+	if (!has_saved || saved_at == 0 || (uint64_t)now < saved_at)
+		return 0;
+	return (uint64_t)now - saved_at;
+}
+
 /* The figures binlogctl status shows, added to its reply. */
 void
 metrics_put_status(struct msg_out *m)
@@ -114,6 +148,11 @@ metrics_put_status(struct msg_out *m)
 #undef X
 	snprintf(rate, sizeof(rate), "%.1f", metrics_rate());
 	msg_put_str(m, "rows_per_sec", rate);
+	msg_put_str(m, "saved_gtid", has_saved ? saved.gtid : "");
+	msg_put_str(m, "saved_file", has_saved ? saved.file : "");
+	msg_put_u64(m, "saved_offset", has_saved ? saved.offset : 0);
+	msg_put_u64(m, "saved_at", has_saved ? saved_at : 0);
+	msg_put_u64(m, "checkpoint_age", metrics_ckpt_age());
 }
 
 /* Counts an exit that the supervisor answers with a restart. */
@@ -189,6 +228,14 @@ metrics_stream(struct evbuffer *b)
 	    "on_purged) recorded in the checkpoint database.");
 	evbuffer_add_printf(b, "binlogd_gaps_total %llu\n",
 	    (unsigned long long)stats.gaps);
+	metrics_head(b, "checkpoint_age_seconds", "gauge", "Seconds since "
+	    "the position was last saved (0 before the first save).");
+	evbuffer_add_printf(b, "binlogd_checkpoint_age_seconds %llu\n",
+	    (unsigned long long)metrics_ckpt_age());
+	metrics_head(b, "sink_errors_total", "counter", "Errors the sink "
+	    "reported since the streamer started.");
+	evbuffer_add_printf(b, "binlogd_sink_errors_total %llu\n",
+	    (unsigned long long)stats.sink_errors);
 	metrics_head(b, "rows_per_second", "gauge", "Rows per second over "
 	    "the last minute.");
 	evbuffer_add_printf(b, "binlogd_rows_per_second %.3f\n",

@@ -48,6 +48,20 @@ assert_eq "$(sql 'SELECT @@gtid_binlog_pos')" "$(field gtid)" "GTID set"
 assert_le "$(field seconds_behind)" 5 "seconds behind when caught up"
 # One row event per statement here, one GTID and one commit each.
 assert_eq 3 "$(field events_rows)" "row events"
+# The saved position (checkpointd's), against the server and the file.
+saved() {
+	ctl -j status | python3 -c 'import json, sys
+c = json.load(sys.stdin)["checkpoint"]
+print(c["file"], c["offset"], c["gtid"], c["age"])'
+}
+saved_caught_up() { [ "$(saved | cut -d' ' -f1,2)" = "$file $offset" ]; }
+wait_until 10 "the saved position to reach $file:$offset" saved_caught_up
+read -r sfile soffset sgtid sage <<<"$(saved)"
+assert_eq "$(sql 'SELECT @@gtid_binlog_pos')" "$sgtid" "saved GTID set"
+assert_eq "$sfile|$soffset|$sgtid" "$(sqlite3 "$TMP/checkpoint.db" \
+    "SELECT file || '|' || offset || '|' || gtid FROM checkpoint")" \
+    "saved position against the checkpoint database"
+assert_le "$sage" 10 "checkpoint age just after a save"
 
 # The shapes, against golden files written from binlogctl(8).
 ctl -j status | python3 -c 'import json, sys
