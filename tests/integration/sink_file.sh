@@ -7,6 +7,8 @@
 # streamer killed -9 five times during a paced workload, then binlogd
 # stopped and started again: every line of the file parses and every
 # committed row is there, in commit order, repeats only after a resume.
+# Renamed and followed by SIGHUP (logrotate), the file is opened anew at
+# the path and the rows after go there.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -64,12 +66,29 @@ last_is_in() {
 	tail -n 1 "$OUT" | grep -Eq "\"id\": ?${TOTAL}[,}]"
 }
 wait_until 120 "the record of row $TOTAL in $OUT" last_is_in
+
+# logrotate: the file renamed, then SIGHUP; later rows go to a new file
+# at the path.
+mv "$OUT" "$OUT.1"
+hups=$(log_count 'configuration reloaded')
+kill -HUP "$BL_PID"
+wait_for_log 'configuration reloaded' $((hups + 1))
+for ((id = TOTAL + 1; id <= TOTAL + 20; id++)); do
+	echo "INSERT INTO shop.n VALUES ($id, 'row-$id');"
+done | sql
+new_file_has_all() {
+	[ -f "$OUT" ] && grep -Eq "\"id\": ?$((TOTAL + 20))[,}]" "$OUT"
+}
+wait_until 60 "row $((TOTAL + 20)) in the new $OUT" new_file_has_all
+assert_le 1 "$(grep -c . "$OUT.1")" "records in the rotated file"
 binlogd_stop
 
 assert_eq 0 "$(record_count)" "records on stdout with sink = file"
 sql "SELECT JSON_OBJECT('id', id, 'v', v) FROM shop.n ORDER BY id" \
     >"$TMP/expected.jsonl"
-python_check "$TMP/expected.jsonl" "$OUT" "$BL_LOG" $((KILLS + 1)) <<'PY'
+cat "$OUT.1" "$OUT" >"$TMP/all.jsonl"
+python_check "$TMP/expected.jsonl" "$TMP/all.jsonl" "$BL_LOG" \
+    $((KILLS + 1)) <<'PY'
 import sys
 from records import check_delivery
 n, rows, rewinds = check_delivery(sys.argv[1], sys.argv[2], sys.argv[3],
