@@ -62,6 +62,25 @@ assert_eq "True 0 0 [] []" "$(ckpt found gaps audits gap_list audit_list)" \
 assert_match "$(ctl checkpoint)" "position     $file2:$offset2" \
     "binlogctl checkpoint text"
 
+# Clients that leave before checkpointd answers: the replies are dropped,
+# binlogd keeps serving.
+sup=$BL_PID
+python3 - "$SOCK" "$(sed -n 's/^#define MSG_PROTOCOL_VERSION[[:space:]]*//p' \
+    "$(dirname "$0")/../../common/msg.h")" <<'PY'
+import socket, sys
+req = bytes([0x93, 0xcd, 507 >> 8, 507 & 0xff, 1, 0x81, 0xa8]) + \
+    b"protocol" + bytes([int(sys.argv[2])])
+for _ in range(50):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    s.sendall(req)
+    s.close()
+PY
+assert_match "$(ckpt file offset)" "^$file2 $offset2\$" \
+    "checkpoint after 50 clients left early"
+lib_alive "$sup" || fail "binlogd died after clients left early"
+wait_for_log 'CKPT_SHOWN for a client that has gone'
+
 # Refused while the streamer runs: exit 6, nothing written.
 expect_rc 6 "set-position while streaming" ctl set-position "$file1:$offset1"
 assert_match "$out" 'stop-streamer' "the refusal names what to do"
