@@ -164,4 +164,13 @@ assert_match "$age" '^[0-9]+$' "binlogd_checkpoint_age_seconds"
 assert_le "$age" 10 "checkpoint age after a save"
 assert_eq 0 "$(sed -n 's/^binlogd_sink_errors_total //p' <<<"$metrics")" \
     "binlogd_sink_errors_total"
+
+# checkpointd that does not answer: a clear error after 5 s, not a hang.
+ck=$(child_pid checkpointd)
+kill -STOP "$ck"
+expect_rc 1 "checkpoint while checkpointd is stopped" ctl checkpoint
+kill -CONT "$ck"
+assert_match "$out" 'checkpointd did not answer in time' \
+    "checkpoint while checkpointd is stopped"
+assert_match "$(ckpt file)" "^$file2\$" "checkpoint after checkpointd resumed"
 binlogd_stop
