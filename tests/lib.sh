@@ -146,7 +146,7 @@ lib_cleanup() {
 	# Ignored, not reset: a second ^C or a SIGTERM that arrived during a
 	# builtin must not cut the cleanup short and leave processes behind.
 	trap - EXIT
-	trap '' INT TERM
+	trap '' INT TERM PIPE HUP
 	if [ "$status" -ne 0 ] && [ "$status" -ne 77 ]; then
 		lib_dump_logs
 	fi
@@ -159,6 +159,9 @@ lib_cleanup() {
 trap lib_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+# A closed output pipe (`test | head`) or a hangup must clean up too.
+trap 'exit 141' PIPE
+trap 'exit 129' HUP
 
 # ---------------------------------------------------------------- MariaDB
 
