@@ -91,7 +91,7 @@ static const struct opt_def opts[] = {
 
 	STR("filter", "include", filter_include, ""),
 	STR("filter", "exclude", filter_exclude, ""),
-	STR("filter", "events", filter_events, "insert,update,delete"),
+	STR("filter", "events", filter_events, "insert,update,delete,commit"),
 	STR("filter", "drop_columns", filter_drop_columns, ""),
 
 	STR("checkpoint", "database", database,

@@ -26,7 +26,8 @@ struct filter_list {
 };
 
 static struct filter_list filter_inc, filter_exc, filter_drop;
-static unsigned filter_events = FILTER_INSERT | FILTER_UPDATE | FILTER_DELETE;
+static unsigned filter_events = FILTER_INSERT | FILTER_UPDATE | FILTER_DELETE |
+    FILTER_COMMIT;
 
 /* Splits pattern at its unescaped dots (outside [...]) into at most
  * nparts globs; the number of parts, or -1 if there are more. */
@@ -121,19 +122,23 @@ filter_list(struct filter_list *l, const char *v, int nparts,
 static int
 filter_event_list(const char *v, char *err, size_t errlen)
 {
-	static const char *names[] = { "insert", "update", "delete", "ddl" };
+	/* In the order of the FILTER_ bits. */
+	static const char *names[] = { "insert", "update", "delete", "ddl",
+	    "commit" };
+	const size_t nnames = sizeof(names) / sizeof(names[0]);
 	size_t n, i;
 
 	for (filter_events = 0; *v != '\0'; v += n) {
 		v += strspn(v, ", \t");
 		if ((n = strcspn(v, ", \t")) == 0)
 			break;
-		for (i = 0; i < 4; i++)
+		for (i = 0; i < nnames; i++)
 			if (strlen(names[i]) == n && strncmp(v, names[i], n) == 0)
 				break;
-		if (i == 4) {
+		if (i == nnames) {
 			snprintf(err, errlen, "[filter] events: \"%.*s\" is not "
-			    "one of insert, update, delete, ddl", (int)n, v);
+			    "one of insert, update, delete, ddl, commit", (int)n,
+			    v);
 			return -1;
 		}
 		filter_events |= 1u << i;

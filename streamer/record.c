@@ -470,7 +470,7 @@ record_close(struct reader *r)
 int
 record_commit(struct reader *r, bool have_xid, uint64_t xid)
 {
-	if (r->row_pending && !record_debezium) {
+	if (r->row_pending && !record_debezium && filter_event(FILTER_COMMIT)) {
 		if (have_xid)
 			obuf_printf(&r->out, ",\"xid\":%llu",
 			    (unsigned long long)xid);

@@ -80,6 +80,7 @@ int	 record_ddl(struct reader *, const uint8_t *db, size_t dblen,
 /* filter.c */
 enum filter_event {
 	FILTER_INSERT = 1, FILTER_UPDATE = 2, FILTER_DELETE = 4, FILTER_DDL = 8,
+	FILTER_COMMIT = 16,	/* transaction markers: xid and commit */
 };
 int	 filter_load(const struct config *, char *err, size_t errlen);
 bool	 filter_table(const char *db, const char *table);

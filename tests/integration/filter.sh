@@ -3,7 +3,8 @@
 # filter.sh: [filter] include/exclude patterns, events and drop_columns.
 # Of a workload over five tables in three databases, exactly the rows of
 # the included, not excluded tables arrive, only inserts, deletes and the
-# DDL statement (events = insert,delete,ddl), never the dropped column;
+# DDL statement (events = insert,delete,ddl), no transaction markers (no
+# "commit" in events), never the dropped column;
 # each record's data equals the server's own SELECT of that row.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -76,4 +77,7 @@ for n, (w, r) in enumerate(zip(want, got), 1):
         fail(f"record {n}: expected {table} {body}, got {r}")
     if "password" in r["data"]:
         fail(f"record {n}: the dropped column is there: {r}")
+    if "commit" in r or "xid" in r:
+        fail(f"record {n}: a transaction marker, but events has no "
+             f"commit: {r}")
 PY

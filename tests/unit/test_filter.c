@@ -126,15 +126,20 @@ test_events(void)
 	config_defaults(&conf);
 	CHECK_INT(filter_load(&conf, err, sizeof(err)), 0);
 	CHECK(filter_event(FILTER_INSERT) && filter_event(FILTER_UPDATE) &&
-	    filter_event(FILTER_DELETE));
+	    filter_event(FILTER_DELETE) && filter_event(FILTER_COMMIT));
 	CHECK(!filter_event(FILTER_DDL));
 	strcpy(conf.filter_events, "delete ,ddl");
 	CHECK_INT(filter_load(&conf, err, sizeof(err)), 0);
 	CHECK(!filter_event(FILTER_INSERT) && !filter_event(FILTER_UPDATE));
 	CHECK(filter_event(FILTER_DELETE) && filter_event(FILTER_DDL));
+	CHECK(!filter_event(FILTER_COMMIT));
+	strcpy(conf.filter_events, "commit");
+	CHECK_INT(filter_load(&conf, err, sizeof(err)), 0);
+	CHECK(filter_event(FILTER_COMMIT) && !filter_event(FILTER_DELETE));
 	strcpy(conf.filter_events, "insert,upsert");
 	CHECK_INT(filter_load(&conf, err, sizeof(err)), -1);
-	CHECK_HAS(err, "\"upsert\" is not one of insert, update, delete, ddl");
+	CHECK_HAS(err, "\"upsert\" is not one of insert, update, delete, ddl, "
+	    "commit");
 }
 
 static void
