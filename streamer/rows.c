@@ -1,5 +1,7 @@
 /* rows.c: WRITE/UPDATE/DELETE_ROWS events -- row images to JSON values,
  * one documented form per column type, and the record of each row. */
+#include <arpa/inet.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,30 @@ rows_int(struct cursor *c, const struct column *col, int bytes,
 		obuf_int(o, (int64_t)(v << shift) >> shift);
 }
 
+/* MariaDB's INET6 as inet_ntop writes it (RFC 5952, as the server does)
+ * and UUID as 8-4-4-4-12 lowercase hex. */
+static void
+rows_form(const uint8_t *p, const struct column *col, struct obuf *o)
+{
+	static const char hex[] = "0123456789abcdef";
+	char buf[INET6_ADDRSTRLEN + 2];
+	size_t i, n = 0;
+
+	buf[n++] = '"';
+	if (col->form == COLFORM_INET6) {
+		inet_ntop(AF_INET6, p, buf + 1, INET6_ADDRSTRLEN);
+		n = strlen(buf);
+	} else
+		for (i = 0; i < 16; i++) {
+			if (i == 4 || i == 6 || i == 8 || i == 10)
+				buf[n++] = '-';
+			buf[n++] = hex[p[i] >> 4];
+			buf[n++] = hex[p[i] & 15];
+		}
+	buf[n++] = '"';
+	obuf_add(o, buf, n);
+}
+
 /* Strings: text as JSON text, binary (charset 63) as base64. */
 static void
 rows_string(struct cursor *c, const struct column *col, size_t lenbytes,
@@ -59,7 +85,10 @@ rows_string(struct cursor *c, const struct column *col, size_t lenbytes,
 		p = pad;
 		n = col->length;
 	}
-	obuf_base64(o, p, n);
+	if (col->form != COLFORM_NONE && n == 16)
+		rows_form(p, col, o);
+	else
+		obuf_base64(o, p, n);
 }
 
 /* DECIMAL: exact text from the packed base-10^9 groups. */

@@ -60,6 +60,11 @@ enum {
 };
 
 #define CHARSET_BINARY	63
+
+/* MariaDB's INET6 and UUID: BINARY(16) in the binlog, named only by
+ * information_schema's DATA_TYPE. */
+enum { COLFORM_NONE, COLFORM_INET6, COLFORM_UUID };
+
 #define OBUF_FLUSH_AT	(64 * 1024)
 
 /* A bounds-checked reader over one event's bytes: any read past the end
@@ -99,6 +104,7 @@ struct column {
 	bool		 is_unsigned;
 	bool		 is_binary;	/* charset 63: base64 */
 	bool		 is_latin1;	/* converted to UTF-8 */
+	uint8_t		 form;		/* COLFORM_*: a text form of binary */
 	uint32_t	 str_first;	/* ENUM/SET: first name in strs */
 	uint32_t	 nstr;		/* ENUM/SET: names known (0: none) */
 	char		 name[257];	/* 64 characters of UTF-8 */
@@ -130,6 +136,8 @@ struct schema_entry {
 	char		 table[65];
 	uint32_t	 ncols;
 	struct column	*cols;		/* name, is_unsigned, is_binary */
+	struct obuf	 strs;		/* ENUM/SET names from COLUMN_TYPE */
+	struct obuf	 stridx;
 	struct schema_entry *next;
 };
 

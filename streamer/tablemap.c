@@ -329,6 +329,8 @@ tablemap_columns(struct reader *r, struct tablemap *tm, struct cursor *c)
 	cursor_init(&m, meta, mlen);
 	for (i = 0; i < n; i++) {
 		tm->cols[i].type = types[i];
+		/* GEOMETRY has no charset in any metadata: always bytes */
+		tm->cols[i].is_binary = types[i] == COL_GEOMETRY;
 		tablemap_column_meta(&tm->cols[i], &m);
 	}
 	if (m.err || cursor_left(&m) != 0)
@@ -389,6 +391,8 @@ tablemap_forget_schema(struct reader *r)
 	for (e = r->schema; e != NULL; e = next) {
 		next = e->next;
 		free(e->cols);
+		free(e->strs.buf);
+		free(e->stridx.buf);
 		free(e);
 	}
 	r->schema = NULL;
@@ -410,6 +414,53 @@ tablemap_free(struct reader *r)
 	r->nmaps = r->maps_cap = 0;
 }
 
+/* One quoted name of an enum('a','b''c') COLUMN_TYPE, from p; returns
+ * the end of it, or NULL when there is none. */
+static const char *
+tablemap_enum_name(const char *p, struct obuf *name)
+{
+	name->len = 0;
+	if (*p++ != '\'')
+		return NULL;
+	for (; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		else if (*p == '\'' && p[1] == '\'')
+			p++;
+		else if (*p == '\'')
+			return p + 1;
+		obuf_add(name, p, 1);
+	}
+	return NULL;
+}
+
+/* ENUM and SET names from COLUMN_TYPE, kept like tablemap_strs keeps
+ * those of the optional metadata. */
+static void
+tablemap_schema_names(struct schema_entry *e, struct column *col,
+    const char *type)
+{
+	struct obuf name = { 0 };
+	const char *p = strchr(type, '(');
+	uint32_t off;
+
+	if (p == NULL || (strncmp(type, "enum(", 5) != 0 &&
+	    strncmp(type, "set(", 4) != 0))
+		return;
+	col->str_first = (uint32_t)(e->stridx.len / 4);
+	for (p++; p != NULL && *p == '\''; p += *p == ',') {
+		if ((p = tablemap_enum_name(p, &name)) == NULL)
+			break;
+		off = (uint32_t)e->strs.len;
+		obuf_add(&e->stridx, &off, 4);
+		obuf_json_str(&e->strs, (const uint8_t *)name.buf, name.len);
+		col->nstr++;
+	}
+	off = (uint32_t)e->strs.len;
+	obuf_add(&e->stridx, &off, 4);
+	free(name.buf);
+}
+
 static int
 tablemap_schema_row(struct schema_entry *e, uint32_t i, MYSQL_ROW row)
 {
@@ -422,6 +473,12 @@ tablemap_schema_row(struct schema_entry *e, uint32_t i, MYSQL_ROW row)
 	col->is_binary = row[2] == NULL || strcmp(row[2], "binary") == 0;
 	col->is_latin1 = row[2] != NULL && strcmp(row[2], "latin1") == 0;
 	col->pk = row[3] != NULL && strcmp(row[3], "PRI") == 0;
+	if (row[4] != NULL && strcmp(row[4], "inet6") == 0)
+		col->form = COLFORM_INET6;
+	if (row[4] != NULL && strcmp(row[4], "uuid") == 0)
+		col->form = COLFORM_UUID;
+	if (row[1] != NULL)
+		tablemap_schema_names(e, col, row[1]);
 	return 0;
 }
 
@@ -442,7 +499,8 @@ tablemap_schema_load(struct reader *r, const struct tablemap *tm)
 	mysql_real_escape_string(m, db, tm->db, strlen(tm->db));
 	mysql_real_escape_string(m, tb, tm->table, strlen(tm->table));
 	snprintf(q, sizeof(q), "SELECT COLUMN_NAME, COLUMN_TYPE, "
-	    "CHARACTER_SET_NAME, COLUMN_KEY FROM information_schema.COLUMNS "
+	    "CHARACTER_SET_NAME, COLUMN_KEY, DATA_TYPE "
+	    "FROM information_schema.COLUMNS "
 	    "WHERE "
 	    "TABLE_SCHEMA = '%s' AND TABLE_NAME = '%s' "
 	    "ORDER BY ORDINAL_POSITION", db, tb);
@@ -497,6 +555,46 @@ tablemap_offline(struct tablemap *tm)
 	return 0;
 }
 
+/* Whether information_schema knows more than the TABLE_MAP said: FULL
+ * metadata has it all (a table without PRIMARY_KEY has none), except
+ * which of MariaDB's BINARY(16) columns are INET6 or UUID. */
+static bool
+tablemap_incomplete(const struct reader *r, const struct tablemap *tm)
+{
+	uint32_t i;
+
+	if (!tm->have_names || !tm->have_sign || !tm->have_charset)
+		return true;
+	for (i = 0; i < tm->ncols && r->mariadb; i++)
+		if (tm->cols[i].type == COL_STRING && tm->cols[i].length == 16 &&
+		    tm->cols[i].is_binary)
+			return true;
+	return false;
+}
+
+/* ENUM/SET names from information_schema, when the TABLE_MAP had none. */
+static void
+tablemap_copy_names(struct tablemap *tm, struct column *col,
+    const struct schema_entry *e, const struct column *ec)
+{
+	uint32_t k, at, end, off;
+
+	if (col->nstr > 0 || ec->nstr == 0 ||
+	    (col->type != COL_ENUM && col->type != COL_SET))
+		return;
+	col->str_first = (uint32_t)(tm->stridx.len / 4);
+	for (k = 0; k <= ec->nstr; k++) {
+		memcpy(&at, e->stridx.buf + 4 * (ec->str_first + k), 4);
+		off = (uint32_t)tm->strs.len;
+		obuf_add(&tm->stridx, &off, 4);
+		if (k == ec->nstr)
+			break;
+		memcpy(&end, e->stridx.buf + 4 * (ec->str_first + k + 1), 4);
+		obuf_add(&tm->strs, e->strs.buf + at, end - at);
+	}
+	col->nstr = ec->nstr;
+}
+
 /* Fills in what the TABLE_MAP did not carry; a column count that differs
  * from the table's (a DDL since the event was written) is an error, never
  * misnamed output. */
@@ -506,8 +604,7 @@ tablemap_complete(struct reader *r, struct tablemap *tm)
 	struct schema_entry *e;
 	uint32_t i;
 
-	/* FULL metadata: a table without PRIMARY_KEY has none */
-	if (tm->have_names && tm->have_sign && tm->have_charset)
+	if (!tablemap_incomplete(r, tm))
 		return 0;
 	if (r->offline)
 		return tablemap_offline(tm);
@@ -532,6 +629,9 @@ tablemap_complete(struct reader *r, struct tablemap *tm)
 			tm->cols[i].is_binary = e->cols[i].is_binary;
 			tm->cols[i].is_latin1 = e->cols[i].is_latin1;
 		}
+		if (tm->cols[i].type == COL_STRING && tm->cols[i].length == 16)
+			tm->cols[i].form = e->cols[i].form;
+		tablemap_copy_names(tm, &tm->cols[i], e, &e->cols[i]);
 	}
 	return 0;
 }
