@@ -304,6 +304,9 @@ event_query(struct reader *r, struct cursor *c)
 	cursor_bytes(c, ph > 13 ? ph - 13 : 0);
 	cursor_bytes(c, varlen);
 	db = cursor_bytes(c, dblen + 1);
+	if (!c->err && r->hdr.type == EV_MARIADB_QUERY_COMPRESSED &&
+	    compress_inflate(r, c) == -1)
+		return -1;
 	n = cursor_left(c);
 	q = cursor_bytes(c, n);
 	if (c->err)
@@ -595,7 +598,8 @@ event_dispatch(struct reader *r, struct cursor *c)
 	case EV_ROTATE:			return event_rotate(r, c);
 	case EV_MARIADB_GTID:		return event_gtid(r, c);
 	case EV_MARIADB_GTID_LIST:	return event_gtid_list(r, c);
-	case EV_QUERY:			return event_query(r, c);
+	case EV_QUERY:
+	case EV_MARIADB_QUERY_COMPRESSED:	return event_query(r, c);
 	case EV_TABLE_MAP:		return tablemap_decode(r, c);
 	case EV_XID:
 		return event_commit(r, true, cursor_uint(c, 8), false);
@@ -603,10 +607,12 @@ event_dispatch(struct reader *r, struct cursor *c)
 	case EV_WRITE_ROWS: case EV_UPDATE_ROWS: case EV_DELETE_ROWS:
 		return rows_decode(r, c, t);
 	}
-	if (t >= EV_MARIADB_QUERY_COMPRESSED &&
+	/* log_bin_compress: v1 WRITE/UPDATE/DELETE, then v2 */
+	if (t > EV_MARIADB_QUERY_COMPRESSED &&
 	    t <= EV_MARIADB_ROWS_COMPRESSED_LAST)
-		return event_bad(r, "compressed binlog events (log_bin_compress)"
-		    " are not supported yet; set log_bin_compress=OFF");
+		return rows_decode(r, c, t < EV_MARIADB_QUERY_COMPRESSED + 4 ?
+		    EV_WRITE_ROWS_V1 + (t - EV_MARIADB_QUERY_COMPRESSED - 1) :
+		    EV_WRITE_ROWS + (t - EV_MARIADB_QUERY_COMPRESSED - 4));
 	return event_other(r);
 }
 

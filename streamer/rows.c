@@ -683,6 +683,11 @@ rows_decode(struct reader *r, struct cursor *c, int kind)
 	present[1] = upd ? cursor_bytes(c, (ncols + 7) / 8) : present[0];
 	if (c->err)
 		return rows_bad(r, "column bitmaps overrun the event");
+	/* log_bin_compress: the row images are zlib data */
+	if (r->hdr.type > EV_MARIADB_QUERY_COMPRESSED &&
+	    r->hdr.type <= EV_MARIADB_ROWS_COMPRESSED_LAST &&
+	    compress_inflate(r, c) == -1)
+		return -1;
 	at = c->off + 1;
 	rows_spans(r, tm->ncols);
 	while (cursor_left(c) > 0) {

@@ -182,6 +182,7 @@ struct reader {
 	char		 gtid_tag[33];
 	struct obuf	 query;		/* ROWS_QUERY/ANNOTATE_ROWS text */
 	struct obuf	 payload;	/* TRANSACTION_PAYLOAD, inflated */
+	struct obuf	 inflated;	/* log_bin_compress event, inflated */
 	struct obuf	 scratch;	/* PREV_GTIDS text, a row's json_diffs */
 	struct obuf	 jd[3];		/* jsondiff.c's documents and value */
 
@@ -265,6 +266,9 @@ int	 jsondiff_apply(struct cursor *, const struct column *, const char *,
 
 /* payload.c */
 int	 payload_decode(struct reader *, struct cursor *);
+
+/* compress.c */
+int	 compress_inflate(struct reader *, struct cursor *);
 
 /* offline.c */
 void	 offline_init(struct reader *, struct streamer *);

@@ -162,6 +162,14 @@ read -r binlog_file _ <<<"$(master_position)"
 mariadb-binlog --no-defaults --base64-output=decode-rows -vv \
     "$DB_DIR/$binlog_file" >"$TMP/mariadb-binlog.txt" ||
     fail "mariadb-binlog could not read $binlog_file"
+if [ -n "${TYPES_COMPRESS:-}" ]; then
+	# the server's own reading: the rows and the DDL were compressed
+	assert_match "$(grep -c '_compressed_rows: table id' \
+	    "$TMP/mariadb-binlog.txt")" '^([4-9]|[1-9][0-9]+)$' \
+	    "compressed ROWS events in $binlog_file"
+	assert_match "$(grep -c 'Query_compressed' "$TMP/mariadb-binlog.txt")" \
+	    '^[1-9]' "compressed QUERY events in $binlog_file"
+fi
 
 python_check "$EXPECTED" "$RECORDS" "$TMP/columns" "$TMP/mariadb-binlog.txt" \
     <<'EOF'
