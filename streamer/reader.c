@@ -1,7 +1,12 @@
 /* reader.c: the reader thread -- connects to the server, checks that it
  * can be streamed from, resolves where to start, sends the dump command,
  * feeds every event to the decoder, and reconnects from the last durable
- * position after transient errors or an on_purged reset. */
+ * position after transient errors or an on_purged reset.
+ *
+ * libmariadb connects and sends the dump; the events are then read by
+ * packet.c straight from the socket (no malloc or copy per event), except
+ * on TLS or compressed connections, whose bytes only libmariadb can
+ * unwrap: there mariadb_rpl_fetch reads them. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +21,7 @@
 
 #include "exitcode.h"
 #include "log.h"
+#include "packet.h"
 #include "util.h"
 #include "streamer.h"
 
@@ -35,6 +41,8 @@ static bool		 reader_reset_due;	/* on_purged: skip before opening */
 static char		 reader_reset_why[512];
 static int		 reader_resets;
 static bool		 reader_got_event;	/* in this attempt */
+static struct packet	 reader_pk;
+static bool		 reader_own_packets;	/* else mariadb_rpl_fetch */
 /* Under st->mu: a graceful stop waits for the open transaction's commit,
  * so that no row is written twice after the restart (positions exist only
  * at transaction boundaries; rows_done stays 0). */
@@ -402,6 +410,13 @@ reader_open(struct reader *r)
 	pthread_mutex_lock(&r->st->mu);
 	r->st->dump_fd = mysql_get_socket(r->mysql);
 	pthread_mutex_unlock(&r->st->mu);
+	reader_own_packets = mysql_get_ssl_cipher(r->mysql) == NULL &&
+	    !r->mysql->net.compress;
+	if (reader_own_packets)
+		packet_init(&reader_pk, r->st->dump_fd,
+		    (int)(r->conf->read_timeout * 1000));
+	log_debug("dump from %s read by %s", r->st->start_desc,
+	    reader_own_packets ? "binlogd" : "libmariadb (TLS or compression)");
 	return 0;
 }
 
@@ -409,11 +424,8 @@ reader_open(struct reader *r)
  * we asked for is not on the server (purged, past the end, unknown GTID),
  * except for an oversized event, which a reset would not cure. */
 static void
-reader_fetch_error(struct reader *r)
+reader_fetch_error(struct reader *r, unsigned e, const char *text)
 {
-	unsigned e = mysql_errno(r->mysql);
-	const char *text = mysql_error(r->mysql);
-
 	if (r->st->stopping)
 		return;
 	if (e == 1236 && strstr(text, "max_allowed_packet") != NULL)
@@ -449,16 +461,38 @@ reader_stop_here(struct reader *r)
 	return stop;
 }
 
+/* The next event's bytes, valid until the next call; -1 after
+ * reader_fetch_error(). */
+static int
+reader_fetch(struct reader *r, MARIADB_RPL_EVENT **ev, const uint8_t **p,
+    size_t *len)
+{
+	if (reader_own_packets) {
+		if (packet_next(&reader_pk, p, len) == 1)
+			return 0;
+		reader_fetch_error(r, reader_pk.err, reader_pk.errmsg);
+		return -1;
+	}
+	if ((*ev = mariadb_rpl_fetch(r->rpl, *ev)) == NULL) {
+		reader_fetch_error(r, mysql_errno(r->mysql),
+		    mysql_error(r->mysql));
+		return -1;
+	}
+	*p = (*ev)->raw_data + (*ev)->raw_data_ofs;
+	*len = (*ev)->event_length;
+	return 0;
+}
+
 static void
 reader_loop(struct reader *r)
 {
 	MARIADB_RPL_EVENT *ev = NULL;
+	const uint8_t *p;
+	size_t len;
 
 	while (!reader_stop_here(r)) {
-		if ((ev = mariadb_rpl_fetch(r->rpl, ev)) == NULL) {
-			reader_fetch_error(r);
+		if (reader_fetch(r, &ev, &p, &len) == -1)
 			break;
-		}
 		if (!reader_got_event && r->seen_event)
 			log_info("reconnected: streaming from %s",
 			    r->st->start_desc);
@@ -467,8 +501,7 @@ reader_loop(struct reader *r)
 			r->seen_event = true;
 			streamer_started(r->st, r->st->start_desc);
 		}
-		if (event_decode(r, ev->raw_data + ev->raw_data_ofs,
-		    ev->event_length) == -1)
+		if (event_decode(r, p, len) == -1)
 			break;
 	}
 	if (ev != NULL)
@@ -481,6 +514,9 @@ reader_cleanup(struct reader *r)
 	pthread_mutex_lock(&r->st->mu);
 	r->st->dump_fd = -1;
 	pthread_mutex_unlock(&r->st->mu);
+	if (reader_own_packets)
+		packet_free(&reader_pk);
+	reader_own_packets = false;
 	if (r->rpl != NULL)
 		mariadb_rpl_close(r->rpl);
 	else if (r->mysql != NULL)

@@ -1,0 +1,208 @@
+/* packet.c: reads the binlog dump's MySQL protocol packets straight from
+ * the connection's socket into one reusable buffer, so that events reach
+ * the decoder without libmariadb's per-event malloc and copies. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <errmsg.h>
+
+#include "log.h"
+#include "packet.h"
+
+/* Reads come in blocks this large; an event larger than what remains
+ * grows the buffer to the event's size, and it shrinks back after. */
+#define PACKET_BLOCK	(256 * 1024)
+#define PACKET_HDR	4
+#define PACKET_SPLIT	0xffffff	/* a payload continued in the next */
+
+void
+packet_init(struct packet *p, int fd, int timeout_ms)
+{
+	memset(p, 0, sizeof(*p));
+	p->fd = fd;
+	p->timeout_ms = timeout_ms > 0 ? timeout_ms : -1;
+	p->seq = -1;
+	p->cap = PACKET_BLOCK;
+	if ((p->buf = malloc(p->cap)) == NULL)
+		fatal("packet buffer");
+}
+
+void
+packet_free(struct packet *p)
+{
+	free(p->buf);
+	p->buf = NULL;
+}
+
+static int
+packet_fail(struct packet *p, unsigned code, const char *what)
+{
+	p->err = code;
+	snprintf(p->errmsg, sizeof(p->errmsg), "%s", what);
+	return -1;
+}
+
+/* Moves the unread bytes to the front; a buffer grown for one big event
+ * goes back to PACKET_BLOCK once they fit. */
+static void
+packet_compact(struct packet *p)
+{
+	size_t n = p->end - p->start;
+	uint8_t *nb;
+
+	if (p->start == 0)
+		return;
+	memmove(p->buf, p->buf + p->start, n);
+	p->end = n;
+	p->next -= p->start;
+	p->start = 0;
+	if (p->cap > PACKET_BLOCK && n <= PACKET_BLOCK &&
+	    (nb = realloc(p->buf, PACKET_BLOCK)) != NULL) {
+		p->buf = nb;
+		p->cap = PACKET_BLOCK;
+	}
+}
+
+static void
+packet_grow(struct packet *p, size_t need)
+{
+	uint8_t *nb;
+
+	if ((nb = realloc(p->buf, need)) == NULL)
+		fatal("packet buffer of %zu bytes", need);
+	p->buf = nb;
+	p->cap = need;
+}
+
+/* One read of whatever the socket has, waiting up to the read timeout. */
+static int
+packet_read(struct packet *p)
+{
+	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+	ssize_t n;
+	int rc;
+
+	while ((rc = poll(&pfd, 1, p->timeout_ms)) == -1 && errno == EINTR)
+		;
+	if (rc == 0)
+		return packet_fail(p, CR_SERVER_LOST, "Lost connection to "
+		    "server: nothing read for read_timeout");
+	if (rc == -1)
+		return packet_fail(p, CR_SERVER_LOST, strerror(errno));
+	while ((n = recv(p->fd, p->buf + p->end, p->cap - p->end, 0)) == -1 &&
+	    errno == EINTR)
+		;
+	if (n == -1 && errno == EAGAIN)
+		return 0;	/* the socket may be non-blocking */
+	if (n == 0)
+		return packet_fail(p, CR_SERVER_LOST, "Lost connection to "
+		    "server: the server closed the connection");
+	if (n == -1)
+		return packet_fail(p, CR_SERVER_LOST, strerror(errno));
+	p->end += (size_t)n;
+	return 0;
+}
+
+/* Makes buf[start + off, start + off + len) readable. */
+static int
+packet_need(struct packet *p, size_t off, size_t len)
+{
+	size_t want = off + len;
+
+	if (p->start + want > p->cap || p->cap - p->end < PACKET_BLOCK / 4)
+		packet_compact(p);
+	if (want > p->cap)
+		packet_grow(p, want);
+	while (p->end - p->start < want)
+		if (packet_read(p) == -1)
+			return -1;
+	return 0;
+}
+
+/* The length of the packet whose header is at start + off, checking its
+ * sequence id. */
+static int
+packet_header(struct packet *p, size_t off, size_t *len)
+{
+	const uint8_t *h;
+
+	if (packet_need(p, off, PACKET_HDR) == -1)
+		return -1;
+	h = p->buf + p->start + off;
+	*len = (size_t)h[0] | (size_t)h[1] << 8 | (size_t)h[2] << 16;
+	if (p->seq != -1 && h[3] != (uint8_t)p->seq)
+		return packet_fail(p, CR_MALFORMED_PACKET, "packets out of "
+		    "order in the binlog dump");
+	p->seq = (uint8_t)(h[3] + 1);
+	return 0;
+}
+
+/* Joins a payload split into 16 MiB packets: each following header is
+ * cut out so the event lies contiguous after the first. */
+static int
+packet_join(struct packet *p, size_t *len)
+{
+	size_t more = PACKET_SPLIT, at;
+
+	while (more == PACKET_SPLIT) {
+		at = PACKET_HDR + *len;
+		if (packet_header(p, at, &more) == -1 ||
+		    packet_need(p, at, PACKET_HDR + more) == -1)
+			return -1;
+		memmove(p->buf + p->start + at,
+		    p->buf + p->start + at + PACKET_HDR,
+		    p->end - (p->start + at + PACKET_HDR));
+		p->end -= PACKET_HDR;
+		*len += more;
+	}
+	return 0;
+}
+
+/* An ERR packet: code, optional '#' and SQL state, then the message. */
+static int
+packet_error(struct packet *p, const uint8_t *b, size_t len)
+{
+	size_t skip = 3;
+
+	if (len < 3)
+		return packet_fail(p, CR_MALFORMED_PACKET, "short error packet "
+		    "in the binlog dump");
+	if (len >= 9 && b[3] == '#')
+		skip = 9;
+	p->err = (unsigned)b[1] | (unsigned)b[2] << 8;
+	snprintf(p->errmsg, sizeof(p->errmsg), "%.*s", (int)(len - skip),
+	    (const char *)b + skip);
+	return -1;
+}
+
+/* The next event: 1 with *ev and *len set, -1 at the end of the stream
+ * (err 0: the server sent EOF) or on an error (err, errmsg). */
+int
+packet_next(struct packet *p, const uint8_t **ev, size_t *len)
+{
+	const uint8_t *b;
+	size_t n;
+
+	p->start = p->next;
+	if (packet_header(p, 0, &n) == -1 ||
+	    packet_need(p, 0, PACKET_HDR + n) == -1 ||
+	    (n == PACKET_SPLIT && packet_join(p, &n) == -1))
+		return -1;
+	b = p->buf + p->start + PACKET_HDR;
+	p->next = p->start + PACKET_HDR + n;
+	if (n > 0 && b[0] == 0x00) {
+		*ev = b + 1;
+		*len = n - 1;
+		return 1;
+	}
+	if (n > 0 && b[0] == 0xff)
+		return packet_error(p, b, n);
+	if (n > 0 && n < 9 && b[0] == 0xfe)
+		return -1;
+	return packet_fail(p, CR_MALFORMED_PACKET, "malformed packet in the "
+	    "binlog dump");
+}
