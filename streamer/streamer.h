@@ -270,6 +270,16 @@ int	 payload_decode(struct reader *, struct cursor *);
 /* compress.c */
 int	 compress_inflate(struct reader *, struct cursor *);
 
+/* ddl.c: Maxwell's type ("table-alter", ...; "ddl" for the rest) and the
+ * database and table a DDL statement names. */
+#define DDL_NAME_MAX	257
+struct ddl {
+	const char	*type;
+	char		 db[DDL_NAME_MAX];	/* in: the default database */
+	char		 table[DDL_NAME_MAX];
+};
+void	 ddl_classify(const uint8_t *, size_t, struct ddl *);
+
 /* offline.c */
 void	 offline_init(struct reader *, struct streamer *);
 int	 offline_file(struct reader *, const uint8_t *, size_t);

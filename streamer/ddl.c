@@ -1,0 +1,162 @@
+/* ddl.c: what a DDL statement does to which table, by a small keyword
+ * parser -- Maxwell's record types (table-create, database-drop, ...) and
+ * the database and table named, without a full SQL grammar. */
+#include <ctype.h>
+#include <string.h>
+
+#include "streamer.h"
+#include "util.h"
+
+struct ddl_lex {
+	const uint8_t	*p, *end;
+	char		 tok[DDL_NAME_MAX];
+	bool		 quoted;
+};
+
+/* Comments are blanks; MariaDB's executable comments run as code, so
+ * only their markers are skipped. */
+static void
+ddl_blank(struct ddl_lex *l)
+{
+	for (;;) {
+		while (l->p < l->end && (isspace(*l->p) || *l->p == ';'))
+			l->p++;
+		if (l->end - l->p >= 3 && l->p[0] == '/' && l->p[1] == '*' &&
+		    (l->p[2] == '!' || l->p[2] == 'M')) {
+			for (l->p += 2; l->p < l->end &&
+			    (*l->p == '!' || *l->p == 'M' || isdigit(*l->p));)
+				l->p++;
+		} else if (l->end - l->p >= 2 && l->p[0] == '/' &&
+		    l->p[1] == '*') {
+			for (l->p += 2; l->end - l->p >= 2 &&
+			    !(l->p[0] == '*' && l->p[1] == '/');)
+				l->p++;
+			l->p = l->end - l->p >= 2 ? l->p + 2 : l->end;
+		} else if (l->end - l->p >= 2 && l->p[0] == '*' &&
+		    l->p[1] == '/')
+			l->p += 2;
+		else if (l->p < l->end && (*l->p == '#' || (l->end - l->p >= 3 &&
+		    l->p[0] == '-' && l->p[1] == '-' && isspace(l->p[2])))) {
+			while (l->p < l->end && *l->p != '\n')
+				l->p++;
+		} else
+			return;
+	}
+}
+
+/* The next word, `quoted name` or punctuation character into tok. */
+static bool
+ddl_next(struct ddl_lex *l)
+{
+	size_t n = 0;
+
+	ddl_blank(l);
+	l->quoted = false;
+	if (l->p >= l->end)
+		return l->tok[0] = '\0', false;
+	if (*l->p == '`') {
+		l->quoted = true;
+		for (l->p++; l->p < l->end; l->p++) {
+			if (*l->p == '`' && (l->p + 1 >= l->end || l->p[1] != '`'))
+				break;
+			if (*l->p == '`')
+				l->p++;
+			if (n < sizeof(l->tok) - 1)
+				l->tok[n++] = (char)*l->p;
+		}
+		l->p += l->p < l->end;
+	} else if (isalnum(*l->p) || *l->p == '_' || *l->p == '$' ||
+	    *l->p >= 0x80) {
+		while (l->p < l->end && (isalnum(*l->p) || *l->p == '_' ||
+		    *l->p == '$' || *l->p >= 0x80)) {
+			if (n < sizeof(l->tok) - 1)
+				l->tok[n++] = (char)*l->p;
+			l->p++;
+		}
+	} else
+		l->tok[n++] = (char)*l->p++;
+	l->tok[n] = '\0';
+	return true;
+}
+
+static bool
+ddl_is(struct ddl_lex *l, const char *word)
+{
+	return !l->quoted && strcasecmp(l->tok, word) == 0;
+}
+
+/* Skips the words of list that come next, in order, each optional. */
+static void
+ddl_skip(struct ddl_lex *l, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (ddl_is(l, *list))
+			ddl_next(l);
+}
+
+/* [db.]name, the current token first; db keeps the default without one. */
+static void
+ddl_name(struct ddl_lex *l, struct ddl *d, bool database)
+{
+	static const char *const if_exists[] = { "IF", "NOT", "EXISTS", NULL };
+
+	ddl_skip(l, if_exists);
+	if (l->tok[0] == '\0')
+		return;
+	if (database) {
+		strlcpy_(d->db, l->tok, sizeof(d->db));
+		return;
+	}
+	strlcpy_(d->table, l->tok, sizeof(d->table));
+	if (ddl_next(l) && ddl_is(l, ".") && ddl_next(l)) {
+		strlcpy_(d->db, d->table, sizeof(d->db));
+		strlcpy_(d->table, l->tok, sizeof(d->table));
+	}
+}
+
+/* Classifies q; d->db starts as the session's default database. */
+void
+ddl_classify(const uint8_t *q, size_t n, struct ddl *d)
+{
+	static const char *const create[] = { "OR", "REPLACE", "TEMPORARY",
+	    NULL };
+	static const char *const alter[] = { "ONLINE", "IGNORE", NULL };
+	struct ddl_lex l = { q, q + n, "", false };
+	const char *verb = NULL;
+
+	d->type = "ddl";
+	d->table[0] = '\0';
+	ddl_next(&l);
+	if (ddl_is(&l, "CREATE"))
+		verb = "create";
+	else if (ddl_is(&l, "ALTER"))
+		verb = "alter";
+	else if (ddl_is(&l, "DROP"))
+		verb = "drop";
+	else if (ddl_is(&l, "RENAME"))
+		verb = "rename";
+	else if (ddl_is(&l, "TRUNCATE"))
+		verb = "truncate";
+	if (verb == NULL)
+		return;
+	ddl_next(&l);
+	ddl_skip(&l, strcmp(verb, "alter") == 0 ? alter : create);
+	if (ddl_is(&l, "DATABASE") || ddl_is(&l, "SCHEMA")) {
+		if (strcmp(verb, "create") != 0 && strcmp(verb, "drop") != 0 &&
+		    strcmp(verb, "alter") != 0)
+			return;
+		ddl_next(&l);
+		ddl_name(&l, d, true);
+		d->type = verb[0] == 'c' ? "database-create" :
+		    verb[0] == 'd' ? "database-drop" : "database-alter";
+		return;
+	}
+	if (ddl_is(&l, "TABLE"))
+		ddl_next(&l);
+	else if (strcmp(verb, "truncate") != 0)
+		return;			/* a view, index, user, ... */
+	ddl_name(&l, d, false);
+	d->type = verb[0] == 'c' ? "table-create" : verb[0] == 'a' ?
+	    "table-alter" : verb[0] == 'd' ? "table-drop" : verb[0] == 'r' ?
+	    "table-rename" : "table-truncate";
+}
