@@ -45,6 +45,12 @@ static struct {
 	bool			 has_saved;
 	struct position		 pending;	/* reported, not yet on disk */
 	bool			 has_pending;
+	/* Leaving, but an attached streamer may still send its final
+	 * position: exit with this code once its link closes. */
+	bool			 leaving;
+	int			 leave_code;
+	const char		*leave_why;
+	struct event		*leave_timer;
 } ckpt;
 
 static __attribute__((noreturn)) void
@@ -252,6 +258,8 @@ ckpt_streamer_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 		ckpt_commit();
 		peer_free(p);
 		ckpt.streamer = NULL;
+		if (ckpt.leaving)
+			ckpt_exit(ckpt.leave_code, ckpt.leave_why);
 		return;
 	}
 	switch (msg->type) {
@@ -391,11 +399,54 @@ ckpt_set_msg(struct peer *p, struct msg_in *msg)
 }
 
 static void
+ckpt_leave_timeout(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	log_warnx("the streamer sent no final position within %gs",
+	    ckpt.conf.stop_timeout);
+	ckpt_exit(ckpt.leave_code, ckpt.leave_why);
+}
+
+/*
+ * When the supervisor dies, SIGTERM (its parent-death signal) and EOF reach
+ * both children at once.  The streamer then finishes its transaction and
+ * sends a final position; exiting before it arrives would make the restart
+ * deliver that transaction again.  So wait, bounded, for its link to close.
+ */
+static void
+ckpt_leave(int code, const char *why)
+{
+	struct timeval tv;
+
+	if (ckpt.streamer == NULL)
+		ckpt_exit(code, why);
+	if (ckpt.leaving)
+		return;
+	ckpt_commit();
+	ckpt.leaving = true;
+	ckpt.leave_code = code;
+	ckpt.leave_why = why;
+	log_info("%s: waiting up to %gs for the streamer's final position",
+	    why, ckpt.conf.stop_timeout);
+	tv.tv_sec = (time_t)ckpt.conf.stop_timeout;
+	tv.tv_usec = 0;
+	ckpt.leave_timer = evtimer_new(ckpt.base, ckpt_leave_timeout, NULL);
+	if (ckpt.leave_timer == NULL || evtimer_add(ckpt.leave_timer, &tv))
+		ckpt_exit(code, why);
+}
+
+static void
 ckpt_parent_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 {
 	(void)arg;
-	if (msg == NULL)
-		ckpt_exit(BX_PEER_LOST, "the supervisor is gone");
+	if (msg == NULL) {
+		peer_free(p);
+		ckpt.parent = NULL;
+		ckpt_leave(BX_PEER_LOST, "the supervisor is gone");
+		return;
+	}
 	switch (msg->type) {
 	case MSG_SHUTDOWN:
 		if (msg_end(msg) == -1)
@@ -425,7 +476,7 @@ ckpt_sigterm(evutil_socket_t sig, short ev, void *arg)
 	(void)sig;
 	(void)ev;
 	(void)arg;
-	ckpt_exit(BX_OK, "SIGTERM");
+	ckpt_leave(BX_OK, "SIGTERM");
 }
 
 static void

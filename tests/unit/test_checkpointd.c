@@ -386,15 +386,20 @@ test_interval_timer(void)
 	CHECK_INT(wait_exit(&c), BX_OK);
 }
 
-/* Every way out commits what is pending. */
+/*
+ * Every way out commits what is pending, and first waits for the attached
+ * streamer's final position: SIGTERM and the supervisor's EOF reach both
+ * children at once when the supervisor dies.
+ */
 static void
 check_exit_commits(const char *name, int how, int want_code)
 {
 	struct child c;
 	struct link s;
-	struct position a;
+	struct position a, b;
 
 	make_position(&a, 5);
+	make_position(&b, 6);
 	child_paths(&c, name);
 	start(&c, "checkpoint_interval = 1h");
 	expect_ready(&c);
@@ -404,9 +409,10 @@ check_exit_commits(const char *name, int how, int want_code)
 		kill(c.pid, SIGTERM);
 	else
 		shutdown(c.sup.fd, SHUT_RDWR);	/* the supervisor died */
-	CHECK_INT(wait_exit(&c), want_code);
-	CHECK_STR(db_file(c.db), a.file);
+	CHECK_INT(save(&s, &b, true, 2), 1);	/* the final position */
 	link_close(&s);
+	CHECK_INT(wait_exit(&c), want_code);
+	CHECK_STR(db_file(c.db), b.file);
 }
 
 static void
