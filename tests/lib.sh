@@ -353,6 +353,35 @@ master_position() {
 	sql "SHOW MASTER STATUS" | cut -f1,2 | tr '\t' ' '
 }
 
+# ------------------------------------------------ the numbered-rows workload
+# The delivery tests write rows (id, 'row-<id>') into shop.n, one
+# autocommit transaction per row, and check what arrives against them.
+
+numbered_table() {
+	sql "CREATE DATABASE shop;
+	    CREATE TABLE shop.n (id INT PRIMARY KEY, v VARCHAR(20));"
+}
+
+# numbered_rows FIRST LAST [PACE]: prints the INSERTs, each followed by a
+# server-side DO SLEEP(PACE) when PACE is given, so that a test's faults
+# land mid-workload.
+numbered_rows() {
+	local id pace=${3:+ DO SLEEP($3);}
+	for ((id = $1; id <= $2; id++)); do
+		echo "INSERT INTO shop.n VALUES ($id, 'row-$id');$pace"
+	done
+}
+
+# committed: the highest row id committed (0 while the server is down).
+# Not a count: a client killed with its server leaves ids unused.
+committed() {
+	sql 'SELECT COALESCE(MAX(id), 0) FROM shop.n' 2>/dev/null || echo 0
+}
+
+committed_at_least() {
+	[ "$(committed)" -ge "$1" ]
+}
+
 # ---------------------------------------------------------------- binlogd
 
 # binlogd_config: writes $BL_CONF for the test server.  Tests steer it with

@@ -14,23 +14,14 @@
 mariadb_start --gtid-strict-mode=1
 replica_start --gtid-strict-mode=1
 rsql "FLUSH BINARY LOGS"
-sql "CREATE DATABASE shop;
-    CREATE TABLE shop.n (id INT PRIMARY KEY, v VARCHAR(20));"
-
-# insert_rows FIRST LAST [rsql]: one transaction per row.
-insert_rows() {
-	local id
-	for ((id = $1; id <= $2; id++)); do
-		echo "INSERT INTO shop.n VALUES ($id, 'row-$id');"
-	done | ${3:-sql}
-}
+numbered_table
 
 replica_has() {
 	[ "$(rsql "SELECT @@gtid_slave_pos")" = "$1" ]
 }
 
 binlogd_start
-insert_rows 1 500
+numbered_rows 1 500 | sql
 wait_for_records 200
 # Async replication: the failover itself must not lose a transaction.
 primary_gtid=$(sql "SELECT @@gtid_binlog_pos")
@@ -44,7 +35,7 @@ before=$(log_count 'resuming from checkpoint')
 kill -HUP "$BL_PID"
 wait_for_log 'resuming from checkpoint' $((before + 1)) 60
 rsql "STOP SLAVE; RESET SLAVE ALL"
-insert_rows 501 800 rsql
+numbered_rows 501 800 | rsql
 last_is_in() {
 	tail -n 1 "$RECORDS" | grep -Eq '"id": ?800[,}]'
 }

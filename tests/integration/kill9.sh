@@ -15,26 +15,14 @@ KILLS=20
 TOTAL=6000
 
 mariadb_start
-sql "CREATE DATABASE shop;
-    CREATE TABLE shop.n (id INT PRIMARY KEY, v VARCHAR(20));"
-
-committed() {
-	sql 'SELECT COUNT(*) FROM shop.n'
-}
-
-committed_at_least() {
-	[ "$(committed)" -ge "$1" ]
-}
+numbered_table
 
 resumed() {
 	log_count 'resuming from checkpoint'
 }
 
-# One autocommit transaction per row from one client in the background,
-# paced by the server (DO SLEEP) so that the kills land mid-workload.
-for ((id = 1; id <= TOTAL; id++)); do
-	echo "INSERT INTO shop.n VALUES ($id, 'row-$id'); DO SLEEP(0.004);"
-done >"$TMP/workload.sql"
+# One client in the background, paced so that the kills land mid-workload.
+numbered_rows 1 "$TOTAL" 0.004 >"$TMP/workload.sql"
 
 # The supervisor's backoff would reach a minute after 20 quick deaths.
 BL_EXTRA_DAEMON="restart_backoff_max = 1s"

@@ -12,16 +12,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 mariadb_start
-sql "CREATE DATABASE shop;
-    CREATE TABLE shop.n (id INT PRIMARY KEY, v VARCHAR(20));"
-
-# insert_rows FIRST LAST: one transaction per row.
-insert_rows() {
-	local id
-	for ((id = $1; id <= $2; id++)); do
-		echo "INSERT INTO shop.n VALUES ($id, 'row-$id');"
-	done | sql
-}
+numbered_table
 
 # "id id id ..." of the records from line $1 on.
 ids_from() {
@@ -60,18 +51,18 @@ saved() {
 
 # --- a checkpoint after rows 1..5, then rows 6..7 in a file we purge
 binlogd_start
-insert_rows 1 5
+numbered_rows 1 5 | sql
 wait_for_records 5
 binlogd_stop
 P0=$(server_now)
 assert_eq "$P0" "$(saved)" "checkpoint after the first stop"
-insert_rows 6 7
+numbered_rows 6 7 | sql
 sql "FLUSH BINARY LOGS"
-insert_rows 8 9
+numbered_rows 8 9 | sql
 sql "FLUSH BINARY LOGS"
 first=$(sql "SHOW BINARY LOGS" | sed -n 2p | cut -f1)
 purge_to "$first"
-insert_rows 10 11
+numbered_rows 10 11 | sql
 
 # --- fail: exit 83, clear message, nothing recorded, checkpoint kept
 BL_EXTRA_STREAM="on_purged = fail"
@@ -105,7 +96,7 @@ P1=$(server_now)
 assert_eq "$P1" "$(saved)" "checkpoint after the earliest reset"
 
 # --- latest: rows 12..13 only in purged files; resume at the end
-insert_rows 12 13
+numbered_rows 12 13 | sql
 sql "FLUSH BINARY LOGS"
 purge_to "$(master_position | cut -d' ' -f1)"
 L=$(server_now)
@@ -113,7 +104,7 @@ BL_EXTRA_STREAM="on_purged = latest"
 binlogd_start
 wait_for_log 'on_purged = latest'
 wait_for_log 'streaming from'
-insert_rows 14 14
+numbered_rows 14 14 | sql
 wait_for_records 10
 binlogd_stop
 assert_eq "14" "$(ids_from 10)" "rows after the latest reset"

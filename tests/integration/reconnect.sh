@@ -12,20 +12,12 @@
 . "$(dirname "$0")/../lib.sh"
 
 mariadb_start
-sql "CREATE DATABASE shop;
-    CREATE TABLE shop.n (id INT PRIMARY KEY, v VARCHAR(20));"
-
-committed_at_least() {
-	[ "$(sql 'SELECT COALESCE(MAX(id), 0) FROM shop.n' 2>/dev/null || echo 0)" -ge "$1" ]
-}
+numbered_table
 
 # start_chunk FIRST LAST: one autocommit transaction per row, from one
 # client in the background (it dies with the server on a restart).
 start_chunk() {
-	local id
-	for ((id = $1; id <= $2; id++)); do
-		echo "INSERT INTO shop.n VALUES ($id, 'row-$id');"
-	done >"$TMP/chunk.sql"
+	numbered_rows "$1" "$2" >"$TMP/chunk.sql"
 	sql <"$TMP/chunk.sql" 2>/dev/null &
 	WORKLOAD=$!
 	PIDS="$PIDS $WORKLOAD"

@@ -8,8 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 mariadb_start
-sql "CREATE DATABASE shop;
-    CREATE TABLE shop.n (id INT PRIMARY KEY, v VARCHAR(20));"
+numbered_table
 
 # insert_rows FIRST LAST: one transaction.
 insert_rows() {

@@ -18,22 +18,12 @@ OUT=$TMP/out/records.jsonl
 mkdir -p "$TMP/out"
 
 mariadb_start
-sql "CREATE DATABASE shop;
-    CREATE TABLE shop.n (id INT PRIMARY KEY, v VARCHAR(20));"
-
-committed() {
-	sql 'SELECT COUNT(*) FROM shop.n'
-}
-committed_at_least() {
-	[ "$(committed)" -ge "$1" ]
-}
+numbered_table
 file_lines() {
 	[ -f "$OUT" ] && [ "$(wc -l <"$OUT")" -ge "$1" ]
 }
 
-for ((id = 1; id <= TOTAL; id++)); do
-	echo "INSERT INTO shop.n VALUES ($id, 'row-$id'); DO SLEEP(0.01);"
-done >"$TMP/workload.sql"
+numbered_rows 1 "$TOTAL" 0.01 >"$TMP/workload.sql"
 
 BL_EXTRA_DAEMON="restart_backoff_max = 1s"
 BL_EXTRA_STREAM="sink = file
