@@ -11,6 +11,7 @@
 #include "log.h"
 #include "sink.h"
 #include "streamer.h"
+#include "util.h"
 
 void
 obuf_reserve(struct obuf *b, size_t n)
@@ -431,24 +432,33 @@ record_row(struct reader *r, const struct tablemap *tm, int kind)
 	return 0;
 }
 
-/* A DDL statement ([filter] events has ddl) as a record of its own, left
- * pending like a row; for a per-record sink its table is "_ddl". */
+/*
+ * A DDL statement ([filter] events has ddl) as a record of its own, left
+ * pending like a row.  Maxwell's form names what the statement changes
+ * (table-alter, database-create, ...: ddl_classify); for a per-record sink
+ * its table is "_ddl", so all of a database's DDL shares one topic.
+ */
 int
 record_ddl(struct reader *r, const uint8_t *db, size_t dblen,
     const uint8_t *sql, size_t len)
 {
-	static struct tablemap ddl = { .table = "_ddl" };
+	static struct tablemap topic = { .table = "_ddl" }, shown;
+	struct ddl d;
 
 	if (record_close_pending(r) == -1)
 		return -1;
-	memcpy(ddl.db, db, dblen < sizeof(ddl.db) ? dblen : 0);
-	ddl.db[dblen < sizeof(ddl.db) ? dblen : 0] = '\0';
-	record_tm = &ddl;
+	memcpy(d.db, db, dblen < sizeof(d.db) ? dblen : 0);
+	d.db[dblen < sizeof(d.db) ? dblen : 0] = '\0';
+	ddl_classify(sql, len, &d);
+	strlcpy_(topic.db, d.db, sizeof(topic.db));
+	strlcpy_(shown.db, d.db, sizeof(shown.db));
+	strlcpy_(shown.table, d.table, sizeof(shown.table));
+	record_tm = &topic;
 	record_key.len = 0;
 	if (record_debezium)
-		debezium_ddl(r, &ddl, sql, len);
+		debezium_ddl(r, &topic, sql, len);
 	else {
-		record_begin(r, &ddl, "ddl");
+		record_begin(r, &shown, d.type);
 		obuf_str(&r->out, ",\"sql\":");
 		obuf_json_str(&r->out, sql, len);
 	}

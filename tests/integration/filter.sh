@@ -47,7 +47,7 @@ sql "DELETE FROM shop.users WHERE id = 2"
 printf 'delete\tshop\tusers\t%s\n' "$before" >>"$EXPECTED"
 DDL="ALTER TABLE users ADD COLUMN note VARCHAR(5)"
 sql "USE shop; $DDL"
-printf 'ddl\tshop\t\t%s\n' "$DDL" >>"$EXPECTED"
+printf 'table-alter\tshop\tusers\t%s\n' "$DDL" >>"$EXPECTED"
 sql "INSERT INTO shop.users VALUES (3, 'cy', 'pw3', 'hi')"
 printf 'insert\tshop\tusers\t%s\n' "$(sql "SELECT JSON_OBJECT('id', id,
     'name', name, 'note', note) FROM shop.users WHERE id = 3")" >>"$EXPECTED"
@@ -68,10 +68,11 @@ for n, (w, r) in enumerate(zip(want, got), 1):
     kind, db, table, body = w
     if (r.get("type"), r.get("database")) != (kind, db):
         fail(f"record {n}: expected a {kind} in {db}, got {r}")
-    if kind == "ddl":
-        if r.get("sql") != body:
-            fail(f"record {n}: sql {r.get('sql')!r}, the statement was "
-                 f"{body!r}")
+    if kind == "table-alter":
+        if r.get("sql") != body or r.get("table") != table:
+            fail(f"record {n}: sql {r.get('sql')!r} on "
+                 f"{r.get('table')!r}, the statement was {body!r} on "
+                 f"{table!r}")
         continue
     if r.get("table") != table or r.get("data") != json.loads(body):
         fail(f"record {n}: expected {table} {body}, got {r}")
