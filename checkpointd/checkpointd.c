@@ -376,7 +376,7 @@ ckpt_set(uint32_t id, const struct position *to, uint64_t uid)
 	}
 	ckpt.saved = *to;
 	ckpt.has_saved = true;
-	log_warnx("position %s by uid %llu; it was %s", ckpt_pos_str(to),
+	log_warning("position %s by uid %llu; it was %s", ckpt_pos_str(to),
 	    (unsigned long long)uid, ckpt_pos_str(&from));
 	ckpt_set_done(id, "");
 	ckpt_report();

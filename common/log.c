@@ -104,6 +104,7 @@ name(const char *fmt, ...)				\
 
 LOG_FN(log_warn, LOG_ERR, 1)
 LOG_FN(log_warnx, LOG_ERR, 0)
+LOG_FN(log_warning, LOG_WARNING, 0)
 LOG_FN(log_info, LOG_INFO, 0)
 LOG_FN(log_debug, LOG_DEBUG, 0)
 

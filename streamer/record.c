@@ -301,6 +301,7 @@ record_set_format(const char *name)
 static int
 record_sink_fail(struct reader *r)
 {
+	stats_sink_error();
 	return reader_fail(r, BX_FAILURE, "%s sink: %s",
 	    record_sink->ops->name, record_sink->error);
 }

@@ -402,7 +402,7 @@ control_set_position(struct supervisor *sup, struct ctl_client *c,
 	}
 	if ((id = control_forward_id(sup, c, req)) == 0)
 		return;
-	log_warnx("control: set-position %.*s requested by uid %ld", (int)len,
+	log_warning("control: set-position %.*s requested by uid %ld", (int)len,
 	    v, (long)c->uid);
 	msg_out_begin(&m, MSG_CKPT_SET, id);
 	msg_put_str(&m, "gtid", parsed.start_kind == START_GTID ?
