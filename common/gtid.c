@@ -555,6 +555,36 @@ gtid_set_parse(struct gtid_set *set, const char *text, char *err,
 	return 0;
 }
 
+int
+gtid_set_merge(struct gtid_set *set, const char *text, char *err,
+    size_t errlen)
+{
+	struct gtid_set *tmp;
+	struct gtid_sid *sid;
+	size_t i, j;
+	int rc = 0;
+
+	if ((tmp = gtid_set_new(set->flavor)) == NULL)
+		return -1;
+	if (gtid_set_parse(tmp, text, err, errlen) == -1) {
+		gtid_set_free(tmp);
+		return -1;
+	}
+	for (i = 0; i < tmp->ndom && rc == 0; i++)
+		rc = gtid_set_add_mariadb(set, tmp->dom[i].domain,
+		    tmp->dom[i].server_id, tmp->dom[i].seq);
+	for (i = 0; i < tmp->nsid && rc == 0; i++) {
+		sid = &tmp->sid[i];
+		for (j = 0; j < sid->niv && rc == 0; j++)
+			rc = gtid_add_interval(set, sid->uuid, sid->tag,
+			    sid->iv[j].start, sid->iv[j].end);
+	}
+	gtid_set_free(tmp);
+	if (rc == -1)
+		snprintf(err, errlen, "out of memory");
+	return rc;
+}
+
 /* Formatting */
 
 static void gtid_out_printf(struct gtid_out *, const char *, ...)
@@ -669,4 +699,27 @@ gtid_format_mysql(char *buf, size_t size, const uint8_t uuid[16],
 		gtid_out_printf(&o, ":%s", tag);
 	gtid_out_printf(&o, ":%" PRIu64, gno);
 	return gtid_out_result(&o);
+}
+
+size_t
+gtid_set_nsids(const struct gtid_set *set)
+{
+	return set->nsid;
+}
+
+const char *
+gtid_set_sid(const struct gtid_set *set, size_t i, uint8_t uuid[16],
+    size_t *nintervals)
+{
+	memcpy(uuid, set->sid[i].uuid, 16);
+	*nintervals = set->sid[i].niv;
+	return set->sid[i].tag;
+}
+
+void
+gtid_set_interval(const struct gtid_set *set, size_t i, size_t j,
+    uint64_t *start, uint64_t *end)
+{
+	*start = set->sid[i].iv[j].start;
+	*end = set->sid[i].iv[j].end;
 }

@@ -26,6 +26,10 @@ int	gtid_set_is_empty(const struct gtid_set *);
  * returns -1, leaves the set unchanged and explains in err. */
 int	gtid_set_parse(struct gtid_set *, const char *text, char *err,
 	    size_t errlen);
+/* Adds the text's GTIDs to the set (a union for MySQL; for MariaDB the
+ * text's GTID replaces its domain's).  Errors as gtid_set_parse. */
+int	gtid_set_merge(struct gtid_set *, const char *text, char *err,
+	    size_t errlen);
 /* Guesses the flavour of a non-empty GTID text: MySQL sets contain ':'. */
 enum gtid_flavor gtid_text_flavor(const char *text);
 
@@ -38,6 +42,15 @@ int	gtid_set_add_mysql(struct gtid_set *, const uint8_t uuid[16],
 /* Writes the canonical text; returns its length, or -1 when it does not fit
  * (buf then holds a truncated, NUL-terminated prefix). */
 int	gtid_set_format(const struct gtid_set *, char *buf, size_t size);
+
+/* Walks a MySQL set in its sorted order (uuid, then tag), for encoders of
+ * the binary form: sid i's uuid and tag ("" when untagged) and its number
+ * of intervals; interval j of sid i, closed (start <= end). */
+size_t	gtid_set_nsids(const struct gtid_set *);
+const char *gtid_set_sid(const struct gtid_set *, size_t i, uint8_t uuid[16],
+	    size_t *nintervals);
+void	gtid_set_interval(const struct gtid_set *, size_t i, size_t j,
+	    uint64_t *start, uint64_t *end);
 
 /* Formats one GTID the way the server prints it. */
 int	gtid_format_mariadb(char *buf, size_t size, uint32_t domain,

@@ -517,7 +517,7 @@ event_prev_gtids(struct reader *r, struct cursor *c)
 	obuf_add(&r->scratch, "", 1);
 	if (c->err)
 		return event_bad(r, "GTID intervals overrun the event");
-	if (gtid_set_parse(r->gtids, r->scratch.buf, err, sizeof(err)) == -1)
+	if (gtid_set_merge(r->gtids, r->scratch.buf, err, sizeof(err)) == -1)
 		return event_bad(r, err);
 	return 0;
 }

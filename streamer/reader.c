@@ -21,6 +21,7 @@
 
 #include "exitcode.h"
 #include "log.h"
+#include "dump.h"
 #include "packet.h"
 #include "util.h"
 #include "streamer.h"
@@ -349,10 +350,6 @@ reader_resolve(struct reader *r, struct position *pos, bool *by_gtid)
 	} else if ((conf->start_kind == START_LATEST ? reader_latest(r, pos) :
 	    reader_earliest(r, pos)) == -1)
 		return -1;
-	if (*by_gtid && !r->mariadb)
-		return reader_fail(r, BX_CONFIG, "starting a MySQL server from "
-		    "a GTID set is not supported yet; use a file:offset "
-		    "start_position or gtid = off");
 	if (!*by_gtid && pos->gtid[0] == '\0' && reader_gtid_at(r, pos) == -1)
 		return -1;
 	return 0;
@@ -379,10 +376,14 @@ reader_open(struct reader *r)
 
 	if (reader_resolve(r, &pos, &by_gtid) == -1)
 		return -1;
-	/* MySQL GTID events are not decoded yet: report no set rather than
-	 * one that does not advance. */
-	if (r->mariadb &&
-	    gtid_set_parse(r->gtids, pos.gtid, err, sizeof(err)) == -1)
+	/* The set the positions grow from (MySQL's PREVIOUS_GTIDS adds to
+	 * it: a GTID dump skips the set's transactions in the first file). */
+	if (!r->mariadb) {
+		gtid_set_free(r->gtids);
+		if ((r->gtids = gtid_set_new(GTID_FLAVOR_MYSQL)) == NULL)
+			fatalx("GTID set: out of memory");
+	}
+	if (gtid_set_parse(r->gtids, pos.gtid, err, sizeof(err)) == -1)
 		return reader_fail(r, BX_CONFIG, "GTID set '%s': %s", pos.gtid,
 		    err);
 	if (by_gtid && reader_set_connect_state(r, pos.gtid) == -1)
@@ -403,7 +404,8 @@ reader_open(struct reader *r)
 	mariadb_rpl_optionsv(r->rpl, MARIADB_RPL_START, start);
 	mariadb_rpl_optionsv(r->rpl, MARIADB_RPL_SERVER_ID, sid);
 	mariadb_rpl_optionsv(r->rpl, MARIADB_RPL_FLAGS, 0);
-	if (mariadb_rpl_open(r->rpl) != 0)
+	if ((by_gtid && !r->mariadb ? dump_gtid_send(r->mysql, r->gtids, sid) :
+	    mariadb_rpl_open(r->rpl)) != 0)
 		return reader_transient("binlog dump from %s: %s (%u)",
 		    r->st->start_desc, mysql_error(r->mysql),
 		    mysql_errno(r->mysql));
