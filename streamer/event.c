@@ -96,32 +96,38 @@ cursor_lenenc(struct cursor *c)
 const char *
 event_type_name(uint8_t type)
 {
-	switch (type) {
-	case EV_QUERY:			return "QUERY";
-	case EV_ROTATE:			return "ROTATE";
-	case EV_FORMAT_DESCRIPTION:	return "FORMAT_DESCRIPTION";
-	case EV_XID:			return "XID";
-	case EV_TABLE_MAP:		return "TABLE_MAP";
-	case EV_WRITE_ROWS_V1:		return "WRITE_ROWS_V1";
-	case EV_UPDATE_ROWS_V1:		return "UPDATE_ROWS_V1";
-	case EV_DELETE_ROWS_V1:		return "DELETE_ROWS_V1";
-	case EV_HEARTBEAT:		return "HEARTBEAT";
-	case EV_WRITE_ROWS:		return "WRITE_ROWS";
-	case EV_UPDATE_ROWS:		return "UPDATE_ROWS";
-	case EV_DELETE_ROWS:		return "DELETE_ROWS";
-	case EV_MARIADB_GTID:		return "GTID";
-	case EV_MARIADB_GTID_LIST:	return "GTID_LIST";
-	case EV_INCIDENT:		return "INCIDENT";
-	case EV_ROWS_QUERY:		return "ROWS_QUERY";
-	case EV_MYSQL_GTID:		return "GTID_LOG";
-	case EV_MYSQL_ANON_GTID:	return "ANONYMOUS_GTID";
-	case EV_MYSQL_PREV_GTIDS:	return "PREVIOUS_GTIDS";
-	case EV_XA_PREPARE:		return "XA_PREPARE";
-	case EV_PARTIAL_UPDATE_ROWS:	return "PARTIAL_UPDATE_ROWS";
-	case EV_TRANSACTION_PAYLOAD:	return "TRANSACTION_PAYLOAD";
-	case EV_MYSQL_GTID_TAGGED:	return "GTID_TAGGED_LOG";
-	case EV_MARIADB_ANNOTATE_ROWS:	return "ANNOTATE_ROWS";
-	}
+	/* Every type either flavour has written (MySQL binlog_event.h,
+	 * MariaDB log_event.h), so that an error names what it met. */
+	static const char *const mysql[] = {
+		"UNKNOWN", "START_V3", "QUERY", "STOP", "ROTATE", "INTVAR",
+		"LOAD", "SLAVE", "CREATE_FILE", "APPEND_BLOCK", "EXEC_LOAD",
+		"DELETE_FILE", "NEW_LOAD", "RAND", "USER_VAR",
+		"FORMAT_DESCRIPTION", "XID", "BEGIN_LOAD_QUERY",
+		"EXECUTE_LOAD_QUERY", "TABLE_MAP", "PRE_GA_WRITE_ROWS",
+		"PRE_GA_UPDATE_ROWS", "PRE_GA_DELETE_ROWS", "WRITE_ROWS_V1",
+		"UPDATE_ROWS_V1", "DELETE_ROWS_V1", "INCIDENT", "HEARTBEAT",
+		"IGNORABLE", "ROWS_QUERY", "WRITE_ROWS", "UPDATE_ROWS",
+		"DELETE_ROWS", "GTID_LOG", "ANONYMOUS_GTID", "PREVIOUS_GTIDS",
+		"TRANSACTION_CONTEXT", "VIEW_CHANGE", "XA_PREPARE",
+		"PARTIAL_UPDATE_ROWS", "TRANSACTION_PAYLOAD", "HEARTBEAT_V2",
+		"GTID_TAGGED_LOG",
+	};
+	static const char *const mariadb[] = {
+		"ANNOTATE_ROWS", "BINLOG_CHECKPOINT", "GTID", "GTID_LIST",
+		"START_ENCRYPTION", "QUERY_COMPRESSED",
+		"WRITE_ROWS_COMPRESSED_V1", "UPDATE_ROWS_COMPRESSED_V1",
+		"DELETE_ROWS_COMPRESSED_V1", "WRITE_ROWS_COMPRESSED",
+		"UPDATE_ROWS_COMPRESSED", "DELETE_ROWS_COMPRESSED",
+	};
+
+	const size_t nmysql = sizeof(mysql) / sizeof(mysql[0]);
+	const size_t nmariadb = sizeof(mariadb) / sizeof(mariadb[0]);
+
+	if (type < nmysql)
+		return mysql[type];
+	if (type >= EV_MARIADB_ANNOTATE_ROWS &&
+	    (size_t)(type - EV_MARIADB_ANNOTATE_ROWS) < nmariadb)
+		return mariadb[type - EV_MARIADB_ANNOTATE_ROWS];
 	return "other";
 }
 
