@@ -69,8 +69,8 @@ rows_string(struct cursor *c, const struct column *col, size_t lenbytes,
 
 	if (p == NULL)
 		return;
-	if (col->is_latin1) {
-		obuf_json_latin1(o, p, n);
+	if (col->charset != CS_UTF8 && !col->is_binary) {
+		charset_json(o, col->charset, p, n);
 		return;
 	}
 	if (!col->is_binary) {

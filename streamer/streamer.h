@@ -64,6 +64,8 @@ enum {
 /* MariaDB's INET6 and UUID: BINARY(16) in the binlog, named only by
  * information_schema's DATA_TYPE. */
 enum { COLFORM_NONE, COLFORM_INET6, COLFORM_UUID };
+/* Column charsets: the first of charset.c's table; the rest via iconv. */
+enum { CS_UTF8, CS_LATIN1, CS_BINARY, CS_UNKNOWN };
 
 #define OBUF_FLUSH_AT	(64 * 1024)
 
@@ -103,7 +105,7 @@ struct column {
 	uint16_t	 length;	/* STRING/ENUM/SET: declared bytes */
 	bool		 is_unsigned;
 	bool		 is_binary;	/* charset 63: base64 */
-	bool		 is_latin1;	/* converted to UTF-8 */
+	uint8_t		 charset;	/* CS_*, charset.c: text to UTF-8 */
 	uint8_t		 form;		/* COLFORM_*: a text form of binary */
 	uint32_t	 str_first;	/* ENUM/SET: first name in strs */
 	uint32_t	 nstr;		/* ENUM/SET: names known (0: none) */
@@ -296,6 +298,13 @@ void	 stats_start(struct event_base *, struct streamer *, struct peer **,
 	    const struct config *);
 void	 stats_send(void);
 void	 stats_sink_error(void);
+
+/* charset.c */
+uint8_t	 charset_by_id(uint64_t);
+uint8_t	 charset_by_name(const char *);
+int	 charset_columns(struct reader *, const struct tablemap *);
+void	 charset_json(struct obuf *, uint8_t, const uint8_t *, size_t);
+void	 charset_free(void);
 
 /* tablemap.c */
 int	 tablemap_decode(struct reader *, struct cursor *);

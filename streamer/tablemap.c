@@ -121,13 +121,11 @@ tablemap_signedness(struct tablemap *tm, struct cursor *f, bool mariadb)
 	tm->have_sign = true;
 }
 
-/* The collation ids of latin1, which we convert to UTF-8. */
 static void
 tablemap_set_charset(struct column *col, uint64_t cs)
 {
 	col->is_binary = cs == CHARSET_BINARY;
-	col->is_latin1 = cs == 5 || cs == 8 || cs == 15 || cs == 31 ||
-	    cs == 47 || cs == 48 || cs == 49 || cs == 94;
+	col->charset = charset_by_id(cs);
 }
 
 static void
@@ -359,7 +357,7 @@ tablemap_decode(struct reader *r, struct cursor *c)
 		return -1;
 	if ((tm->filtered = !filter_table(tm->db, tm->table)))
 		return 0;
-	if (tablemap_complete(r, tm) == -1)
+	if (tablemap_complete(r, tm) == -1 || charset_columns(r, tm) == -1)
 		return -1;
 	filter_columns(tm);
 	return 0;
@@ -412,6 +410,7 @@ tablemap_free(struct reader *r)
 	free(r->maps);
 	r->maps = NULL;
 	r->nmaps = r->maps_cap = 0;
+	charset_free();
 }
 
 /* One quoted name of an enum('a','b''c') COLUMN_TYPE, from p; returns
@@ -471,7 +470,7 @@ tablemap_schema_row(struct schema_entry *e, uint32_t i, MYSQL_ROW row)
 	strlcpy_(col->name, row[0], sizeof(col->name));
 	col->is_unsigned = row[1] != NULL && strstr(row[1], "unsigned") != NULL;
 	col->is_binary = row[2] == NULL || strcmp(row[2], "binary") == 0;
-	col->is_latin1 = row[2] != NULL && strcmp(row[2], "latin1") == 0;
+	col->charset = row[2] == NULL ? CS_UTF8 : charset_by_name(row[2]);
 	col->pk = row[3] != NULL && strcmp(row[3], "PRI") == 0;
 	if (row[4] != NULL && strcmp(row[4], "inet6") == 0)
 		col->form = COLFORM_INET6;
@@ -627,7 +626,7 @@ tablemap_complete(struct reader *r, struct tablemap *tm)
 			tm->cols[i].pk = e->cols[i].pk;
 		if (!tm->have_charset) {
 			tm->cols[i].is_binary = e->cols[i].is_binary;
-			tm->cols[i].is_latin1 = e->cols[i].is_latin1;
+			tm->cols[i].charset = e->cols[i].charset;
 		}
 		if (tm->cols[i].type == COL_STRING && tm->cols[i].length == 16)
 			tm->cols[i].form = e->cols[i].form;
