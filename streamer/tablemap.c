@@ -142,8 +142,8 @@ tablemap_set_binary(struct tablemap *tm, uint64_t idx, uint64_t cs)
 }
 
 /* DEFAULT_CHARSET (a default, then index/charset exceptions) or
- * COLUMN_CHARSET (one per character column): only "binary or not" matters
- * to the JSON form. */
+ * COLUMN_CHARSET (one per character column): binary, or the charset
+ * charset.c converts from. */
 static void
 tablemap_charsets(struct tablemap *tm, struct cursor *f, int kind)
 {
