@@ -479,5 +479,7 @@ main(int argc, char **argv)
 	if (st.result == CTL_FAILED)
 		errx(CTL_NO_ANSWER, "no answer from binlogd within %ds",
 		    CTL_TIMEOUT_SEC);
+	peer_free(p);
+	event_base_free(st.base);
 	return st.result;
 }

@@ -70,8 +70,8 @@ main(int argc, char **argv)
 		return BX_USAGE;
 	}
 	offline_init(&r, &st);
-	for (i = 1; i < argc; i++)
-		if ((rc = binlogcat_file(&r, argv[i])) != BX_OK)
-			return rc;
-	return BX_OK;
+	for (i = 1, rc = BX_OK; i < argc && rc == BX_OK; i++)
+		rc = binlogcat_file(&r, argv[i]);
+	event_release(&r);
+	return rc;
 }

@@ -2,6 +2,7 @@
  * common header, the CRC check, and the decoders of the events that move
  * transactions and positions along. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -660,4 +661,33 @@ event_decode(struct reader *r, const uint8_t *buf, size_t len)
 	if (r->hdr.type == EV_FORMAT_DESCRIPTION)
 		return 0;
 	return event_dispatch(r, &c);
+}
+
+static void
+event_free_obuf(struct obuf *b)
+{
+	free(b->buf);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Frees everything the decoder grew for this reader: its buffers, table
+ * maps and GTID set. */
+void
+event_release(struct reader *r)
+{
+	struct obuf *bufs[] = { &r->query, &r->payload, &r->inflated,
+	    &r->scratch, &r->jd[0], &r->jd[1], &r->jd[2], &r->out, &r->img[0],
+	    &r->img[1] };
+	size_t i;
+
+	for (i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
+		event_free_obuf(bufs[i]);
+	for (i = 0; i < 2; i++) {
+		free(r->spans[i]);
+		r->spans[i] = NULL;
+	}
+	r->spans_cap = 0;
+	tablemap_free(r);
+	gtid_set_free(r->gtids);
+	r->gtids = NULL;
 }

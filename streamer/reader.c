@@ -527,9 +527,7 @@ reader_cleanup(struct reader *r)
 		mysql_close(r->meta);
 	r->rpl = NULL;
 	r->mysql = r->meta = NULL;
-	tablemap_free(r);
-	gtid_set_free(r->gtids);
-	r->gtids = NULL;
+	event_release(r);
 }
 
 /* The policy's new start: the oldest binlog or the current end, recorded

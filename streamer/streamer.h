@@ -250,6 +250,7 @@ int	 event_decode(struct reader *, const uint8_t *, size_t);
 int	 event_inner(struct reader *, struct cursor *, const struct evhdr *);
 int	 event_bad(struct reader *, const char *);
 const char *event_type_name(uint8_t);
+void	 event_release(struct reader *);
 
 /* rows.c */
 int	 rows_decode(struct reader *, struct cursor *, int kind);
