@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dtoa.h"
 #include "exitcode.h"
 #include "log.h"
 #include "sink.h"
@@ -284,28 +285,17 @@ rows_float(struct cursor *c, int bytes, struct obuf *o)
 {
 	uint64_t v = cursor_uint(c, bytes);
 	uint32_t v32 = (uint32_t)v;
-	char buf[40];
+	char buf[DTOA_BUFSZ];
 	float f;
 	double d;
-	int prec;
 
 	if (bytes == 4) {
 		memcpy(&f, &v32, 4);
-		for (prec = 6; prec <= 9; prec++) {
-			snprintf(buf, sizeof(buf), "%.*g", prec, (double)f);
-			if (prec == 9 || strtof(buf, NULL) == f)
-				break;
-		}
-		obuf_str(o, buf);
+		obuf_add(o, buf, dtoa_float(f, buf));
 		return;
 	}
 	memcpy(&d, &v, 8);
-	for (prec = 15; prec <= 17; prec++) {
-		snprintf(buf, sizeof(buf), "%.*g", prec, d);
-		if (prec == 17 || strtod(buf, NULL) == d)
-			break;
-	}
-	obuf_str(o, buf);
+	obuf_add(o, buf, dtoa_double(d, buf));
 }
 
 /* A copy of the index-th name of an ENUM/SET column (0-based). */

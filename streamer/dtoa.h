@@ -1,0 +1,13 @@
+/* dtoa.h: FLOAT and DOUBLE values as the text that reads back as them. */
+#ifndef BINLOGD_DTOA_H
+#define BINLOGD_DTOA_H
+
+#include <stddef.h>
+
+/* Room for any value's text and its NUL. */
+#define DTOA_BUFSZ	32
+
+size_t	 dtoa_double(double, char *);
+size_t	 dtoa_float(float, char *);
+
+#endif
