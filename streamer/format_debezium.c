@@ -14,7 +14,9 @@
 static void
 debezium_str(struct obuf *o, const char *key, const char *s)
 {
-	obuf_printf(o, ",\"%s\":", key);
+	obuf_lit(o, ",\"");
+	obuf_str(o, key);
+	obuf_lit(o, "\":");
 	obuf_json_str(o, (const uint8_t *)s, strlen(s));
 }
 
@@ -38,18 +40,23 @@ debezium_source(struct reader *r, const struct tablemap *tm, uint32_t rowno)
 	    "\",\"connector\":\"mysql\"");
 	debezium_str(o, "name", r->conf != NULL ? r->conf->server_name :
 	    "binlogd");
-	obuf_printf(o, ",\"ts_ms\":%llu,\"snapshot\":\"false\"",
-	    (unsigned long long)r->hdr.ts * 1000);
+	obuf_lit(o, ",\"ts_ms\":");
+	obuf_uint(o, (uint64_t)r->hdr.ts * 1000);
+	obuf_lit(o, ",\"snapshot\":\"false\"");
 	debezium_str(o, "db", tm->db);
 	debezium_str(o, "table", tm->table);
-	obuf_printf(o, ",\"server_id\":%u", r->hdr.server_id);
+	obuf_lit(o, ",\"server_id\":");
+	obuf_uint(o, r->hdr.server_id);
 	if (r->have_gtid)
 		debezium_str(o, "gtid", r->gtid_text);
 	else
 		obuf_str(o, ",\"gtid\":null");
 	debezium_str(o, "file", r->file);
-	obuf_printf(o, ",\"pos\":%llu,\"row\":%u,\"thread\":null",
-	    (unsigned long long)r->offset, rowno);
+	obuf_lit(o, ",\"pos\":");
+	obuf_uint(o, r->offset);
+	obuf_lit(o, ",\"row\":");
+	obuf_uint(o, rowno);
+	obuf_lit(o, ",\"thread\":null");
 	if (r->query.len > 0) {
 		obuf_str(o, ",\"query\":");
 		obuf_json_str(o, (const uint8_t *)r->query.buf, r->query.len);
@@ -69,7 +76,9 @@ debezium_row(struct reader *r, const struct tablemap *tm, int kind,
 	bool del = kind == EV_DELETE_ROWS || kind == EV_DELETE_ROWS_V1;
 	struct obuf *o = &r->out;
 
-	obuf_printf(o, "{\"op\":\"%s\"", upd ? "u" : del ? "d" : "c");
+	obuf_lit(o, "{\"op\":\"");
+	obuf_add(o, upd ? "u" : del ? "d" : "c", 1);
+	obuf_lit(o, "\"");
 	if (upd || del)
 		rows_object(r, tm, "before", 0, -1);
 	else
@@ -79,8 +88,9 @@ debezium_row(struct reader *r, const struct tablemap *tm, int kind,
 	else
 		rows_object(r, tm, "after", upd ? 1 : 0, -1);
 	debezium_source(r, tm, rowno);
-	obuf_printf(o, ",\"ts_ms\":%llu,\"transaction\":null",
-	    (unsigned long long)debezium_now_ms());
+	obuf_lit(o, ",\"ts_ms\":");
+	obuf_uint(o, debezium_now_ms());
+	obuf_lit(o, ",\"transaction\":null");
 	return 0;
 }
 
@@ -97,6 +107,6 @@ debezium_ddl(struct reader *r, const struct tablemap *tm, const uint8_t *sql,
 	obuf_json_str(o, sql, len);
 	obuf_str(o, ",\"tableChanges\":[]");
 	debezium_source(r, tm, 0);
-	obuf_str(o, ",\"ts_ms\":");
-	obuf_printf(o, "%llu", (unsigned long long)debezium_now_ms());
+	obuf_lit(o, ",\"ts_ms\":");
+	obuf_uint(o, debezium_now_ms());
 }

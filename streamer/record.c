@@ -158,6 +158,30 @@ record_plain(uint8_t ch)
 	return ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\';
 }
 
+/* How many bytes from s on are plain, eight at a time while a word has
+ * no byte below 0x20, none of '"', '\\', 0x7f and no high bit. */
+static size_t
+record_plain_run(const uint8_t *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t w, q, bs, del;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		q = w ^ (ones * '"');
+		bs = w ^ (ones * '\\');
+		del = w ^ (ones * 0x7f);
+		if ((w | ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) |
+		    ((bs - ones) & ~bs) | ((del - ones) & ~del)) & high)
+			break;
+	}
+	while (i < n && record_plain(s[i]))
+		i++;
+	return i;
+}
+
 /* A JSON string; control characters as \u00XX, invalid UTF-8 as U+FFFD.
  * Runs of plain ASCII, most of most strings, are copied in one go. */
 void
@@ -168,8 +192,7 @@ obuf_json_str(struct obuf *b, const uint8_t *s, size_t n)
 	obuf_reserve(b, n + 2);
 	b->buf[b->len++] = '"';
 	for (i = 0; i < n; i += l) {
-		for (run = i; run < n && record_plain(s[run]); run++)
-			;
+		run = i + record_plain_run(s + i, n - i);
 		if (run > i) {
 			obuf_add(b, s + i, run - i);
 			l = run - i;
@@ -206,8 +229,7 @@ obuf_json_latin1(struct obuf *b, const uint8_t *s, size_t n)
 	obuf_reserve(b, 2 * n + 2);
 	b->buf[b->len++] = '"';
 	for (i = 0; i < n; i++) {
-		for (run = i; run < n && record_plain(s[run]); run++)
-			;
+		run = i + record_plain_run(s + i, n - i);
 		if (run > i) {
 			obuf_add(b, s + i, run - i);
 			i = run - 1;
@@ -376,20 +398,30 @@ record_begin(struct reader *r, const struct tablemap *tm, const char *type)
 {
 	struct obuf *b = &r->out;
 
-	obuf_str(b, "{\"database\":");
+	obuf_lit(b, "{\"database\":");
 	obuf_json_str(b, (const uint8_t *)tm->db, strlen(tm->db));
-	obuf_str(b, ",\"table\":");
+	obuf_lit(b, ",\"table\":");
 	obuf_json_str(b, (const uint8_t *)tm->table, strlen(tm->table));
-	obuf_printf(b, ",\"type\":\"%s\",\"ts\":%u,\"position\":", type,
-	    r->hdr.ts);
-	obuf_printf(b, "\"%s:%llu\"", r->file, (unsigned long long)r->offset);
-	if (r->have_gtid)
-		obuf_printf(b, ",\"gtid\":\"%s\"", r->gtid_text);
+	obuf_lit(b, ",\"type\":\"");
+	obuf_str(b, type);
+	obuf_lit(b, "\",\"ts\":");
+	obuf_uint(b, r->hdr.ts);
+	obuf_lit(b, ",\"position\":\"");
+	obuf_str(b, r->file);
+	obuf_lit(b, ":");
+	obuf_uint(b, r->offset);
+	obuf_lit(b, "\"");
+	if (r->have_gtid) {
+		obuf_lit(b, ",\"gtid\":\"");
+		obuf_str(b, r->gtid_text);
+		obuf_lit(b, "\"");
+	}
 	if (r->query.len > 0) {
-		obuf_str(b, ",\"query\":");
+		obuf_lit(b, ",\"query\":");
 		obuf_json_str(b, (const uint8_t *)r->query.buf, r->query.len);
 	}
-	obuf_printf(b, ",\"server_id\":%u", r->hdr.server_id);
+	obuf_lit(b, ",\"server_id\":");
+	obuf_uint(b, r->hdr.server_id);
 }
 
 static void
@@ -482,10 +514,11 @@ int
 record_commit(struct reader *r, bool have_xid, uint64_t xid)
 {
 	if (r->row_pending && !record_debezium && filter_event(FILTER_COMMIT)) {
-		if (have_xid)
-			obuf_printf(&r->out, ",\"xid\":%llu",
-			    (unsigned long long)xid);
-		obuf_str(&r->out, ",\"commit\":true");
+		if (have_xid) {
+			obuf_lit(&r->out, ",\"xid\":");
+			obuf_uint(&r->out, xid);
+		}
+		obuf_lit(&r->out, ",\"commit\":true");
 	}
 	if (record_close_pending(r) == -1)
 		return -1;

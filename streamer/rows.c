@@ -581,7 +581,9 @@ rows_object(struct reader *r, const struct tablemap *tm, const char *key,
 	bool first = true;
 	uint32_t i;
 
-	obuf_printf(o, ",\"%s\":{", key);
+	obuf_lit(o, ",\"");
+	obuf_str(o, key);
+	obuf_lit(o, "\":{");
 	for (i = 0; i < tm->ncols; i++) {
 		img = &r->img[which];
 		sp = r->spans[which];

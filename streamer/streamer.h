@@ -318,6 +318,8 @@ void	 tablemap_free(struct reader *);
 void	 obuf_reserve(struct obuf *, size_t);
 void	 obuf_add(struct obuf *, const void *, size_t);
 void	 obuf_str(struct obuf *, const char *);
+/* A string literal, its length known at compile time. */
+#define obuf_lit(b, s)	obuf_add((b), "" s, sizeof(s) - 1)
 void	 obuf_digits(struct obuf *, uint64_t, int width);
 void	 obuf_uint(struct obuf *, uint64_t);
 void	 obuf_int(struct obuf *, int64_t);
