@@ -43,6 +43,17 @@ static char		 gaps_last[1024];
 
 static void	streamer_stop(int code);
 
+/* Called by the reader with mu held, after changing what the main thread
+ * collects: one pipe write until it collects, not one per transaction. */
+static void
+streamer_wake(struct streamer *s)
+{
+	if (!s->woken) {
+		s->woken = true;
+		(void)write(s->wake[1], "w", 1);
+	}
+}
+
 /* Called by the reader: a transaction's records are out, this is the
  * position after it. */
 void
@@ -53,8 +64,8 @@ streamer_publish(struct streamer *s, const struct position *pos, bool force)
 	s->have_durable = true;
 	s->durable_new = true;
 	s->durable_force |= force;
+	streamer_wake(s);
 	pthread_mutex_unlock(&s->mu);
-	(void)write(s->wake[1], "p", 1);
 }
 
 /* Called by the reader before it streams from the new position: the gap
@@ -65,8 +76,8 @@ streamer_gap(struct streamer *s, const struct gap *g)
 	pthread_mutex_lock(&s->mu);
 	gap_out = *g;
 	gap_new = true;
+	streamer_wake(s);
 	pthread_mutex_unlock(&s->mu);
-	(void)write(s->wake[1], "g", 1);
 }
 
 const char *
@@ -83,8 +94,8 @@ streamer_started(struct streamer *s, const char *desc)
 	s->started = true;
 	if (desc != s->start_desc)
 		strlcpy_(s->start_desc, desc, sizeof(s->start_desc));
+	streamer_wake(s);
 	pthread_mutex_unlock(&s->mu);
-	(void)write(s->wake[1], "s", 1);
 }
 
 /* The reader is done; the first reason given is the one that counts. */
@@ -101,8 +112,8 @@ streamer_finish(struct streamer *s, int code, const char *fmt, ...)
 		vsnprintf(s->error, sizeof(s->error), fmt, ap);
 		va_end(ap);
 	}
+	streamer_wake(s);
 	pthread_mutex_unlock(&s->mu);
-	(void)write(s->wake[1], "f", 1);
 }
 
 static void
@@ -155,6 +166,7 @@ streamer_collect(void)
 	static struct gap g;
 
 	pthread_mutex_lock(&st.mu);
+	st.woken = false;
 	started = st.started;
 	if ((gap = gap_new)) {
 		g = gap_out;

@@ -200,6 +200,7 @@ struct reader {
 struct streamer {
 	pthread_mutex_t	 mu;
 	int		 wake[2];	/* reader -> main: something changed */
+	bool		 woken;		/* a wake is pending: no more writes */
 	int		 dump_fd;	/* replication socket, for shutdown */
 	volatile int	 stopping;
 
