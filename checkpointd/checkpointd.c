@@ -6,8 +6,6 @@
 
 #include <sys/time.h>
 
-#include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,6 +23,7 @@
 #include "msg.h"
 #include "peer.h"
 #include "position.h"
+#include "proc.h"
 #include "util.h"
 
 /* How long an exit path waits for its last message to leave. */
@@ -52,20 +51,6 @@ static struct {
 	const char		*leave_why;
 	struct event		*leave_timer;
 } ckpt;
-
-static __attribute__((noreturn)) void
-ckpt_usage(int code)
-{
-	fprintf(code == BX_OK ? stdout : stderr,
-	    "usage: binlogd-checkpointd [-dfh] [-c config]\n"
-	    "  -c config  configuration file (default %s)\n"
-	    "  -d         log debug messages\n"
-	    "  -f         log to stderr instead of syslog\n"
-	    "  -h         show this help\n"
-	    "binlogd-checkpointd is started by binlogd(8), which passes it "
-	    "its link on fd %d.\n", CONF_DEFAULT_PATH, FD_SUPERVISOR);
-	exit(code);
-}
 
 /* Rotates two buffers, so one log line can show two positions. */
 static const char *
@@ -525,49 +510,13 @@ ckpt_setup_events(void)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *conffile = CONF_DEFAULT_PATH;
-	char err[2048];
-	int ch, debug = 0, foreground = 0;
+	static const struct proc_child me = { "checkpointd",
+	    "binlogd-checkpointd", "its link to binlogd on fd 3" };
 
-	while ((ch = getopt_long(argc, argv, "c:dfh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			conffile = optarg;
-			break;
-		case 'd':
-			debug = 1;
-			break;
-		case 'f':
-			foreground = 1;
-			break;
-		case 'h':
-			ckpt_usage(BX_OK);
-		default:
-			ckpt_usage(BX_USAGE);
-		}
-	}
-	if (optind != argc)
-		ckpt_usage(BX_USAGE);
-
-	log_init("checkpointd", foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG,
-	    debug);
-	die_with_parent();
-	/* ^C and a terminal hangup reach the whole process group; the
-	 * supervisor decides what they mean. */
-	signal(SIGINT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
+	proc_child_start(&me, argc, argv, &ckpt.conf);
 	/* A file size limit then fails a commit with an error we report,
 	 * instead of killing us with a core dump. */
 	signal(SIGXFSZ, SIG_IGN);
-	if (fcntl(FD_SUPERVISOR, F_GETFD) == -1)
-		fatalx_code(BX_USAGE, "fd %d is not open: binlogd-checkpointd "
-		    "is started by binlogd, not by hand", FD_SUPERVISOR);
-	if (config_load(&ckpt.conf, conffile, err, sizeof(err)) == -1)
-		fatalx_code(BX_CONFIG, "%s", err);
 	log_info("starting %s (SQLite %s, libevent %s)", PACKAGE_VERSION,
 	    sqlite3_libversion(), event_get_version());
 

@@ -2,8 +2,6 @@
  * supervisor and checkpointd, the start position, the checkpoint traffic
  * of the reader's durable positions, and the orderly stop. */
 #include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +15,7 @@
 #include "log.h"
 #include "msg.h"
 #include "peer.h"
+#include "proc.h"
 #include "util.h"
 #include "sink.h"
 #include "streamer.h"
@@ -405,26 +404,15 @@ streamer_load(void)
 	msg_out_free(&m);
 }
 
-static void __attribute__((noreturn))
-streamer_usage(int code)
-{
-	fprintf(code ? stderr : stdout,
-	    "usage: binlogd-streamer -c config [-f] [-d]\n"
-	    "  -c config  configuration file (binlogd.conf(5))\n"
-	    "  -f         log to stderr instead of syslog\n"
-	    "  -d         debug logging\n"
-	    "Started by binlogd(8) with fd %d to it and fd %d to "
-	    "binlogd-checkpointd.\n", FD_SUPERVISOR, FD_CHECKPOINTD);
-	exit(code);
-}
-
+/* What the streamer adds to the configuration: the password file, the
+ * filters, the format and the sink. */
 static void
-streamer_config(const char *path)
+streamer_config(void)
 {
+	const char *path = conf.path;
 	char err[1024];
 
-	if (config_load(&conf, path, err, sizeof(err)) == -1 ||
-	    config_read_password(&conf, err, sizeof(err)) == -1)
+	if (config_read_password(&conf, err, sizeof(err)) == -1)
 		fatalx_code(BX_CONFIG, "%s", err);
 	if (filter_load(&conf, err, sizeof(err)) == -1)
 		fatalx_code(BX_CONFIG, "%s: %s", path, err);
@@ -462,29 +450,11 @@ streamer_setup(void)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *path = NULL;
-	int ch, fg = 0, debug = 0;
+	static const struct proc_child me = { "streamer", "binlogd-streamer",
+	    "fd 3 to binlogd and fd 4 to binlogd-checkpointd" };
 
-	while ((ch = getopt_long(argc, argv, "c:fdh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': path = optarg; break;
-		case 'f': fg = 1; break;
-		case 'd': debug = 1; break;
-		case 'h': streamer_usage(BX_OK);
-		default: streamer_usage(BX_USAGE);
-		}
-	}
-	if (path == NULL || optind != argc)
-		streamer_usage(BX_USAGE);
-	log_init("streamer", fg ? LOG_TO_STDERR : LOG_TO_SYSLOG, debug);
-	die_with_parent();
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	streamer_config(path);
+	proc_child_start(&me, argc, argv, &conf);
+	streamer_config();
 	log_debug("libmariadb %s", mysql_get_client_info());
 	streamer_setup();
 	streamer_load();
