@@ -513,7 +513,8 @@ main(int argc, char *argv[])
 	static const struct proc_child me = { "checkpointd",
 	    "binlogd-checkpointd", "its link to binlogd on fd 3" };
 
-	proc_child_start(&me, argc, argv, &ckpt.conf);
+	if (proc_child_start(&me, argc, argv, &ckpt.conf))
+		return BX_OK;	/* the store is checked when it is opened */
 	/* A file size limit then fails a commit with an error we report,
 	 * instead of killing us with a core dump. */
 	signal(SIGXFSZ, SIG_IGN);

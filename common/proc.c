@@ -16,17 +16,18 @@ static void __attribute__((noreturn))
 proc_child_usage(const struct proc_child *cp, int code)
 {
 	fprintf(code == BX_OK ? stdout : stderr,
-	    "usage: %s [-dfh] [-c config]\n"
+	    "usage: %s [-dfhn] [-c config]\n"
 	    "  -c config  configuration file (default %s)\n"
 	    "  -d         log debug messages\n"
 	    "  -f         log to stderr instead of syslog\n"
 	    "  -h         show this help\n"
+	    "  -n         check the configuration and exit\n"
 	    "%s is started by binlogd(8), which passes it %s.\n",
 	    cp->prog, CONF_DEFAULT_PATH, cp->prog, cp->links);
 	exit(code);
 }
 
-void
+int
 proc_child_start(const struct proc_child *cp, int argc, char **argv,
     struct config *conf)
 {
@@ -36,9 +37,9 @@ proc_child_start(const struct proc_child *cp, int argc, char **argv,
 	};
 	const char *path = CONF_DEFAULT_PATH;
 	char err[2048];
-	int ch, debug = 0, foreground = 0;
+	int ch, debug = 0, foreground = 0, check = 0;
 
-	while ((ch = getopt_long(argc, argv, "c:dfh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:dfhn", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
@@ -51,6 +52,9 @@ proc_child_start(const struct proc_child *cp, int argc, char **argv,
 			break;
 		case 'h':
 			proc_child_usage(cp, BX_OK);
+		case 'n':
+			check = foreground = 1;
+			break;
 		default:
 			proc_child_usage(cp, BX_USAGE);
 		}
@@ -59,6 +63,11 @@ proc_child_start(const struct proc_child *cp, int argc, char **argv,
 		proc_child_usage(cp, BX_USAGE);
 
 	log_init(cp->name, foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG, debug);
+	if (check) {
+		if (config_load(conf, path, err, sizeof(err)) == -1)
+			fatalx_code(BX_CONFIG, "%s", err);
+		return 1;
+	}
 	die_with_parent();
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
@@ -68,4 +77,5 @@ proc_child_start(const struct proc_child *cp, int argc, char **argv,
 		    "binlogd, not by hand", FD_SUPERVISOR, cp->prog);
 	if (config_load(conf, path, err, sizeof(err)) == -1)
 		fatalx_code(BX_CONFIG, "%s", err);
+	return 0;
 }

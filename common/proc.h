@@ -13,13 +13,15 @@ struct proc_child {
 };
 
 /*
- * Parses "[-dfh] [-c config]" (and --help), starts logging, arranges to
+ * Parses "[-dfhn] [-c config]" (and --help), starts logging, arranges to
  * die with the supervisor, ignores SIGINT, SIGHUP and SIGPIPE (they reach
  * the whole process group; the supervisor decides what they mean), checks
  * that the supervisor's link is open, and loads the configuration.  Any
- * failure exits with the matching status of exitcode.h.
+ * failure exits with the matching status of exitcode.h.  Returns 1 for -n
+ * (binlogd -n: check the configuration only, logging to stderr, with no
+ * links), else 0.
  */
-void	proc_child_start(const struct proc_child *, int argc, char **argv,
+int	proc_child_start(const struct proc_child *, int argc, char **argv,
 	    struct config *conf);
 
 #endif

@@ -91,7 +91,7 @@ static int
 filter_list(struct filter_list *l, const char *v, int nparts,
     const char *opt, char *err, size_t errlen)
 {
-	char word[FILTER_PATLEN], part[3][FILTER_PATLEN];
+	char word[FILTER_PATLEN], part[3][FILTER_PATLEN], why[300];
 	size_t n;
 
 	for (l->n = 0; *v != '\0'; v += n) {
@@ -106,12 +106,14 @@ filter_list(struct filter_list *l, const char *v, int nparts,
 		}
 		memcpy(word, v, n);
 		word[n] = '\0';
-		if ((nparts == 2 && filter_pattern_check(word, err,
-		    errlen) == -1) || (nparts == 3 &&
-		    filter_split(word, part, 3) != 3)) {
-			if (nparts == 3)
-				snprintf(err, errlen, "\"%s\" is not a "
-				    "database.table.column pattern", word);
+		if (nparts == 2 && filter_pattern_check(word, why,
+		    sizeof(why)) == -1) {
+			snprintf(err, errlen, "[filter] %s: %s", opt, why);
+			return -1;
+		}
+		if (nparts == 3 && filter_split(word, part, 3) != 3) {
+			snprintf(err, errlen, "[filter] %s: \"%s\" is not a "
+			    "database.table.column pattern", opt, word);
 			return -1;
 		}
 		memcpy(l->pat[l->n++], word, n + 1);

@@ -404,21 +404,28 @@ streamer_load(void)
 	msg_out_free(&m);
 }
 
-/* What the streamer adds to the configuration: the password file, the
- * filters, the format and the sink. */
+/* What the streamer adds to the configuration, checked without opening
+ * anything: the password file, the filters and the format. */
 static void
-streamer_config(void)
+streamer_check(void)
 {
-	const char *path = conf.path;
 	char err[1024];
 
 	if (config_read_password(&conf, err, sizeof(err)) == -1)
 		fatalx_code(BX_CONFIG, "%s", err);
 	if (filter_load(&conf, err, sizeof(err)) == -1)
-		fatalx_code(BX_CONFIG, "%s: %s", path, err);
-	if (record_set_format(conf.format) == -1 ||
-	    sink_open(&sink, &conf, &st) == -1)
-		fatalx_code(BX_CONFIG, "%s: %s", path, sink.error);
+		fatalx_code(BX_CONFIG, "%s: %s", conf.path, err);
+	if (record_set_format(conf.format) == -1)
+		fatalx_code(BX_CONFIG, "%s: unknown format %s", conf.path,
+		    conf.format);
+}
+
+static void
+streamer_config(void)
+{
+	streamer_check();
+	if (sink_open(&sink, &conf, &st) == -1)
+		fatalx_code(BX_CONFIG, "%s: %s", conf.path, sink.error);
 	record_set_sink(&sink);
 }
 
@@ -453,7 +460,10 @@ main(int argc, char *argv[])
 	static const struct proc_child me = { "streamer", "binlogd-streamer",
 	    "fd 3 to binlogd and fd 4 to binlogd-checkpointd" };
 
-	proc_child_start(&me, argc, argv, &conf);
+	if (proc_child_start(&me, argc, argv, &conf)) {
+		streamer_check();
+		return BX_OK;
+	}
 	streamer_config();
 	log_debug("libmariadb %s", mysql_get_client_info());
 	streamer_setup();

@@ -448,6 +448,32 @@ sup_parse_args(struct supervisor *sup, int argc, char **argv, int *check)
 		usage(BX_USAGE);
 }
 
+/* The streamer's own options ([filter], format) are checked by the
+ * streamer: one parser each.  It prints what is wrong. */
+static void
+sup_check_streamer(const struct supervisor *sup)
+{
+	char path[1024];
+	pid_t pid;
+	int status;
+
+	libexec_path("binlogd-streamer", path, sizeof(path));
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid == 0) {
+		execl(path, "binlogd-streamer", "-n", "-c", sup->conf_path,
+		    (char *)NULL);
+		fprintf(stderr, "binlogd: cannot run %s to check the "
+		    "streamer's options: %s\n", path, strerror(errno));
+		_exit(BX_FAILURE);
+	}
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			fatal("waitpid");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != BX_OK)
+		exit(WIFEXITED(status) ? WEXITSTATUS(status) : BX_FAILURE);
+}
+
 static void
 sup_load_config(struct supervisor *sup, int check)
 {
@@ -459,6 +485,7 @@ sup_load_config(struct supervisor *sup, int check)
 		exit(BX_CONFIG);
 	}
 	if (check) {
+		sup_check_streamer(sup);
 		printf("configuration OK\n");
 		exit(BX_OK);
 	}

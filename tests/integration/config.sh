@@ -41,3 +41,14 @@ check_bad 's/^heartbeat_period = .*/heartbeat_period = soon/' \
     'heartbeat_period must be a duration.*"soon"'
 check_bad 's/^replica_server_id = .*/replica_server_id = 0/' \
     'replica_server_id must be an integer'
+
+# The streamer's own options are checked by binlogd -n too: a [filter]
+# pattern with too many dots names the option and exits 78.
+cp "$BL_CONF" "$TMP/filter.conf"
+printf '[filter]\ninclude = shop.orders.extra\n' >>"$TMP/filter.conf"
+rc=0
+out=$(binlogd -n -c "$TMP/filter.conf" 2>&1) || rc=$?
+assert_eq 78 "$rc" "exit status of binlogd -n with a bad [filter] ($out)"
+assert_match "$out" 'include' "binlogd -n message for a bad [filter]"
+note "ok: $out"
+
