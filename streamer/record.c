@@ -13,8 +13,9 @@
 #include "streamer.h"
 #include "util.h"
 
+/* The slow path of obuf_reserve: room for n more bytes, by doubling. */
 void
-obuf_reserve(struct obuf *b, size_t n)
+obuf_grow(struct obuf *b, size_t n)
 {
 	size_t cap;
 	char *p;
@@ -28,20 +29,6 @@ obuf_reserve(struct obuf *b, size_t n)
 		fatal("output buffer of %zu bytes", cap);
 	b->buf = p;
 	b->cap = cap;
-}
-
-void
-obuf_add(struct obuf *b, const void *p, size_t n)
-{
-	obuf_reserve(b, n);
-	memcpy(b->buf + b->len, p, n);
-	b->len += n;
-}
-
-void
-obuf_str(struct obuf *b, const char *s)
-{
-	obuf_add(b, s, strlen(s));
 }
 
 void

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <mysql.h>
 #include <mariadb_rpl.h>
@@ -316,9 +317,7 @@ void	 tablemap_forget_schema(struct reader *);
 void	 tablemap_free(struct reader *);
 
 /* record.c */
-void	 obuf_reserve(struct obuf *, size_t);
-void	 obuf_add(struct obuf *, const void *, size_t);
-void	 obuf_str(struct obuf *, const char *);
+void	 obuf_grow(struct obuf *, size_t);
 /* A string literal, its length known at compile time. */
 #define obuf_lit(b, s)	obuf_add((b), "" s, sizeof(s) - 1)
 void	 obuf_digits(struct obuf *, uint64_t, int width);
@@ -330,6 +329,30 @@ void	 obuf_json_str(struct obuf *, const uint8_t *, size_t);
 void	 obuf_json_latin1(struct obuf *, const uint8_t *, size_t);
 void	 obuf_base64(struct obuf *, const uint8_t *, size_t);
 void	 obuf_base64_bare(struct obuf *, const uint8_t *, size_t);
+
+/* The obuf appenders are inline: most values of most rows are a few
+ * bytes, and a call per value cost more than the copy. */
+static inline void
+obuf_reserve(struct obuf *b, size_t n)
+{
+	if (b->cap - b->len < n)
+		obuf_grow(b, n);
+}
+
+static inline void
+obuf_add(struct obuf *b, const void *p, size_t n)
+{
+	obuf_reserve(b, n);
+	memcpy(b->buf + b->len, p, n);
+	b->len += n;
+}
+
+static inline void
+obuf_str(struct obuf *b, const char *s)
+{
+	obuf_add(b, s, strlen(s));
+}
+
 void	 record_begin(struct reader *, const struct tablemap *,
 	    const char *type);
 int	 record_row(struct reader *, const struct tablemap *, int kind);
