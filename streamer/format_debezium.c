@@ -59,7 +59,7 @@ debezium_source(struct reader *r, const struct tablemap *tm, uint32_t rowno)
 	obuf_lit(o, ",\"thread\":null");
 	if (r->query.len > 0) {
 		obuf_str(o, ",\"query\":");
-		obuf_json_str(o, (const uint8_t *)r->query.buf, r->query.len);
+		record_query(o, &r->query);
 	} else
 		obuf_str(o, ",\"query\":null");
 	obuf_str(o, "}");

@@ -370,13 +370,65 @@ record_pk(struct reader *r, const struct tablemap *tm, int which)
 		if (!tm->cols[i].pk || !sp->present)
 			continue;
 		obuf_str(&record_key, record_key.len == 0 ? "{" : ",");
-		obuf_json_str(&record_key, (const uint8_t *)tm->cols[i].name,
-		    strlen(tm->cols[i].name));
-		obuf_add(&record_key, ":", 1);
+		record_name_key(&record_key, tm, i);
 		obuf_add(&record_key, r->img[which].buf + sp->off, sp->len);
 	}
 	if (record_key.len > 0)
 		obuf_add(&record_key, "}", 1);
+}
+
+/* The table's names as JSON text, escaped once per TABLE_MAP rather than
+ * once per row: "db" and "table", then each column's "name": key. */
+void
+record_names(struct tablemap *tm)
+{
+	struct obuf *j = &tm->json;
+	struct column *col;
+	uint32_t i;
+	size_t at;
+
+	j->len = 0;
+	obuf_json_str(j, (const uint8_t *)tm->db, strlen(tm->db));
+	tm->db_json = (uint32_t)j->len;
+	obuf_json_str(j, (const uint8_t *)tm->table, strlen(tm->table));
+	tm->table_json = (uint32_t)(j->len - tm->db_json);
+	for (i = 0; i < tm->ncols; i++) {
+		col = &tm->cols[i];
+		at = j->len;
+		obuf_json_str(j, (const uint8_t *)col->name, strlen(col->name));
+		obuf_add(j, ":", 1);
+		col->key_off = (uint32_t)at;
+		col->key_len = (uint32_t)(j->len - at);
+	}
+}
+
+/* Column i's "name": key. */
+void
+record_name_key(struct obuf *o, const struct tablemap *tm, uint32_t i)
+{
+	const struct column *col = &tm->cols[i];
+
+	if (col->key_len > 0) {
+		obuf_add(o, tm->json.buf + col->key_off, col->key_len);
+		return;
+	}
+	obuf_json_str(o, (const uint8_t *)col->name, strlen(col->name));
+	obuf_add(o, ":", 1);
+}
+
+/* The annotated statement as a JSON string: every row of the statement
+ * carries it, so the escaped text is kept while the statement lasts. */
+void
+record_query(struct obuf *o, const struct obuf *q)
+{
+	static struct obuf raw, json;
+
+	if (raw.len != q->len || memcmp(raw.buf, q->buf, q->len) != 0) {
+		raw.len = json.len = 0;
+		obuf_add(&raw, q->buf, q->len);
+		obuf_json_str(&json, (const uint8_t *)q->buf, q->len);
+	}
+	obuf_add(o, json.buf, json.len);
 }
 
 /* Starts a row's Maxwell record, up to and including server_id. */
@@ -386,9 +438,16 @@ record_begin(struct reader *r, const struct tablemap *tm, const char *type)
 	struct obuf *b = &r->out;
 
 	obuf_lit(b, "{\"database\":");
-	obuf_json_str(b, (const uint8_t *)tm->db, strlen(tm->db));
-	obuf_lit(b, ",\"table\":");
-	obuf_json_str(b, (const uint8_t *)tm->table, strlen(tm->table));
+	if (tm->db_json > 0) {
+		obuf_add(b, tm->json.buf, tm->db_json);
+		obuf_lit(b, ",\"table\":");
+		obuf_add(b, tm->json.buf + tm->db_json, tm->table_json);
+	} else {
+		obuf_json_str(b, (const uint8_t *)tm->db, strlen(tm->db));
+		obuf_lit(b, ",\"table\":");
+		obuf_json_str(b, (const uint8_t *)tm->table,
+		    strlen(tm->table));
+	}
 	obuf_lit(b, ",\"type\":\"");
 	obuf_str(b, type);
 	obuf_lit(b, "\",\"ts\":");
@@ -405,7 +464,7 @@ record_begin(struct reader *r, const struct tablemap *tm, const char *type)
 	}
 	if (r->query.len > 0) {
 		obuf_lit(b, ",\"query\":");
-		obuf_json_str(b, (const uint8_t *)r->query.buf, r->query.len);
+		record_query(b, &r->query);
 	}
 	obuf_lit(b, ",\"server_id\":");
 	obuf_uint(b, r->hdr.server_id);

@@ -513,9 +513,7 @@ rows_partial(struct reader *r, struct cursor *c, const struct tablemap *tm,
 		r->spans[1][i].present = false;
 		if (d->len > 0)
 			obuf_str(d, ",");
-		obuf_json_str(d, (const uint8_t *)tm->cols[i].name,
-		    strlen(tm->cols[i].name));
-		obuf_str(d, ":");
+		record_name_key(d, tm, i);
 		o = d;
 	}
 	if (jsondiff_apply(c, &tm->cols[i], before, before ? b->len : 0, o,
@@ -606,9 +604,7 @@ rows_object(struct reader *r, const struct tablemap *tm, const char *key,
 		if (!first)
 			obuf_add(o, ",", 1);
 		first = false;
-		obuf_json_str(o, (const uint8_t *)tm->cols[i].name,
-		    strlen(tm->cols[i].name));
-		obuf_add(o, ":", 1);
+		record_name_key(o, tm, i);
 		obuf_add(o, img->buf + sp[i].off, sp[i].len);
 	}
 	obuf_add(o, "}", 1);

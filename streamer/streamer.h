@@ -111,6 +111,8 @@ struct column {
 	uint32_t	 str_first;	/* ENUM/SET: first name in strs */
 	uint32_t	 nstr;		/* ENUM/SET: names known (0: none) */
 	char		 name[257];	/* 64 characters of UTF-8 */
+	uint32_t	 key_off;	/* "name": in the tablemap's json */
+	uint32_t	 key_len;	/* (0: not prepared) */
 	bool		 pk;		/* part of the primary key */
 	bool		 dropped;	/* [filter] drop_columns */
 };
@@ -131,6 +133,9 @@ struct tablemap {
 	struct obuf	 strs;		/* ENUM/SET names, as JSON strings */
 	struct obuf	 stridx;	/* uint32_t offsets into strs, +end */
 	bool		 filtered;	/* [filter]: rows skipped undecoded */
+	struct obuf	 json;		/* record_names: "db","table", keys */
+	uint32_t	 db_json;	/* length of "db" in json (0: none) */
+	uint32_t	 table_json;	/* length of "table" after it */
 };
 
 /* Column facts from information_schema, cached per (db, table). */
@@ -353,6 +358,9 @@ obuf_str(struct obuf *b, const char *s)
 	obuf_add(b, s, strlen(s));
 }
 
+void	 record_names(struct tablemap *);
+void	 record_name_key(struct obuf *, const struct tablemap *, uint32_t);
+void	 record_query(struct obuf *, const struct obuf *);
 void	 record_begin(struct reader *, const struct tablemap *,
 	    const char *type);
 int	 record_row(struct reader *, const struct tablemap *, int kind);

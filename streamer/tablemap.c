@@ -360,6 +360,7 @@ tablemap_decode(struct reader *r, struct cursor *c)
 	if (tablemap_complete(r, tm) == -1 || charset_columns(r, tm) == -1)
 		return -1;
 	filter_columns(tm);
+	record_names(tm);
 	return 0;
 }
 
@@ -406,6 +407,7 @@ tablemap_free(struct reader *r)
 		free(r->maps[i].cols);
 		free(r->maps[i].strs.buf);
 		free(r->maps[i].stridx.buf);
+		free(r->maps[i].json.buf);
 	}
 	free(r->maps);
 	r->maps = NULL;
