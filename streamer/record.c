@@ -54,16 +54,27 @@ obuf_printf(struct obuf *b, const char *fmt, ...)
 
 /* An unsigned decimal in at least width digits (zero-padded), as %0*llu
  * prints it, without printf's format parsing: most values of most rows
- * are numbers. */
+ * are numbers.  Two digits per division, from a table of pairs. */
 void
 obuf_digits(struct obuf *b, uint64_t v, int width)
 {
+	static const char pairs[201] =
+	    "0001020304050607080910111213141516171819"
+	    "2021222324252627282930313233343536373839"
+	    "4041424344454647484950515253545556575859"
+	    "6061626364656667686970717273747576777879"
+	    "8081828384858687888990919293949596979899";
 	char t[24], *p = t + sizeof(t);
 
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
+	for (; v >= 100; v /= 100) {
+		p -= 2;
+		memcpy(p, pairs + 2 * (v % 100), 2);
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, pairs + 2 * v, 2);
+	} else
+		*--p = (char)('0' + v);
 	while (t + sizeof(t) - p < width && p > t)
 		*--p = '0';
 	obuf_add(b, p, (size_t)(t + sizeof(t) - p));
@@ -146,22 +157,23 @@ record_plain(uint8_t ch)
 }
 
 /* How many bytes from s on are plain, eight at a time while a word has
- * no byte below 0x20, none of '"', '\\', 0x7f and no high bit. */
+ * no byte below 0x20, none of '"', '\\', 0x7f and no high bit.  With
+ * the high bits clear, each sum and difference below sets a byte's high
+ * bit exactly when that byte is a bad one (or a lower byte of the word
+ * is), so the test is exact for the word. */
 static size_t
 record_plain_run(const uint8_t *s, size_t n)
 {
 	const uint64_t ones = 0x0101010101010101ULL;
 	const uint64_t high = 0x8080808080808080ULL;
-	uint64_t w, q, bs, del;
+	uint64_t w;
 	size_t i = 0;
 
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&w, s + i, 8);
-		q = w ^ (ones * '"');
-		bs = w ^ (ones * '\\');
-		del = w ^ (ones * 0x7f);
-		if ((w | ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) |
-		    ((bs - ones) & ~bs) | ((del - ones) & ~del)) & high)
+		if ((w | (w + ones) | (w - ones * 0x20) |
+		    ((w ^ ones * '"') - ones) |
+		    ((w ^ ones * '\\') - ones)) & high)
 			break;
 	}
 	while (i < n && record_plain(s[i]))
