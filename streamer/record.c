@@ -414,20 +414,6 @@ record_names(struct tablemap *tm)
 	}
 }
 
-/* Column i's "name": key. */
-void
-record_name_key(struct obuf *o, const struct tablemap *tm, uint32_t i)
-{
-	const struct column *col = &tm->cols[i];
-
-	if (col->key_len > 0) {
-		obuf_add(o, tm->json.buf + col->key_off, col->key_len);
-		return;
-	}
-	obuf_json_str(o, (const uint8_t *)col->name, strlen(col->name));
-	obuf_add(o, ":", 1);
-}
-
 /* The annotated statement as a JSON string: every row of the statement
  * carries it, so the escaped text is kept while the statement lasts. */
 void

@@ -359,7 +359,22 @@ obuf_str(struct obuf *b, const char *s)
 }
 
 void	 record_names(struct tablemap *);
-void	 record_name_key(struct obuf *, const struct tablemap *, uint32_t);
+
+/* Column i's "name": key, from record_names' text (inline: once per
+ * value of every row). */
+static inline void
+record_name_key(struct obuf *o, const struct tablemap *tm, uint32_t i)
+{
+	const struct column *col = &tm->cols[i];
+
+	if (col->key_len > 0) {
+		obuf_add(o, tm->json.buf + col->key_off, col->key_len);
+		return;
+	}
+	obuf_json_str(o, (const uint8_t *)col->name, strlen(col->name));
+	obuf_add(o, ":", 1);
+}
+
 void	 record_query(struct obuf *, const struct obuf *);
 void	 record_begin(struct reader *, const struct tablemap *,
 	    const char *type);
