@@ -429,6 +429,64 @@ record_query(struct obuf *o, const struct obuf *q)
 	obuf_add(o, json.buf, json.len);
 }
 
+/* What every record of one event shares, from "ts" to server_id: written
+ * once per event, kept with what it was made from ((file, offset) names
+ * an event, as it does for checkpoints; the rest is a cheap guard). */
+static struct {
+	struct obuf	 text;
+	uint64_t	 offset;
+	uint32_t	 ts, server_id;
+	size_t		 query_len;
+	bool		 have_gtid;
+	char		 gtid[sizeof(((struct reader *)0)->gtid_text)];
+	char		 file[POS_FILE_MAX];
+} record_head;
+
+static bool
+record_head_fresh(const struct reader *r)
+{
+	return record_head.text.len > 0 &&
+	    record_head.offset == r->offset && record_head.ts == r->hdr.ts &&
+	    record_head.server_id == r->hdr.server_id &&
+	    record_head.query_len == r->query.len &&
+	    record_head.have_gtid == r->have_gtid &&
+	    strcmp(record_head.gtid, r->gtid_text) == 0 &&
+	    strcmp(record_head.file, r->file) == 0;
+}
+
+static void
+record_head_make(const struct reader *r)
+{
+	struct obuf *b = &record_head.text;
+
+	b->len = 0;
+	obuf_lit(b, "\",\"ts\":");
+	obuf_uint(b, r->hdr.ts);
+	obuf_lit(b, ",\"position\":\"");
+	obuf_str(b, r->file);
+	obuf_lit(b, ":");
+	obuf_uint(b, r->offset);
+	obuf_lit(b, "\"");
+	if (r->have_gtid) {
+		obuf_lit(b, ",\"gtid\":\"");
+		obuf_str(b, r->gtid_text);
+		obuf_lit(b, "\"");
+	}
+	if (r->query.len > 0) {
+		obuf_lit(b, ",\"query\":");
+		record_query(b, &r->query);
+	}
+	obuf_lit(b, ",\"server_id\":");
+	obuf_uint(b, r->hdr.server_id);
+	record_head.offset = r->offset;
+	record_head.ts = r->hdr.ts;
+	record_head.server_id = r->hdr.server_id;
+	record_head.query_len = r->query.len;
+	record_head.have_gtid = r->have_gtid;
+	strlcpy_(record_head.gtid, r->gtid_text, sizeof(record_head.gtid));
+	strlcpy_(record_head.file, r->file, sizeof(record_head.file));
+}
+
 /* Starts a row's Maxwell record, up to and including server_id. */
 void
 record_begin(struct reader *r, const struct tablemap *tm, const char *type)
@@ -448,24 +506,9 @@ record_begin(struct reader *r, const struct tablemap *tm, const char *type)
 	}
 	obuf_lit(b, ",\"type\":\"");
 	obuf_str(b, type);
-	obuf_lit(b, "\",\"ts\":");
-	obuf_uint(b, r->hdr.ts);
-	obuf_lit(b, ",\"position\":\"");
-	obuf_str(b, r->file);
-	obuf_lit(b, ":");
-	obuf_uint(b, r->offset);
-	obuf_lit(b, "\"");
-	if (r->have_gtid) {
-		obuf_lit(b, ",\"gtid\":\"");
-		obuf_str(b, r->gtid_text);
-		obuf_lit(b, "\"");
-	}
-	if (r->query.len > 0) {
-		obuf_lit(b, ",\"query\":");
-		record_query(b, &r->query);
-	}
-	obuf_lit(b, ",\"server_id\":");
-	obuf_uint(b, r->hdr.server_id);
+	if (!record_head_fresh(r))
+		record_head_make(r);
+	obuf_add(b, record_head.text.buf, record_head.text.len);
 }
 
 static void
