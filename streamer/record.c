@@ -52,27 +52,29 @@ obuf_printf(struct obuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/* "00" to "99", for writing numbers two digits at a time. */
+const char obuf_pairs[201] =
+    "0001020304050607080910111213141516171819"
+    "2021222324252627282930313233343536373839"
+    "4041424344454647484950515253545556575859"
+    "6061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 /* An unsigned decimal in at least width digits (zero-padded), as %0*llu
  * prints it, without printf's format parsing: most values of most rows
  * are numbers.  Two digits per division, from a table of pairs. */
 void
 obuf_digits(struct obuf *b, uint64_t v, int width)
 {
-	static const char pairs[201] =
-	    "0001020304050607080910111213141516171819"
-	    "2021222324252627282930313233343536373839"
-	    "4041424344454647484950515253545556575859"
-	    "6061626364656667686970717273747576777879"
-	    "8081828384858687888990919293949596979899";
 	char t[24], *p = t + sizeof(t);
 
 	for (; v >= 100; v /= 100) {
 		p -= 2;
-		memcpy(p, pairs + 2 * (v % 100), 2);
+		memcpy(p, obuf_pairs + 2 * (v % 100), 2);
 	}
 	if (v >= 10) {
 		p -= 2;
-		memcpy(p, pairs + 2 * v, 2);
+		memcpy(p, obuf_pairs + 2 * v, 2);
 	} else
 		*--p = (char)('0' + v);
 	while (t + sizeof(t) - p < width && p > t)

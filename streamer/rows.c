@@ -170,22 +170,26 @@ static void
 rows_ymd(struct obuf *o, unsigned y, unsigned mo, unsigned d)
 {
 	obuf_add(o, "\"", 1);
-	obuf_digits(o, y, 4);
+	if (y < 10000) {
+		obuf_digits2(o, y / 100);
+		obuf_digits2(o, y % 100);
+	} else
+		obuf_digits(o, y, 4);
 	obuf_add(o, "-", 1);
-	obuf_digits(o, mo, 2);
+	obuf_digits2(o, mo);
 	obuf_add(o, "-", 1);
-	obuf_digits(o, d, 2);
+	obuf_digits2(o, d);
 }
 
 /* hh:mm:ss, hours in as many digits as they take (TIME goes to 838). */
 static void
 rows_hms(struct obuf *o, unsigned h, unsigned m, unsigned sec)
 {
-	obuf_digits(o, h, 2);
+	obuf_digits2(o, h);
 	obuf_add(o, ":", 1);
-	obuf_digits(o, m, 2);
+	obuf_digits2(o, m);
 	obuf_add(o, ":", 1);
-	obuf_digits(o, sec, 2);
+	obuf_digits2(o, sec);
 }
 
 static void

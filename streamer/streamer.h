@@ -327,6 +327,7 @@ void	 obuf_grow(struct obuf *, size_t);
 #define obuf_lit(b, s)	obuf_add((b), "" s, sizeof(s) - 1)
 void	 obuf_digits(struct obuf *, uint64_t, int width);
 void	 obuf_uint(struct obuf *, uint64_t);
+extern const char obuf_pairs[201];
 void	 obuf_int(struct obuf *, int64_t);
 void	 obuf_printf(struct obuf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -356,6 +357,17 @@ static inline void
 obuf_str(struct obuf *b, const char *s)
 {
 	obuf_add(b, s, strlen(s));
+}
+
+/* v in at least two digits, as obuf_digits(b, v, 2) writes it; inline
+ * for the fields of dates and times. */
+static inline void
+obuf_digits2(struct obuf *b, unsigned v)
+{
+	if (v < 100)
+		obuf_add(b, obuf_pairs + 2 * v, 2);
+	else
+		obuf_digits(b, v, 2);
 }
 
 void	 record_names(struct tablemap *);
