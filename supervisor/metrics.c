@@ -200,6 +200,16 @@ metrics_head(struct evbuffer *b, const char *name, const char *type,
 	    name, help, name, type);
 }
 
+/* A metric with one unlabelled value. */
+static void
+metrics_one(struct evbuffer *b, const char *name, const char *type,
+    const char *help, uint64_t value)
+{
+	metrics_head(b, name, type, help);
+	evbuffer_add_printf(b, "binlogd_%s %llu\n", name,
+	    (unsigned long long)value);
+}
+
 static void
 metrics_stream(struct evbuffer *b)
 {
@@ -216,26 +226,17 @@ metrics_stream(struct evbuffer *b)
 	EV(rows); EV(query); EV(xid); EV(gtid); EV(table_map); EV(rotate);
 	EV(heartbeat); EV(other);
 #undef EV
-	metrics_head(b, "bytes_read_total", "counter", "Bytes of binlog "
-	    "events read since the streamer started.");
-	evbuffer_add_printf(b, "binlogd_bytes_read_total %llu\n",
-	    (unsigned long long)stats.bytes_read);
-	metrics_head(b, "seconds_behind", "gauge", "How far the last event "
-	    "read is behind the server's clock.");
-	evbuffer_add_printf(b, "binlogd_seconds_behind %llu\n",
-	    (unsigned long long)stats.seconds_behind);
-	metrics_head(b, "gaps_total", "counter", "Gaps (binlog skipped by "
-	    "on_purged) recorded in the checkpoint database.");
-	evbuffer_add_printf(b, "binlogd_gaps_total %llu\n",
-	    (unsigned long long)stats.gaps);
-	metrics_head(b, "checkpoint_age_seconds", "gauge", "Seconds since "
-	    "the position was last saved (0 before the first save).");
-	evbuffer_add_printf(b, "binlogd_checkpoint_age_seconds %llu\n",
-	    (unsigned long long)metrics_ckpt_age());
-	metrics_head(b, "sink_errors_total", "counter", "Errors the sink "
-	    "reported since the streamer started.");
-	evbuffer_add_printf(b, "binlogd_sink_errors_total %llu\n",
-	    (unsigned long long)stats.sink_errors);
+	metrics_one(b, "bytes_read_total", "counter", "Bytes of binlog events "
+	    "read since the streamer started.", stats.bytes_read);
+	metrics_one(b, "seconds_behind", "gauge", "How far the last event read "
+	    "is behind the server's clock.", stats.seconds_behind);
+	metrics_one(b, "gaps_total", "counter", "Gaps (binlog skipped by "
+	    "on_purged) recorded in the checkpoint database.", stats.gaps);
+	metrics_one(b, "checkpoint_age_seconds", "gauge", "Seconds since the "
+	    "position was last saved (0 before the first save).",
+	    metrics_ckpt_age());
+	metrics_one(b, "sink_errors_total", "counter", "Errors the sink "
+	    "reported since the streamer started.", stats.sink_errors);
 	metrics_head(b, "rows_per_second", "gauge", "Rows per second over "
 	    "the last minute.");
 	evbuffer_add_printf(b, "binlogd_rows_per_second %.3f\n",
