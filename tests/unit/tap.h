@@ -23,6 +23,20 @@ static int tap_cases;
 				    __FILE__, __LINE__)
 #define RUN(fn)			tap_run((fn), #fn)
 
+/* Hex text (as in the fixtures' vectors) to bytes; how many were written. */
+static inline size_t
+tap_unhex(const char *h, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	unsigned v;
+
+	while (h[0] && h[1] && n < cap && sscanf(h, "%2x", &v) == 1) {
+		out[n++] = (uint8_t)v;
+		h += 2;
+	}
+	return n;
+}
+
 static inline int
 tap_check(int ok, const char *expr, const char *file, int line)
 {

@@ -15,19 +15,6 @@ static struct streamer st;
 static struct reader rd;
 static struct tablemap tm = { .db = "test", .table = "t" };
 
-static size_t
-unhex(const char *h, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	unsigned v;
-
-	while (h[0] && h[1] && n < cap && sscanf(h, "%2x", &v) == 1) {
-		out[n++] = (uint8_t)v;
-		h += 2;
-	}
-	return n;
-}
-
 /* A vector's type column ("TIME2(19)", "NEWDECIMAL") and metadata. */
 static void
 vector_column(const char *type, const char *meta, struct column *col)
@@ -119,7 +106,7 @@ run_file(const char *name)
 		if (type == NULL || meta == NULL || exp == NULL)
 			continue;
 		vector_column(type, meta, &col);
-		len = unhex(hex, val, sizeof(val));
+		len = tap_unhex(hex, val, sizeof(val));
 		expected_json(&col, exp, want, sizeof(want));
 		got = decode(&col, val, len, &err);
 		if (!CHECK_STR(got, want) || !CHECK(!err))
@@ -184,7 +171,7 @@ test_json_diff(void)
 		prev += strlen(" (previous doc ");
 		if ((end = strrchr(prev, ')')) != NULL)
 			*end = '\0';
-		n = unhex(f[2], buf + 4, sizeof(buf) - 4);
+		n = tap_unhex(f[2], buf + 4, sizeof(buf) - 4);
 		buf[0] = (uint8_t)n;
 		buf[1] = (uint8_t)(n >> 8);
 		buf[2] = buf[3] = 0;
@@ -225,7 +212,7 @@ test_json_diff_ops(void)
 	size_t i, n;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		n = unhex(t[i].hex, buf + 4, sizeof(buf) - 4);
+		n = tap_unhex(t[i].hex, buf + 4, sizeof(buf) - 4);
 		memset(buf, 0, 4);
 		buf[0] = (uint8_t)n;
 		cursor_init(&c, buf, n + 4);

@@ -14,19 +14,6 @@
 #define FIXTURES	TOP_SRCDIR "/tests/fixtures/"
 #define BUF_MAX		4096
 
-static size_t
-unhex(const char *h, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	unsigned v;
-
-	while (h[0] && h[1] && n < cap && sscanf(h, "%2x", &v) == 1) {
-		out[n++] = (uint8_t)v;
-		h += 2;
-	}
-	return n;
-}
-
 static struct gtid_set *
 set_of(const char *text)
 {
@@ -135,7 +122,7 @@ test_tagged_from_vectors(void)
 			*tab = '\0';
 		if (!has_tag(exp))
 			continue;
-		check_encoding(exp, want, unhex(hex, want, sizeof(want)));
+		check_encoding(exp, want, tap_unhex(hex, want, sizeof(want)));
 		checked++;
 	}
 	fclose(f);
@@ -149,7 +136,7 @@ test_packet_layout(void)
 	struct gtid_set *set = set_of("87cee3a4-6b31-11e7-bdfd-0d98d6698870:"
 	    "1-14916:14918");
 	uint8_t got[BUF_MAX], want[BUF_MAX];
-	size_t n, wn = unhex(
+	size_t n, wn = tap_unhex(
 	    "0400"			/* flags: BINLOG_THROUGH_GTID */
 	    "e9030000"			/* server_id 1001 */
 	    "00000000"			/* no binlog name */
