@@ -373,7 +373,8 @@ record_close_pending(struct reader *r)
 /* The row's primary key as a JSON object, from the image that has the
  * row (after for an insert or update, before for a delete). */
 static void
-record_pk(struct reader *r, const struct tablemap *tm, int which)
+record_pk(struct reader *r, const struct tablemap *tm, int which,
+    const struct obuf *img)
 {
 	const struct span *sp;
 	uint32_t i;
@@ -385,7 +386,7 @@ record_pk(struct reader *r, const struct tablemap *tm, int which)
 			continue;
 		obuf_str(&record_key, record_key.len == 0 ? "{" : ",");
 		record_name_key(&record_key, tm, i);
-		obuf_add(&record_key, r->img[which].buf + sp->off, sp->len);
+		obuf_add(&record_key, img->buf + sp->off, sp->len);
 	}
 	if (record_key.len > 0)
 		obuf_add(&record_key, "}", 1);
@@ -528,6 +529,21 @@ record_maxwell(struct reader *r, const struct tablemap *tm, bool upd,
 	}
 }
 
+/* What every row's record does first: close the one before, hand a full
+ * buffer on, count the row within its event. */
+static int
+record_row_prelude(struct reader *r, const struct tablemap *tm)
+{
+	if (record_close_pending(r) == -1)
+		return -1;
+	if (r->out.len >= OBUF_FLUSH_AT && record_flush(r) == -1)
+		return -1;
+	record_rowno = record_event_at == r->offset ? record_rowno + 1 : 0;
+	record_event_at = r->offset;
+	record_tm = tm;
+	return 0;
+}
+
 /* One decoded row (its images in r->img) as a record in the chosen
  * format, left pending until the next record or the commit. */
 int
@@ -537,21 +553,57 @@ record_row(struct reader *r, const struct tablemap *tm, int kind)
 	    kind == EV_PARTIAL_UPDATE_ROWS;
 	bool del = kind == EV_DELETE_ROWS || kind == EV_DELETE_ROWS_V1;
 
-	if (record_close_pending(r) == -1)
+	if (record_row_prelude(r, tm) == -1)
 		return -1;
-	if (r->out.len >= OBUF_FLUSH_AT && record_flush(r) == -1)
-		return -1;
-	record_rowno = record_event_at == r->offset ? record_rowno + 1 : 0;
-	record_event_at = r->offset;
-	record_tm = tm;
 	if (record_sink->ops->per_record)
-		record_pk(r, tm, upd ? 1 : 0);
+		record_pk(r, tm, upd ? 1 : 0, &r->img[upd ? 1 : 0]);
 	if (record_debezium)
 		debezium_row(r, tm, kind, record_rowno);
 	else
 		record_maxwell(r, tm, upd, del);
 	r->row_pending = true;
 	return 0;
+}
+
+/* Where the open record began, for record_row_abort. */
+static size_t record_row_at;
+
+/*
+ * A Maxwell insert or delete takes its one image as "data" unchanged:
+ * 1 when its record is begun, up to "data":{, for the decoder to write
+ * the image's "name":value pairs into r->out (then record_row_close);
+ * 0 when the row goes through r->img and record_row.
+ */
+int
+record_row_open(struct reader *r, const struct tablemap *tm, int kind)
+{
+	if (record_debezium || kind == EV_UPDATE_ROWS ||
+	    kind == EV_UPDATE_ROWS_V1 || kind == EV_PARTIAL_UPDATE_ROWS)
+		return 0;
+	if (record_row_prelude(r, tm) == -1)
+		return -1;
+	record_row_at = r->out.len;
+	record_begin(r, tm, kind == EV_DELETE_ROWS ||
+	    kind == EV_DELETE_ROWS_V1 ? "delete" : "insert");
+	obuf_lit(&r->out, ",\"data\":{");
+	return 1;
+}
+
+int
+record_row_close(struct reader *r, const struct tablemap *tm)
+{
+	obuf_add(&r->out, "}", 1);
+	if (record_sink->ops->per_record)
+		record_pk(r, tm, 0, &r->out);
+	r->row_pending = true;
+	return 0;
+}
+
+/* The image did not decode: no half record stays in the buffer. */
+void
+record_row_abort(struct reader *r)
+{
+	r->out.len = record_row_at;
 }
 
 /*

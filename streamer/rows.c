@@ -528,16 +528,19 @@ rows_partial(struct reader *r, struct cursor *c, const struct tablemap *tm,
 }
 
 /* Decodes one row image (null bitmap over the present columns, then the
- * values) into img and its spans. */
+ * values): into img[which], or with keyed straight into the record as
+ * "name":value pairs (an insert's or delete's only image: no copy).
+ * The spans say where each value lies in the buffer written. */
 static int
 rows_image(struct reader *r, struct cursor *c, const struct tablemap *tm,
-    const uint8_t *present, int which)
+    const uint8_t *present, int which, bool keyed)
 {
-	struct obuf *o = &r->img[which];
+	struct obuf *o = keyed ? &r->out : &r->img[which];
 	struct span *sp = r->spans[which];
 	uint32_t i, npresent = 0, k = 0, j = 0;
 	const uint8_t *nulls, *partial = NULL;
-	bool isnull, jbit;
+	bool isnull, jbit, first = true;
+	size_t mark;
 
 	for (i = 0; i < tm->ncols; i++)
 		npresent += (present[i / 8] >> (i % 8)) & 1;
@@ -545,11 +548,18 @@ rows_image(struct reader *r, struct cursor *c, const struct tablemap *tm,
 		partial = rows_partial_bits(c, tm, present);
 	if ((nulls = cursor_bytes(c, (npresent + 7) / 8)) == NULL)
 		return -1;
-	o->len = 0;
+	if (!keyed)
+		o->len = 0;
 	for (i = 0; i < tm->ncols; i++) {
 		sp[i].present = (present[i / 8] >> (i % 8)) & 1;
 		if (!sp[i].present)
 			continue;
+		mark = o->len;
+		if (keyed) {
+			if (!first)
+				obuf_add(o, ",", 1);
+			record_name_key(o, tm, i);
+		}
 		sp[i].off = o->len;
 		isnull = (nulls[k / 8] >> (k % 8)) & 1;
 		jbit = false;
@@ -561,13 +571,19 @@ rows_image(struct reader *r, struct cursor *c, const struct tablemap *tm,
 			if (rows_partial(r, c, tm, i, o) == -1)
 				return -1;
 		} else if (isnull)
-			obuf_str(o, "null");
+			obuf_lit(o, "null");
 		else if (rows_value(r, c, tm, &tm->cols[i], o) == -1)
 			return -1;
 		k++;
 		sp[i].len = o->len - sp[i].off;
 		if (c->err)
 			return -1;
+		/* a dropped column is decoded (to skip it) but not shown */
+		if (keyed && tm->cols[i].dropped) {
+			o->len = mark;
+			sp[i].present = false;
+		} else
+			first = false;
 	}
 	return 0;
 }
@@ -653,6 +669,31 @@ rows_header(struct reader *r, struct cursor *c, bool v2, uint64_t *ncols)
 	return tm;
 }
 
+/* One row: its images, then its record -- or, where the record takes
+ * its only image as it is, the image decoded into the record itself. */
+static int
+rows_row(struct reader *r, struct cursor *c, const struct tablemap *tm,
+    const uint8_t *present[2], int kind)
+{
+	bool upd = kind == EV_UPDATE_ROWS || kind == EV_UPDATE_ROWS_V1 ||
+	    kind == EV_PARTIAL_UPDATE_ROWS;
+
+	switch (record_row_open(r, tm, kind)) {
+	case -1:
+		return -1;
+	case 1:
+		if (rows_image(r, c, tm, present[0], 0, true) == -1) {
+			record_row_abort(r);
+			return -1;
+		}
+		return record_row_close(r, tm);
+	}
+	if (rows_image(r, c, tm, present[0], 0, false) == -1 ||
+	    (upd && rows_image(r, c, tm, present[1], 1, false) == -1))
+		return -1;
+	return record_row(r, tm, kind);
+}
+
 int
 rows_decode(struct reader *r, struct cursor *c, int kind)
 {
@@ -689,12 +730,9 @@ rows_decode(struct reader *r, struct cursor *c, int kind)
 			return rows_bad(r, "row images without columns");
 		at = c->off;
 		r->scratch.len = 0;
-		if (rows_image(r, c, tm, present[0], 0) == -1 ||
-		    (upd && rows_image(r, c, tm, present[1], 1) == -1))
+		if (rows_row(r, c, tm, present, kind) == -1)
 			return c->err ? rows_bad(r, "row image overruns the "
 			    "event") : -1;
-		if (record_row(r, tm, kind) == -1)
-			return -1;
 		stats_row(kind);
 	}
 	return c->err ? rows_bad(r, "truncated") : 0;

@@ -391,6 +391,9 @@ void	 record_query(struct obuf *, const struct obuf *);
 void	 record_begin(struct reader *, const struct tablemap *,
 	    const char *type);
 int	 record_row(struct reader *, const struct tablemap *, int kind);
+int	 record_row_open(struct reader *, const struct tablemap *, int kind);
+int	 record_row_close(struct reader *, const struct tablemap *);
+void	 record_row_abort(struct reader *);
 int	 record_commit(struct reader *, bool have_xid, uint64_t xid);
 int	 record_close(struct reader *);
 int	 record_flush(struct reader *);
