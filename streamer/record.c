@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <unistd.h>
 
 #include "exitcode.h"
@@ -163,25 +166,76 @@ record_plain(uint8_t ch)
  * the high bits clear, each sum and difference below sets a byte's high
  * bit exactly when that byte is a bad one (or a lower byte of the word
  * is), so the test is exact for the word. */
-static size_t
-record_plain_run(const uint8_t *s, size_t n)
+static inline bool
+record_bad8(uint64_t w)
 {
 	const uint64_t ones = 0x0101010101010101ULL;
 	const uint64_t high = 0x8080808080808080ULL;
+
+	return ((w | (w + ones) | (w - ones * 0x20) |
+	    ((w ^ ones * '"') - ones) | ((w ^ ones * '\\') - ones)) & high) != 0;
+}
+
+static size_t
+record_plain_swar(const uint8_t *s, size_t n)
+{
 	uint64_t w;
 	size_t i = 0;
 
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&w, s + i, 8);
-		if ((w | (w + ones) | (w - ones * 0x20) |
-		    ((w ^ ones * '"') - ones) |
-		    ((w ^ ones * '\\') - ones)) & high)
+		if (record_bad8(w))
 			break;
+	}
+	/* the last eight again, all plain or the byte loop finds which */
+	if (i < n && i >= 8 && n - i < 8) {
+		memcpy(&w, s + n - 8, 8);
+		if (!record_bad8(w))
+			return n;
 	}
 	while (i < n && record_plain(s[i]))
 		i++;
 	return i;
 }
+
+#ifdef __SSE2__
+/* The bytes of v that are not plain, one bit each.  As signed bytes,
+ * those with the high bit set (UTF-8) are below 0x20 too. */
+static inline unsigned
+record_bad16(__m128i v)
+{
+	__m128i bad = _mm_or_si128(
+	    _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f))),
+	    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+
+	return (unsigned)_mm_movemask_epi8(bad);
+}
+
+/* Sixteen bytes a step; the last step re-reads the final sixteen,
+ * ignoring those already known plain, instead of a byte loop. */
+static size_t
+record_plain_run(const uint8_t *s, size_t n)
+{
+	unsigned bad;
+	size_t i;
+
+	if (n < 16)
+		return record_plain_swar(s, n);
+	for (i = 0; i + 16 <= n; i += 16)
+		if ((bad = record_bad16(_mm_loadu_si128(
+		    (const __m128i *)(s + i)))) != 0)
+			return i + (size_t)__builtin_ctz(bad);
+	if (i == n)
+		return n;
+	bad = record_bad16(_mm_loadu_si128((const __m128i *)(s + n - 16))) >>
+	    (i - (n - 16));
+	return bad != 0 ? i + (size_t)__builtin_ctz(bad) : n;
+}
+#else
+#define record_plain_run	record_plain_swar
+#endif
 
 /* A JSON string; control characters as \u00XX, invalid UTF-8 as U+FFFD.
  * Runs of plain ASCII, most of most strings, are copied in one go. */
