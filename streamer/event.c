@@ -6,8 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <zlib.h>
-
+#include "crc32.h"
 #include "exitcode.h"
 #include "log.h"
 #include "util.h"
@@ -362,12 +361,12 @@ event_crc(struct reader *r, const uint8_t *buf, size_t *len)
 	/* A FORMAT_DESCRIPTION's CRC is computed before the server sets
 	 * LOG_EVENT_BINLOG_IN_USE_F (bit 0 of flags) in the open file. */
 	if (r->hdr.type == EV_FORMAT_DESCRIPTION && (buf[17] & 1)) {
-		got = (uint32_t)crc32(0L, buf, 17);
+		got = crc32_ieee(0, buf, 17);
 		flag = buf[17] & 0xfe;
-		got = (uint32_t)crc32(got, &flag, 1);
-		got = (uint32_t)crc32(got, buf + 18, (uInt)*len - 18);
+		got = crc32_ieee(got, &flag, 1);
+		got = crc32_ieee(got, buf + 18, *len - 18);
 	} else
-		got = (uint32_t)crc32(0L, buf, (uInt)*len);
+		got = crc32_ieee(0, buf, *len);
 	if (want != got)
 		return event_bad(r, "CRC32 mismatch");
 	return 0;
