@@ -133,6 +133,8 @@ crc32_ieee_select(bool fast)
 	if (fast && __builtin_cpu_supports("pclmul") &&
 	    __builtin_cpu_supports("sse4.1"))
 		crc32_impl = crc32_fast;
+#else
+	(void)fast;
 #endif
 	return crc32_impl != crc32_portable;
 }
