@@ -208,25 +208,40 @@ rows_datetime2(struct cursor *c, const struct column *col, struct obuf *o)
 	obuf_str(o, "\"");
 }
 
+/* Days since 1970-01-01 as a proleptic Gregorian date: counted from
+ * 0000-03-01 in 400-year eras of 146097 days, years starting in March so
+ * that the leap day is the last of one (what gmtime does, without its
+ * time zone machinery: a call per TIMESTAMP value). */
+static void
+rows_civil(uint64_t days, unsigned *y, unsigned *mo, unsigned *d)
+{
+	uint64_t z = days + 719468, era = z / 146097, doe = z % 146097;
+	uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	uint64_t mp = (5 * doy + 2) / 153;
+
+	*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	*mo = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (unsigned)(era * 400 + yoe + (*mo <= 2));
+}
+
 /* TIMESTAMP and TIMESTAMP2 are seconds since the epoch: always printed
  * in UTC; the old TIMESTAMP is little-endian and has no fraction. */
 static void
 rows_timestamp2(struct cursor *c, const struct column *col, struct obuf *o)
 {
 	bool old = col->type == COL_TIMESTAMP;
-	time_t t = (time_t)(old ? cursor_uint(c, 4) : cursor_uint_be(c, 4));
+	uint64_t t = old ? cursor_uint(c, 4) : cursor_uint_be(c, 4);
 	uint32_t us = old ? 0 : rows_frac(c, col->meta);
-	struct tm tm;
+	unsigned y, mo, d, sec = (unsigned)(t % 86400);
 
 	if (t == 0)
 		obuf_str(o, "\"0000-00-00 00:00:00");
 	else {
-		gmtime_r(&t, &tm);
-		rows_ymd(o, (unsigned)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
-		    (unsigned)tm.tm_mday);
+		rows_civil(t / 86400, &y, &mo, &d);
+		rows_ymd(o, y, mo, d);
 		obuf_add(o, " ", 1);
-		rows_hms(o, (unsigned)tm.tm_hour, (unsigned)tm.tm_min,
-		    (unsigned)tm.tm_sec);
+		rows_hms(o, sec / 3600, sec / 60 % 60, sec % 60);
 	}
 	rows_frac_text(o, us, old ? 0 : col->meta);
 	obuf_str(o, "\"");
