@@ -80,6 +80,7 @@ static const struct opt_def opts[] = {
 	CHOICE("stream", "sink", sink, "stdout", "stdout|file|kafka"),
 	CHOICE("stream", "format", format, "maxwell", "maxwell|debezium"),
 	STR("stream", "server_name", server_name, "binlogd"),
+	STR("stream", "spill_dir", spill_dir, ""),
 
 	STR("sink", "path", sink_path, ""),
 	CHOICE("sink", "fsync", sink_fsync, "yes", "yes|no"),

@@ -67,6 +67,7 @@ struct config {
 	char		 sink[32];		/* stdout|file|kafka */
 	char		 format[32];		/* maxwell|debezium */
 	char		 server_name[128];	/* debezium source.name */
+	char		 spill_dir[CONF_STR_MAX];	/* "": database's directory */
 
 	/* [sink] */
 	char		 sink_path[CONF_STR_MAX];
