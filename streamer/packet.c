@@ -1,6 +1,7 @@
 /* packet.c: reads the binlog dump's MySQL protocol packets straight from
  * the connection's socket into one reusable buffer, so that events reach
- * the decoder without libmariadb's per-event malloc and copies. */
+ * the decoder without libmariadb's per-event malloc and copies; events too
+ * big for memory pass through that buffer into a spill file. */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -10,19 +11,27 @@
 
 #include <errmsg.h>
 
+#include "exitcode.h"
 #include "log.h"
 #include "packet.h"
+#include "spill.h"
+#include "streamer.h"
 
 /* Reads come in blocks this large; an event larger than what remains
- * grows the buffer to the event's size, and it shrinks back after. */
+ * grows the buffer to the event's size, and it shrinks back after.  A
+ * payload over PACKET_SPILL_MIN (every one split into 16 MiB packets) is
+ * written to the spill file block by block instead. */
 #define PACKET_BLOCK	(256 * 1024)
 #define PACKET_HDR	4
 #define PACKET_SPLIT	0xffffff	/* a payload continued in the next */
+#define PACKET_SPILL_MIN (4 * 1024 * 1024)
 
 void
-packet_init(struct packet *p, int fd, int timeout_ms)
+packet_init(struct packet *p, struct reader *r, int fd, int timeout_ms)
 {
 	memset(p, 0, sizeof(*p));
+	p->r = r;
+	spill_init(r->conf->spill_dir, r->conf->database);
 	p->fd = fd;
 	p->timeout_ms = timeout_ms > 0 ? timeout_ms : -1;
 	p->seq = -1;
@@ -34,6 +43,8 @@ packet_init(struct packet *p, int fd, int timeout_ms)
 void
 packet_free(struct packet *p)
 {
+	spill_end();
+	p->spilled = false;
 	free(p->buf);
 	p->buf = NULL;
 }
@@ -141,30 +152,60 @@ packet_header(struct packet *p, size_t off, size_t *len)
 	return 0;
 }
 
-/* Joins a payload split into 16 MiB packets: each following header is
- * cut out so the event lies contiguous after the first. */
+/* A spill file that cannot be written is no connection problem: the
+ * operator must make room, so the reader stops (BX_SERVER_CONFIG: the
+ * supervisor retries at its slowest) before the event is decoded. */
 static int
-packet_join(struct packet *p, size_t *len)
+packet_spill_fail(struct packet *p, size_t first)
 {
-	size_t more = PACKET_SPLIT, at;
+	char why[PACKET_ERR_MAX];
 
-	while (more == PACKET_SPLIT) {
-		at = PACKET_HDR + *len;
-		if (packet_header(p, at, &more) == -1 ||
-		    packet_need(p, at, PACKET_HDR + more) == -1)
+	snprintf(why, sizeof(why), "%s", strerror(errno));
+	reader_fail(p->r, BX_SERVER_CONFIG, "a binlog event of %s%zu bytes "
+	    "is kept out of memory in a temporary file, which cannot be "
+	    "written in %s: %s; free space there or set [stream] spill_dir to a "
+	    "writable directory with room for the largest event",
+	    first == PACKET_SPLIT ? "over " : "", first, spill_dir(), why);
+	return packet_fail(p, CR_UNKNOWN_ERROR, why);
+}
+
+/* Writes the payload whose first packet (n bytes) starts at start into
+ * the spill file, PACKET_BLOCK at most at a time, leaving out the headers
+ * of the packets that continue it, and sets *n to its whole length. */
+static int
+packet_spill(struct packet *p, size_t *n)
+{
+	size_t first = *n, pk = first, more, take;
+
+	p->spilled = true;
+	p->start += PACKET_HDR;
+	for (*n = 0;;) {
+		*n += pk;
+		for (more = pk; more > 0; more -= take) {
+			if (p->start == p->end)
+				p->start = p->end = 0;
+			p->next = p->start;
+			take = p->cap - p->start < more ? p->cap - p->start :
+			    more;
+			while (p->end - p->start < take)
+				if (packet_read(p) == -1)
+					return -1;
+			if (spill_write(p->buf + p->start, take) == -1)
+				return packet_spill_fail(p, first);
+			p->start += take;
+		}
+		p->next = p->start;
+		if (pk != PACKET_SPLIT)
+			return 0;
+		if (packet_header(p, 0, &pk) == -1)
 			return -1;
-		memmove(p->buf + p->start + at,
-		    p->buf + p->start + at + PACKET_HDR,
-		    p->end - (p->start + at + PACKET_HDR));
-		p->end -= PACKET_HDR;
-		*len += more;
+		p->start += PACKET_HDR;
 	}
-	return 0;
 }
 
 /* An ERR packet: code, optional '#' and SQL state, then the message. */
 static int
-packet_error(struct packet *p, const uint8_t *b, size_t len)
+packet_server_error(struct packet *p, const uint8_t *b, size_t len)
 {
 	size_t skip = 3;
 
@@ -187,20 +228,31 @@ packet_next(struct packet *p, const uint8_t **ev, size_t *len)
 	const uint8_t *b;
 	size_t n;
 
+	if (p->spilled) {
+		spill_end();
+		p->spilled = false;
+	}
 	p->start = p->next;
-	if (packet_header(p, 0, &n) == -1 ||
-	    packet_need(p, 0, PACKET_HDR + n) == -1 ||
-	    (n == PACKET_SPLIT && packet_join(p, &n) == -1))
+	if (packet_header(p, 0, &n) == -1)
 		return -1;
-	b = p->buf + p->start + PACKET_HDR;
-	p->next = p->start + PACKET_HDR + n;
+	if (n > PACKET_SPILL_MIN) {
+		if (packet_spill(p, &n) == -1)
+			return -1;
+		if ((b = spill_map()) == NULL)
+			return packet_spill_fail(p, n);
+	} else {
+		if (packet_need(p, 0, PACKET_HDR + n) == -1)
+			return -1;
+		b = p->buf + p->start + PACKET_HDR;
+		p->next = p->start + PACKET_HDR + n;
+	}
 	if (n > 0 && b[0] == 0x00) {
 		*ev = b + 1;
 		*len = n - 1;
 		return 1;
 	}
 	if (n > 0 && b[0] == 0xff)
-		return packet_error(p, b, n);
+		return packet_server_error(p, b, n);
 	if (n > 0 && n < 9 && b[0] == 0xfe)
 		return -1;
 	return packet_fail(p, CR_MALFORMED_PACKET, "malformed packet in the "

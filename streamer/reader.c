@@ -415,7 +415,7 @@ reader_open(struct reader *r)
 	reader_own_packets = mysql_get_ssl_cipher(r->mysql) == NULL &&
 	    !r->mysql->net.compress;
 	if (reader_own_packets)
-		packet_init(&reader_pk, r->st->dump_fd,
+		packet_init(&reader_pk, r, r->st->dump_fd,
 		    (int)(r->conf->read_timeout * 1000));
 	log_debug("dump from %s read by %s", r->st->start_desc,
 	    reader_own_packets ? "binlogd" : "libmariadb (TLS or compression)");
