@@ -20,18 +20,20 @@ struct dtoa_num {
 	int		mbits;
 };
 
-/* 10^k for k <= DTOA_MAXK: M * 10^k stays below 2^128 (M < 2^53). */
-#define DTOA_MAXK	22
+/* 5^k for k <= DTOA_MAXK: x * 10^k = M * 5^k / 2^(-E-k), and M * 5^k
+ * (M < 2^53) stays below 2^125, leaving room for the sums below. */
+#define DTOA_MAXK	27
 
-static u128
-dtoa_pow10(int k)
-{
-	u128 p = 1;
-
-	while (k-- > 0)
-		p *= 10;
-	return p;
-}
+static const uint64_t dtoa_p5[DTOA_MAXK + 1] = {
+	1ULL, 5ULL, 25ULL, 125ULL, 625ULL, 3125ULL, 15625ULL, 78125ULL,
+	390625ULL, 1953125ULL, 9765625ULL, 48828125ULL, 244140625ULL,
+	1220703125ULL, 6103515625ULL, 30517578125ULL, 152587890625ULL,
+	762939453125ULL, 3814697265625ULL, 19073486328125ULL,
+	95367431640625ULL, 476837158203125ULL, 2384185791015625ULL,
+	11920928955078125ULL, 59604644775390625ULL,
+	298023223876953125ULL, 1490116119384765625ULL,
+	7450580596923828125ULL,
+};
 
 static const uint64_t dtoa_p10[] = {
 	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
@@ -41,85 +43,75 @@ static const uint64_t dtoa_p10[] = {
 	100000000000000000ULL, 1000000000000000000ULL,
 };
 
+/* x * 10^K, K = PMAX - 1 - X0, as the binary fraction a / 2^s with
+ * a = M * 5^K, and its integer part t: PMAX digits of x, or PMAX + 1,
+ * from which every precision up to PMAX is rounded. */
+struct dtoa_scaled {
+	u128		a;
+	uint64_t	t;
+	uint64_t	p5;	/* 5^K */
+	int		s;
+};
+
 /*
- * x * 10^k rounded half-even to an integer (*q), exactly as printf rounds
- * it, and whether q * 10^-k reads back as x: it must lie within half an
- * ulp of x (a quarter below a power of two, where the lower neighbour is
- * closer), ties going to the even significand as strtod breaks them.
- * False when k is out of the range this exact arithmetic covers.
+ * The digits of t less its last d rounded half-even (*q) with the rest
+ * of a, exactly as printf rounds x, and whether q * 10^(d - K) reads back
+ * as x: it must lie within half an ulp of x (a quarter below a power of
+ * two, where the lower neighbour is closer), ties going to the even
+ * significand as strtod breaks them.  Half an ulp, 2^E / 2, is 5^K / 2
+ * in units of a.
  */
 static bool
-dtoa_round(const struct dtoa_num *x, int k, uint64_t *q, bool *trip)
+dtoa_round(const struct dtoa_num *x, const struct dtoa_scaled *y, int d,
+    uint64_t *q)
 {
-	u128 a, r, half, err, p10;
-	int s = -x->e;
+	u128 unit, rem, err;
 	bool up;
 
-	if (k < 0 || k > DTOA_MAXK || s < 1 || s > 125)
-		return false;
-	p10 = dtoa_pow10(k);
-	a = (u128)x->m * p10;
-	r = a & (((u128)1 << s) - 1);
-	half = (u128)1 << (s - 1);
-	*q = (uint64_t)(a >> s);
-	up = r > half || (r == half && (*q & 1));
+	*q = y->t / dtoa_p10[d];
+	unit = (u128)dtoa_p10[d] << y->s;
+	rem = y->a - ((u128)(*q * dtoa_p10[d]) << y->s);
+	up = rem > unit / 2 || (rem == unit / 2 && (*q & 1));
 	if (up) {
 		(*q)++;
-		err = ((u128)1 << s) - r;
+		err = unit - rem;
 	} else
-		err = r;
+		err = rem;
 	if (!up && x->m == 1ULL << (x->mbits - 1))
-		*trip = 4 * err < p10 || (4 * err == p10);
-	else
-		*trip = 2 * err < p10 || (2 * err == p10 && !(x->m & 1));
-	return true;
+		return 4 * err <= y->p5;
+	return 2 * err < y->p5 || (2 * err == y->p5 && !(x->m & 1));
 }
 
-/*
- * x rounded to P significant digits: *q holds exactly P digits and *X is
- * the decimal exponent of the first, as %.Pg decides them.  X0 is
- * floor(log10 x) or one less.
- */
-static bool
-dtoa_digits(const struct dtoa_num *x, int p, int X0, uint64_t *q, int *X,
-    bool *trip)
+/* The 8 digits of v < 10^8: two halves of 4, four pairs, eight digits,
+ * each step in every lane of one 64-bit word at once. */
+static void
+dtoa_digits8(char *o, uint32_t v)
 {
-	uint64_t q2;
-	bool trip2;
+	uint64_t x, tens;
 
-	*X = X0 + 1;
-	if (!dtoa_round(x, p - 1 - *X, q, trip))
-		return false;
-	if (*q <= dtoa_p10[p - 1]) {
-		/* below 10^(X0+1), or rounded to it: one place further;
-		 * what rounds to 10^P there is the value already found */
-		if (!dtoa_round(x, p - X0 - 1, &q2, &trip2))
-			return false;
-		if (q2 < dtoa_p10[p]) {
-			*q = q2;
-			*trip = trip2;
-			*X = X0;
-		}
-	}
-	if (*q == dtoa_p10[p]) {
-		*q /= 10;
-		(*X)++;
-	}
-	return true;
+	x = v / 10000 | (uint64_t)(v % 10000) << 32;
+	tens = (x * 10486) >> 20 & 0x0000007f0000007fULL;	/* x / 100 */
+	x = (x - 100 * tens) << 16 | tens;
+	tens = (x * 103) >> 10 & 0x000f000f000f000fULL;		/* x / 10 */
+	x = ((x - 10 * tens) << 8 | tens) | 0x3030303030303030ULL;
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	x = __builtin_bswap64(x);
+#endif
+	memcpy(o, &x, 8);
 }
 
 /* P digits of q, less trailing zeros, printed as %.Pg prints them. */
 static size_t
 dtoa_format(char *buf, bool neg, uint64_t q, int p, int X)
 {
-	char d[24];
+	char t[18], *d = t + sizeof(t) - p;
 	char *o = buf;
 	int nd, i;
 
-	for (i = p - 1; i >= 0; i--) {
-		d[i] = (char)('0' + q % 10);
-		q /= 10;
-	}
+	t[0] = (char)('0' + q / 100000000000000000ULL);
+	t[1] = (char)('0' + q / 10000000000000000ULL % 10);
+	dtoa_digits8(t + 2, (uint32_t)(q / 100000000 % 100000000));
+	dtoa_digits8(t + 10, (uint32_t)(q % 100000000));
 	for (nd = p; nd > 1 && d[nd - 1] == '0'; nd--)
 		;
 	if (neg)
@@ -139,8 +131,9 @@ dtoa_format(char *buf, bool neg, uint64_t q, int p, int X)
 		*o++ = (char)('0' + i / 10 % 10);
 		*o++ = (char)('0' + i % 10);
 	} else if (X >= 0) {
-		for (i = 0; i <= X; i++)
-			*o++ = i < nd ? d[i] : '0';
+		/* X < P: d's own zeros fill the integer part */
+		memcpy(o, d, (size_t)X + 1);
+		o += X + 1;
 		if (nd > X + 1) {
 			*o++ = '.';
 			memcpy(o, d + X + 1, (size_t)(nd - X - 1));
@@ -149,8 +142,8 @@ dtoa_format(char *buf, bool neg, uint64_t q, int p, int X)
 	} else {
 		*o++ = '0';
 		*o++ = '.';
-		for (i = -1; i > X; i--)
-			*o++ = '0';
+		memset(o, '0', (size_t)(-X - 1));
+		o += -X - 1;
 		memcpy(o, d, (size_t)nd);
 		o += nd;
 	}
@@ -158,27 +151,51 @@ dtoa_format(char *buf, bool neg, uint64_t q, int p, int X)
 	return (size_t)(o - buf);
 }
 
+/* x * 10^(PMAX - 1 - X0) for the digits of every precision; false
+ * when out of the range this exact arithmetic covers. */
+static bool
+dtoa_scale(const struct dtoa_num *x, int pmax, int X0, struct dtoa_scaled *y)
+{
+	int k = pmax - 1 - X0;
+
+	y->s = -x->e - k;
+	if (k < 0 || k > DTOA_MAXK || y->s < 1 || y->s > 125)
+		return false;
+	y->p5 = dtoa_p5[k];
+	y->a = (u128)x->m * y->p5;
+	y->t = (uint64_t)(y->a >> y->s);
+	return true;
+}
+
 /* The first precision of pmin..pmax whose digits read back as x. */
 static bool
 dtoa_shortest(char *buf, size_t *len, bool neg, const struct dtoa_num *x,
     int pmin, int pmax)
 {
+	struct dtoa_scaled y;
 	uint64_t q;
-	int p, X, X0, e2;
-	bool trip;
+	int p, X, e2, extra;
 
-	/* floor(log10(2^e2)) for x in [2^e2, 2^(e2+1)) */
+	/* X: floor(log10(2^e2)) for x in [2^e2, 2^(e2+1)), which is
+	 * floor(log10 x) or one less: one less when t has PMAX digits */
 	e2 = x->e + 63 - __builtin_clzll(x->m);
-	X0 = e2 >= 0 ? (e2 * 78913) >> 18 : -((-e2 * 78913 + 262143) >> 18);
-	for (p = pmin; p <= pmax; p++) {
-		if (!dtoa_digits(x, p, X0, &q, &X, &trip))
-			return false;
-		if (trip || p == pmax) {
-			*len = dtoa_format(buf, neg, q, p, X);
-			return true;
-		}
+	X = e2 >= 0 ? (e2 * 78913) >> 18 : -((-e2 * 78913 + 262143) >> 18);
+	if (!dtoa_scale(x, pmax, X, &y))
+		return false;
+	extra = y.t >= dtoa_p10[pmax];
+	X += extra;
+	for (p = pmin; p < pmax; p++)
+		if (dtoa_round(x, &y, pmax - p + extra, &q))
+			break;
+	if (p == pmax)
+		dtoa_round(x, &y, extra, &q);
+	/* rounded up to 10^P: one digit less, one place further */
+	if (q == dtoa_p10[p]) {
+		q /= 10;
+		X++;
 	}
-	return false;
+	*len = dtoa_format(buf, neg, q, p, X);
+	return true;
 }
 
 size_t

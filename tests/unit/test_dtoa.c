@@ -12,6 +12,7 @@
 #include "tap.h"
 
 #define RANDOM_N	1000000
+#define IN_RANGE_N	10000000
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
@@ -164,11 +165,67 @@ test_random_bits(void)
 	CHECK(ok);
 }
 
+/*
+ * Random significands with exponents around the range dtoa.c prints by
+ * exact integer arithmetic (about 1e-12 to 1e16): the values of real
+ * columns, where its rounding and read-back tests decide every digit.
+ */
+static void
+test_random_in_range(void)
+{
+	int i, ok = 1;
+	uint64_t b;
+	double d;
+	float f;
+
+	for (i = 0; i < IN_RANGE_N; i++) {
+		b = rnd();
+		d = ldexp((double)(b >> 11 | 1ULL << 52), (int)(b % 112) - 96);
+		ok &= same_double(b & 1 ? -d : d);
+		f = ldexpf((float)(b >> 40 | 1U << 23), (int)(b % 100) - 90);
+		ok &= same_float(f);
+	}
+	CHECK(ok);
+}
+
+/* Subnormals, the smallest and largest normals, and their neighbours. */
+static void
+test_subnormal_boundaries(void)
+{
+	uint64_t b, k;
+	uint32_t b32;
+	double d;
+	float f;
+	int i, ok = 1;
+
+	for (k = 1; k <= 1000; k++) {
+		ok &= same_double(DBL_TRUE_MIN * (double)k) &
+		    same_double(nextafter(DBL_MIN, 0) - DBL_TRUE_MIN *
+		    (double)(k - 1)) &
+		    same_double(DBL_MIN + DBL_TRUE_MIN * (double)k) &
+		    same_double(nextafter(DBL_MAX, 0) - ldexp((double)k, 970));
+		ok &= same_float(FLT_TRUE_MIN * (float)k) &
+		    same_float(FLT_MIN - FLT_TRUE_MIN * (float)k) &
+		    same_float(FLT_MIN + FLT_TRUE_MIN * (float)k);
+	}
+	for (i = 0; i < RANDOM_N; i++) {
+		b = rnd() & ((1ULL << 52) - 1);
+		memcpy(&d, &b, 8);
+		ok &= same_double(d);
+		b32 = (uint32_t)(b & ((1U << 23) - 1));
+		memcpy(&f, &b32, 4);
+		ok &= same_float(f);
+	}
+	CHECK(ok);
+}
+
 int
 main(void)
 {
 	RUN(test_edges);
 	RUN(test_decimal_like);
 	RUN(test_random_bits);
+	RUN(test_random_in_range);
+	RUN(test_subnormal_boundaries);
 	return tap_done();
 }
