@@ -92,7 +92,7 @@ exit_code_name(int code)
 	case BX_FAILURE:	return "failure";
 	case BX_USAGE:		return "usage error";
 	case BX_CONFIG:		return "configuration error";
-	case BX_SERVER_CONFIG:	return "server unsuitable";
+	case BX_SERVER_CONFIG:	return "server unsuitable or spill_dir unwritable";
 	case BX_AUTH:		return "access denied by the server";
 	case BX_STORE:		return "checkpoint store error";
 	case BX_PURGED:		return "binlog position purged";

@@ -242,10 +242,18 @@ record_plain_run(const uint8_t *s, size_t n)
 void
 obuf_json_str(struct obuf *b, const uint8_t *s, size_t n)
 {
-	size_t i, l, run;
-
 	obuf_reserve(b, n + 2);
 	b->buf[b->len++] = '"';
+	obuf_json_text(b, s, n);
+	obuf_add(b, "\"", 1);
+}
+
+/* What obuf_json_str writes between the quotes. */
+void
+obuf_json_text(struct obuf *b, const uint8_t *s, size_t n)
+{
+	size_t i, l, run;
+
 	for (i = 0; i < n; i += l) {
 		run = i + record_plain_run(s + i, n - i);
 		if (run > i) {
@@ -262,7 +270,6 @@ obuf_json_str(struct obuf *b, const uint8_t *s, size_t n)
 		else
 			obuf_add(b, s + i, l);
 	}
-	obuf_add(b, "\"", 1);
 }
 
 /* MySQL's latin1 is cp1252: these are its 0x80-0x9f. */
@@ -653,11 +660,28 @@ record_row_close(struct reader *r, const struct tablemap *tm)
 	return 0;
 }
 
-/* The image did not decode: no half record stays in the buffer. */
+/* The image did not decode: no half record stays in the buffer (unless
+ * a long value already sent part of it: the stream stops there). */
 void
 record_row_abort(struct reader *r)
 {
-	r->out.len = record_row_at;
+	if (record_row_at <= r->out.len)
+		r->out.len = record_row_at;
+}
+
+/* Whether a long value written into o may go to the sink in pieces:
+ * o is the record buffer and the sink takes bytes, not whole records. */
+bool
+record_drains(const struct reader *r, const struct obuf *o)
+{
+	return o == &r->out && !record_sink->ops->per_record;
+}
+
+/* Hands a long value's text to the sink once there is a block of it. */
+int
+record_drain(struct reader *r)
+{
+	return r->out.len >= OBUF_FLUSH_AT ? record_write(r, NULL) : 0;
 }
 
 /*

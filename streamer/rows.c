@@ -11,6 +11,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "sink.h"
+#include "spill.h"
 #include "streamer.h"
 
 static int
@@ -59,24 +60,68 @@ rows_form(const uint8_t *p, const struct column *col, struct obuf *o)
 	obuf_add(o, buf, n);
 }
 
-/* Strings: text as JSON text, binary (charset 63) as base64. */
-static void
-rows_string(struct cursor *c, const struct column *col, size_t lenbytes,
+/* Values at least this long are written a piece at a time; a multiple
+ * of 3 bytes, so that base64 pieces join without padding. */
+#define ROWS_PIECE	(3 * 256 * 1024)
+
+/* The next piece of a long value: ROWS_PIECE bytes, or fewer so as not
+ * to split a UTF-8 sequence of text (its lead byte is at most 3 back). */
+static size_t
+rows_piece(const uint8_t *p, size_t n, bool binary)
+{
+	size_t e = ROWS_PIECE;
+
+	if (n <= e)
+		return n;
+	while (!binary && e > ROWS_PIECE - 3 && (p[e] & 0xc0) == 0x80)
+		e--;
+	return e;
+}
+
+/* A long TEXT or BLOB value of a record that a byte sink takes: each
+ * piece goes to the sink once written, and the event's pages behind it
+ * are let go (spill.c), so neither the value nor its text is held whole. */
+static int
+rows_long(struct reader *r, const uint8_t *p, size_t n, bool binary,
     struct obuf *o)
+{
+	size_t off, k;
+
+	obuf_add(o, "\"", 1);
+	for (off = 0; off < n; off += k) {
+		k = rows_piece(p + off, n - off, binary);
+		if (binary)
+			obuf_base64_bare(o, p + off, k);
+		else
+			obuf_json_text(o, p + off, k);
+		spill_release(p + off, k);
+		if (record_drain(r) == -1)
+			return -1;
+	}
+	obuf_add(o, "\"", 1);
+	return 0;
+}
+
+/* Strings: text as JSON text, binary (charset 63) as base64. */
+static int
+rows_string(struct reader *r, struct cursor *c, const struct column *col,
+    size_t lenbytes, struct obuf *o)
 {
 	size_t n = cursor_uint(c, (int)lenbytes);
 	const uint8_t *p = cursor_bytes(c, n);
 	uint8_t pad[1024];
 
 	if (p == NULL)
-		return;
+		return 0;
 	if (col->charset != CS_UTF8 && !col->is_binary) {
 		charset_json(o, col->charset, p, n);
-		return;
+		return 0;
 	}
+	if (n >= ROWS_PIECE && record_drains(r, o))
+		return rows_long(r, p, n, col->is_binary, o);
 	if (!col->is_binary) {
 		obuf_json_str(o, p, n);
-		return;
+		return 0;
 	}
 	/* BINARY(n) is logged without its trailing zero bytes */
 	if (col->type == COL_STRING && n < col->length &&
@@ -90,6 +135,7 @@ rows_string(struct cursor *c, const struct column *col, size_t lenbytes,
 		rows_form(p, col, o);
 	else
 		obuf_base64(o, p, n);
+	return 0;
 }
 
 /* DECIMAL: exact text from the packed base-10^9 groups. */
@@ -462,11 +508,9 @@ rows_value(struct reader *r, struct cursor *c, const struct tablemap *tm,
 	case COL_TIME2:		rows_time2(c, col, o); return 0;
 	case COL_VARCHAR:
 	case COL_VAR_STRING:
-		rows_string(c, col, col->meta < 256 ? 1 : 2, o);
-		return 0;
+		return rows_string(r, c, col, col->meta < 256 ? 1 : 2, o);
 	case COL_STRING:
-		rows_string(c, col, col->length < 256 ? 1 : 2, o);
-		return 0;
+		return rows_string(r, c, col, col->length < 256 ? 1 : 2, o);
 	case COL_JSON:
 		return rows_json(r, c, tm, col, o);
 	case COL_VECTOR:
@@ -478,8 +522,7 @@ rows_value(struct reader *r, struct cursor *c, const struct tablemap *tm,
 	case COL_LONG_BLOB: case COL_GEOMETRY:
 		if (col->meta < 1 || col->meta > 4)
 			break;
-		rows_string(c, col, col->meta, o);
-		return 0;
+		return rows_string(r, c, col, col->meta, o);
 	}
 	return rows_unsupported(r, tm, col, "is not supported yet");
 }

@@ -332,6 +332,7 @@ void	 obuf_int(struct obuf *, int64_t);
 void	 obuf_printf(struct obuf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 obuf_json_str(struct obuf *, const uint8_t *, size_t);
+void	 obuf_json_text(struct obuf *, const uint8_t *, size_t);
 void	 obuf_json_latin1(struct obuf *, const uint8_t *, size_t);
 void	 obuf_base64(struct obuf *, const uint8_t *, size_t);
 void	 obuf_base64_bare(struct obuf *, const uint8_t *, size_t);
@@ -421,6 +422,8 @@ int	 record_row(struct reader *, const struct tablemap *, int kind);
 int	 record_row_open(struct reader *, const struct tablemap *, int kind);
 int	 record_row_close(struct reader *, const struct tablemap *);
 void	 record_row_abort(struct reader *);
+bool	 record_drains(const struct reader *, const struct obuf *);
+int	 record_drain(struct reader *);
 int	 record_commit(struct reader *, bool have_xid, uint64_t xid);
 int	 record_close(struct reader *);
 int	 record_flush(struct reader *);
