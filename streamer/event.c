@@ -29,50 +29,6 @@ cursor_left(const struct cursor *c)
 	return c->err ? 0 : c->len - c->off;
 }
 
-const uint8_t *
-cursor_bytes(struct cursor *c, size_t n)
-{
-	const uint8_t *p;
-
-	if (c->err || n > c->len - c->off) {
-		c->err = 1;
-		return NULL;
-	}
-	p = c->p + c->off;
-	c->off += n;
-	return p;
-}
-
-/* Little-endian unsigned integer of 1..8 bytes. */
-uint64_t
-cursor_uint(struct cursor *c, int bytes)
-{
-	const uint8_t *p;
-	uint64_t v = 0;
-	int i;
-
-	if ((p = cursor_bytes(c, (size_t)bytes)) == NULL)
-		return 0;
-	for (i = bytes - 1; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-/* Big-endian unsigned integer of 1..8 bytes (temporal and DECIMAL). */
-uint64_t
-cursor_uint_be(struct cursor *c, int bytes)
-{
-	const uint8_t *p;
-	uint64_t v = 0;
-	int i;
-
-	if ((p = cursor_bytes(c, (size_t)bytes)) == NULL)
-		return 0;
-	for (i = 0; i < bytes; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* The protocol's length-encoded integer. */
 uint64_t
 cursor_lenenc(struct cursor *c)

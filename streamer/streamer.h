@@ -248,11 +248,72 @@ int	 reader_fail(struct reader *, int code, const char *fmt, ...)
 
 /* event.c */
 void	 cursor_init(struct cursor *, const uint8_t *, size_t);
-uint64_t cursor_uint(struct cursor *, int bytes);
-uint64_t cursor_uint_be(struct cursor *, int bytes);
 uint64_t cursor_lenenc(struct cursor *);
-const uint8_t *cursor_bytes(struct cursor *, size_t);
 size_t	 cursor_left(const struct cursor *);
+
+/* The cursor's readers are inline: several per value of every row. */
+static inline const uint8_t *
+cursor_bytes(struct cursor *c, size_t n)
+{
+	const uint8_t *p;
+
+	if (c->err || n > c->len - c->off) {
+		c->err = 1;
+		return NULL;
+	}
+	p = c->p + c->off;
+	c->off += n;
+	return p;
+}
+
+/* Whether 8 bytes can be loaded at p, taken from c just now: an integer
+ * of 1..8 bytes is then one load, masked or shifted. */
+static inline bool
+cursor_word_at(const struct cursor *c, int bytes)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return bytes > 0 && c->len - c->off + (size_t)bytes >= 8;
+#else
+	(void)c;
+	(void)bytes;
+	return false;
+#endif
+}
+
+/* An unsigned integer of 1..8 bytes, big- or little-endian. */
+static inline uint64_t
+cursor_int(struct cursor *c, int bytes, bool be)
+{
+	const uint8_t *p = cursor_bytes(c, (size_t)bytes);
+	uint64_t v = 0;
+	int i;
+
+	if (p == NULL)
+		return 0;
+	if (cursor_word_at(c, bytes)) {
+		memcpy(&v, p, 8);
+		if (be)
+			return __builtin_bswap64(v) >> (64 - 8 * bytes);
+		return bytes == 8 ? v : v & ((1ULL << (8 * bytes)) - 1);
+	}
+	for (i = 0; i < bytes; i++)
+		v = v << 8 | p[be ? i : bytes - 1 - i];
+	return v;
+}
+
+/* Little-endian: the protocol's and most of the row image's. */
+static inline uint64_t
+cursor_uint(struct cursor *c, int bytes)
+{
+	return cursor_int(c, bytes, false);
+}
+
+/* Big-endian: temporal types and DECIMAL. */
+static inline uint64_t
+cursor_uint_be(struct cursor *c, int bytes)
+{
+	return cursor_int(c, bytes, true);
+}
 int	 event_decode(struct reader *, const uint8_t *, size_t);
 int	 event_inner(struct reader *, struct cursor *, const struct evhdr *);
 int	 event_bad(struct reader *, const char *);
