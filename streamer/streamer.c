@@ -21,6 +21,9 @@
 #include "streamer.h"
 
 #define STREAMER_FINAL_SAVE_MS	5000
+/* How often the main thread takes the reader's latest position when a
+ * transaction's end does not wake it (checkpoint_interval above 0). */
+#define STREAMER_COLLECT_MS	100
 
 static enum { S_LOADING, S_RUNNING, S_STOPPING } state;
 static struct streamer	 st;
@@ -28,7 +31,7 @@ static struct config	 conf;
 static struct sink	 sink;
 static struct event_base *base;
 static struct peer	*sup, *ckpt;
-static struct event	*wake_ev, *term_ev, *final_timer;
+static struct event	*wake_ev, *term_ev, *final_timer, *collect_ev;
 static bool		 ready_sent, have_durable;
 static struct position	 durable;
 static uint32_t		 final_id;
@@ -63,7 +66,8 @@ streamer_publish(struct streamer *s, const struct position *pos, bool force)
 	s->have_durable = true;
 	s->durable_new = true;
 	s->durable_force |= force;
-	streamer_wake(s);
+	if (force || s->wake_each_position)
+		streamer_wake(s);
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -206,6 +210,18 @@ streamer_wakeup(evutil_socket_t fd, short ev, void *arg)
 	(void)arg;
 	while (read(fd, buf, sizeof(buf)) > 0)
 		;
+	streamer_collect();
+}
+
+/* checkpointd commits at most once per checkpoint_interval: a position
+ * every STREAMER_COLLECT_MS is enough, without a wake-up (and a message
+ * each way) per transaction, which cost the reader its core. */
+static void
+streamer_collect_tick(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
 	streamer_collect();
 }
 
@@ -432,6 +448,9 @@ streamer_config(void)
 static void
 streamer_setup(void)
 {
+	static const struct timeval collect_every = { 0,
+	    STREAMER_COLLECT_MS * 1000 };
+
 	if (pthread_mutex_init(&st.mu, NULL) != 0 || pipe(st.wake) == -1)
 		fatal("streamer_setup");
 	fd_nonblock(st.wake[0], 1);
@@ -447,6 +466,12 @@ streamer_setup(void)
 	    streamer_dispatch_ckpt, NULL);
 	wake_ev = event_new(base, st.wake[0], EV_READ | EV_PERSIST,
 	    streamer_wakeup, NULL);
+	st.wake_each_position = conf.checkpoint_interval <= 0;
+	if (!st.wake_each_position &&
+	    ((collect_ev = event_new(base, -1, EV_PERSIST,
+	    streamer_collect_tick, NULL)) == NULL ||
+	    event_add(collect_ev, &collect_every) == -1))
+		fatalx("cannot set up the position timer");
 	term_ev = evsignal_new(base, SIGTERM, streamer_sigterm, NULL);
 	if (wake_ev == NULL || term_ev == NULL || event_add(wake_ev, NULL) ||
 	    event_add(term_ev, NULL))
