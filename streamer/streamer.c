@@ -21,9 +21,11 @@
 #include "streamer.h"
 
 #define STREAMER_FINAL_SAVE_MS	5000
-/* How often the main thread takes the reader's latest position when a
- * transaction's end does not wake it (checkpoint_interval above 0). */
-#define STREAMER_COLLECT_MS	100
+/* While positions flow, the main thread takes the reader's latest one
+ * this often instead of being woken per transaction (10 ms when every
+ * transaction is to be committed: checkpoint_interval 0). */
+#define STREAMER_COLLECT_MS		100
+#define STREAMER_COLLECT_EACH_MS	10
 
 static enum { S_LOADING, S_RUNNING, S_STOPPING } state;
 static struct streamer	 st;
@@ -32,6 +34,7 @@ static struct sink	 sink;
 static struct event_base *base;
 static struct peer	*sup, *ckpt;
 static struct event	*wake_ev, *term_ev, *final_timer, *collect_ev;
+static struct timeval	 collect_every;
 static bool		 ready_sent, have_durable;
 static struct position	 durable;
 static uint32_t		 final_id;
@@ -66,7 +69,7 @@ streamer_publish(struct streamer *s, const struct position *pos, bool force)
 	s->have_durable = true;
 	s->durable_new = true;
 	s->durable_force |= force;
-	if (force || s->wake_each_position)
+	if (force || !s->collecting)
 		streamer_wake(s);
 	pthread_mutex_unlock(&s->mu);
 }
@@ -180,6 +183,7 @@ streamer_collect(void)
 		have_durable = save = true;
 		force = st.durable_force;
 		st.durable_new = st.durable_force = false;
+		st.collecting = true;
 	}
 	if (st.finished) {
 		finished = true;
@@ -192,6 +196,8 @@ streamer_collect(void)
 		streamer_send_ready();
 	if (gap && ckpt != NULL)
 		streamer_send_gap(&g);
+	if (save && !evtimer_pending(collect_ev, NULL))
+		evtimer_add(collect_ev, &collect_every);
 	if (save && state != S_STOPPING)
 		streamer_send_save(force);
 	if (finished && state != S_STOPPING) {
@@ -213,16 +219,24 @@ streamer_wakeup(evutil_socket_t fd, short ev, void *arg)
 	streamer_collect();
 }
 
-/* checkpointd commits at most once per checkpoint_interval: a position
- * every STREAMER_COLLECT_MS is enough, without a wake-up (and a message
- * each way) per transaction, which cost the reader its core. */
+/* The reader's positions are taken every collect_every while they flow:
+ * checkpointd commits at most once per checkpoint_interval, and a wake-up
+ * (and a message each way) per transaction cost the reader its core.
+ * When none came, the next one wakes the main thread again. */
 static void
 streamer_collect_tick(evutil_socket_t fd, short ev, void *arg)
 {
+	bool more;
+
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	streamer_collect();
+	pthread_mutex_lock(&st.mu);
+	if (!(more = st.durable_new))
+		st.collecting = false;
+	pthread_mutex_unlock(&st.mu);
+	if (more)
+		streamer_collect();
 }
 
 static void
@@ -448,9 +462,6 @@ streamer_config(void)
 static void
 streamer_setup(void)
 {
-	static const struct timeval collect_every = { 0,
-	    STREAMER_COLLECT_MS * 1000 };
-
 	if (pthread_mutex_init(&st.mu, NULL) != 0 || pipe(st.wake) == -1)
 		fatal("streamer_setup");
 	fd_nonblock(st.wake[0], 1);
@@ -466,11 +477,10 @@ streamer_setup(void)
 	    streamer_dispatch_ckpt, NULL);
 	wake_ev = event_new(base, st.wake[0], EV_READ | EV_PERSIST,
 	    streamer_wakeup, NULL);
-	st.wake_each_position = conf.checkpoint_interval <= 0;
-	if (!st.wake_each_position &&
-	    ((collect_ev = event_new(base, -1, EV_PERSIST,
-	    streamer_collect_tick, NULL)) == NULL ||
-	    event_add(collect_ev, &collect_every) == -1))
+	collect_every.tv_usec = 1000 * (conf.checkpoint_interval > 0 ?
+	    STREAMER_COLLECT_MS : STREAMER_COLLECT_EACH_MS);
+	if ((collect_ev = evtimer_new(base, streamer_collect_tick, NULL)) ==
+	    NULL)
 		fatalx("cannot set up the position timer");
 	term_ev = evsignal_new(base, SIGTERM, streamer_sigterm, NULL);
 	if (wake_ev == NULL || term_ev == NULL || event_add(wake_ev, NULL) ||

@@ -215,7 +215,7 @@ struct streamer {
 	bool		 have_durable;
 	bool		 durable_new;
 	bool		 durable_force;
-	bool		 wake_each_position;	/* checkpoint_interval 0 */
+	bool		 collecting;	/* main thread's timer takes positions */
 	struct position	 durable;
 	int		 exit_code;	/* reader finished: nonzero = failed */
 	bool		 finished;
