@@ -68,6 +68,7 @@ struct config {
 	char		 format[32];		/* maxwell|debezium */
 	char		 server_name[128];	/* debezium source.name */
 	char		 spill_dir[CONF_STR_MAX];	/* "": database's directory */
+	unsigned	 decode_threads;	/* rows events formatted by 1 or 2 */
 
 	/* [sink] */
 	char		 sink_path[CONF_STR_MAX];

@@ -2,6 +2,7 @@
  * collation ids and names to charsets, one iconv converter per charset
  * opened at the first TABLE_MAP that needs it and kept for the process. */
 #include <errno.h>
+#include <pthread.h>
 #include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,8 +113,10 @@ static const char *charset_uca1400[] = {
 	"utf8mb3", "utf8mb4", "ucs2", "utf16", "utf32"
 };
 
-/* Converted text, before JSON escaping: grown, never shrunk. */
+/* Converted text, before JSON escaping: grown, never shrunk; it and the
+ * converters are used under charset_mu (parallel.c). */
 static struct obuf charset_scratch;
+static pthread_mutex_t charset_mu = PTHREAD_MUTEX_INITIALIZER;
 
 uint8_t
 charset_by_name(const char *name)
@@ -224,9 +227,12 @@ charset_json(struct obuf *o, uint8_t cs, const uint8_t *s, size_t n)
 		obuf_json_str(o, s, n);
 		return;
 	}
+	/* one converter per charset, shared by the formatting threads */
+	pthread_mutex_lock(&charset_mu);
 	charset_convert(c, s, n);
 	obuf_json_str(o, (const uint8_t *)charset_scratch.buf,
 	    charset_scratch.len);
+	pthread_mutex_unlock(&charset_mu);
 }
 
 void

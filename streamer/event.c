@@ -559,11 +559,25 @@ event_other(struct reader *r)
 	    "this server version is not supported");
 }
 
+static bool
+event_is_rows(uint8_t t)
+{
+	return (t >= EV_WRITE_ROWS_V1 && t <= EV_DELETE_ROWS_V1) ||
+	    (t >= EV_WRITE_ROWS && t <= EV_DELETE_ROWS) ||
+	    t == EV_PARTIAL_UPDATE_ROWS ||
+	    (t > EV_MARIADB_QUERY_COMPRESSED &&
+	    t <= EV_MARIADB_ROWS_COMPRESSED_LAST);
+}
+
 static int
 event_dispatch(struct reader *r, struct cursor *c)
 {
 	uint8_t t = r->hdr.type;
 
+	/* rows events may be formatted on another thread (parallel.c);
+	 * anything else comes after their records */
+	if (!event_is_rows(t) && par_sync(r) == -1)
+		return -1;
 	switch (t) {
 	case EV_MYSQL_GTID: case EV_MYSQL_ANON_GTID: case EV_MYSQL_GTID_TAGGED:
 		return event_gtid_mysql(r, c);
@@ -573,7 +587,7 @@ event_dispatch(struct reader *r, struct cursor *c)
 	case EV_INCIDENT:		return event_incident(r, c);
 	case EV_XA_PREPARE:		return event_commit(r, false, 0, false);
 	case EV_TRANSACTION_PAYLOAD:	return payload_decode(r, c);
-	case EV_PARTIAL_UPDATE_ROWS:	return rows_decode(r, c, t);
+	case EV_PARTIAL_UPDATE_ROWS:	return par_rows(r, c, t);
 	case EV_ROTATE:			return event_rotate(r, c);
 	case EV_MARIADB_GTID:		return event_gtid(r, c);
 	case EV_MARIADB_GTID_LIST:	return event_gtid_list(r, c);
@@ -584,12 +598,12 @@ event_dispatch(struct reader *r, struct cursor *c)
 		return event_commit(r, true, cursor_uint(c, 8), false);
 	case EV_WRITE_ROWS_V1: case EV_UPDATE_ROWS_V1: case EV_DELETE_ROWS_V1:
 	case EV_WRITE_ROWS: case EV_UPDATE_ROWS: case EV_DELETE_ROWS:
-		return rows_decode(r, c, t);
+		return par_rows(r, c, t);
 	}
 	/* log_bin_compress: v1 WRITE/UPDATE/DELETE, then v2 */
 	if (t > EV_MARIADB_QUERY_COMPRESSED &&
 	    t <= EV_MARIADB_ROWS_COMPRESSED_LAST)
-		return rows_decode(r, c, t < EV_MARIADB_QUERY_COMPRESSED + 4 ?
+		return par_rows(r, c, t < EV_MARIADB_QUERY_COMPRESSED + 4 ?
 		    EV_WRITE_ROWS_V1 + (t - EV_MARIADB_QUERY_COMPRESSED - 1) :
 		    EV_WRITE_ROWS + (t - EV_MARIADB_QUERY_COMPRESSED - 4));
 	return event_other(r);
@@ -652,6 +666,7 @@ event_release(struct reader *r)
 	    &r->img[1] };
 	size_t i;
 
+	par_release();
 	for (i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
 		event_free_obuf(bufs[i]);
 	for (i = 0; i < 2; i++) {

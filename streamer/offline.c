@@ -73,15 +73,19 @@ offline_reset(struct reader *r)
 int
 reader_fail(struct reader *r, int code, const char *fmt, ...)
 {
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 	va_list ap;
 
-	if (r->st->finished)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(r->st->error, sizeof(r->st->error), fmt, ap);
-	va_end(ap);
-	r->st->exit_code = code;
-	r->st->finished = true;
+	/* the formatting thread (parallel.c) may fail beside the reader */
+	pthread_mutex_lock(&mu);
+	if (!r->st->finished) {
+		va_start(ap, fmt);
+		vsnprintf(r->st->error, sizeof(r->st->error), fmt, ap);
+		va_end(ap);
+		r->st->exit_code = code;
+		r->st->finished = true;
+	}
+	pthread_mutex_unlock(&mu);
 	return -1;
 }
 

@@ -59,15 +59,20 @@ static struct {
 	char		 msg[1024];
 } reader_err;
 
+/* The formatting thread (parallel.c) may fail beside the reader. */
 static void
 reader_vfail(int code, bool transient, const char *fmt, va_list ap)
 {
-	if (reader_err.failed)
-		return;
-	reader_err.failed = true;
-	reader_err.transient = transient;
-	reader_err.code = code;
-	vsnprintf(reader_err.msg, sizeof(reader_err.msg), fmt, ap);
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+
+	pthread_mutex_lock(&mu);
+	if (!reader_err.failed) {
+		reader_err.failed = true;
+		reader_err.transient = transient;
+		reader_err.code = code;
+		vsnprintf(reader_err.msg, sizeof(reader_err.msg), fmt, ap);
+	}
+	pthread_mutex_unlock(&mu);
 }
 
 int

@@ -362,10 +362,11 @@ static struct sink	 record_stdout = { &sink_stdout_ops, NULL, NULL, NULL,
 static struct sink	*record_sink = &record_stdout;
 static bool		 record_debezium;
 /* The pending record's table and primary key, for a per-record sink. */
-static const struct tablemap *record_tm;
-static struct obuf	 record_key;
-static uint64_t		 record_event_at;	/* offset of the rows event */
-static uint32_t		 record_rowno;		/* row within that event */
+/* Per formatting thread (parallel.c), like the state below. */
+static __thread const struct tablemap *record_tm;
+static __thread struct obuf record_key;
+static __thread uint64_t record_event_at;	/* offset of the rows event */
+static __thread uint32_t record_rowno;		/* row within that event */
 
 void
 record_set_sink(struct sink *s)
@@ -483,7 +484,7 @@ record_names(struct tablemap *tm)
 void
 record_query(struct obuf *o, const struct obuf *q)
 {
-	static struct obuf raw, json;
+	static __thread struct obuf raw, json;
 
 	if (raw.len != q->len || memcmp(raw.buf, q->buf, q->len) != 0) {
 		raw.len = json.len = 0;
@@ -496,7 +497,7 @@ record_query(struct obuf *o, const struct obuf *q)
 /* What every record of one event shares, from "ts" to server_id: written
  * once per event, kept with what it was made from ((file, offset) names
  * an event, as it does for checkpoints; the rest is a cheap guard). */
-static struct {
+static __thread struct {
 	struct obuf	 text;
 	uint64_t	 offset;
 	uint32_t	 ts, server_id;
@@ -597,7 +598,8 @@ record_row_prelude(struct reader *r, const struct tablemap *tm)
 {
 	if (record_close_pending(r) == -1)
 		return -1;
-	if (r->out.len >= OBUF_FLUSH_AT && record_flush(r) == -1)
+	if (!r->detached && r->out.len >= OBUF_FLUSH_AT &&
+	    record_flush(r) == -1)
 		return -1;
 	record_rowno = record_event_at == r->offset ? record_rowno + 1 : 0;
 	record_event_at = r->offset;
@@ -627,7 +629,7 @@ record_row(struct reader *r, const struct tablemap *tm, int kind)
 }
 
 /* Where the open record began, for record_row_abort. */
-static size_t record_row_at;
+static __thread size_t record_row_at;
 
 /*
  * A Maxwell insert or delete takes its one image as "data" unchanged:
@@ -674,7 +676,37 @@ record_row_abort(struct reader *r)
 bool
 record_drains(const struct reader *r, const struct obuf *o)
 {
-	return o == &r->out && !record_sink->ops->per_record;
+	return o == &r->out && !record_sink->ops->per_record && !r->detached;
+}
+
+/* Whether rows may be formatted apart from the buffer (parallel.c): a
+ * per-record sink takes each record as it is made. */
+bool
+record_joinable(void)
+{
+	return !record_sink->ops->per_record;
+}
+
+/* Records formatted apart (parallel.c), in binlog order after the
+ * pending record: handed to the byte sink from where they are, without
+ * a copy into the buffer.  Their last record may be left open: its end
+ * (and the commit's mark) follows in the buffer. */
+int
+record_join(struct reader *r, const struct obuf *o, bool pending)
+{
+	struct sink_rec rec;
+
+	if (o->len == 0)
+		return 0;
+	if (record_close_pending(r) == -1 || record_flush(r) == -1)
+		return -1;
+	memset(&rec, 0, sizeof(rec));
+	rec.buf = o->buf;
+	rec.len = o->len;
+	if (record_sink->ops->write(record_sink, &rec) == -1)
+		return record_sink_fail(r);
+	r->row_pending = pending;
+	return 0;
 }
 
 /* Hands a long value's text to the sink once there is a block of it. */
@@ -722,7 +754,7 @@ record_ddl(struct reader *r, const uint8_t *db, size_t dblen,
 int
 record_close(struct reader *r)
 {
-	if (record_close_pending(r) == -1)
+	if (par_sync(r) == -1 || record_close_pending(r) == -1)
 		return -1;
 	return record_flush(r);
 }

@@ -60,10 +60,6 @@ rows_form(const uint8_t *p, const struct column *col, struct obuf *o)
 	obuf_add(o, buf, n);
 }
 
-/* Values at least this long are written a piece at a time; a multiple
- * of 3 bytes, so that base64 pieces join without padding. */
-#define ROWS_PIECE	(3 * 256 * 1024)
-
 /* The next piece of a long value: ROWS_PIECE bytes, or fewer so as not
  * to split a UTF-8 sequence of text (its lead byte is at most 3 back). */
 static size_t

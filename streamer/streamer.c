@@ -457,6 +457,7 @@ streamer_config(void)
 	if (sink_open(&sink, &conf, &st) == -1)
 		fatalx_code(BX_CONFIG, "%s: %s", conf.path, sink.error);
 	record_set_sink(&sink);
+	par_init((int)conf.decode_threads);
 }
 
 static void

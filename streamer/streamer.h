@@ -69,6 +69,9 @@ enum { COLFORM_NONE, COLFORM_INET6, COLFORM_UUID };
 enum { CS_UTF8, CS_LATIN1, CS_BINARY, CS_UNKNOWN };
 
 #define OBUF_FLUSH_AT	(64 * 1024)
+/* Values at least this long are written a piece at a time (rows.c); a
+ * multiple of 3 bytes, so that base64 pieces join without padding. */
+#define ROWS_PIECE	(3 * 256 * 1024)
 
 /* A bounds-checked reader over one event's bytes: any read past the end
  * sets err and yields zeros, so decoders check err once at the end. */
@@ -197,6 +200,7 @@ struct reader {
 	/* records */
 	struct obuf	 out;
 	bool		 row_pending;
+	bool		 detached;	/* formatted apart: no sink (parallel.c) */
 	struct obuf	 img[2];	/* before/after image values as JSON */
 	struct span	*spans[2];
 	size_t		 spans_cap;
@@ -485,6 +489,14 @@ int	 record_row_open(struct reader *, const struct tablemap *, int kind);
 int	 record_row_close(struct reader *, const struct tablemap *);
 void	 record_row_abort(struct reader *);
 bool	 record_drains(const struct reader *, const struct obuf *);
+bool	 record_joinable(void);
+int	 record_join(struct reader *, const struct obuf *, bool pending);
+
+/* parallel.c */
+void	 par_init(int threads);
+int	 par_rows(struct reader *, struct cursor *, int kind);
+int	 par_sync(struct reader *);
+void	 par_release(void);
 int	 record_drain(struct reader *);
 int	 record_commit(struct reader *, bool have_xid, uint64_t xid);
 int	 record_close(struct reader *);
