@@ -252,23 +252,26 @@ obuf_json_str(struct obuf *b, const uint8_t *s, size_t n)
 void
 obuf_json_text(struct obuf *b, const uint8_t *s, size_t n)
 {
-	size_t i, l, run;
+	size_t i = 0, start, l;
 
-	for (i = 0; i < n; i += l) {
-		run = i + record_plain_run(s + i, n - i);
-		if (run > i) {
-			obuf_add(b, s + i, run - i);
-			l = run - i;
-			continue;
+	while (i < n) {
+		/* a stretch of plain ASCII and valid UTF-8, copied in one */
+		start = i;
+		for (;;) {
+			i += record_plain_run(s + i, n - i);
+			if (i == n || s[i] < 0x80 ||
+			    (l = record_utf8_len(s + i, n - i)) == 0)
+				break;
+			i += l;
 		}
-		l = record_utf8_len(s + i, n - i);
-		if (l == 0) {
-			obuf_add(b, "\\ufffd", 6);
-			l = 1;
-		} else if (l == 1)
+		obuf_add(b, s + start, i - start);
+		if (i == n)
+			break;
+		if (s[i] < 0x80)
 			record_json_ascii(b, s[i]);
 		else
-			obuf_add(b, s + i, l);
+			obuf_add(b, "\\ufffd", 6);
+		i++;
 	}
 }
 
