@@ -277,7 +277,7 @@ static inline bool
 cursor_word_at(const struct cursor *c, int bytes)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return bytes > 0 && c->len - c->off + (size_t)bytes >= 8;
+	return bytes > 0 && bytes <= 8 && c->len - c->off + (size_t)bytes >= 8;
 #else
 	(void)c;
 	(void)bytes;

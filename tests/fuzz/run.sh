@@ -12,7 +12,7 @@ BUILD=$(cd .. && pwd)		# make check runs us in the build's tests/
 
 # the decoder's sources, as streamer/Makefile.am lists them for libdecode.a
 DECODE_SRC=$(sed -n '/^libdecode_a_SOURCES/,/[^\\]$/p' "$SRC/streamer/Makefile.am" |
-    grep -oE '[a-z_]+\.c' | sed "s|^|$SRC/streamer/|")
+    grep -oE '[a-z0-9_]+\.c' | sed "s|^|$SRC/streamer/|")
 [ -n "$DECODE_SRC" ] || hard_error "no libdecode_a_SOURCES in streamer/Makefile.am"
 
 # shellcheck disable=SC2086 # one word per file and flag
