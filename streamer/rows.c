@@ -581,59 +581,78 @@ rows_partial(struct reader *r, struct cursor *c, const struct tablemap *tm,
 	return 0;
 }
 
+/* How many of the first ncols bits of bitmap are set. */
+static uint32_t
+rows_bits(const uint8_t *bitmap, uint32_t ncols)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < ncols / 8; i++)
+		n += (uint32_t)__builtin_popcount(bitmap[i]);
+	if (ncols % 8)
+		n += (uint32_t)__builtin_popcount(bitmap[i] &
+		    ((1u << (ncols % 8)) - 1));
+	return n;
+}
+
 /* Decodes one row image (null bitmap over the present columns, then the
  * values): into img[which], or with keyed straight into the record as
  * "name":value pairs (an insert's or delete's only image: no copy).
- * The spans say where each value lies in the buffer written. */
+ * The spans say where each value lies in the buffer written.  What the
+ * loop reads of tm is in locals: every append writes through a char
+ * pointer, after which the compiler would load it all again. */
 static int
 rows_image(struct reader *r, struct cursor *c, const struct tablemap *tm,
     const uint8_t *present, int which, bool keyed)
 {
 	struct obuf *o = keyed ? &r->out : &r->img[which];
 	struct span *sp = r->spans[which];
-	uint32_t i, npresent = 0, k = 0, j = 0;
+	const struct column *cols = tm->cols, *col;
+	uint32_t i, ncols = tm->ncols, k = 0, j = 0;
 	const uint8_t *nulls, *partial = NULL;
 	bool isnull, jbit, first = true;
 	size_t mark;
 
-	for (i = 0; i < tm->ncols; i++)
-		npresent += (present[i / 8] >> (i % 8)) & 1;
 	if (which == 1 && r->hdr.type == EV_PARTIAL_UPDATE_ROWS)
 		partial = rows_partial_bits(c, tm, present);
-	if ((nulls = cursor_bytes(c, (npresent + 7) / 8)) == NULL)
+	if ((nulls = cursor_bytes(c, (rows_bits(present, ncols) + 7) / 8)) ==
+	    NULL)
 		return -1;
 	if (!keyed)
 		o->len = 0;
-	for (i = 0; i < tm->ncols; i++) {
-		sp[i].present = (present[i / 8] >> (i % 8)) & 1;
-		if (!sp[i].present)
+	for (i = 0; i < ncols; i++) {
+		if (!((present[i / 8] >> (i % 8)) & 1)) {
+			sp[i].present = false;
 			continue;
+		}
+		col = &cols[i];
 		mark = o->len;
 		if (keyed) {
 			if (!first)
 				obuf_add(o, ",", 1);
 			record_name_key(o, tm, i);
 		}
-		sp[i].off = o->len;
 		isnull = (nulls[k / 8] >> (k % 8)) & 1;
+		k++;
 		jbit = false;
-		if (partial != NULL && tm->cols[i].type == COL_JSON) {
+		if (partial != NULL && col->type == COL_JSON) {
 			jbit = (partial[j / 8] >> (j % 8)) & 1;
 			j++;
 		}
+		sp[i].off = o->len;
+		sp[i].present = true;	/* rows_partial may say otherwise */
 		if (jbit && !isnull) {
 			if (rows_partial(r, c, tm, i, o) == -1)
 				return -1;
 		} else if (isnull)
 			obuf_lit(o, "null");
-		else if (rows_value(r, c, tm, &tm->cols[i], o) == -1)
+		else if (rows_value(r, c, tm, col, o) == -1)
 			return -1;
-		k++;
-		sp[i].len = o->len - sp[i].off;
 		if (c->err)
 			return -1;
+		sp[i].len = o->len - sp[i].off;
 		/* a dropped column is decoded (to skip it) but not shown */
-		if (keyed && tm->cols[i].dropped) {
+		if (keyed && col->dropped) {
 			o->len = mark;
 			sp[i].present = false;
 		} else
