@@ -614,6 +614,7 @@ event_dispatch(struct reader *r, struct cursor *c)
 int
 event_inner(struct reader *r, struct cursor *c, const struct evhdr *outer)
 {
+	r->event_no++;
 	if (event_header(r, c) == -1)
 		return -1;
 	r->hdr.log_pos = outer->log_pos;
@@ -629,6 +630,7 @@ event_decode(struct reader *r, const uint8_t *buf, size_t len)
 {
 	struct cursor c;
 
+	r->event_no++;
 	cursor_init(&c, buf, len);
 	if (event_header(r, &c) == -1)
 		return -1;

@@ -497,37 +497,10 @@ record_query(struct obuf *o, const struct obuf *q)
 	obuf_add(o, json.buf, json.len);
 }
 
-/* What every record of one event shares, from "ts" to server_id: written
- * once per event, kept with what it was made from ((file, offset) names
- * an event, as it does for checkpoints; the rest is a cheap guard). */
-static __thread struct {
-	struct obuf	 text;
-	uint64_t	 offset;
-	uint32_t	 ts, server_id;
-	size_t		 query_len;
-	bool		 have_gtid;
-	char		 gtid[sizeof(((struct reader *)0)->gtid_text)];
-	char		 file[POS_FILE_MAX];
-} record_head;
-
-static bool
-record_head_fresh(const struct reader *r)
-{
-	return record_head.text.len > 0 &&
-	    record_head.offset == r->offset && record_head.ts == r->hdr.ts &&
-	    record_head.server_id == r->hdr.server_id &&
-	    record_head.query_len == r->query.len &&
-	    record_head.have_gtid == r->have_gtid &&
-	    strcmp(record_head.gtid, r->gtid_text) == 0 &&
-	    strcmp(record_head.file, r->file) == 0;
-}
-
+/* What every record of one event shares, from "ts" to server_id. */
 static void
-record_head_make(const struct reader *r)
+record_head(const struct reader *r, struct obuf *b)
 {
-	struct obuf *b = &record_head.text;
-
-	b->len = 0;
 	obuf_lit(b, "\",\"ts\":");
 	obuf_uint(b, r->hdr.ts);
 	obuf_lit(b, ",\"position\":\"");
@@ -546,21 +519,13 @@ record_head_make(const struct reader *r)
 	}
 	obuf_lit(b, ",\"server_id\":");
 	obuf_uint(b, r->hdr.server_id);
-	record_head.offset = r->offset;
-	record_head.ts = r->hdr.ts;
-	record_head.server_id = r->hdr.server_id;
-	record_head.query_len = r->query.len;
-	record_head.have_gtid = r->have_gtid;
-	strlcpy_(record_head.gtid, r->gtid_text, sizeof(record_head.gtid));
-	strlcpy_(record_head.file, r->file, sizeof(record_head.file));
 }
 
-/* Starts a row's Maxwell record, up to and including server_id. */
-void
-record_begin(struct reader *r, const struct tablemap *tm, const char *type)
+/* A row's Maxwell record up to and including server_id, into b. */
+static void
+record_prefix_make(struct reader *r, const struct tablemap *tm,
+    const char *type, struct obuf *b)
 {
-	struct obuf *b = &r->out;
-
 	obuf_lit(b, "{\"database\":");
 	if (tm->db_json > 0) {
 		obuf_add(b, tm->json.buf, tm->db_json);
@@ -574,9 +539,32 @@ record_begin(struct reader *r, const struct tablemap *tm, const char *type)
 	}
 	obuf_lit(b, ",\"type\":\"");
 	obuf_str(b, type);
-	if (!record_head_fresh(r))
-		record_head_make(r);
-	obuf_add(b, record_head.text.buf, record_head.text.len);
+	record_head(r, b);
+}
+
+/* That prefix is the same for every row of one event, table and type:
+ * made once per event, copied per row. */
+static __thread struct {
+	struct obuf		 text;
+	const struct tablemap	*tm;
+	const char		*type;
+	uint64_t		 event_no;
+} record_prefix;
+
+/* Starts a row's Maxwell record, up to and including server_id. */
+void
+record_begin(struct reader *r, const struct tablemap *tm, const char *type)
+{
+	if (record_prefix.text.len == 0 || record_prefix.tm != tm ||
+	    record_prefix.type != type ||
+	    record_prefix.event_no != r->event_no) {
+		record_prefix.text.len = 0;
+		record_prefix_make(r, tm, type, &record_prefix.text);
+		record_prefix.tm = tm;
+		record_prefix.type = type;
+		record_prefix.event_no = r->event_no;
+	}
+	obuf_add(&r->out, record_prefix.text.buf, record_prefix.text.len);
 }
 
 static void

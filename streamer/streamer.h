@@ -174,6 +174,7 @@ struct reader {
 	/* decoder state */
 	char		 file[POS_FILE_MAX];
 	uint64_t	 offset;	/* start offset of the current event */
+	uint64_t	 event_no;	/* events decoded, to tell them apart */
 	bool		 checksum;
 	uint8_t		 post_header[256];
 	size_t		 npost_header;
