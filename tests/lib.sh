@@ -447,12 +447,16 @@ wait_for_log() {
 	    lib_log_count_reached "$1" "${2:-1}"
 }
 
-# binlogd_start [options]: binlogd_spawn, then wait for its ready: line.
+# binlogd_start [options]: binlogd_spawn, then wait for the supervisor's
+# "ready: streaming" line: the streamer has its start position and the
+# server is sending.  (checkpointd's own "ready: database" line comes
+# first: a test that changed data after it raced the streamer's choice of
+# start_position = latest, and lost the rows.)
 binlogd_start() {
 	local before
-	before=$(log_count 'ready:')
+	before=$(log_count 'ready: streaming')
 	binlogd_spawn "$@"
-	wait_for_log 'ready:' $((before + 1)) 60
+	wait_for_log 'ready: streaming' $((before + 1)) 60
 }
 
 # binlogd_stop: SIGTERM; binlogd must exit 0 and its children with it.

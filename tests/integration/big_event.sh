@@ -53,7 +53,7 @@ fi
 # spill_dir), restarting a failed streamer within 2 s.
 spawn() {
 	local before
-	before=$(log_count 'ready:')
+	before=$(log_count 'ready: streaming')
 	BL_EXTRA_DAEMON="$RUN_AS
 restart_backoff_max = 2s" BL_EXTRA_STREAM=${1:+"spill_dir = $1"} \
 	    binlogd_config
@@ -63,7 +63,7 @@ restart_backoff_max = 2s" BL_EXTRA_STREAM=${1:+"spill_dir = $1"} \
 	binlogd -f -c "$BL_CONF" >>"$RECORDS" 2>>"$BL_LOG" &
 	BL_PID=$!
 	PIDS="$PIDS $BL_PID"
-	wait_for_log 'ready:' $((before + 1)) 60
+	wait_for_log 'ready: streaming' $((before + 1)) 60
 }
 
 # check_values N: the records hold rows 1..N, each value the server's.

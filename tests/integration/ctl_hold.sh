@@ -35,7 +35,7 @@ assert_eq "" "$(child_pid streamer)" "streamer process while held"
 assert_eq 5 "$(record_count)" "records while held"
 
 ctl start-streamer >/dev/null
-wait_for_log 'ready:' 2
+wait_for_log 'ready: streaming' 2
 wait_for_records 9
 sql "SELECT JSON_OBJECT('id', id) FROM shop.t ORDER BY id" >"$TMP/expected"
 python_check "$TMP/expected" "$RECORDS" <<'PY'

@@ -78,6 +78,6 @@ restarted() {
 	    'binlogd_restarts_total{child="streamer",cause="signal"}')" = 1 ]
 }
 wait_until 30 "restarts_total{cause=signal} = 1" restarted
-wait_for_log 'ready:' 2
+wait_for_log 'ready: streaming' 2
 
 binlogd_stop

@@ -26,7 +26,7 @@ sed -i -e "s|^control_socket = .*|control_socket = $TMP/run/binlogd.sock|" \
 binlogd -f -c "$BL_CONF" >>"$RECORDS" 2>>"$BL_LOG" &
 BL_PID=$!
 PIDS="$PIDS $BL_PID"
-wait_for_log 'ready:'
+wait_for_log 'ready: streaming'
 SOCK=$TMP/run/binlogd.sock
 
 for pid in "$BL_PID" $(pgrep -P "$BL_PID"); do
@@ -53,7 +53,7 @@ streamer=$(child_pid streamer)
 setpriv --reuid="$nobody" --regid="$(id -g nobody)" --clear-groups \
     binlogctl -s "$SOCK" restart >/dev/null ||
     fail "binlogd's own user may not restart it"
-wait_for_log 'ready:' 2
+wait_for_log 'ready: streaming' 2
 [ "$(child_pid streamer)" != "$streamer" ] ||
     fail "the streamer (pid $streamer) was not restarted"
 

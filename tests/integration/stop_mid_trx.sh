@@ -30,7 +30,7 @@ PIDS="$PIDS $DRAIN"
 binlogd -f -c "$BL_CONF" >"$TMP/out" 2>>"$BL_LOG" &
 BL_PID=$!
 PIDS="$PIDS $BL_PID"
-wait_for_log 'ready:'
+wait_for_log 'ready: streaming'
 
 sql "INSERT INTO shop.n SELECT seq, REPEAT('x', 100) FROM shop.seq_1_to_$ROWS"
 read -r file offset <<<"$(master_position)"
