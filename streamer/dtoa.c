@@ -198,26 +198,44 @@ dtoa_shortest(char *buf, size_t *len, bool neg, const struct dtoa_num *x,
 	return true;
 }
 
+/*
+ * The exact path for a binary format of ebits exponent bits and mbits
+ * significand bits (the hidden one included), from the value's bits:
+ * true with buf and *len set for zero and for the normal values this
+ * arithmetic covers; false for the rest (subnormal, infinite, NaN).
+ */
+static bool
+dtoa_bits(uint64_t bits, int ebits, int mbits, int pmin, int pmax,
+    char *buf, size_t *len)
+{
+	int fbits = mbits - 1, emax = (1 << ebits) - 1;
+	int be = (int)(bits >> fbits & (uint64_t)emax);
+	bool neg = (bits >> (ebits + fbits)) & 1;
+	struct dtoa_num x;
+
+	x.m = bits & ((1ULL << fbits) - 1);
+	x.mbits = mbits;
+	if (be == 0 && x.m == 0) {
+		*len = dtoa_format(buf, neg, 0, 1, 0);
+		return true;
+	}
+	if (be == 0 || be == emax)
+		return false;
+	x.m |= 1ULL << fbits;
+	x.e = be - (emax >> 1) - fbits;
+	return dtoa_shortest(buf, len, neg, &x, pmin, pmax);
+}
+
 size_t
 dtoa_double(double d, char *buf)
 {
-	struct dtoa_num x;
 	uint64_t bits;
-	int be, p;
+	size_t len;
+	int p;
 
 	memcpy(&bits, &d, 8);
-	be = (int)(bits >> 52 & 0x7ff);
-	x.m = bits & ((1ULL << 52) - 1);
-	x.mbits = 53;
-	if (be != 0 && be != 0x7ff) {
-		size_t len;
-
-		x.m |= 1ULL << 52;
-		x.e = be - 1075;
-		if (dtoa_shortest(buf, &len, bits >> 63, &x, 15, 17))
-			return len;
-	} else if (be == 0 && x.m == 0)
-		return dtoa_format(buf, bits >> 63, 0, 1, 0);
+	if (dtoa_bits(bits, 11, 53, 15, 17, buf, &len))
+		return len;
 	/* subnormal, infinite, NaN or out of range: as it always was */
 	for (p = 15; p <= 17; p++) {
 		snprintf(buf, DTOA_BUFSZ, "%.*g", p, d);
@@ -230,23 +248,13 @@ dtoa_double(double d, char *buf)
 size_t
 dtoa_float(float f, char *buf)
 {
-	struct dtoa_num x;
 	uint32_t bits;
-	int be, p;
+	size_t len;
+	int p;
 
 	memcpy(&bits, &f, 4);
-	be = (int)(bits >> 23 & 0xff);
-	x.m = bits & ((1U << 23) - 1);
-	x.mbits = 24;
-	if (be != 0 && be != 0xff) {
-		size_t len;
-
-		x.m |= 1U << 23;
-		x.e = be - 150;
-		if (dtoa_shortest(buf, &len, bits >> 31, &x, 6, 9))
-			return len;
-	} else if (be == 0 && x.m == 0)
-		return dtoa_format(buf, bits >> 31, 0, 1, 0);
+	if (dtoa_bits(bits, 8, 24, 6, 9, buf, &len))
+		return len;
 	for (p = 6; p <= 9; p++) {
 		snprintf(buf, DTOA_BUFSZ, "%.*g", p, (double)f);
 		if (p == 9 || strtof(buf, NULL) == f)
