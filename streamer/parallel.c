@@ -39,44 +39,37 @@ static struct {
 	struct par_bufs	 bufs;
 	struct obuf	 query, ev;
 	int		 kind, rc;
-	/* the events the reader formats meanwhile, and their result */
+	/* the events the reader formats meanwhile */
 	struct par_bufs	 side;
-	int		 side_rc;
 } par = {
 	.mu = PTHREAD_MUTEX_INITIALIZER,
 	.go = PTHREAD_COND_INITIALIZER,
 	.done = PTHREAD_COND_INITIALIZER,
 };
 
+#define PAR_SWAP(a, b) do {					\
+	__typeof__(a) t_ = (a);						\
+	(a) = (b);							\
+	(b) = t_;							\
+} while (0)
+
 /* Puts b's buffers into r and r's into b. */
 static void
 par_swap(struct reader *r, struct par_bufs *b)
 {
-	struct par_bufs t = *b;
 	int i;
 
-	b->out = r->out;
-	b->scratch = r->scratch;
-	b->inflated = r->inflated;
-	b->spans_cap = r->spans_cap;
-	b->pending = r->row_pending;
+	PAR_SWAP(r->out, b->out);
+	PAR_SWAP(r->scratch, b->scratch);
+	PAR_SWAP(r->inflated, b->inflated);
+	PAR_SWAP(r->spans_cap, b->spans_cap);
+	PAR_SWAP(r->row_pending, b->pending);
 	for (i = 0; i < 2; i++) {
-		b->img[i] = r->img[i];
-		b->spans[i] = r->spans[i];
+		PAR_SWAP(r->img[i], b->img[i]);
+		PAR_SWAP(r->spans[i], b->spans[i]);
 	}
 	for (i = 0; i < 3; i++)
-		b->jd[i] = r->jd[i];
-	r->out = t.out;
-	r->scratch = t.scratch;
-	r->inflated = t.inflated;
-	r->spans_cap = t.spans_cap;
-	r->row_pending = t.pending;
-	for (i = 0; i < 2; i++) {
-		r->img[i] = t.img[i];
-		r->spans[i] = t.spans[i];
-	}
-	for (i = 0; i < 3; i++)
-		r->jd[i] = t.jd[i];
+		PAR_SWAP(r->jd[i], b->jd[i]);
 }
 
 /* Until busy is want: yielding a while, then asleep on cond. */
@@ -147,16 +140,23 @@ par_give(struct reader *r, const struct cursor *c, int kind)
 	par_set_busy(true, &par.go);
 }
 
-/* The thread's records, then those formatted meanwhile, joined after
- * what r->out holds; then the thread is free for the next event. */
-static int
-par_join(struct reader *r)
+/* Waits for the thread's job and takes its buffers back. */
+static void
+par_take_back(void)
 {
 	par_until(false, &par.done);
 	par.given = false;
 	par_swap(&par.r, &par.bufs);
 	par.query = par.r.query;
-	if (par.rc == -1 || par.side_rc == -1 ||
+}
+
+/* The thread's records, then those formatted meanwhile, joined after
+ * what r->out holds; then the thread is free for the next event. */
+static int
+par_join(struct reader *r)
+{
+	par_take_back();
+	if (par.rc == -1 ||
 	    record_join(r, &par.bufs.out, par.bufs.pending) == -1 ||
 	    record_join(r, &par.side.out, par.side.pending) == -1)
 		return -1;
@@ -176,13 +176,14 @@ par_sync(struct reader *r)
 static int
 par_beside(struct reader *r, struct cursor *c, int kind)
 {
+	int rc;
+
 	par_swap(r, &par.side);
 	r->detached = true;
-	if (rows_decode(r, c, kind) == -1)
-		par.side_rc = -1;
+	rc = rows_decode(r, c, kind);
 	r->detached = false;
 	par_swap(r, &par.side);
-	return par.side_rc;
+	return rc;
 }
 
 /*
@@ -239,13 +240,8 @@ par_free_bufs(struct par_bufs *b)
 void
 par_release(void)
 {
-	if (par.given) {
-		par_until(false, &par.done);
-		par.given = false;
-		par_swap(&par.r, &par.bufs);
-		par.query = par.r.query;
-	}
-	par.side_rc = 0;
+	if (par.given)
+		par_take_back();
 	par_free_bufs(&par.bufs);
 	par_free_bufs(&par.side);
 	free(par.ev.buf);

@@ -394,10 +394,10 @@ record_sink_fail(struct reader *r)
 	    record_sink->ops->name, record_sink->error);
 }
 
-/* Hands the buffer's records to the sink: one record of table tm with
- * its key, or (tm NULL) a run of whole lines. */
+/* Hands o's bytes to the sink: one record of table tm with its key, or
+ * (tm NULL) a run of lines. */
 static int
-record_write(struct reader *r, const struct tablemap *tm)
+record_send(struct reader *r, const struct tablemap *tm, const struct obuf *o)
 {
 	struct sink_rec rec;
 
@@ -408,12 +408,21 @@ record_write(struct reader *r, const struct tablemap *tm)
 		rec.key = record_key.len > 0 ? record_key.buf : NULL;
 		rec.keylen = record_key.len;
 	}
-	rec.buf = r->out.buf;
-	rec.len = r->out.len;
-	r->out.len = 0;
+	rec.buf = o->buf;
+	rec.len = o->len;
 	if (record_sink->ops->write(record_sink, &rec) == -1)
 		return record_sink_fail(r);
 	return 0;
+}
+
+/* Hands the buffer's records to the sink and empties it. */
+static int
+record_write(struct reader *r, const struct tablemap *tm)
+{
+	int rc = record_send(r, tm, &r->out);
+
+	r->out.len = 0;
+	return rc;
 }
 
 /* A per-record sink gets each record as soon as it is whole. */
@@ -685,17 +694,11 @@ record_joinable(void)
 int
 record_join(struct reader *r, const struct obuf *o, bool pending)
 {
-	struct sink_rec rec;
-
 	if (o->len == 0)
 		return 0;
-	if (record_close_pending(r) == -1 || record_flush(r) == -1)
+	if (record_close_pending(r) == -1 || record_flush(r) == -1 ||
+	    record_send(r, NULL, o) == -1)
 		return -1;
-	memset(&rec, 0, sizeof(rec));
-	rec.buf = o->buf;
-	rec.len = o->len;
-	if (record_sink->ops->write(record_sink, &rec) == -1)
-		return record_sink_fail(r);
 	r->row_pending = pending;
 	return 0;
 }
