@@ -101,101 +101,44 @@ obuf_int(struct obuf *b, int64_t v)
 		obuf_uint(b, (uint64_t)v);
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
+/* Length of the valid UTF-8 sequence at s (2..4; s[0] >= 0x80), or 0 if
+ * invalid.  The lead byte rules out most overlong forms; its second byte
+ * the rest, and surrogates and values past U+10FFFF. */
 static size_t
 record_utf8_len(const uint8_t *s, size_t n)
 {
-	size_t len, i;
-	uint32_t cp;
+	uint8_t c = s[0];
+	size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2, i;
 
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else
+	if (c < 0xc2 || c > 0xf4 || len > n)
 		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
+	for (i = 1; i < len; i++)
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* overlong forms, surrogates and values past U+10FFFF */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0) ||
+	    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90))
 		return 0;
 	return len;
 }
 
-static void
-record_json_ascii(struct obuf *b, uint8_t ch)
-{
-	char e[8];
-
-	switch (ch) {
-	case '"':	obuf_add(b, "\\\"", 2); return;
-	case '\\':	obuf_add(b, "\\\\", 2); return;
-	case '\n':	obuf_add(b, "\\n", 2); return;
-	case '\t':	obuf_add(b, "\\t", 2); return;
-	case '\r':	obuf_add(b, "\\r", 2); return;
-	}
-	if (ch < 0x20 || ch == 0x7f) {
-		snprintf(e, sizeof(e), "\\u%04x", ch);
-		obuf_add(b, e, 6);
-	} else
-		obuf_add(b, &ch, 1);
-}
-
-/* Bytes a JSON string holds as they are: printable ASCII but " and \. */
-static bool
-record_plain(uint8_t ch)
-{
-	return ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\';
-}
-
-/* How many bytes from s on are plain, eight at a time while a word has
- * no byte below 0x20, none of '"', '\\', 0x7f and no high bit.  With
- * the high bits clear, each sum and difference below sets a byte's high
- * bit exactly when that byte is a bad one (or a lower byte of the word
- * is), so the test is exact for the word. */
-static inline bool
-record_bad8(uint64_t w)
-{
-	const uint64_t ones = 0x0101010101010101ULL;
-	const uint64_t high = 0x8080808080808080ULL;
-
-	return ((w | (w + ones) | (w - ones * 0x20) |
-	    ((w ^ ones * '"') - ones) | ((w ^ ones * '\\') - ones)) & high) != 0;
-}
-
+/* The escape of an ASCII byte that is not plain, at d; its length. */
 static size_t
-record_plain_swar(const uint8_t *s, size_t n)
+record_escape(char *d, uint8_t ch)
 {
-	uint64_t w;
-	size_t i = 0;
+	static const char hex[] = "0123456789abcdef";
 
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, s + i, 8);
-		if (record_bad8(w))
-			break;
+	d[0] = '\\';
+	switch (ch) {
+	case '"':	d[1] = '"'; return 2;
+	case '\\':	d[1] = '\\'; return 2;
+	case '\n':	d[1] = 'n'; return 2;
+	case '\t':	d[1] = 't'; return 2;
+	case '\r':	d[1] = 'r'; return 2;
 	}
-	/* the last eight again, all plain or the byte loop finds which */
-	if (i < n && i >= 8 && n - i < 8) {
-		memcpy(&w, s + n - 8, 8);
-		if (!record_bad8(w))
-			return n;
-	}
-	while (i < n && record_plain(s[i]))
-		i++;
-	return i;
+	memcpy(d + 1, "u00", 3);
+	d[4] = hex[ch >> 4];
+	d[5] = hex[ch & 15];
+	return 6;
 }
 
 #ifdef __SSE2__
@@ -213,67 +156,76 @@ record_bad16(__m128i v)
 	return (unsigned)_mm_movemask_epi8(bad);
 }
 
-/* Sixteen bytes a step; the last step re-reads the final sixteen,
- * ignoring those already known plain, instead of a byte loop. */
-static size_t
-record_plain_run(const uint8_t *s, size_t n)
+/*
+ * Copies the plain bytes from s on to d, sixteen a step, and says how
+ * many there were.  Each step stores all sixteen before it looks: d must
+ * have room for n + 16.  The last step reads the rest through a copy
+ * padded with plain bytes, not past s + n.
+ */
+static inline size_t
+record_plain_copy(char *d, const uint8_t *s, size_t n)
 {
+	char t[16];
 	unsigned bad;
+	__m128i v;
 	size_t i;
 
-	if (n < 16)
-		return record_plain_swar(s, n);
-	for (i = 0; i + 16 <= n; i += 16)
-		if ((bad = record_bad16(_mm_loadu_si128(
-		    (const __m128i *)(s + i)))) != 0)
+	for (i = 0; i + 16 <= n; i += 16) {
+		v = _mm_loadu_si128((const __m128i *)(s + i));
+		_mm_storeu_si128((__m128i *)(d + i), v);
+		if ((bad = record_bad16(v)) != 0)
 			return i + (size_t)__builtin_ctz(bad);
+	}
 	if (i == n)
 		return n;
-	bad = record_bad16(_mm_loadu_si128((const __m128i *)(s + n - 16))) >>
-	    (i - (n - 16));
+	_mm_storeu_si128((__m128i *)t, _mm_set1_epi8(' '));
+	obuf_copy_small(t, s + i, n - i);
+	v = _mm_loadu_si128((const __m128i *)t);
+	_mm_storeu_si128((__m128i *)(d + i), v);
+	bad = record_bad16(v);
 	return bad != 0 ? i + (size_t)__builtin_ctz(bad) : n;
 }
 #else
-#define record_plain_run	record_plain_swar
-#endif
-
-/* A JSON string; control characters as \u00XX, invalid UTF-8 as U+FFFD.
- * Runs of plain ASCII, most of most strings, are copied in one go. */
-void
-obuf_json_str(struct obuf *b, const uint8_t *s, size_t n)
+/* Bytes a JSON string holds as they are: printable ASCII but " and \. */
+static bool
+record_plain(uint8_t ch)
 {
-	obuf_reserve(b, n + 2);
-	b->buf[b->len++] = '"';
-	obuf_json_text(b, s, n);
-	obuf_add(b, "\"", 1);
+	return ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\';
 }
 
-/* What obuf_json_str writes between the quotes. */
-void
-obuf_json_text(struct obuf *b, const uint8_t *s, size_t n)
+/* Whether a word has a byte below 0x20, one of '"', '\\', 0x7f or one
+ * with the high bit.  With the high bits clear, each sum and difference
+ * below sets a byte's high bit exactly when that byte is a bad one (or
+ * a lower byte of the word is), so the test is exact for the word. */
+static inline bool
+record_bad8(uint64_t w)
 {
-	size_t i = 0, start, l;
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t high = 0x8080808080808080ULL;
 
-	while (i < n) {
-		/* a stretch of plain ASCII and valid UTF-8, copied in one */
-		start = i;
-		for (;;) {
-			i += record_plain_run(s + i, n - i);
-			if (i == n || s[i] < 0x80 ||
-			    (l = record_utf8_len(s + i, n - i)) == 0)
-				break;
-			i += l;
-		}
-		obuf_add(b, s + start, i - start);
-		if (i == n)
+	return ((w | (w + ones) | (w - ones * 0x20) |
+	    ((w ^ ones * '"') - ones) | ((w ^ ones * '\\') - ones)) & high) != 0;
+}
+
+/* Copies the plain bytes from s on to d, eight at a time while a word
+ * has none other; says how many there were. */
+static size_t
+record_plain_copy(char *d, const uint8_t *s, size_t n)
+{
+	uint64_t w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (record_bad8(w))
 			break;
-		if (s[i] < 0x80)
-			record_json_ascii(b, s[i]);
-		else
-			obuf_add(b, "\\ufffd", 6);
-		i++;
 	}
+	while (i < n && record_plain(s[i]))
+		i++;
+	memcpy(d, s, i);
+	return i;
 }
+#endif
 
 /* MySQL's latin1 is cp1252: these are its 0x80-0x9f. */
 static const uint16_t record_cp1252[32] = {
@@ -283,40 +235,96 @@ static const uint16_t record_cp1252[32] = {
 	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178,
 };
 
+/* A latin1 byte from 0x80 on as UTF-8 at d; its length. */
+static size_t
+record_latin1_utf8(char *d, uint8_t ch)
+{
+	uint32_t cp = ch < 0xa0 ? record_cp1252[ch - 0x80] : ch;
+
+	if (cp < 0x800) {
+		d[0] = (char)(0xc0 | cp >> 6);
+		d[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	d[0] = (char)(0xe0 | cp >> 12);
+	d[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	d[2] = (char)(0x80 | (cp & 0x3f));
+	return 3;
+}
+
+/*
+ * Text as the inside of a JSON string: control characters as \u00XX,
+ * latin1 or UTF-8 (invalid: U+FFFD) from the high bytes.  Runs of plain
+ * ASCII, most of most strings, are copied as they are scanned; the room
+ * that needs, 16 bytes past what is left of the input, is kept up from
+ * the start, and each escape of up to 6 bytes reserves its excess.
+ */
+static void
+record_json_run(struct obuf *b, const uint8_t *s, size_t n, bool latin1)
+{
+	size_t i = 0, l;
+	char *d;
+
+	obuf_reserve(b, n + 16);
+	d = b->buf + b->len;
+	for (;;) {
+		l = record_plain_copy(d, s + i, n - i);
+		i += l;
+		d += l;
+		if (i == n)
+			break;
+		if (!latin1 && s[i] >= 0x80 &&
+		    (l = record_utf8_len(s + i, n - i)) > 0) {
+			if (n - i >= 4)
+				memcpy(d, s + i, 4);
+			else
+				obuf_copy_small(d, s + i, l);
+			i += l;
+			d += l;
+			continue;
+		}
+		b->len = (size_t)(d - b->buf);
+		obuf_reserve(b, n - i + 6 + 16);
+		d = b->buf + b->len;
+		if (s[i] < 0x80)
+			d += record_escape(d, s[i]);
+		else if (latin1)
+			d += record_latin1_utf8(d, s[i]);
+		else {
+			memcpy(d, "\\ufffd", 6);
+			d += 6;
+		}
+		i++;
+	}
+	b->len = (size_t)(d - b->buf);
+}
+
+/* A JSON string: its text, escaped, between quotes (each written into
+ * the 16 bytes of room record_json_run keeps). */
+void
+obuf_json_str(struct obuf *b, const uint8_t *s, size_t n)
+{
+	obuf_reserve(b, n + 17);
+	b->buf[b->len++] = '"';
+	record_json_run(b, s, n, false);
+	b->buf[b->len++] = '"';
+}
+
+/* What obuf_json_str writes between the quotes. */
+void
+obuf_json_text(struct obuf *b, const uint8_t *s, size_t n)
+{
+	record_json_run(b, s, n, false);
+}
+
 /* A latin1 string as a JSON string (UTF-8). */
 void
 obuf_json_latin1(struct obuf *b, const uint8_t *s, size_t n)
 {
-	uint8_t u[3];
-	uint32_t cp;
-	size_t i, run;
-
-	obuf_reserve(b, 2 * n + 2);
+	obuf_reserve(b, n + 17);
 	b->buf[b->len++] = '"';
-	for (i = 0; i < n; i++) {
-		run = i + record_plain_run(s + i, n - i);
-		if (run > i) {
-			obuf_add(b, s + i, run - i);
-			i = run - 1;
-			continue;
-		}
-		if (s[i] < 0x80) {
-			record_json_ascii(b, s[i]);
-			continue;
-		}
-		cp = s[i] < 0xa0 ? record_cp1252[s[i] - 0x80] : s[i];
-		if (cp < 0x800) {
-			u[0] = (uint8_t)(0xc0 | cp >> 6);
-			u[1] = (uint8_t)(0x80 | (cp & 0x3f));
-			obuf_add(b, u, 2);
-		} else {
-			u[0] = (uint8_t)(0xe0 | cp >> 12);
-			u[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
-			u[2] = (uint8_t)(0x80 | (cp & 0x3f));
-			obuf_add(b, u, 3);
-		}
-	}
-	obuf_add(b, "\"", 1);
+	record_json_run(b, s, n, true);
+	b->buf[b->len++] = '"';
 }
 
 /* A quoted base64 string (RFC 4648, with padding). */

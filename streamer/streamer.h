@@ -413,30 +413,39 @@ obuf_reserve(struct obuf *b, size_t n)
 		obuf_grow(b, n);
 }
 
-/* Most copies are a name or a value of a few bytes: two overlapping
- * moves instead of a call to memcpy (and no read outside [s, s + n)). */
+/* Most copies are a name or a value of a few bytes: n <= 16 in two
+ * overlapping moves instead of a call to memcpy (and no read outside
+ * [s, s + n)). */
 static inline void
-obuf_copy(char *d, const void *s, size_t n)
+obuf_copy_small(char *d, const void *s, size_t n)
 {
 	const char *c = s;
 	uint64_t a8, z8;
 	uint32_t a4, z4;
 
-	if (n >= 8 && n <= 16) {
+	if (n >= 8) {
 		memcpy(&a8, c, 8);
 		memcpy(&z8, c + n - 8, 8);
 		memcpy(d, &a8, 8);
 		memcpy(d + n - 8, &z8, 8);
-	} else if (n >= 4 && n < 8) {
+	} else if (n >= 4) {
 		memcpy(&a4, c, 4);
 		memcpy(&z4, c + n - 4, 4);
 		memcpy(d, &a4, 4);
 		memcpy(d + n - 4, &z4, 4);
-	} else if (n > 0 && n < 4) {
+	} else if (n > 0) {
 		d[0] = c[0];
 		d[n / 2] = c[n / 2];
 		d[n - 1] = c[n - 1];
-	} else if (n > 16)
+	}
+}
+
+static inline void
+obuf_copy(char *d, const void *s, size_t n)
+{
+	if (n <= 16)
+		obuf_copy_small(d, s, n);
+	else
 		memcpy(d, s, n);
 }
 
