@@ -63,42 +63,96 @@ const char obuf_pairs[201] =
     "6061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-/* An unsigned decimal in at least width digits (zero-padded), as %0*llu
- * prints it, without printf's format parsing: most values of most rows
- * are numbers.  Two digits per division, from a table of pairs. */
+/* 10^i: a number's digit count from its bit length (record_ndigits). */
+static const uint64_t record_p10[20] = {
+	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+	10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+	100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+	100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+	100000000000000000ULL, 1000000000000000000ULL,
+	10000000000000000000ULL,
+};
+
+/* How many decimal digits v has: bits * log10(2) (1233 / 4096), one
+ * short of it or exact, then one comparison.  v | 1 has as many digits
+ * as v, and a bit length of at least one. */
+static inline int
+record_ndigits(uint64_t v)
+{
+	int t = (64 - __builtin_clzll(v | 1)) * 1233 >> 12;
+
+	return t + ((v | 1) >= record_p10[t]);
+}
+
+static inline void
+record_pair(char *d, uint32_t v)
+{
+	memcpy(d, obuf_pairs + 2 * v, 2);
+}
+
+/*
+ * An unsigned decimal in at least width digits (zero-padded), as %0*llu
+ * prints it, at d, without printf's format parsing: most values of most
+ * rows are numbers.  Its length is known first, so the digits go to
+ * their places from a table of pairs: past 32 bits eight per 64-bit
+ * division, then two per 32-bit one.  d has room for 24 bytes, width
+ * is at most 24; returns the end.
+ */
+char *
+obuf_put_digits(char *d, uint64_t v, int width)
+{
+	int n = record_ndigits(v);
+	uint32_t w;
+	char *p;
+
+	if (width > n) {
+		memcpy(d, "000000000000000000000000", 24);
+		d += width - n;
+	}
+	p = d + n;
+	for (; v > UINT32_MAX; v /= 100000000) {
+		w = (uint32_t)(v % 100000000);
+		p -= 8;
+		record_pair(p, w / 1000000);
+		record_pair(p + 2, w / 10000 % 100);
+		record_pair(p + 4, w / 100 % 100);
+		record_pair(p + 6, w % 100);
+	}
+	for (w = (uint32_t)v; w >= 100; w /= 100) {
+		p -= 2;
+		record_pair(p, w % 100);
+	}
+	if (w >= 10)
+		record_pair(p - 2, w);
+	else
+		p[-1] = (char)('0' + w);
+	return d + n;
+}
+
+/* Width is at most 24, as it has always been. */
 void
 obuf_digits(struct obuf *b, uint64_t v, int width)
 {
-	char t[24], *p = t + sizeof(t);
-
-	for (; v >= 100; v /= 100) {
-		p -= 2;
-		memcpy(p, obuf_pairs + 2 * (v % 100), 2);
-	}
-	if (v >= 10) {
-		p -= 2;
-		memcpy(p, obuf_pairs + 2 * v, 2);
-	} else
-		*--p = (char)('0' + v);
-	while (t + sizeof(t) - p < width && p > t)
-		*--p = '0';
-	obuf_add(b, p, (size_t)(t + sizeof(t) - p));
+	obuf_reserve(b, 24);
+	b->len = (size_t)(obuf_put_digits(b->buf + b->len, v,
+	    width < 24 ? width : 24) - b->buf);
 }
 
 void
 obuf_uint(struct obuf *b, uint64_t v)
 {
-	obuf_digits(b, v, 1);
+	obuf_reserve(b, 20);
+	b->len = (size_t)(obuf_put_digits(b->buf + b->len, v, 1) - b->buf);
 }
 
 void
 obuf_int(struct obuf *b, int64_t v)
 {
-	if (v < 0) {
-		obuf_add(b, "-", 1);
-		obuf_uint(b, -(uint64_t)v);
-	} else
-		obuf_uint(b, (uint64_t)v);
+	obuf_reserve(b, 21);
+	if (v < 0)
+		b->buf[b->len++] = '-';
+	b->len = (size_t)(obuf_put_digits(b->buf + b->len,
+	    v < 0 ? -(uint64_t)v : (uint64_t)v, 1) - b->buf);
 }
 
 /* Length of the valid UTF-8 sequence at s (2..4; s[0] >= 0x80), or 0 if

@@ -392,6 +392,7 @@ void	 tablemap_free(struct reader *);
 void	 obuf_grow(struct obuf *, size_t);
 /* A string literal, its length known at compile time. */
 #define obuf_lit(b, s)	obuf_add((b), "" s, sizeof(s) - 1)
+char	*obuf_put_digits(char *, uint64_t, int width);
 void	 obuf_digits(struct obuf *, uint64_t, int width);
 void	 obuf_uint(struct obuf *, uint64_t);
 extern const char obuf_pairs[201];
