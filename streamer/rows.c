@@ -196,42 +196,74 @@ rows_frac(struct cursor *c, int fsp)
 	return 0;
 }
 
+/*
+ * A temporal value is written straight into the buffer after one check
+ * for room: its longest form ("-hhhh:mm:ss.ffffffff" or a year of five
+ * digits with seconds and a fraction) is under 40 bytes, and each of
+ * its numbers is written into 24 bytes of room.
+ */
+#define ROWS_TEMPORAL_ROOM	64
+
+static char *
+rows_temporal_begin(struct obuf *o)
+{
+	obuf_reserve(o, ROWS_TEMPORAL_ROOM);
+	return o->buf + o->len;
+}
+
 static void
-rows_frac_text(struct obuf *o, uint32_t us, int fsp)
+rows_temporal_end(struct obuf *o, char *d)
+{
+	o->len = (size_t)(d - o->buf);
+}
+
+/* v in at least two digits: as a pair when it is one. */
+static inline char *
+rows_two(char *d, unsigned v)
+{
+	if (v >= 100)
+		return obuf_put_digits(d, v, 2);
+	memcpy(d, obuf_pairs + 2 * v, 2);
+	return d + 2;
+}
+
+static char *
+rows_frac_text(char *d, uint32_t us, int fsp)
 {
 	static const uint32_t div[7] = { 1, 100000, 10000, 1000, 100, 10, 1 };
 
 	if (fsp > 0 && fsp <= 6) {
-		obuf_add(o, ".", 1);
-		obuf_digits(o, us / div[fsp], fsp);
+		*d++ = '.';
+		d = obuf_put_digits(d, us / div[fsp], fsp);
 	}
+	return d;
 }
 
 /* A date's opening quote and YYYY-MM-DD. */
-static void
-rows_ymd(struct obuf *o, unsigned y, unsigned mo, unsigned d)
+static char *
+rows_ymd(char *d, unsigned y, unsigned mo, unsigned day)
 {
-	obuf_add(o, "\"", 1);
+	*d++ = '"';
 	if (y < 10000) {
-		obuf_digits2(o, y / 100);
-		obuf_digits2(o, y % 100);
+		d = rows_two(d, y / 100);
+		d = rows_two(d, y % 100);
 	} else
-		obuf_digits(o, y, 4);
-	obuf_add(o, "-", 1);
-	obuf_digits2(o, mo);
-	obuf_add(o, "-", 1);
-	obuf_digits2(o, d);
+		d = obuf_put_digits(d, y, 4);
+	*d++ = '-';
+	d = rows_two(d, mo);
+	*d++ = '-';
+	return rows_two(d, day);
 }
 
 /* hh:mm:ss, hours in as many digits as they take (TIME goes to 838). */
-static void
-rows_hms(struct obuf *o, unsigned h, unsigned m, unsigned sec)
+static char *
+rows_hms(char *d, unsigned h, unsigned m, unsigned sec)
 {
-	obuf_digits2(o, h);
-	obuf_add(o, ":", 1);
-	obuf_digits2(o, m);
-	obuf_add(o, ":", 1);
-	obuf_digits2(o, sec);
+	d = rows_two(d, h);
+	*d++ = ':';
+	d = rows_two(d, m);
+	*d++ = ':';
+	return rows_two(d, sec);
 }
 
 static void
@@ -240,14 +272,16 @@ rows_datetime2(struct cursor *c, const struct column *col, struct obuf *o)
 	uint64_t v = cursor_uint_be(c, 5) - 0x8000000000ULL;
 	uint64_t ymd = v >> 17, ym = ymd >> 5, hms = v & 0x1ffff;
 	uint32_t us = rows_frac(c, col->meta);
+	char *d = rows_temporal_begin(o);
 
-	rows_ymd(o, (unsigned)(ym / 13), (unsigned)(ym % 13),
+	d = rows_ymd(d, (unsigned)(ym / 13), (unsigned)(ym % 13),
 	    (unsigned)(ymd & 31));
-	obuf_add(o, " ", 1);
-	rows_hms(o, (unsigned)(hms >> 12), (unsigned)((hms >> 6) & 63),
+	*d++ = ' ';
+	d = rows_hms(d, (unsigned)(hms >> 12), (unsigned)((hms >> 6) & 63),
 	    (unsigned)(hms & 63));
-	rows_frac_text(o, us, col->meta);
-	obuf_str(o, "\"");
+	d = rows_frac_text(d, us, col->meta);
+	*d++ = '"';
+	rows_temporal_end(o, d);
 }
 
 /* Days since 1970-01-01 as a proleptic Gregorian date: counted from
@@ -275,18 +309,21 @@ rows_timestamp2(struct cursor *c, const struct column *col, struct obuf *o)
 	bool old = col->type == COL_TIMESTAMP;
 	uint64_t t = old ? cursor_uint(c, 4) : cursor_uint_be(c, 4);
 	uint32_t us = old ? 0 : rows_frac(c, col->meta);
-	unsigned y, mo, d, sec = (unsigned)(t % 86400);
+	unsigned y, mo, day, sec = (unsigned)(t % 86400);
+	char *d = rows_temporal_begin(o);
 
-	if (t == 0)
-		obuf_str(o, "\"0000-00-00 00:00:00");
-	else {
-		rows_civil(t / 86400, &y, &mo, &d);
-		rows_ymd(o, y, mo, d);
-		obuf_add(o, " ", 1);
-		rows_hms(o, sec / 3600, sec / 60 % 60, sec % 60);
+	if (t == 0) {
+		memcpy(d, "\"0000-00-00 00:00:00", 20);
+		d += 20;
+	} else {
+		rows_civil(t / 86400, &y, &mo, &day);
+		d = rows_ymd(d, y, mo, day);
+		*d++ = ' ';
+		d = rows_hms(d, sec / 3600, sec / 60 % 60, sec % 60);
 	}
-	rows_frac_text(o, us, old ? 0 : col->meta);
-	obuf_str(o, "\"");
+	d = rows_frac_text(d, us, old ? 0 : col->meta);
+	*d++ = '"';
+	rows_temporal_end(o, d);
 }
 
 /* The old TIME (HHMMSS) and DATETIME (YYYYMMDDhhmmss) of MySQL 5.5 and
@@ -323,21 +360,27 @@ rows_time2(struct cursor *c, const struct column *col, struct obuf *o)
 	uint64_t a = v < 0 ? (uint64_t)-v : (uint64_t)v;
 	uint64_t hms = a >> (8 * fb), frac = a & ((1ULL << (8 * fb)) - 1);
 	static const uint32_t unit[4] = { 0, 10000, 100, 1 };
+	char *d = rows_temporal_begin(o);
 
-	obuf_str(o, v < 0 ? "\"-" : "\"");
-	rows_hms(o, (unsigned)((hms >> 12) & 0x3ff), (unsigned)((hms >> 6) & 63),
-	    (unsigned)(hms & 63));
-	rows_frac_text(o, (uint32_t)frac * unit[fb], col->meta);
-	obuf_str(o, "\"");
+	*d++ = '"';
+	if (v < 0)
+		*d++ = '-';
+	d = rows_hms(d, (unsigned)((hms >> 12) & 0x3ff),
+	    (unsigned)((hms >> 6) & 63), (unsigned)(hms & 63));
+	d = rows_frac_text(d, (uint32_t)frac * unit[fb], col->meta);
+	*d++ = '"';
+	rows_temporal_end(o, d);
 }
 
 static void
 rows_date(struct cursor *c, struct obuf *o)
 {
 	uint32_t v = (uint32_t)cursor_uint(c, 3);
+	char *d = rows_temporal_begin(o);
 
-	rows_ymd(o, v >> 9, (v >> 5) & 15, v & 31);
-	obuf_add(o, "\"", 1);
+	d = rows_ymd(d, v >> 9, (v >> 5) & 15, v & 31);
+	*d++ = '"';
+	rows_temporal_end(o, d);
 }
 
 /* The shortest text that reads back as the same float or double. */

@@ -464,17 +464,6 @@ obuf_str(struct obuf *b, const char *s)
 	obuf_add(b, s, strlen(s));
 }
 
-/* v in at least two digits, as obuf_digits(b, v, 2) writes it; inline
- * for the fields of dates and times. */
-static inline void
-obuf_digits2(struct obuf *b, unsigned v)
-{
-	if (v < 100)
-		obuf_add(b, obuf_pairs + 2 * v, 2);
-	else
-		obuf_digits(b, v, 2);
-}
-
 void	 record_names(struct tablemap *);
 
 /* Column i's "name": key, from record_names' text (inline: once per
