@@ -14,6 +14,9 @@
 #include "spill.h"
 #include "streamer.h"
 
+/* A value's decoder called from rows_value's switch, not inlined in it. */
+#define ROWS_OUTLINE	__attribute__((noinline))
+
 static int
 rows_unsupported(struct reader *r, const struct tablemap *tm,
     const struct column *col, const char *why)
@@ -99,7 +102,7 @@ rows_long(struct reader *r, const uint8_t *p, size_t n, bool binary,
 }
 
 /* Strings: text as JSON text, binary (charset 63) as base64. */
-static int
+static ROWS_OUTLINE int
 rows_string(struct reader *r, struct cursor *c, const struct column *col,
     size_t lenbytes, struct obuf *o)
 {
@@ -135,7 +138,7 @@ rows_string(struct reader *r, struct cursor *c, const struct column *col,
 }
 
 /* DECIMAL: exact text from the packed base-10^9 groups. */
-void
+ROWS_OUTLINE void
 rows_decimal(struct cursor *c, const struct column *col, struct obuf *o)
 {
 	static const int dig2bytes[10] = { 0, 1, 1, 2, 2, 3, 3, 4, 4, 4 };
@@ -266,7 +269,7 @@ rows_hms(char *d, unsigned h, unsigned m, unsigned sec)
 	return rows_two(d, sec);
 }
 
-static void
+static ROWS_OUTLINE void
 rows_datetime2(struct cursor *c, const struct column *col, struct obuf *o)
 {
 	uint64_t v = cursor_uint_be(c, 5) - 0x8000000000ULL;
@@ -303,7 +306,7 @@ rows_civil(uint64_t days, unsigned *y, unsigned *mo, unsigned *d)
 
 /* TIMESTAMP and TIMESTAMP2 are seconds since the epoch: always printed
  * in UTC; the old TIMESTAMP is little-endian and has no fraction. */
-static void
+static ROWS_OUTLINE void
 rows_timestamp2(struct cursor *c, const struct column *col, struct obuf *o)
 {
 	bool old = col->type == COL_TIMESTAMP;
@@ -328,7 +331,7 @@ rows_timestamp2(struct cursor *c, const struct column *col, struct obuf *o)
 
 /* The old TIME (HHMMSS) and DATETIME (YYYYMMDDhhmmss) of MySQL 5.5 and
  * before: decimal digits packed in one little-endian integer. */
-static void
+static ROWS_OUTLINE void
 rows_time_old(struct cursor *c, const struct column *col, struct obuf *o)
 {
 	uint64_t v, a;
@@ -351,7 +354,7 @@ rows_time_old(struct cursor *c, const struct column *col, struct obuf *o)
 }
 
 /* TIME2: integer part and fraction as one signed big-endian number. */
-static void
+static ROWS_OUTLINE void
 rows_time2(struct cursor *c, const struct column *col, struct obuf *o)
 {
 	int fb = (col->meta + 1) / 2;
@@ -372,7 +375,7 @@ rows_time2(struct cursor *c, const struct column *col, struct obuf *o)
 	rows_temporal_end(o, d);
 }
 
-static void
+static ROWS_OUTLINE void
 rows_date(struct cursor *c, struct obuf *o)
 {
 	uint32_t v = (uint32_t)cursor_uint(c, 3);
@@ -417,7 +420,7 @@ rows_name(const struct tablemap *tm, const struct column *col,
 /* ENUM: its name ("" for the error value 0); SET: an array of its
  * members' names.  Without names (no FULL metadata, or a value past
  * them), the index or bitmap as a number. */
-static void
+static ROWS_OUTLINE void
 rows_enum_set(struct cursor *c, const struct tablemap *tm,
     const struct column *col, struct obuf *o)
 {
@@ -448,9 +451,57 @@ rows_enum_set(struct cursor *c, const struct tablemap *tm,
 	obuf_str(o, "]");
 }
 
-/* Types whose value is a plain number in the image. */
-static int
-rows_number(struct cursor *c, const struct tablemap *tm,
+/* MySQL 9's VECTOR: an array of float32, one number each. */
+static ROWS_OUTLINE void
+rows_vector(struct cursor *c, const struct column *col, struct obuf *o)
+{
+	size_t n = cursor_uint(c, col->meta), i;
+	struct cursor v;
+	const uint8_t *p = cursor_bytes(c, n);
+
+	if (p == NULL || n % 4 != 0) {
+		c->err = 1;
+		return;
+	}
+	cursor_init(&v, p, n);
+	obuf_str(o, "[");
+	for (i = 0; i < n / 4; i++) {
+		if (i > 0)
+			obuf_str(o, ",");
+		rows_float(&v, 4, o);
+	}
+	obuf_str(o, "]");
+}
+
+/* MySQL's binary JSON, as JSON text (MariaDB's JSON is a text BLOB). */
+static ROWS_OUTLINE int
+rows_json(struct reader *r, struct cursor *c, const struct tablemap *tm,
+    const struct column *col, struct obuf *o)
+{
+	size_t n, at = o->len;
+	const uint8_t *p;
+
+	if (col->meta < 1 || col->meta > 4)
+		return rows_unsupported(r, tm, col, "has a bad length size");
+	n = cursor_uint(c, col->meta);
+	if ((p = cursor_bytes(c, n)) == NULL)
+		return 0;
+	if (jsonb_text(p, n, o) == -1) {
+		o->len = at;
+		return rows_unsupported(r, tm, col, "holds malformed binary "
+		    "JSON");
+	}
+	return 0;
+}
+
+/*
+ * One column value of an image, as JSON, appended to o.  One switch on
+ * the type; the decoders of more than a few lines are kept out of line
+ * (ROWS_OUTLINE), so that this is a jump to them rather than one large
+ * function saving and restoring every register for each value.
+ */
+int
+rows_value(struct reader *r, struct cursor *c, const struct tablemap *tm,
     const struct column *col, struct obuf *o)
 {
 	uint64_t v;
@@ -474,77 +525,26 @@ rows_number(struct cursor *c, const struct tablemap *tm,
 		obuf_uint(o, v);
 		return 0;
 	case COL_ENUM:
-	case COL_SET:
-		rows_enum_set(c, tm, col, o);
-		return 0;
-	}
-	return -1;
-}
-
-/* MySQL 9's VECTOR: an array of float32, one number each. */
-static void
-rows_vector(struct cursor *c, const struct column *col, struct obuf *o)
-{
-	size_t n = cursor_uint(c, col->meta), i;
-	struct cursor v;
-	const uint8_t *p = cursor_bytes(c, n);
-
-	if (p == NULL || n % 4 != 0) {
-		c->err = 1;
-		return;
-	}
-	cursor_init(&v, p, n);
-	obuf_str(o, "[");
-	for (i = 0; i < n / 4; i++) {
-		if (i > 0)
-			obuf_str(o, ",");
-		rows_float(&v, 4, o);
-	}
-	obuf_str(o, "]");
-}
-
-/* MySQL's binary JSON, as JSON text (MariaDB's JSON is a text BLOB). */
-static int
-rows_json(struct reader *r, struct cursor *c, const struct tablemap *tm,
-    const struct column *col, struct obuf *o)
-{
-	size_t n, at = o->len;
-	const uint8_t *p;
-
-	if (col->meta < 1 || col->meta > 4)
-		return rows_unsupported(r, tm, col, "has a bad length size");
-	n = cursor_uint(c, col->meta);
-	if ((p = cursor_bytes(c, n)) == NULL)
-		return 0;
-	if (jsonb_text(p, n, o) == -1) {
-		o->len = at;
-		return rows_unsupported(r, tm, col, "holds malformed binary "
-		    "JSON");
-	}
-	return 0;
-}
-
-/* One column value of an image, as JSON, appended to o. */
-int
-rows_value(struct reader *r, struct cursor *c, const struct tablemap *tm,
-    const struct column *col, struct obuf *o)
-{
-	if (rows_number(c, tm, col, o) == 0)
-		return 0;
-	if ((col->type == COL_TIME2 || col->type == COL_DATETIME2 ||
-	    col->type == COL_TIMESTAMP2) && col->meta > 6)
-		return rows_unsupported(r, tm, col, "has fractional digits "
-		    "over 6 in its TABLE_MAP");
-	switch (col->type) {
-	case COL_NULL:		obuf_str(o, "null"); return 0;
+	case COL_SET:		rows_enum_set(c, tm, col, o); return 0;
+	case COL_NULL:		obuf_lit(o, "null"); return 0;
 	case COL_DATE:
 	case COL_NEWDATE:	rows_date(c, o); return 0;
 	case COL_TIMESTAMP:	rows_timestamp2(c, col, o); return 0;
 	case COL_TIME:
 	case COL_DATETIME:	rows_time_old(c, col, o); return 0;
-	case COL_DATETIME2:	rows_datetime2(c, col, o); return 0;
-	case COL_TIMESTAMP2:	rows_timestamp2(c, col, o); return 0;
-	case COL_TIME2:		rows_time2(c, col, o); return 0;
+	case COL_DATETIME2:
+	case COL_TIMESTAMP2:
+	case COL_TIME2:
+		if (col->meta > 6)
+			return rows_unsupported(r, tm, col, "has fractional "
+			    "digits over 6 in its TABLE_MAP");
+		if (col->type == COL_DATETIME2)
+			rows_datetime2(c, col, o);
+		else if (col->type == COL_TIME2)
+			rows_time2(c, col, o);
+		else
+			rows_timestamp2(c, col, o);
+		return 0;
 	case COL_VARCHAR:
 	case COL_VAR_STRING:
 		return rows_string(r, c, col, col->meta < 256 ? 1 : 2, o);
