@@ -529,7 +529,8 @@ record_pk(struct reader *r, const struct tablemap *tm, int which,
 }
 
 /* The table's names as JSON text, escaped once per TABLE_MAP rather than
- * once per row: "db" and "table", then each column's "name": key. */
+ * once per row: "db" and "table", then each column's "name": key after
+ * a comma, so that a pair after the first takes both in one copy. */
 void
 record_names(struct tablemap *tm)
 {
@@ -545,6 +546,7 @@ record_names(struct tablemap *tm)
 	tm->table_json = (uint32_t)(j->len - tm->db_json);
 	for (i = 0; i < tm->ncols; i++) {
 		col = &tm->cols[i];
+		obuf_add(j, ",", 1);
 		at = j->len;
 		obuf_json_str(j, (const uint8_t *)col->name, strlen(col->name));
 		obuf_add(j, ":", 1);

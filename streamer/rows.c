@@ -638,6 +638,36 @@ rows_bits(const uint8_t *bitmap, uint32_t ncols)
 	return n;
 }
 
+/* What all rows of an event share about one of their images: which
+ * columns it has, and so how long its null bitmap is. */
+struct rows_shape {
+	const uint8_t	*present;
+	size_t		 nullbytes;
+};
+
+static inline bool
+rows_bit(const uint8_t *bitmap, uint32_t i)
+{
+	return (bitmap[i / 8] >> (i % 8)) & 1;
+}
+
+/* Column i's "name": key, after a comma unless it is the first pair:
+ * record_names put one before each key. */
+static inline void
+rows_key(struct obuf *o, const struct tablemap *tm, uint32_t i, bool first)
+{
+	const struct column *col = &tm->cols[i];
+
+	if (col->key_len == 0) {
+		if (!first)
+			obuf_add(o, ",", 1);
+		record_name_key(o, tm, i);
+	} else if (first)
+		obuf_add(o, tm->json.buf + col->key_off, col->key_len);
+	else
+		obuf_add(o, tm->json.buf + col->key_off - 1, col->key_len + 1);
+}
+
 /* Decodes one row image (null bitmap over the present columns, then the
  * values): into img[which], or with keyed straight into the record as
  * "name":value pairs (an insert's or delete's only image: no copy).
@@ -646,42 +676,35 @@ rows_bits(const uint8_t *bitmap, uint32_t ncols)
  * pointer, after which the compiler would load it all again. */
 static int
 rows_image(struct reader *r, struct cursor *c, const struct tablemap *tm,
-    const uint8_t *present, int which, bool keyed)
+    const struct rows_shape *shape, int which, bool keyed)
 {
 	struct obuf *o = keyed ? &r->out : &r->img[which];
 	struct span *sp = r->spans[which];
 	const struct column *cols = tm->cols, *col;
+	const uint8_t *present = shape->present, *nulls, *partial = NULL;
 	uint32_t i, ncols = tm->ncols, k = 0, j = 0;
-	const uint8_t *nulls, *partial = NULL;
 	bool isnull, jbit, first = true;
 	size_t mark;
 
 	if (which == 1 && r->hdr.type == EV_PARTIAL_UPDATE_ROWS)
 		partial = rows_partial_bits(c, tm, present);
-	if ((nulls = cursor_bytes(c, (rows_bits(present, ncols) + 7) / 8)) ==
-	    NULL)
+	if ((nulls = cursor_bytes(c, shape->nullbytes)) == NULL)
 		return -1;
 	if (!keyed)
 		o->len = 0;
 	for (i = 0; i < ncols; i++) {
-		if (!((present[i / 8] >> (i % 8)) & 1)) {
+		if (!rows_bit(present, i)) {
 			sp[i].present = false;
 			continue;
 		}
 		col = &cols[i];
 		mark = o->len;
-		if (keyed) {
-			if (!first)
-				obuf_add(o, ",", 1);
-			record_name_key(o, tm, i);
-		}
-		isnull = (nulls[k / 8] >> (k % 8)) & 1;
-		k++;
+		if (keyed)
+			rows_key(o, tm, i, first);
+		isnull = rows_bit(nulls, k++);
 		jbit = false;
-		if (partial != NULL && col->type == COL_JSON) {
-			jbit = (partial[j / 8] >> (j % 8)) & 1;
-			j++;
-		}
+		if (partial != NULL && col->type == COL_JSON)
+			jbit = rows_bit(partial, j++);
 		sp[i].off = o->len;
 		sp[i].present = true;	/* rows_partial may say otherwise */
 		if (jbit && !isnull) {
@@ -737,10 +760,8 @@ rows_object(struct reader *r, const struct tablemap *tm, const char *key,
 			    img->buf + sp[i].off, os->len) == 0))
 				continue;
 		}
-		if (!first)
-			obuf_add(o, ",", 1);
+		rows_key(o, tm, i, first);
 		first = false;
-		record_name_key(o, tm, i);
 		obuf_add(o, img->buf + sp[i].off, sp[i].len);
 	}
 	obuf_add(o, "}", 1);
@@ -789,7 +810,7 @@ rows_header(struct reader *r, struct cursor *c, bool v2, uint64_t *ncols)
  * its only image as it is, the image decoded into the record itself. */
 static int
 rows_row(struct reader *r, struct cursor *c, const struct tablemap *tm,
-    const uint8_t *present[2], int kind)
+    const struct rows_shape shape[2], int kind)
 {
 	bool upd = kind == EV_UPDATE_ROWS || kind == EV_UPDATE_ROWS_V1 ||
 	    kind == EV_PARTIAL_UPDATE_ROWS;
@@ -798,14 +819,14 @@ rows_row(struct reader *r, struct cursor *c, const struct tablemap *tm,
 	case -1:
 		return -1;
 	case 1:
-		if (rows_image(r, c, tm, present[0], 0, true) == -1) {
+		if (rows_image(r, c, tm, &shape[0], 0, true) == -1) {
 			record_row_abort(r);
 			return -1;
 		}
 		return record_row_close(r, tm);
 	}
-	if (rows_image(r, c, tm, present[0], 0, false) == -1 ||
-	    (upd && rows_image(r, c, tm, present[1], 1, false) == -1))
+	if (rows_image(r, c, tm, &shape[0], 0, false) == -1 ||
+	    (upd && rows_image(r, c, tm, &shape[1], 1, false) == -1))
 		return -1;
 	return record_row(r, tm, kind);
 }
@@ -817,10 +838,11 @@ rows_decode(struct reader *r, struct cursor *c, int kind)
 	bool upd = kind == EV_UPDATE_ROWS || kind == EV_UPDATE_ROWS_V1 ||
 	    kind == EV_PARTIAL_UPDATE_ROWS;
 	bool del = kind == EV_DELETE_ROWS || kind == EV_DELETE_ROWS_V1;
-	const uint8_t *present[2];
+	struct rows_shape shape[2];
 	struct tablemap *tm;
 	uint64_t ncols;
 	size_t at;
+	int i;
 
 	if ((tm = rows_header(r, c, v2, &ncols)) == NULL)
 		return -1;
@@ -828,10 +850,14 @@ rows_decode(struct reader *r, struct cursor *c, int kind)
 	if (tm->filtered || !filter_event(upd ? FILTER_UPDATE : del ?
 	    FILTER_DELETE : FILTER_INSERT))
 		return 0;
-	present[0] = cursor_bytes(c, (ncols + 7) / 8);
-	present[1] = upd ? cursor_bytes(c, (ncols + 7) / 8) : present[0];
+	shape[0].present = cursor_bytes(c, (ncols + 7) / 8);
+	shape[1].present = upd ? cursor_bytes(c, (ncols + 7) / 8) :
+	    shape[0].present;
 	if (c->err)
 		return rows_bad(r, "column bitmaps overrun the event");
+	for (i = 0; i < 2; i++)
+		shape[i].nullbytes = (rows_bits(shape[i].present, tm->ncols) +
+		    7) / 8;
 	/* log_bin_compress: the row images are zlib data */
 	if (r->hdr.type > EV_MARIADB_QUERY_COMPRESSED &&
 	    r->hdr.type <= EV_MARIADB_ROWS_COMPRESSED_LAST &&
@@ -846,7 +872,7 @@ rows_decode(struct reader *r, struct cursor *c, int kind)
 			return rows_bad(r, "row images without columns");
 		at = c->off;
 		r->scratch.len = 0;
-		if (rows_row(r, c, tm, present, kind) == -1)
+		if (rows_row(r, c, tm, shape, kind) == -1)
 			return c->err ? rows_bad(r, "row image overruns the "
 			    "event") : -1;
 		stats_row(kind);
