@@ -137,18 +137,36 @@ rows_string(struct reader *r, struct cursor *c, const struct column *col,
 	return 0;
 }
 
-/* DECIMAL: exact text from the packed base-10^9 groups. */
+/* The big-endian number in n (0..4) bytes at p. */
+static uint32_t
+rows_be(const uint8_t *p, int n)
+{
+	uint32_t v = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* A DECIMAL's text is at most 65 digits, a sign and a point; a group of
+ * garbage may print ten digits instead of nine, and the last number is
+ * written into 24 bytes of room. */
+#define ROWS_DECIMAL_ROOM	128
+
+/* DECIMAL: exact text from the packed base-10^9 groups, written after
+ * one check for room. */
 ROWS_OUTLINE void
 rows_decimal(struct cursor *c, const struct column *col, struct obuf *o)
 {
 	static const int dig2bytes[10] = { 0, 1, 1, 2, 2, 3, 3, 4, 4, 4 };
 	int prec = col->meta >> 8, scale = col->meta & 0xff;
-	int intg = prec - scale, ix = intg % 9, fx = scale % 9, i, size;
+	int intg = prec - scale, ix = intg % 9, fx = scale % 9, i, size, at;
 	uint8_t buf[40], mask;
-	struct cursor d;
 	const uint8_t *p;
-	bool neg, lead = true;
-	uint64_t g;
+	bool lead = true;
+	uint32_t g;
+	char *d;
 
 	if (prec > 65 || scale > prec || prec == 0) {
 		c->err = 1;
@@ -157,34 +175,37 @@ rows_decimal(struct cursor *c, const struct column *col, struct obuf *o)
 	size = (intg / 9) * 4 + dig2bytes[ix] + (scale / 9) * 4 + dig2bytes[fx];
 	if ((p = cursor_bytes(c, size)) == NULL)
 		return;
-	memcpy(buf, p, size);
-	neg = !(buf[0] & 0x80);
-	mask = neg ? 0xff : 0;
+	/* negative numbers are stored with every bit flipped, and the
+	 * sign bit set for positive ones */
+	mask = (p[0] & 0x80) ? 0 : 0xff;
 	for (i = 0; i < size; i++)
-		buf[i] ^= mask;
+		buf[i] = p[i] ^ mask;
 	buf[0] ^= 0x80;
-	cursor_init(&d, buf, size);
-	if (neg)
-		obuf_str(o, "-");
-	if (ix && (g = cursor_uint_be(&d, dig2bytes[ix])) != 0) {
-		obuf_uint(o, g);
+	obuf_reserve(o, ROWS_DECIMAL_ROOM);
+	d = o->buf + o->len;
+	if (mask != 0)
+		*d++ = '-';
+	if (ix && (g = rows_be(buf, dig2bytes[ix])) != 0) {
+		d = obuf_put_digits(d, g, 1);
 		lead = false;
 	}
-	for (i = 0; i < intg / 9; i++) {
-		g = cursor_uint_be(&d, 4);
+	at = dig2bytes[ix];
+	for (i = 0; i < intg / 9; i++, at += 4) {
+		g = rows_be(buf + at, 4);
 		if (lead && g == 0)
 			continue;
-		obuf_digits(o, g, lead ? 1 : 9);
+		d = obuf_put_digits(d, g, lead ? 1 : 9);
 		lead = false;
 	}
 	if (lead)
-		obuf_str(o, "0");
+		*d++ = '0';
 	if (scale > 0)
-		obuf_str(o, ".");
-	for (i = 0; i < scale / 9; i++)
-		obuf_digits(o, cursor_uint_be(&d, 4), 9);
+		*d++ = '.';
+	for (i = 0; i < scale / 9; i++, at += 4)
+		d = obuf_put_digits(d, rows_be(buf + at, 4), 9);
 	if (fx)
-		obuf_digits(o, cursor_uint_be(&d, dig2bytes[fx]), fx);
+		d = obuf_put_digits(d, rows_be(buf + at, dig2bytes[fx]), fx);
+	o->len = (size_t)(d - o->buf);
 }
 
 /* Fractional seconds of TIME2/DATETIME2/TIMESTAMP2 as microseconds. */
