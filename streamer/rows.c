@@ -445,8 +445,7 @@ static ROWS_OUTLINE void
 rows_enum_set(struct cursor *c, const struct tablemap *tm,
     const struct column *col, struct obuf *o)
 {
-	uint64_t v = cursor_uint(c, col->length), i;
-	bool first = true;
+	uint64_t v = cursor_uint(c, col->length), bits;
 
 	if (col->nstr == 0 || (col->type == COL_ENUM && v > col->nstr) ||
 	    (col->type == COL_SET && col->nstr < 64 && v >> col->nstr)) {
@@ -460,16 +459,14 @@ rows_enum_set(struct cursor *c, const struct tablemap *tm,
 			rows_name(tm, col, v - 1, o);
 		return;
 	}
-	obuf_str(o, "[");
-	for (i = 0; i < col->nstr; i++) {
-		if (!(v >> i & 1))
-			continue;
-		if (!first)
-			obuf_str(o, ",");
-		first = false;
-		rows_name(tm, col, i, o);
+	/* a member per set bit, none past the names (checked above) */
+	obuf_lit(o, "[");
+	for (bits = v; bits != 0; bits &= bits - 1) {
+		if (bits != v)
+			obuf_lit(o, ",");
+		rows_name(tm, col, (uint64_t)__builtin_ctzll(bits), o);
 	}
-	obuf_str(o, "]");
+	obuf_lit(o, "]");
 }
 
 /* MySQL 9's VECTOR: an array of float32, one number each. */
