@@ -657,9 +657,10 @@ rows_bits(const uint8_t *bitmap, uint32_t ncols)
 }
 
 /* What all rows of an event share about one of their images: which
- * columns it has, and so how long its null bitmap is. */
+ * columns it has (all, as a rule), and so how long its null bitmap is. */
 struct rows_shape {
 	const uint8_t	*present;
+	bool		 all;
 	size_t		 nullbytes;
 };
 
@@ -700,6 +701,7 @@ rows_image(struct reader *r, struct cursor *c, const struct tablemap *tm,
 	struct span *sp = r->spans[which];
 	const struct column *cols = tm->cols, *col;
 	const uint8_t *present = shape->present, *nulls, *partial = NULL;
+	bool all = shape->all;
 	uint32_t i, ncols = tm->ncols, k = 0, j = 0;
 	bool isnull, jbit, first = true;
 	size_t mark;
@@ -711,7 +713,7 @@ rows_image(struct reader *r, struct cursor *c, const struct tablemap *tm,
 	if (!keyed)
 		o->len = 0;
 	for (i = 0; i < ncols; i++) {
-		if (!rows_bit(present, i)) {
+		if (!all && !rows_bit(present, i)) {
 			sp[i].present = false;
 			continue;
 		}
@@ -860,6 +862,7 @@ rows_decode(struct reader *r, struct cursor *c, int kind)
 	struct tablemap *tm;
 	uint64_t ncols;
 	size_t at;
+	uint32_t n;
 	int i;
 
 	if ((tm = rows_header(r, c, v2, &ncols)) == NULL)
@@ -873,9 +876,11 @@ rows_decode(struct reader *r, struct cursor *c, int kind)
 	    shape[0].present;
 	if (c->err)
 		return rows_bad(r, "column bitmaps overrun the event");
-	for (i = 0; i < 2; i++)
-		shape[i].nullbytes = (rows_bits(shape[i].present, tm->ncols) +
-		    7) / 8;
+	for (i = 0; i < 2; i++) {
+		n = rows_bits(shape[i].present, tm->ncols);
+		shape[i].all = n == tm->ncols;
+		shape[i].nullbytes = (n + 7) / 8;
+	}
 	/* log_bin_compress: the row images are zlib data */
 	if (r->hdr.type > EV_MARIADB_QUERY_COMPRESSED &&
 	    r->hdr.type <= EV_MARIADB_ROWS_COMPRESSED_LAST &&
