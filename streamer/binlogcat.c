@@ -70,7 +70,7 @@ main(int argc, char **argv)
 		return BX_USAGE;
 	}
 	offline_init(&r, &st);
-	par_init(sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1);
+	par_init(2);
 	for (i = 1, rc = BX_OK; i < argc && rc == BX_OK; i++)
 		rc = binlogcat_file(&r, argv[i]);
 	event_release(&r);

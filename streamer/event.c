@@ -97,30 +97,39 @@ event_bad(struct reader *r, const char *what)
 	    r->file, (unsigned long long)r->offset, what);
 }
 
-/* The durable position after the transaction that just ended, for the
- * sink to report once the transaction's records are durable. */
+/* The durable position after the transaction that just ended. */
+static void
+event_position(const struct reader *r, struct position *pos)
+{
+	memset(pos, 0, sizeof(*pos));
+	if (gtid_set_format(r->gtids, pos->gtid, sizeof(pos->gtid)) == -1)
+		log_warnx("GTID set too long for a checkpoint; truncated");
+	strlcpy_(pos->file, r->file, sizeof(pos->file));
+	pos->offset = r->hdr.log_pos;
+	pos->server_id = r->server_id;
+	strlcpy_(pos->server_uuid, r->server_uuid, sizeof(pos->server_uuid));
+	pos->ts = r->hdr.ts;
+}
+
+/* That position, for the sink to report once the records before it are
+ * durable. */
 static int
 event_publish(struct reader *r, bool force)
 {
 	struct position pos;
 
-	memset(&pos, 0, sizeof(pos));
-	if (gtid_set_format(r->gtids, pos.gtid, sizeof(pos.gtid)) == -1)
-		log_warnx("GTID set too long for a checkpoint; truncated");
-	strlcpy_(pos.file, r->file, sizeof(pos.file));
-	pos.offset = r->hdr.log_pos;
-	pos.server_id = r->server_id;
-	strlcpy_(pos.server_uuid, r->server_uuid, sizeof(pos.server_uuid));
-	pos.ts = r->hdr.ts;
+	event_position(r, &pos);
 	return record_publish(r, &pos, force);
 }
 
-/* The transaction ended: records out first, then its position. */
+/* The transaction ended: records out first, then its position (both
+ * perhaps after rows still being formatted: par_commit). */
 static int
 event_commit(struct reader *r, bool have_xid, uint64_t xid, bool force)
 {
-	if (record_commit(r, have_xid, xid) == -1)
-		return -1;
+	struct trx_end e = { .have_xid = have_xid, .xid = xid,
+	    .force = force };
+
 	if (r->have_gtid && gtid_set_flavor(r->gtids) == GTID_FLAVOR_MARIADB)
 		gtid_set_add_mariadb(r->gtids, r->gtid_domain, r->gtid_server,
 		    r->gtid_seq);
@@ -131,9 +140,9 @@ event_commit(struct reader *r, bool have_xid, uint64_t xid, bool force)
 	r->in_trx = false;
 	r->have_gtid = false;
 	tablemap_reset(r);
-	if (r->hdr.log_pos != 0 && event_publish(r, force) == -1)
-		return -1;
-	return 0;
+	if ((e.have_pos = r->hdr.log_pos != 0))
+		event_position(r, &e.pos);
+	return par_commit(r, &e);
 }
 
 /* A server writes one flavour of GTID: the set follows the events. */
@@ -295,6 +304,8 @@ event_query(struct reader *r, struct cursor *c)
 		return event_commit(r, false, 0, false);
 	/* Anything else is DDL (or a statement we do not turn into rows):
 	 * its own transaction, after which cached columns may be stale. */
+	if (par_sync(r) == -1)
+		return -1;
 	tablemap_forget_schema(r);
 	log_debug("DDL at %s:%llu: %.*s", r->file,
 	    (unsigned long long)r->offset, (int)(n > 200 ? 200 : n), q);
@@ -569,14 +580,30 @@ event_is_rows(uint8_t t)
 	    t <= EV_MARIADB_ROWS_COMPRESSED_LAST);
 }
 
+/* Events that wait for the rows before them only where they must: a
+ * GTID starts a transaction, an XID ends it (par_commit), a statement's
+ * text is copied into the rows jobs after it; a TABLE_MAP that changes a
+ * map and a QUERY other than BEGIN or COMMIT wait (tablemap_decode,
+ * event_query). */
+static bool
+event_is_state(uint8_t t)
+{
+	return t == EV_MARIADB_GTID || t == EV_MYSQL_GTID ||
+	    t == EV_MYSQL_ANON_GTID || t == EV_MYSQL_GTID_TAGGED ||
+	    t == EV_XID || t == EV_TABLE_MAP || t == EV_QUERY ||
+	    t == EV_MARIADB_QUERY_COMPRESSED || t == EV_ROWS_QUERY ||
+	    t == EV_MARIADB_ANNOTATE_ROWS;
+}
+
 static int
 event_dispatch(struct reader *r, struct cursor *c)
 {
 	uint8_t t = r->hdr.type;
 
 	/* rows events may be formatted on another thread (parallel.c);
-	 * anything else comes after their records */
-	if (!event_is_rows(t) && par_sync(r) == -1)
+	 * anything else comes after their records, but for what only sets
+	 * the reader's state (event_is_state) */
+	if (!event_is_rows(t) && !event_is_state(t) && par_sync(r) == -1)
 		return -1;
 	switch (t) {
 	case EV_MYSQL_GTID: case EV_MYSQL_ANON_GTID: case EV_MYSQL_GTID_TAGGED:

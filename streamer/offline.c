@@ -16,6 +16,7 @@ offline_init(struct reader *r, struct streamer *st)
 	memset(r, 0, sizeof(*r));
 	r->st = st;
 	r->offline = true;
+	r->sync_before_wait = true;	/* a file never keeps it waiting */
 	if ((r->gtids = gtid_set_new(GTID_FLAVOR_MYSQL)) == NULL)
 		fatal("GTID set");
 }
@@ -63,6 +64,7 @@ offline_reset(struct reader *r)
 	r->st->finished = false;
 	r->st->exit_code = 0;
 	r->nmaps = 0;
+	tablemap_forget_schema(r);	/* another file, maybe another server */
 	r->npost_header = 0;
 	r->in_trx = r->have_gtid = r->row_pending = r->mariadb = false;
 	r->out.len = r->query.len = 0;
@@ -108,9 +110,10 @@ streamer_publish(struct streamer *st, const struct position *pos,
 }
 
 void
-stats_row(int kind)
+stats_rows(int kind, uint64_t n)
 {
 	(void)kind;
+	(void)n;
 }
 
 void

@@ -89,14 +89,28 @@ packet_grow(struct packet *p, size_t need)
 	p->cap = need;
 }
 
-/* One read of whatever the socket has, waiting up to the read timeout. */
+static ssize_t
+packet_recv(struct packet *p, int flags)
+{
+	ssize_t n;
+
+	while ((n = recv(p->fd, p->buf + p->end, p->cap - p->end, flags)) ==
+	    -1 && errno == EINTR)
+		;
+	return n;
+}
+
+/* Waits up to the read timeout for the socket to have bytes; first the
+ * records formatted so far go out (parallel.c holds them while there are
+ * more events at hand). */
 static int
-packet_read(struct packet *p)
+packet_wait(struct packet *p)
 {
 	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
-	ssize_t n;
 	int rc;
 
+	if (par_sync(p->r) == -1)
+		return packet_fail(p, CR_UNKNOWN_ERROR, "records not written");
 	while ((rc = poll(&pfd, 1, p->timeout_ms)) == -1 && errno == EINTR)
 		;
 	if (rc == 0)
@@ -104,9 +118,20 @@ packet_read(struct packet *p)
 		    "server: nothing read for read_timeout");
 	if (rc == -1)
 		return packet_fail(p, CR_SERVER_LOST, strerror(errno));
-	while ((n = recv(p->fd, p->buf + p->end, p->cap - p->end, 0)) == -1 &&
-	    errno == EINTR)
-		;
+	return 0;
+}
+
+/* One read of whatever the socket has, waiting for it if need be. */
+static int
+packet_read(struct packet *p)
+{
+	ssize_t n = packet_recv(p, MSG_DONTWAIT);
+
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		if (packet_wait(p) == -1)
+			return -1;
+		n = packet_recv(p, 0);
+	}
 	if (n == -1 && errno == EAGAIN)
 		return 0;	/* the socket may be non-blocking */
 	if (n == 0)

@@ -1,16 +1,24 @@
-/* parallel.c: rows events formatted on two cores.  While a second thread
- * formats one rows event, the reader reads the next and formats it
- * itself; the two events' records are joined to r->out in binlog order.
- * Every other event first waits for that (par_sync), so table maps,
- * commits, checkpoints and errors see the stream as one thread made it. */
+/* parallel.c: rows events formatted on two cores.  The reader queues each
+ * rows event (a copy, with a snapshot of the reader) in a ring of jobs; a
+ * second thread takes the oldest queued job and formats it into the job's
+ * own buffers, and so does the reader while the ring is full or before
+ * another event.  The reader hands the jobs' records to the sink in ring
+ * order, which is binlog order.  A transaction's end goes into the ring
+ * too, so the reader can go on to the next one while the thread formats;
+ * its records and position are out before the reader waits for the
+ * server (packet.c).  Other events first wait for the whole ring
+ * (par_sync) -- all but those that only set the reader's state and a
+ * TABLE_MAP that maps its table as before (event.c, tablemap.c) -- so
+ * that DDL, checkpoints and errors see the stream as one thread made it. */
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
+#include "sink.h"
 #include "streamer.h"
 
 /* What rows_decode writes into, apart from r->out's owner. */
@@ -21,29 +29,48 @@ struct par_bufs {
 	bool		 pending;	/* its records end in an open one */
 };
 
-/* How long a thread waiting for the other yields before it sleeps: the
- * other is usually tens of microseconds from done, a wake-up as long. */
-#define PAR_SPINS	200
-
-static struct {
-	bool		 on;
-	bool		 started;
-	pthread_t	 thread;
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 go, done;
-	_Atomic bool	 busy;		/* the thread has a job */
-	bool		 given;		/* the reader's: a job not joined yet */
-	/* the job: the reader as it was at the event, on the thread's
-	 * buffers, and a copy of the event (the packet buffer moves on) */
+/* One rows event: the reader as it was at the event (on the job's
+ * buffers), a copy of the event (the packet buffer moves on), and the
+ * formatted records; or the end of a transaction. */
+struct par_job {
+	bool		 is_end;
+	struct trx_end	 end;
 	struct reader	 r;
 	struct par_bufs	 bufs;
 	struct obuf	 query, ev;
 	int		 kind, rc;
-	/* the events the reader formats meanwhile */
-	struct par_bufs	 side;
+	_Atomic bool	 done;
+};
+
+/* A power of two: the counters below wrap. */
+#define PAR_JOBS	16
+/* Event bytes queued at most: the jobs' records take a few times their
+ * event, and peak memory must not grow with the events' size. */
+#define PAR_QUEUE_MAX	(1024 * 1024)
+/* A job buffer a big event grew past this is let go after it. */
+#define PAR_KEEP_MAX	(256 * 1024)
+/* Polls of a thread out of work before it sleeps (~50 us): between the
+ * rows events of a transaction the reader is back sooner than a wake-up
+ * would take. */
+#define PAR_SPINS	2000
+
+static struct {
+	bool		 on;
+	bool		 started;
+	bool		 failed;	/* a job or its join failed: no more */
+	pthread_t	 thread;
+	struct par_job	 jobs[PAR_JOBS];
+	unsigned	 head;		/* the reader's: oldest job not joined */
+	_Atomic unsigned tail;		/* jobs queued so far */
+	_Atomic unsigned claimed;	/* jobs a thread has taken so far */
+	size_t		 queued;	/* event bytes of jobs not joined */
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 work, done;
+	_Atomic bool	 idle;		/* the thread sleeps on work */
+	_Atomic bool	 waiting;	/* the reader sleeps on done */
 } par = {
 	.mu = PTHREAD_MUTEX_INITIALIZER,
-	.go = PTHREAD_COND_INITIALIZER,
+	.work = PTHREAD_COND_INITIALIZER,
 	.done = PTHREAD_COND_INITIALIZER,
 };
 
@@ -72,151 +99,323 @@ par_swap(struct reader *r, struct par_bufs *b)
 		PAR_SWAP(r->jd[i], b->jd[i]);
 }
 
-/* Until busy is want: yielding a while, then asleep on cond. */
 static void
-par_until(bool want, pthread_cond_t *cond)
+par_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+static struct par_job *
+par_job(unsigned n)
+{
+	return &par.jobs[n % PAR_JOBS];
+}
+
+/* Takes the oldest queued job for the calling thread: false if none. */
+static bool
+par_claim(unsigned *n)
+{
+	unsigned c = atomic_load(&par.claimed);
+
+	while (c != atomic_load(&par.tail))
+		if (atomic_compare_exchange_weak(&par.claimed, &c, c + 1)) {
+			*n = c;
+			return true;
+		}
+	return false;
+}
+
+static void
+par_finish(struct par_job *j)
+{
+	atomic_store(&j->done, true);
+	if (atomic_load(&par.waiting)) {
+		pthread_mutex_lock(&par.mu);
+		pthread_cond_signal(&par.done);
+		pthread_mutex_unlock(&par.mu);
+	}
+}
+
+/* Formats a claimed job, on whichever thread claimed it. */
+static void
+par_run(unsigned n)
+{
+	struct par_job *j = par_job(n);
+	struct cursor c;
+
+	if (!j->is_end) {
+		cursor_init(&c, (const uint8_t *)j->ev.buf, j->ev.len);
+		j->rc = rows_decode(&j->r, &c, j->kind);
+	}
+	par_finish(j);
+}
+
+/* The thread out of work: polls a while, then sleeps until a job. */
+static void
+par_idle(void)
 {
 	int i;
 
 	for (i = 0; i < PAR_SPINS; i++) {
-		if (atomic_load_explicit(&par.busy, memory_order_acquire) ==
-		    want)
+		if (atomic_load_explicit(&par.claimed, memory_order_relaxed) !=
+		    atomic_load_explicit(&par.tail, memory_order_acquire))
 			return;
-		sched_yield();
+		par_pause();
 	}
 	pthread_mutex_lock(&par.mu);
-	while (atomic_load(&par.busy) != want)
-		pthread_cond_wait(cond, &par.mu);
-	pthread_mutex_unlock(&par.mu);
-}
-
-static void
-par_set_busy(bool busy, pthread_cond_t *cond)
-{
-	pthread_mutex_lock(&par.mu);
-	atomic_store(&par.busy, busy);
-	pthread_cond_signal(cond);
+	atomic_store(&par.idle, true);
+	while (atomic_load(&par.claimed) == atomic_load(&par.tail))
+		pthread_cond_wait(&par.work, &par.mu);
+	atomic_store(&par.idle, false);
 	pthread_mutex_unlock(&par.mu);
 }
 
 static void *
 par_main(void *arg)
 {
-	struct cursor c;
+	unsigned n;
 
 	(void)arg;
-	for (;;) {
-		par_until(true, &par.go);
-		cursor_init(&c, (const uint8_t *)par.ev.buf, par.ev.len);
-		par.rc = rows_decode(&par.r, &c, par.kind);
-		par_set_busy(false, &par.done);
-	}
+	for (;;)
+		if (par_claim(&n))
+			par_run(n);
+		else
+			par_idle();
 	return NULL;
 }
 
-/* threads: [stream] decode_threads; binlogcat uses 2 when it can. */
+/* threads: [stream] decode_threads (binlogcat: 2); a second thread
+ * only pays with a second CPU to run on. */
 void
 par_init(int threads)
 {
-	par.on = threads > 1;
+	par.on = threads > 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1;
 }
 
-/* Hands the rows event at c to the thread. */
+/* The reader waits for the oldest job, which the thread is formatting. */
 static void
-par_give(struct reader *r, const struct cursor *c, int kind)
+par_wait_head(void)
 {
-	par.ev.len = 0;
-	obuf_add(&par.ev, c->p + c->off, c->len - c->off);
-	par.query.len = 0;
-	obuf_add(&par.query, r->query.buf, r->query.len);
-	par.r = *r;
-	par.r.query = par.query;
-	par.r.detached = true;
-	par.bufs.out.len = 0;
-	par.bufs.pending = false;
-	par_swap(&par.r, &par.bufs);
-	par.kind = kind;
-	par.given = true;
-	par_set_busy(true, &par.go);
+	struct par_job *j = par_job(par.head);
+	int i;
+
+	for (i = 0; i < PAR_SPINS; i++) {
+		if (atomic_load_explicit(&j->done, memory_order_acquire))
+			return;
+		par_pause();
+	}
+	pthread_mutex_lock(&par.mu);
+	atomic_store(&par.waiting, true);
+	while (!atomic_load(&j->done))
+		pthread_cond_wait(&par.done, &par.mu);
+	atomic_store(&par.waiting, false);
+	pthread_mutex_unlock(&par.mu);
 }
 
-/* Waits for the thread's job and takes its buffers back. */
+/* Lets go of a buffer a big event grew, so that it does not stay. */
 static void
-par_take_back(void)
+par_trim(struct obuf *b)
 {
-	par_until(false, &par.done);
-	par.given = false;
-	par_swap(&par.r, &par.bufs);
-	par.query = par.r.query;
+	if (b->cap <= PAR_KEEP_MAX)
+		return;
+	free(b->buf);
+	memset(b, 0, sizeof(*b));
 }
 
-/* The thread's records, then those formatted meanwhile, joined after
- * what r->out holds; then the thread is free for the next event. */
+/* A transaction's end: its last record marked, its records out, then
+ * its position for the sink to report once they are durable. */
 static int
-par_join(struct reader *r)
+par_end(struct reader *r, const struct trx_end *e)
 {
-	par_take_back();
-	if (par.rc == -1 ||
-	    record_join(r, &par.bufs.out, par.bufs.pending) == -1 ||
-	    record_join(r, &par.side.out, par.side.pending) == -1)
+	if (record_commit(r, e->have_xid, e->xid) == -1)
 		return -1;
-	par.side.out.len = 0;
-	par.side.pending = false;
-	return 0;
+	return e->have_pos ? record_publish(r, &e->pos, e->force) : 0;
 }
 
-/* Before any other event: every rows event's records are in r->out. */
-int
-par_sync(struct reader *r)
-{
-	return par.given ? par_join(r) : 0;
-}
-
-/* Formats the event here, after those formatted meanwhile before it. */
+/* A rows job's records after those before them, its buffers back from
+ * its snapshot of the reader. */
 static int
-par_beside(struct reader *r, struct cursor *c, int kind)
+par_join_rows(struct reader *r, struct par_job *j)
 {
 	int rc;
 
-	par_swap(r, &par.side);
-	r->detached = true;
-	rc = rows_decode(r, c, kind);
-	r->detached = false;
-	par_swap(r, &par.side);
+	par_swap(&j->r, &j->bufs);
+	rc = j->rc == -1 || record_join(r, &j->bufs.out, j->bufs.pending) ==
+	    -1 ? -1 : 0;
+	par.queued -= j->ev.len;
+	par_trim(&j->ev);
+	par_trim(&j->bufs.out);
 	return rc;
 }
 
+/* The oldest job, done, out of the ring. */
+static int
+par_join_head(struct reader *r)
+{
+	struct par_job *j = par_job(par.head);
+	int rc;
+
+	rc = j->is_end ? par_end(r, &j->end) : par_join_rows(r, j);
+	atomic_store_explicit(&j->done, false, memory_order_relaxed);
+	par.head++;
+	if (rc == -1)
+		par.failed = true;
+	return rc;
+}
+
+/* Joins the done jobs at the head of the ring. */
+static int
+par_join_done(struct reader *r)
+{
+	while (par.head != atomic_load(&par.tail) &&
+	    atomic_load_explicit(&par_job(par.head)->done,
+	    memory_order_acquire))
+		if (par_join_head(r) == -1)
+			return -1;
+	return 0;
+}
+
+/* The reader makes room: formats the oldest queued job itself, or waits
+ * for the thread's; then joins what is done. */
+static int
+par_advance(struct reader *r)
+{
+	unsigned n;
+
+	if (par_claim(&n))
+		par_run(n);
+	else
+		par_wait_head();
+	return par_join_done(r);
+}
+
+/* Before any other event: every rows event's records are in r->out or
+ * with the sink. */
+int
+par_sync(struct reader *r)
+{
+	if (par.failed)
+		return -1;
+	if (par_join_done(r) == -1)
+		return -1;
+	while (par.head != atomic_load(&par.tail))
+		if (par_advance(r) == -1)
+			return -1;
+	return 0;
+}
+
+/* Waits until the ring has room for a job with len bytes of event. */
+static int
+par_room(struct reader *r, size_t len)
+{
+	if (par.failed || par_join_done(r) == -1)
+		return -1;
+	while (par.head != atomic_load(&par.tail) &&
+	    (atomic_load(&par.tail) - par.head == PAR_JOBS ||
+	    par.queued + len > PAR_QUEUE_MAX))
+		if (par_advance(r) == -1)
+			return -1;
+	return 0;
+}
+
+/* Makes job n the newest of the ring, waking the thread if it sleeps. */
+static void
+par_publish(unsigned n)
+{
+	atomic_store(&par.tail, n + 1);
+	if (atomic_load(&par.idle)) {
+		pthread_mutex_lock(&par.mu);
+		pthread_cond_signal(&par.work);
+		pthread_mutex_unlock(&par.mu);
+	}
+}
+
+/* Copies the rows event at c, and the reader, into the next job. */
+static void
+par_queue(struct reader *r, const struct cursor *c, int kind)
+{
+	unsigned n = atomic_load(&par.tail);
+	struct par_job *j = par_job(n);
+
+	j->is_end = false;
+	j->ev.len = 0;
+	obuf_add(&j->ev, c->p + c->off, c->len - c->off);
+	j->query.len = 0;
+	obuf_add(&j->query, r->query.buf, r->query.len);
+	j->r = *r;
+	j->r.query = j->query;
+	j->r.detached = true;
+	j->bufs.out.len = 0;
+	j->bufs.pending = false;
+	par_swap(&j->r, &j->bufs);
+	j->kind = kind;
+	par.queued += j->ev.len;
+	par_publish(n);
+}
+
 /*
- * A rows event: to the thread if it is free, else formatted here while
- * it works.  Not for a per-record sink, nor for an event that may hold a
- * value long enough to go to the sink in pieces (rows_long).
+ * A transaction ended: after its records, if rows are still being
+ * formatted, so that the reader goes on meanwhile -- unless the reader
+ * may wait for the server without first handing on what the ring holds
+ * (r->sync_before_wait: not through libmariadb's fetch).
+ */
+int
+par_commit(struct reader *r, const struct trx_end *e)
+{
+	unsigned n;
+
+	if (par.head == atomic_load(&par.tail) || !r->sync_before_wait) {
+		if (par_sync(r) == -1)
+			return -1;
+		return par_end(r, e);
+	}
+	if (par_room(r, 0) == -1)
+		return -1;
+	n = atomic_load(&par.tail);
+	par_job(n)->is_end = true;
+	par_job(n)->end = *e;
+	par_publish(n);
+	return 0;
+}
+
+static bool
+par_start(void)
+{
+	if (par.started)
+		return true;
+	if (pthread_create(&par.thread, NULL, par_main, NULL) != 0) {
+		log_warn("a second formatting thread");
+		par.on = false;
+		return false;
+	}
+	pthread_detach(par.thread);
+	par.started = true;
+	return true;
+}
+
+/*
+ * A rows event: into the ring, once there is room in it.  Not for a
+ * per-record sink, nor for an event that may hold a value long enough to
+ * go to the sink in pieces (rows_long), nor inside a TRANSACTION_PAYLOAD
+ * (its events share one position, and rows are counted across them).
  */
 int
 par_rows(struct reader *r, struct cursor *c, int kind)
 {
-	if (!par.on || !record_joinable() || c->len - c->off >= ROWS_PIECE) {
+	size_t len = c->len - c->off;
+
+	if (!par.on || !record_joinable() || len >= ROWS_PIECE ||
+	    r->in_payload || !par_start()) {
 		if (par_sync(r) == -1)
 			return -1;
 		return rows_decode(r, c, kind);
 	}
-	if (!par.started) {
-		if (pthread_create(&par.thread, NULL, par_main, NULL) != 0) {
-			log_warn("a second formatting thread");
-			par.on = false;
-			return rows_decode(r, c, kind);
-		}
-		pthread_detach(par.thread);
-		par.started = true;
-	}
-	if (par.given &&
-	    !atomic_load_explicit(&par.busy, memory_order_acquire) &&
-	    par_join(r) == -1)
+	if (par_room(r, len) == -1)
 		return -1;
-	if (!par.given) {
-		par_give(r, c, kind);
-		return 0;
-	}
-	return par_beside(r, c, kind);
+	par_queue(r, c, kind);
+	return 0;
 }
 
 static void
@@ -236,16 +435,32 @@ par_free_bufs(struct par_bufs *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* Before the reader's buffers and table maps go: no job may use them. */
+/* Before the reader's buffers and table maps go: no job may use them.
+ * Jobs still queued are dropped (the reader stops or has failed). */
 void
 par_release(void)
 {
-	if (par.given)
-		par_take_back();
-	par_free_bufs(&par.bufs);
-	par_free_bufs(&par.side);
-	free(par.ev.buf);
-	free(par.query.buf);
-	memset(&par.ev, 0, sizeof(par.ev));
-	memset(&par.query, 0, sizeof(par.query));
+	struct par_job *j;
+	unsigned n;
+	int i;
+
+	while (par_claim(&n))
+		par_finish(par_job(n));
+	for (; par.head != atomic_load(&par.tail); par.head++) {
+		par_wait_head();
+		j = par_job(par.head);
+		if (!j->is_end)
+			par_swap(&j->r, &j->bufs);
+		atomic_store(&j->done, false);
+	}
+	par.queued = 0;
+	par.failed = false;
+	for (i = 0; i < PAR_JOBS; i++) {
+		j = &par.jobs[i];
+		par_free_bufs(&j->bufs);
+		free(j->ev.buf);
+		free(j->query.buf);
+		memset(&j->ev, 0, sizeof(j->ev));
+		memset(&j->query, 0, sizeof(j->query));
+	}
 }

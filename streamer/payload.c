@@ -90,6 +90,7 @@ payload_events(struct reader *r)
 	bool checksum = r->checksum;
 	int rc = 0;
 
+	r->in_payload = true;
 	while (rc == 0 && off < r->payload.len) {
 		ev = (const uint8_t *)r->payload.buf + off;
 		if (r->payload.len - off < EVHDR_LEN ||
@@ -97,6 +98,7 @@ payload_events(struct reader *r)
 		    (uint32_t)ev[12] << 24)) < EVHDR_LEN ||
 		    size > r->payload.len - off) {
 			r->hdr = outer;
+			r->in_payload = false;
 			return event_bad(r, "inner event overruns the payload");
 		}
 		cursor_init(&c, ev, size);
@@ -105,6 +107,7 @@ payload_events(struct reader *r)
 		off += size;
 	}
 	r->checksum = checksum;
+	r->in_payload = false;
 	r->hdr = outer;
 	return rc;
 }

@@ -419,6 +419,8 @@ reader_open(struct reader *r)
 	pthread_mutex_unlock(&r->st->mu);
 	reader_own_packets = mysql_get_ssl_cipher(r->mysql) == NULL &&
 	    !r->mysql->net.compress;
+	/* packet.c hands on formatted records before it waits for more */
+	r->sync_before_wait = reader_own_packets;
 	if (reader_own_packets)
 		packet_init(&reader_pk, r, r->st->dump_fd,
 		    (int)(r->conf->read_timeout * 1000));
@@ -511,6 +513,8 @@ reader_loop(struct reader *r)
 		if (event_decode(r, p, len) == -1)
 			break;
 	}
+	/* what was formatted before the stop or failure goes out */
+	par_sync(r);
 	if (ev != NULL)
 		mariadb_free_rpl_event(ev);
 }
@@ -524,6 +528,7 @@ reader_cleanup(struct reader *r)
 	if (reader_own_packets)
 		packet_free(&reader_pk);
 	reader_own_packets = false;
+	par_release();		/* the next attempt starts with an empty ring */
 	if (r->rpl != NULL)
 		mariadb_rpl_close(r->rpl);
 	else if (r->mysql != NULL)

@@ -752,17 +752,27 @@ record_joinable(void)
 }
 
 /* Records formatted apart (parallel.c), in binlog order after the
- * pending record: handed to the byte sink from where they are, without
- * a copy into the buffer.  Their last record may be left open: its end
- * (and the commit's mark) follows in the buffer. */
+ * pending record: the whole ones handed to the byte sink from where they
+ * are, without a copy into the buffer; an open last one (pending) is
+ * copied into the buffer, where its end and the commit's mark follow, so
+ * that the sink never holds half a record if the stream stops first.
+ * Only a record's end is a raw newline: JSON text escapes its own. */
 int
 record_join(struct reader *r, const struct obuf *o, bool pending)
 {
+	struct obuf whole = *o;
+
 	if (o->len == 0)
 		return 0;
-	if (record_close_pending(r) == -1 || record_flush(r) == -1 ||
-	    record_send(r, NULL, o) == -1)
+	if (record_close_pending(r) == -1)
 		return -1;
+	if (pending)
+		while (whole.len > 0 && whole.buf[whole.len - 1] != '\n')
+			whole.len--;
+	if (whole.len > 0 && (record_flush(r) == -1 ||
+	    record_send(r, NULL, &whole) == -1))
+		return -1;
+	obuf_add(&r->out, o->buf + whole.len, o->len - whole.len);
 	r->row_pending = pending;
 	return 0;
 }

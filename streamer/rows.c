@@ -860,7 +860,7 @@ rows_decode(struct reader *r, struct cursor *c, int kind)
 	bool del = kind == EV_DELETE_ROWS || kind == EV_DELETE_ROWS_V1;
 	struct rows_shape shape[2];
 	struct tablemap *tm;
-	uint64_t ncols;
+	uint64_t ncols, nrows = 0;
 	size_t at;
 	uint32_t n;
 	int i;
@@ -898,7 +898,8 @@ rows_decode(struct reader *r, struct cursor *c, int kind)
 		if (rows_row(r, c, tm, shape, kind) == -1)
 			return c->err ? rows_bad(r, "row image overruns the "
 			    "event") : -1;
-		stats_row(kind);
+		nrows++;
 	}
+	stats_rows(kind, nrows);
 	return c->err ? rows_bad(r, "truncated") : 0;
 }

@@ -50,20 +50,21 @@ stats_get(_Atomic uint64_t *v)
 	return atomic_load_explicit(v, memory_order_relaxed);
 }
 
-/* One decoded row; kind is its rows event type (either version, MariaDB's
- * compressed ones included). */
+/* n decoded rows of one event; kind is its rows event type (either
+ * version, MariaDB's compressed ones included).  Counted per event: the
+ * counters are shared by both formatting threads (parallel.c). */
 void
-stats_row(int kind)
+stats_rows(int kind, uint64_t n)
 {
 	switch (kind) {
 	case EV_UPDATE_ROWS: case EV_UPDATE_ROWS_V1: case 167: case 170:
-		stats_add(&rows_by_kind[1], 1);
+		stats_add(&rows_by_kind[1], n);
 		break;
 	case EV_DELETE_ROWS: case EV_DELETE_ROWS_V1: case 168: case 171:
-		stats_add(&rows_by_kind[2], 1);
+		stats_add(&rows_by_kind[2], n);
 		break;
 	default:
-		stats_add(&rows_by_kind[0], 1);
+		stats_add(&rows_by_kind[0], n);
 		break;
 	}
 }

@@ -139,6 +139,7 @@ struct tablemap {
 	struct obuf	 json;		/* record_names: "db","table", keys */
 	uint32_t	 db_json;	/* length of "db" in json (0: none) */
 	uint32_t	 table_json;	/* length of "table" after it */
+	struct obuf	 raw;		/* the TABLE_MAP's body, once decoded */
 };
 
 /* Column facts from information_schema, cached per (db, table). */
@@ -194,6 +195,8 @@ struct reader {
 	char		 gtid_tag[33];
 	struct obuf	 query;		/* ROWS_QUERY/ANNOTATE_ROWS text */
 	struct obuf	 payload;	/* TRANSACTION_PAYLOAD, inflated */
+	bool		 in_payload;	/* decoding the payload's events */
+	bool		 sync_before_wait; /* par_sync before waiting for input */
 	struct obuf	 inflated;	/* log_bin_compress event, inflated */
 	struct obuf	 scratch;	/* PREV_GTIDS text, a row's json_diffs */
 	struct obuf	 jd[3];		/* jsondiff.c's documents and value */
@@ -365,7 +368,7 @@ void	 offline_reset(struct reader *);
 /* stats.c */
 struct peer;
 struct event_base;
-void	 stats_row(int kind);
+void	 stats_rows(int kind, uint64_t n);
 void	 stats_event(const struct evhdr *, size_t len);
 void	 stats_server(const char *version, bool mariadb, uint32_t server_id,
 	    const char *server_uuid);
@@ -492,8 +495,18 @@ bool	 record_drains(const struct reader *, const struct obuf *);
 bool	 record_joinable(void);
 int	 record_join(struct reader *, const struct obuf *, bool pending);
 
+/* A transaction's end, as it waits in parallel.c's ring for its records. */
+struct trx_end {
+	bool		 have_xid;
+	uint64_t	 xid;
+	bool		 have_pos;	/* a position to report, when durable */
+	bool		 force;		/* ... at once */
+	struct position	 pos;
+};
+
 /* parallel.c */
 void	 par_init(int threads);
+int	 par_commit(struct reader *, const struct trx_end *);
 int	 par_rows(struct reader *, struct cursor *, int kind);
 int	 par_sync(struct reader *);
 void	 par_release(void);

@@ -337,9 +337,36 @@ tablemap_columns(struct reader *r, struct tablemap *tm, struct cursor *c)
 	return c->err ? tablemap_bad(r, "too short") : 0;
 }
 
+/*
+ * Whether a TABLE_MAP maps its table as the one decoded before it did:
+ * the same id and bytes, in the slot it goes to (the same id in this
+ * transaction, or the next slot, which held it in the last one), and no
+ * DDL since.  A server maps each table again for every statement; the
+ * decoded map is then kept, and rows events still being formatted with
+ * it (parallel.c) need not be waited for.
+ */
+static bool
+tablemap_same(struct reader *r, uint64_t id, const uint8_t *body,
+    size_t len)
+{
+	struct tablemap *tm = tablemap_find(r, id);
+
+	if (tm == NULL && r->nmaps < r->maps_cap &&
+	    r->maps[r->nmaps].table_id == id)
+		tm = &r->maps[r->nmaps];
+	if (tm == NULL || tm->raw.len != len ||
+	    memcmp(tm->raw.buf, body, len) != 0)
+		return false;
+	if (tm == &r->maps[r->nmaps])
+		r->nmaps++;
+	return true;
+}
+
 int
 tablemap_decode(struct reader *r, struct cursor *c)
 {
+	const uint8_t *body = c->p + c->off;
+	size_t len = c->len - c->off;
 	struct tablemap *tm;
 	uint64_t id;
 	int idlen = 6;
@@ -349,18 +376,25 @@ tablemap_decode(struct reader *r, struct cursor *c)
 		idlen = 4;
 	id = cursor_uint(c, idlen);
 	cursor_bytes(c, 2);			/* flags */
+	if (c->err == 0 && tablemap_same(r, id, body, len))
+		return 0;
+	if (par_sync(r) == -1)
+		return -1;
 	tm = tablemap_slot(r, id);
+	tm->raw.len = 0;
 	if (tablemap_name(r, c, tm->db, sizeof(tm->db)) == -1 ||
 	    tablemap_name(r, c, tm->table, sizeof(tm->table)) == -1 ||
 	    tablemap_columns(r, tm, c) == -1 ||
 	    tablemap_optional(r, tm, c) == -1)
 		return -1;
-	if ((tm->filtered = !filter_table(tm->db, tm->table)))
-		return 0;
-	if (tablemap_complete(r, tm) == -1 || charset_columns(r, tm) == -1)
-		return -1;
-	filter_columns(tm);
-	record_names(tm);
+	if (!(tm->filtered = !filter_table(tm->db, tm->table))) {
+		if (tablemap_complete(r, tm) == -1 ||
+		    charset_columns(r, tm) == -1)
+			return -1;
+		filter_columns(tm);
+		record_names(tm);
+	}
+	obuf_add(&tm->raw, body, len);
 	return 0;
 }
 
@@ -386,6 +420,7 @@ void
 tablemap_forget_schema(struct reader *r)
 {
 	struct schema_entry *e, *next;
+	size_t i;
 
 	for (e = r->schema; e != NULL; e = next) {
 		next = e->next;
@@ -395,6 +430,9 @@ tablemap_forget_schema(struct reader *r)
 		free(e);
 	}
 	r->schema = NULL;
+	/* the maps' columns may have changed: decode them again */
+	for (i = 0; i < r->maps_cap; i++)
+		r->maps[i].raw.len = 0;
 }
 
 void
@@ -408,6 +446,7 @@ tablemap_free(struct reader *r)
 		free(r->maps[i].strs.buf);
 		free(r->maps[i].stridx.buf);
 		free(r->maps[i].json.buf);
+		free(r->maps[i].raw.buf);
 	}
 	free(r->maps);
 	r->maps = NULL;
