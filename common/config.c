@@ -81,7 +81,7 @@ static const struct opt_def opts[] = {
 	CHOICE("stream", "format", format, "maxwell", "maxwell|debezium"),
 	STR("stream", "server_name", server_name, "binlogd"),
 	STR("stream", "spill_dir", spill_dir, ""),
-	UINT("stream", "decode_threads", decode_threads, "1", 1, 2),
+	UINT("stream", "decode_threads", decode_threads, "2", 1, 2),
 
 	STR("sink", "path", sink_path, ""),
 	CHOICE("sink", "fsync", sink_fsync, "yes", "yes|no"),
