@@ -100,23 +100,39 @@ packet_recv(struct packet *p, int flags)
 	return n;
 }
 
-/* Waits up to the read timeout for the socket to have bytes; first the
- * records formatted so far go out (parallel.c holds them while there are
- * more events at hand). */
 static int
-packet_wait(struct packet *p)
+packet_poll(struct packet *p, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
 	int rc;
 
-	if (par_sync(p->r) == -1)
-		return packet_fail(p, CR_UNKNOWN_ERROR, "records not written");
-	while ((rc = poll(&pfd, 1, p->timeout_ms)) == -1 && errno == EINTR)
+	while ((rc = poll(&pfd, 1, timeout_ms)) == -1 && errno == EINTR)
 		;
-	if (rc == 0)
+	return rc;
+}
+
+/* Waits up to the read timeout for the socket to have bytes.  The rows
+ * queued in parallel.c go out first, their commits with them -- a job at
+ * a time, looking for bytes between jobs: the reader is back to reading
+ * as soon as there are some, and the second thread formats the rest. */
+static int
+packet_wait(struct packet *p)
+{
+	int ready, rc;
+
+	while ((ready = packet_poll(p, 0)) == 0) {
+		if ((rc = par_step(p->r)) == -1)
+			return packet_fail(p, CR_UNKNOWN_ERROR,
+			    "records not written");
+		if (rc == 1) {	/* the ring is empty: only bytes are awaited */
+			ready = packet_poll(p, p->timeout_ms);
+			break;
+		}
+	}
+	if (ready == 0)
 		return packet_fail(p, CR_SERVER_LOST, "Lost connection to "
 		    "server: nothing read for read_timeout");
-	if (rc == -1)
+	if (ready == -1)
 		return packet_fail(p, CR_SERVER_LOST, strerror(errno));
 	return 0;
 }

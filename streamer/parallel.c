@@ -10,7 +10,10 @@
  * (par_sync) -- all but those that only set the reader's state and a
  * TABLE_MAP that maps its table as before (event.c, tablemap.c) -- so
  * that DDL, checkpoints and errors see the stream as one thread made it. */
+#include "build.h"		/* SCHED_BATCH */
+
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -49,10 +52,10 @@ struct par_job {
 #define PAR_QUEUE_MAX	(1024 * 1024)
 /* A job buffer a big event grew past this is let go after it. */
 #define PAR_KEEP_MAX	(256 * 1024)
-/* Polls of a thread out of work before it sleeps (~50 us): between the
- * rows events of a transaction the reader is back sooner than a wake-up
- * would take. */
-#define PAR_SPINS	2000
+/* Polls of a thread out of work before it sleeps (a few microseconds):
+ * the other is often that close to done, but a longer spin holds a CPU
+ * that the other thread or the server may be waiting for. */
+#define PAR_SPINS	200
 
 static struct {
 	bool		 on;
@@ -175,9 +178,13 @@ par_idle(void)
 static void *
 par_main(void *arg)
 {
+	struct sched_param sp = { .sched_priority = 0 };
 	unsigned n;
 
 	(void)arg;
+	/* Woken, the thread must not preempt the reader on a shared CPU:
+	 * it is there for a spare core (a refusal costs nothing but that) */
+	pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
 	for (;;)
 		if (par_claim(&n))
 			par_run(n);
@@ -291,19 +298,28 @@ par_advance(struct reader *r)
 	return par_join_done(r);
 }
 
+/* One step towards an empty ring, for a reader with nothing else to
+ * do: 1 once it is empty, 0 after a job was joined or formatted. */
+int
+par_step(struct reader *r)
+{
+	if (par.failed || par_join_done(r) == -1)
+		return -1;
+	if (par.head == atomic_load(&par.tail))
+		return 1;
+	return par_advance(r) == -1 ? -1 : 0;
+}
+
 /* Before any other event: every rows event's records are in r->out or
  * with the sink. */
 int
 par_sync(struct reader *r)
 {
-	if (par.failed)
-		return -1;
-	if (par_join_done(r) == -1)
-		return -1;
-	while (par.head != atomic_load(&par.tail))
-		if (par_advance(r) == -1)
-			return -1;
-	return 0;
+	int rc;
+
+	while ((rc = par_step(r)) == 0)
+		;
+	return rc == 1 ? 0 : -1;
 }
 
 /* Waits until the ring has room for a job with len bytes of event. */

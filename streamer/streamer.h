@@ -509,6 +509,7 @@ void	 par_init(int threads);
 int	 par_commit(struct reader *, const struct trx_end *);
 int	 par_rows(struct reader *, struct cursor *, int kind);
 int	 par_sync(struct reader *);
+int	 par_step(struct reader *);
 void	 par_release(void);
 int	 record_drain(struct reader *);
 int	 record_commit(struct reader *, bool have_xid, uint64_t xid);
