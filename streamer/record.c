@@ -769,8 +769,10 @@ record_join(struct reader *r, const struct obuf *o, bool pending)
 	if (pending)
 		while (whole.len > 0 && whole.buf[whole.len - 1] != '\n')
 			whole.len--;
-	if (whole.len > 0 && (record_flush(r) == -1 ||
-	    record_send(r, NULL, &whole) == -1))
+	if ((whole.len > 0 || r->out.len >= OBUF_FLUSH_AT) &&
+	    record_flush(r) == -1)
+		return -1;
+	if (whole.len > 0 && record_send(r, NULL, &whole) == -1)
 		return -1;
 	obuf_add(&r->out, o->buf + whole.len, o->len - whole.len);
 	r->row_pending = pending;
