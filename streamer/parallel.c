@@ -30,6 +30,7 @@ struct par_bufs {
 	struct span	*spans[2];
 	size_t		 spans_cap;
 	bool		 pending;	/* its records end in an open one */
+	size_t		 pending_at;	/* ... which begins there in out */
 };
 
 /* One rows event: the reader as it was at the event (on the job's
@@ -94,6 +95,7 @@ par_swap(struct reader *r, struct par_bufs *b)
 	PAR_SWAP(r->inflated, b->inflated);
 	PAR_SWAP(r->spans_cap, b->spans_cap);
 	PAR_SWAP(r->row_pending, b->pending);
+	PAR_SWAP(r->row_at, b->pending_at);
 	for (i = 0; i < 2; i++) {
 		PAR_SWAP(r->img[i], b->img[i]);
 		PAR_SWAP(r->spans[i], b->spans[i]);
@@ -249,8 +251,8 @@ par_join_rows(struct reader *r, struct par_job *j)
 	int rc;
 
 	par_swap(&j->r, &j->bufs);
-	rc = j->rc == -1 || record_join(r, &j->bufs.out, j->bufs.pending) ==
-	    -1 ? -1 : 0;
+	rc = j->rc == -1 || record_join(r, &j->bufs.out, j->bufs.pending,
+	    j->bufs.pending_at) == -1 ? -1 : 0;
 	par.queued -= j->ev.len;
 	par_trim(&j->ev);
 	par_trim(&j->bufs.out);

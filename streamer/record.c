@@ -668,6 +668,7 @@ record_row_prelude(struct reader *r, const struct tablemap *tm)
 	record_rowno = record_event_at == r->offset ? record_rowno + 1 : 0;
 	record_event_at = r->offset;
 	record_tm = tm;
+	r->row_at = r->out.len;
 	return 0;
 }
 
@@ -692,9 +693,6 @@ record_row(struct reader *r, const struct tablemap *tm, int kind)
 	return 0;
 }
 
-/* Where the open record began, for record_row_abort. */
-static __thread size_t record_row_at;
-
 /*
  * A Maxwell insert or delete takes its one image as "data" unchanged:
  * 1 when its record is begun, up to "data":{, for the decoder to write
@@ -709,7 +707,6 @@ record_row_open(struct reader *r, const struct tablemap *tm, int kind)
 		return 0;
 	if (record_row_prelude(r, tm) == -1)
 		return -1;
-	record_row_at = r->out.len;
 	record_begin(r, tm, kind == EV_DELETE_ROWS ||
 	    kind == EV_DELETE_ROWS_V1 ? "delete" : "insert");
 	obuf_lit(&r->out, ",\"data\":{");
@@ -731,8 +728,8 @@ record_row_close(struct reader *r, const struct tablemap *tm)
 void
 record_row_abort(struct reader *r)
 {
-	if (record_row_at <= r->out.len)
-		r->out.len = record_row_at;
+	if (r->row_at <= r->out.len)
+		r->out.len = r->row_at;
 }
 
 /* Whether a long value written into o may go to the sink in pieces:
@@ -753,12 +750,13 @@ record_joinable(void)
 
 /* Records formatted apart (parallel.c), in binlog order after the
  * pending record: the whole ones handed to the byte sink from where they
- * are, without a copy into the buffer; an open last one (pending) is
- * copied into the buffer, where its end and the commit's mark follow, so
- * that the sink never holds half a record if the stream stops first.
- * Only a record's end is a raw newline: JSON text escapes its own. */
+ * are, without a copy into the buffer; an open last one (pending, from
+ * offset at) is copied into the buffer, where its end and the commit's
+ * mark follow, so that the sink never holds half a record if the stream
+ * stops first. */
 int
-record_join(struct reader *r, const struct obuf *o, bool pending)
+record_join(struct reader *r, const struct obuf *o, bool pending,
+    size_t at)
 {
 	struct obuf whole = *o;
 
@@ -767,13 +765,13 @@ record_join(struct reader *r, const struct obuf *o, bool pending)
 	if (record_close_pending(r) == -1)
 		return -1;
 	if (pending)
-		while (whole.len > 0 && whole.buf[whole.len - 1] != '\n')
-			whole.len--;
+		whole.len = at;
 	if ((whole.len > 0 || r->out.len >= OBUF_FLUSH_AT) &&
 	    record_flush(r) == -1)
 		return -1;
 	if (whole.len > 0 && record_send(r, NULL, &whole) == -1)
 		return -1;
+	r->row_at = r->out.len;
 	obuf_add(&r->out, o->buf + whole.len, o->len - whole.len);
 	r->row_pending = pending;
 	return 0;
@@ -809,6 +807,7 @@ record_ddl(struct reader *r, const uint8_t *db, size_t dblen,
 	strlcpy_(shown.table, d.table, sizeof(shown.table));
 	record_tm = &topic;
 	record_key.len = 0;
+	r->row_at = r->out.len;
 	if (record_debezium)
 		debezium_ddl(r, &topic, sql, len);
 	else {

@@ -204,6 +204,7 @@ struct reader {
 	/* records */
 	struct obuf	 out;
 	bool		 row_pending;
+	size_t		 row_at;	/* where that record begins in out */
 	bool		 detached;	/* formatted apart: no sink (parallel.c) */
 	struct obuf	 img[2];	/* before/after image values as JSON */
 	struct span	*spans[2];
@@ -493,7 +494,8 @@ int	 record_row_close(struct reader *, const struct tablemap *);
 void	 record_row_abort(struct reader *);
 bool	 record_drains(const struct reader *, const struct obuf *);
 bool	 record_joinable(void);
-int	 record_join(struct reader *, const struct obuf *, bool pending);
+int	 record_join(struct reader *, const struct obuf *, bool pending,
+	    size_t at);
 
 /* A transaction's end, as it waits in parallel.c's ring for its records. */
 struct trx_end {
