@@ -8,6 +8,8 @@
 # UTC session after inserting them at -07:00), and mariadb-binlog -vv agrees
 # on a sample of columns.  TYPES_METADATA (types_full.sh) sets
 # binlog_row_metadata; TYPES_COMPRESS (compress.sh) turns log_bin_compress on.
+# The reader formats every row itself here (decode_threads = 1); those two
+# run with binlogd's default, a second thread (parallel.c).
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -87,7 +89,11 @@ printf '%s\n' "$COLUMNS" >"$TMP/columns"
 sql "SET sql_mode = ''; CREATE DATABASE ty;
     CREATE TABLE ty.t ($ddl) DEFAULT CHARSET = utf8mb4"
 
-binlogd_start
+if [ -z "${TYPES_METADATA:-}${TYPES_COMPRESS:-}" ]; then
+	BL_EXTRA_STREAM="decode_threads = 1" binlogd_start
+else
+	binlogd_start
+fi
 
 # The SQL that prints the expected records "type<TAB>image" of the rows
 # matching WHERE: images are taken in a UTC session (TIMESTAMPs in UTC),
