@@ -56,13 +56,14 @@ offline_file(struct reader *r, const uint8_t *p, size_t n)
 	return record_close(r);
 }
 
-/* Back to the state before any file, keeping the buffers (the fuzz
- * target decodes one input after another). */
+/* Back to the state before any file, keeping the reader's buffers (the
+ * fuzz target decodes one input after another); the ring's go. */
 void
 offline_reset(struct reader *r)
 {
 	r->st->finished = false;
 	r->st->exit_code = 0;
+	par_release();		/* what a failed file left in the ring */
 	r->nmaps = 0;
 	tablemap_forget_schema(r);	/* another file, maybe another server */
 	r->npost_header = 0;

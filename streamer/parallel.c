@@ -350,6 +350,16 @@ par_publish(unsigned n)
 	}
 }
 
+/* b holds a copy of n bytes at p (a buffer never grown has no bytes
+ * to append to: nothing is appended to it). */
+static void
+par_copy(struct obuf *b, const void *p, size_t n)
+{
+	b->len = 0;
+	if (n > 0)
+		obuf_add(b, p, n);
+}
+
 /* Copies the rows event at c, and the reader, into the next job. */
 static void
 par_queue(struct reader *r, const struct cursor *c, int kind)
@@ -358,10 +368,8 @@ par_queue(struct reader *r, const struct cursor *c, int kind)
 	struct par_job *j = par_job(n);
 
 	j->is_end = false;
-	j->ev.len = 0;
-	obuf_add(&j->ev, c->p + c->off, c->len - c->off);
-	j->query.len = 0;
-	obuf_add(&j->query, r->query.buf, r->query.len);
+	par_copy(&j->ev, c->p + c->off, c->len - c->off);
+	par_copy(&j->query, r->query.buf, r->query.len);
 	j->r = *r;
 	j->r.query = j->query;
 	j->r.detached = true;

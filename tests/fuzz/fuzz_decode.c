@@ -1,6 +1,7 @@
 /* fuzz_decode.c: libFuzzer target for the event decoder -- each input is a
- * binlog file's bytes, decoded exactly as binlogcat decodes a file; built
- * with ASan and UBSan by run.sh, seeded with tests/fixtures/files. */
+ * binlog file's bytes, decoded exactly as binlogcat decodes a file (rows
+ * events on two threads, parallel.c); built with ASan and UBSan by run.sh,
+ * seeded with tests/fixtures/files. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (fd == -1 || dup2(fd, STDOUT_FILENO) == -1)
 		abort();
 	offline_init(&rd, &st);
+	par_init(2);
 	return 0;
 }
 
