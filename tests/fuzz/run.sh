@@ -6,22 +6,9 @@
 . "$(dirname "$0")/../lib.sh"
 
 command -v clang >/dev/null || skip "clang is not installed (contrib/debian-deps)"
-SRC=$LIB_DIR/..
-BUILD=$(cd .. && pwd)		# make check runs us in the build's tests/
-[ -f "$BUILD/common/libcommon.a" ] || hard_error "no libcommon.a in $BUILD"
-
-# the decoder's sources, as streamer/Makefile.am lists them for libdecode.a
-DECODE_SRC=$(sed -n '/^libdecode_a_SOURCES/,/[^\\]$/p' "$SRC/streamer/Makefile.am" |
-    grep -oE '[a-z0-9_]+\.c' | sed "s|^|$SRC/streamer/|")
-[ -n "$DECODE_SRC" ] || hard_error "no libdecode_a_SOURCES in streamer/Makefile.am"
-
-# shellcheck disable=SC2086 # one word per file and flag
-clang -g -O1 -fsanitize=fuzzer,address,undefined \
-    -fno-sanitize-recover=undefined -I"$BUILD" -I"$SRC/common" \
-    -I"$SRC/streamer" $(pkg-config --cflags libmariadb) \
-    -o "$TMP/fuzz_decode" "$LIB_DIR/fuzz/fuzz_decode.c" \
-    $DECODE_SRC "$SRC/streamer/offline.c" \
-    "$BUILD/common/libcommon.a" $(pkg-config --libs libmariadb zlib libzstd) 2>"$TMP/cc.err" ||
+# shellcheck disable=SC2046 # one word per file and flag
+build_decoder clang "$TMP/fuzz_decode" -fsanitize=fuzzer,address,undefined \
+    -fno-sanitize-recover=undefined "$LIB_DIR/fuzz/fuzz_decode.c" ||
     hard_error "building the fuzz target: $(cat "$TMP/cc.err")"
 
 mkdir "$TMP/corpus"
