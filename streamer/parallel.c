@@ -10,7 +10,7 @@
  * (par_sync) -- all but those that only set the reader's state and a
  * TABLE_MAP that maps its table as before (event.c, tablemap.c) -- so
  * that DDL, checkpoints and errors see the stream as one thread made it. */
-#include "build.h"		/* SCHED_BATCH */
+#include "build.h"		/* SCHED_BATCH, sched_getaffinity */
 
 #include <pthread.h>
 #include <sched.h>
@@ -195,12 +195,24 @@ par_main(void *arg)
 	return NULL;
 }
 
+/* How many CPUs this process may run on: its affinity mask (taskset, a
+ * container's cpuset), else those online. */
+static long
+par_cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		return CPU_COUNT(&set);
+	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
 /* threads: [stream] decode_threads (binlogcat: 2); a second thread
  * only pays with a second CPU to run on. */
 void
 par_init(int threads)
 {
-	par.on = threads > 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1;
+	par.on = threads > 1 && par_cpus() > 1;
 }
 
 /* The reader waits for the oldest job, which the thread is formatting. */
