@@ -48,10 +48,14 @@ struct par_job {
 
 /* A power of two: the counters below wrap. */
 #define PAR_JOBS	16
-/* Event bytes queued at most: the jobs' records take a few times their
- * event, and peak memory must not grow with the events' size. */
-#define PAR_QUEUE_MAX	(1024 * 1024)
-/* A job buffer a big event grew past this is let go after it. */
+/* Peak memory must not grow with the events' size, and a job's records
+ * and images take a few times its event, kept for the slot's next job:
+ * a rows event this big (a row with a big value: servers split rows
+ * events at 8 KiB) is formatted by the reader alone, and the ring holds
+ * PAR_QUEUE_MAX bytes of events at most.  A job buffer grown past
+ * PAR_KEEP_MAX (JSON escapes take up to six bytes a byte) is let go. */
+#define PAR_EVENT_MAX	(64 * 1024)
+#define PAR_QUEUE_MAX	(256 * 1024)
 #define PAR_KEEP_MAX	(256 * 1024)
 /* Polls of a thread out of work before it sleeps (a few microseconds):
  * the other is often that close to done, but a longer spin holds a CPU
@@ -235,7 +239,7 @@ par_wait_head(void)
 	pthread_mutex_unlock(&par.mu);
 }
 
-/* Lets go of a buffer a big event grew, so that it does not stay. */
+/* Lets go of a buffer an event grew big, so that it does not stay. */
 static void
 par_trim(struct obuf *b)
 {
@@ -243,6 +247,24 @@ par_trim(struct obuf *b)
 		return;
 	free(b->buf);
 	memset(b, 0, sizeof(*b));
+}
+
+/* ... and of all a job's. */
+static void
+par_trim_job(struct par_job *j)
+{
+	struct par_bufs *b = &j->bufs;
+	int i;
+
+	par_trim(&j->ev);
+	par_trim(&j->query);
+	par_trim(&b->out);
+	par_trim(&b->scratch);
+	par_trim(&b->inflated);
+	for (i = 0; i < 2; i++)
+		par_trim(&b->img[i]);
+	for (i = 0; i < 3; i++)
+		par_trim(&b->jd[i]);
 }
 
 /* A transaction's end: its last record marked, its records out, then
@@ -266,8 +288,7 @@ par_join_rows(struct reader *r, struct par_job *j)
 	rc = j->rc == -1 || record_join(r, &j->bufs.out, j->bufs.pending,
 	    j->bufs.pending_at) == -1 ? -1 : 0;
 	par.queued -= j->ev.len;
-	par_trim(&j->ev);
-	par_trim(&j->bufs.out);
+	par_trim_job(j);
 	return rc;
 }
 
@@ -435,16 +456,17 @@ par_start(void)
 
 /*
  * A rows event: into the ring, once there is room in it.  Not for a
- * per-record sink, nor for an event that may hold a value long enough to
- * go to the sink in pieces (rows_long), nor inside a TRANSACTION_PAYLOAD
- * (its events share one position, and rows are counted across them).
+ * per-record sink, nor for an event over PAR_EVENT_MAX (which a value
+ * long enough to go to the sink in pieces, rows_long, needs anyway), nor
+ * inside a TRANSACTION_PAYLOAD (its events share one position, and rows
+ * are counted across them).
  */
 int
 par_rows(struct reader *r, struct cursor *c, int kind)
 {
 	size_t len = c->len - c->off;
 
-	if (!par.on || !record_joinable() || len >= ROWS_PIECE ||
+	if (!par.on || !record_joinable() || len > PAR_EVENT_MAX ||
 	    r->in_payload || !par_start()) {
 		if (par_sync(r) == -1)
 			return -1;

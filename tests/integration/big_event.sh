@@ -6,8 +6,8 @@
 # every value equals the server's (SHA1 and LENGTH), the file is unlinked
 # (an open descriptor to a deleted file, nothing left in the directory),
 # and the streamer's peak RSS stays under 16 MiB -- also over a
-# transaction of 3,000 rows of 16 KiB, an event each, whose records are
-# formatted apart (decode_threads = 2) and joined.  A spill_dir the
+# transaction of 3,000 rows of 16 KiB (an event each, formatted apart by
+# decode_threads = 2 and joined) and one updating 40 rows of 260 KB text.  A spill_dir the
 # streamer may not write stops it with exit status 80 and a message naming
 # the directory and the remedy, the checkpoint before the event's
 # transaction; once the directory is writable the restarted streamer
@@ -37,6 +37,15 @@ MANY=3000
 many() {
 	echo "INSERT INTO shop.b (id, b) SELECT 1000 + seq,
 	    REPEAT(CONCAT('many-', seq), 1640) FROM shop.seq_1_to_$MANY;"
+}
+# wide: WIDE rows of 260 KB text, then one transaction updating them all
+# (2 x WIDE records, ids 5001..)
+WIDE=40
+wide() {
+	echo "INSERT INTO shop.b (id, b, t) SELECT 5000 + seq, 'wide',
+	    REPEAT(CONCAT('日本€ü', seq), 20000) FROM shop.seq_1_to_$WIDE;"
+	echo "UPDATE shop.b SET t = REPEAT(CONCAT('ü€本日', id), 20000)
+	    WHERE id > 5000;"
 }
 
 # As root, binlogd runs as nobody, so that a directory it may not write
@@ -131,16 +140,19 @@ spawn
 	small 4
 	echo "BEGIN;"; blob 5 5; small 6; echo "COMMIT;"
 	many
+	wide
 	small 7
 } | sql
-wait_for_records $((7 + MANY)) 120
+# records of rows 1..7, MANY and WIDE rows, and WIDE updates
+OTHERS=$((MANY + 2 * WIDE))
+wait_for_records $((7 + OTHERS)) 120
 spid=$(child_pid streamer)
 [ -n "$spid" ] || fail "no running binlogd-streamer"
 deleted_fd "$spid" "$TMP/run"
 no_spill_file "$TMP/run"
 hwm=$(awk '/^VmHWM:/ { print $2 }' /proc/"$spid"/status)
-check_values $((7 + MANY))
-assert_eq $((7 + MANY)) "$(record_count)" "records"
+check_values $((7 + MANY + WIDE))
+assert_eq $((7 + OTHERS)) "$(record_count)" "records"
 # Neither the event nor the value's text is ever whole in memory: the CRC
 # and the encoder let the mapped pages go behind them, the text goes to the
 # sink a piece at a time.  Issue 7's bound: 16 MiB, whatever the row size
@@ -156,7 +168,7 @@ binlogd_stop
 no_write "$TMP/spill"
 spawn "$TMP/spill"
 small 8 | sql
-wait_for_records $((8 + MANY))
+wait_for_records $((8 + OTHERS))
 read -r file offset <<<"$(master_position)"
 {
 	echo "SET SESSION group_concat_max_len = 1073741824; BEGIN;"
@@ -184,6 +196,6 @@ lib_has_row() {
 	grep -Eq '"id": ?10[,}]' "$RECORDS"
 }
 wait_until 60 "row 10 once $TMP/spill is writable" lib_has_row
-check_values $((10 + MANY))
+check_values $((10 + MANY + WIDE))
 no_spill_file "$TMP/spill"
 binlogd_stop
