@@ -353,15 +353,22 @@ record_json_run(struct obuf *b, const uint8_t *s, size_t n, bool latin1)
 	b->len = (size_t)(d - b->buf);
 }
 
-/* A JSON string: its text, escaped, between quotes (each written into
- * the 16 bytes of room record_json_run keeps). */
-void
-obuf_json_str(struct obuf *b, const uint8_t *s, size_t n)
+/* Text (UTF-8, or latin1 to convert) escaped between quotes, each
+ * written into the 16 bytes of room record_json_run keeps. */
+static void
+record_json_quoted(struct obuf *b, const uint8_t *s, size_t n, bool latin1)
 {
 	obuf_reserve(b, n + 17);
 	b->buf[b->len++] = '"';
-	record_json_run(b, s, n, false);
+	record_json_run(b, s, n, latin1);
 	b->buf[b->len++] = '"';
+}
+
+/* A JSON string: its text, escaped, between quotes. */
+void
+obuf_json_str(struct obuf *b, const uint8_t *s, size_t n)
+{
+	record_json_quoted(b, s, n, false);
 }
 
 /* What obuf_json_str writes between the quotes. */
@@ -375,10 +382,7 @@ obuf_json_text(struct obuf *b, const uint8_t *s, size_t n)
 void
 obuf_json_latin1(struct obuf *b, const uint8_t *s, size_t n)
 {
-	obuf_reserve(b, n + 17);
-	b->buf[b->len++] = '"';
-	record_json_run(b, s, n, true);
-	b->buf[b->len++] = '"';
+	record_json_quoted(b, s, n, true);
 }
 
 /* A quoted base64 string (RFC 4648, with padding). */
