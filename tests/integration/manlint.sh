@@ -22,6 +22,24 @@ for page in "$mandir"/man*/*; do
 done
 note "$n pages lint clean"
 
+# Quotes as rendered: mandoc -Tlint does not see an enclosure macro (Dq,
+# Qq) opened inside another one on the same line, which piles the closing
+# quotes up at the end ("gtid, "file, ... in seconds"""").  Each paragraph
+# must close every quote before opening the next and never print two
+# closing quotes in a row.
+for page in "$mandir"/man*/*; do
+	mandoc -Tutf8 "$page" | python3 -c 'import re, sys
+text = re.sub(".\b", "", sys.stdin.read())
+bad = []
+for para in re.split(r"\n\s*\n", text):
+    flat = " ".join(para.split())
+    for pattern in (r"[\"\u201d]{2,}", r"\u201c[^\u201d]*\u201c"):
+        bad += [m.group(0)[:60] for m in re.finditer(pattern, flat)]
+if bad:
+    sys.exit(sys.argv[1] + ": broken quotes in the rendered page: " +
+        " | ".join(bad))' "$page" || fail "quotes in $page as rendered"
+done
+
 # synopsis PAGE: the SYNOPSIS section as rendered, on one line.
 synopsis() {
 	mandoc -Tascii -O width=300 "$mandir/$1" | python3 -c 'import re, sys
