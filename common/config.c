@@ -527,3 +527,47 @@ config_read_password(struct config *conf, char *err, size_t errlen)
 		conf->password[--n] = '\0';
 	return 0;
 }
+
+static const struct opt_def *
+conf_exact(const char *section, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++)
+		if (strcmp(opts[i].section, section) == 0 &&
+		    strcmp(opts[i].name, name) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+int
+config_get(const char *path, const char *section, const char *name,
+    char *buf, size_t size, char *err, size_t errlen)
+{
+	const struct opt_def *o = conf_exact(section, name);
+	char line[4096], cur[64] = "", *l, *eq, *close;
+	FILE *fp;
+
+	if (o == NULL || o->type != OPT_STR)
+		abort();	/* a caller asking for no such option: a bug */
+	strlcpy_(buf, o->def, size);
+	if ((fp = fopen(path, "r")) == NULL)
+		return conf_error(err, errlen, "%s: %s", path,
+		    strerror(errno));
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		conf_strip_comment(line);
+		l = conf_trim(line);
+		if (*l == '[' && (close = strchr(l, ']')) != NULL) {
+			*close = '\0';
+			strlcpy_(cur, conf_trim(l + 1), sizeof(cur));
+		} else if (strcmp(cur, section) == 0 &&
+		    (eq = strchr(l, '=')) != NULL) {
+			*eq = '\0';
+			if (strcmp(conf_trim(l), name) == 0)
+				strlcpy_(buf, conf_trim(eq + 1), size);
+		}
+	}
+	fclose(fp);
+	return 0;
+}
+

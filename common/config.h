@@ -100,6 +100,11 @@ void	config_defaults(struct config *conf);
  * err on failure.  binlogctl set-position uses it too. */
 int	config_parse_start(struct config *conf, const char *v, char *err,
 	    size_t errlen);
+/* One string option of path (its default when the file does not set it),
+ * ignoring everything else in the file, even errors: binlogctl needs only
+ * control_socket.  -1 with err when the file cannot be read. */
+int	config_get(const char *path, const char *section, const char *name,
+	    char *buf, size_t size, char *err, size_t errlen);
 /* Reads password_file into password when set; -1 with err on failure. */
 int	config_read_password(struct config *conf, char *err, size_t errlen);
 

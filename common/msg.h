@@ -90,7 +90,7 @@ enum msg_type {
 
 	/* supervisor -> binlogctl (600..699) */
 	MSG_CTL_REPLY = 600,	/* {result:u message:s} plus, for STATUS,
-				 * state:s pid:u uptime:u and per child
+				 * state:s version:s pid:u uptime:u and per child
 				 * (streamer_, checkpointd_) pid:u state:s
 				 * uptime:u restarts:u last_exit:s, and
 				 * the streamer's MSG_STATS_FIELDS with

@@ -22,6 +22,7 @@ proc_child_usage(const struct proc_child *cp, int code)
 	    "  -f         log to stderr instead of syslog\n"
 	    "  -h         show this help\n"
 	    "  -n         check the configuration and exit\n"
+	    "  --version  print the version and exit\n"
 	    "%s is started by binlogd(8), which passes it %s.\n",
 	    cp->prog, CONF_DEFAULT_PATH, cp->prog, cp->links);
 	exit(code);
@@ -39,6 +40,7 @@ proc_child_start(const struct proc_child *cp, int argc, char **argv,
 	char err[2048];
 	int ch, debug = 0, foreground = 0, check = 0;
 
+	version_option(argc, argv, cp->prog);
 	while ((ch = getopt_long(argc, argv, "c:dfhn", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':

@@ -101,3 +101,12 @@ exit_code_name(int code)
 	default:		return "unknown exit code";
 	}
 }
+
+void
+version_option(int argc, char **argv, const char *prog)
+{
+	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+		printf("%s (binlogd) %s\n", prog, PACKAGE_VERSION);
+		exit(0);
+	}
+}

@@ -18,6 +18,9 @@ int	fd_cloexec(int fd, int on);
 int	fd_nonblock(int fd, int on);
 /* Children: die with SIGTERM when the supervisor dies (Linux prctl). */
 void	die_with_parent(void);
+/* "binlogd --version" and the like: prints "prog (binlogd) VERSION" and
+ * exits 0 when the first argument is --version; returns otherwise. */
+void	version_option(int argc, char **argv, const char *prog);
 /* Copies src to dst like strlcpy; returns strlen(src). */
 size_t	strlcpy_(char *dst, const char *src, size_t size);
 

@@ -7,9 +7,11 @@
 #include <sys/un.h>
 
 #include <err.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -21,7 +23,9 @@
 #include "util.h"
 
 #define CTL_TIMEOUT_SEC	10
-#define CTL_NO_ANSWER	2	/* binlogd not running or not answering */
+/* Exit statuses of our own, beside the reply's enum ctl_result. */
+#define CTL_NOT_RUNNING	2	/* nothing listens on the socket */
+#define CTL_NO_ANSWER	8	/* binlogd closed the connection, or silent */
 #define CTL_USAGE	64
 
 struct ctl_cmd {
@@ -78,6 +82,7 @@ usage(int code)
 	    "  -h         this help\n"
 	    "  -j         print JSON\n"
 	    "  -s socket  the control socket (overrides -c)\n"
+	    "  --version  print the version and exit\n"
 	    "commands:\n", CONF_DEFAULT_PATH);
 	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(code ? stderr : stdout, "  %-14s  %s\n",
@@ -103,6 +108,19 @@ json_str(const char *s, size_t len)
 			putchar(ch);
 	}
 	putchar('"');
+}
+
+/* Seconds since the epoch as ISO 8601 UTC; "-" for 0 (never). */
+static const char *
+iso_time(uint64_t epoch, char *buf, size_t size)
+{
+	time_t t = (time_t)epoch;
+	struct tm tm;
+
+	if (epoch == 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		strlcpy_(buf, "-", size);
+	return buf;
 }
 
 /* Takes a string field; "" when absent. */
@@ -197,17 +215,29 @@ show_stream_json(struct msg_in *in)
 
 #define U(n)	((unsigned long long)get_u64(in, n))
 
+/* Before the streamer's first figures, nothing is known of the server. */
+static void
+show_server(struct msg_in *in)
+{
+	char a[256], b[256], c[256], d[128];
+
+	get_str(in, "server_host", c, sizeof(c));
+	if (get_str(in, "server_version", b, sizeof(b))[0] == '\0') {
+		printf("server       %s, not connected yet\n", c[0] ? c : "-");
+		return;
+	}
+	printf("server       %s %s at %s, server_id %llu%s%s\n",
+	    get_str(in, "server_flavour", a, sizeof(a)), b, c, U("server_id"),
+	    get_str(in, "server_uuid", d, sizeof(d))[0] ? ", uuid " : "", d);
+}
+
 static void
 show_stream_text(struct msg_in *in)
 {
 	static char gtid[8192];
-	char a[256], b[256], c[256], d[128], rate[32];
+	char a[256], rate[32];
 
-	printf("server       %s %s at %s, server_id %llu%s%s\n",
-	    get_str(in, "server_flavour", a, sizeof(a)),
-	    get_str(in, "server_version", b, sizeof(b)),
-	    get_str(in, "server_host", c, sizeof(c)), U("server_id"),
-	    get_str(in, "server_uuid", d, sizeof(d))[0] ? ", uuid " : "", d);
+	show_server(in);
 	printf("position     %s:%llu%s%s\n",
 	    get_str(in, "file", a, sizeof(a)), U("offset"),
 	    get_str(in, "gtid", gtid, sizeof(gtid))[0] ? " gtid " : "", gtid);
@@ -241,17 +271,19 @@ show_stream_text(struct msg_in *in)
 static void
 show_status(struct msg_in *in, int json)
 {
-	char state[32], message[256];
+	char state[32], message[256], version[64];
 	uint64_t pid, uptime;
 
 	get_str(in, "message", message, sizeof(message));
 	get_str(in, "state", state, sizeof(state));
+	get_str(in, "version", version, sizeof(version));
 	pid = get_u64(in, "pid");
 	uptime = get_u64(in, "uptime");
 	if (json) {
-		printf("{\"state\":\"%s\",\"pid\":%llu,\"uptime\":%llu,"
-		    "\"children\":{", state, (unsigned long long)pid,
-		    (unsigned long long)uptime);
+		printf("{\"state\":\"%s\",\"version\":", state);
+		json_str(version, strlen(version));
+		printf(",\"pid\":%llu,\"uptime\":%llu,\"children\":{",
+		    (unsigned long long)pid, (unsigned long long)uptime);
 		show_child(in, "checkpointd", 1, 1);
 		show_child(in, "streamer", 1, 0);
 		printf("}");
@@ -259,8 +291,8 @@ show_status(struct msg_in *in, int json)
 		printf("}\n");
 		return;
 	}
-	printf("binlogd      %-9s pid %-7llu up %6llus\n", state,
-	    (unsigned long long)pid, (unsigned long long)uptime);
+	printf("binlogd      %-9s pid %-7llu up %6llus  version %s\n", state,
+	    (unsigned long long)pid, (unsigned long long)uptime, version);
 	show_child(in, "checkpointd", 0, 1);
 	show_child(in, "streamer", 0, 0);
 	show_stream_text(in);
@@ -353,7 +385,7 @@ show_checkpoint(struct msg_in *in, int json)
 		printf("server       server_id %llu%s%s\n", U("server_id"),
 		    get_str(in, "server_uuid", b, sizeof(b))[0] ? ", uuid " :
 		    "", b);
-		printf("event time   %llu\n", U("ts"));
+		printf("event time   %s\n", iso_time(U("ts"), a, sizeof(a)));
 		printf("saved at     %s\n",
 		    get_str(in, "saved_at", a, sizeof(a)));
 	}
@@ -373,7 +405,9 @@ ctl_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 
 	(void)p;
 	if (msg == NULL)
-		errx(CTL_NO_ANSWER, "binlogd closed the connection");
+		errx(CTL_NO_ANSWER, "binlogd closed the connection without "
+		    "answering (too many clients, or it is stopping); try "
+		    "again");
 	if (msg->type != MSG_CTL_REPLY)
 		errx(CTL_FAILED, "unexpected %s from binlogd",
 		    msg_type_name(msg->type));
@@ -399,11 +433,22 @@ ctl_connect(const char *path)
 	    sizeof(sun.sun_path))
 		errx(CTL_USAGE, "%s: path too long", path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
-		err(CTL_NO_ANSWER, "socket");
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		err(CTL_NO_ANSWER, "cannot reach binlogd at %s (is it "
-		    "running?)", path);
-	return fd;
+		err(CTL_FAILED, "socket");
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+		return fd;
+	switch (errno) {
+	case ENOENT:
+	case ECONNREFUSED:
+		err(CTL_NOT_RUNNING, "binlogd is not running: nothing "
+		    "listens on %s", path);
+	case EACCES:
+	case EPERM:
+		err(CTL_DENIED, "%s: permission denied: run as root, as "
+		    "binlogd's user or as a member of the socket's group",
+		    path);
+	default:
+		err(CTL_NO_ANSWER, "cannot reach binlogd at %s", path);
+	}
 }
 
 static const struct ctl_cmd *
@@ -424,12 +469,13 @@ main(int argc, char **argv)
 	const char *conf_path = CONF_DEFAULT_PATH, *sock = NULL;
 	struct ctl_state st = { .result = CTL_FAILED };
 	struct timeval tv = { CTL_TIMEOUT_SEC, 0 };
-	struct config conf;
+	static char conf_sock[CONF_STR_MAX];
 	struct msg_out m;
 	struct peer *p;
 	char errbuf[1024];
 	int ch;
 
+	version_option(argc, argv, "binlogctl");
 	if (argc > 1 && strcmp(argv[1], "--help") == 0)
 		usage(0);
 	while ((ch = getopt(argc, argv, "c:hjs:")) != -1) {
@@ -457,11 +503,13 @@ main(int argc, char **argv)
 		    "one argument" : "no argument");
 		usage(CTL_USAGE);
 	}
+	/* Only control_socket: the rest of the file is binlogd's to judge. */
 	if (sock == NULL) {
-		if (config_load(&conf, conf_path, errbuf, sizeof(errbuf)) == -1)
+		if (config_get(conf_path, "daemon", "control_socket",
+		    conf_sock, sizeof(conf_sock), errbuf, sizeof(errbuf)) == -1)
 			errx(CTL_USAGE, "%s (or give the socket with -s)",
 			    errbuf);
-		sock = conf.control_socket;
+		sock = conf_sock;
 	}
 	log_init("binlogctl", LOG_TO_STDERR, 0);
 
@@ -477,8 +525,8 @@ main(int argc, char **argv)
 	event_base_loopexit(st.base, &tv);
 	event_base_dispatch(st.base);
 	if (st.result == CTL_FAILED)
-		errx(CTL_NO_ANSWER, "no answer from binlogd within %ds",
-		    CTL_TIMEOUT_SEC);
+		errx(CTL_NO_ANSWER, "no answer from binlogd within %ds; see "
+		    "its log", CTL_TIMEOUT_SEC);
 	peer_free(p);
 	event_base_free(st.base);
 	return st.result;

@@ -61,6 +61,7 @@ main(int argc, char **argv)
 	int i, rc;
 
 	log_init("binlogcat", 1, 0);
+	version_option(argc, argv, "binlogcat");
 	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
 		binlogcat_usage(stdout);
 		return BX_OK;

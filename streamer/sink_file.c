@@ -64,7 +64,8 @@ sink_file_repair(struct sink *s, int fd)
 	if (keep == sb.st_size)
 		return 0;
 	log_warnx("%s ends in a partial record (%lld bytes after the last "
-	    "newline, left by a crash): truncating it", s->conf->sink_path,
+	    "newline, left by an interrupted write: a crash or a full disk): "
+	    "truncating it; that transaction comes again", s->conf->sink_path,
 	    (long long)(sb.st_size - keep));
 	if (ftruncate(fd, keep) == -1 || fsync(fd) == -1)
 		return sink_fail(s, "truncating the partial record at the end "

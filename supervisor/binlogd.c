@@ -61,7 +61,8 @@ usage(int code)
 	    "  -d       debug logging\n"
 	    "  -f       stay in the foreground, log to stderr\n"
 	    "  -h       this help\n"
-	    "  -n       check the configuration and exit\n",
+	    "  -n       check the configuration and exit\n"
+	    "  --version  print the version and exit\n",
 	    CONF_DEFAULT_PATH);
 	exit(code);
 }
@@ -148,8 +149,10 @@ sup_schedule_restart(struct supervisor *sup, struct child *c,
 	delay = sup_backoff_delay(sup, c, action);
 	snprintf(why, sizeof(why), "restarting %s in %.1fs (failure %u)",
 	    c->name, delay, c->failures);
+	/* One line: the state change says it, else (already in backoff) this. */
+	if (sup->state == SUP_BACKOFF)
+		log_info("%s", why);
 	sup_set_state(sup, SUP_BACKOFF, why);
-	log_info("%s", why);
 	tv.tv_sec = (time_t)delay;
 	tv.tv_usec = (suseconds_t)((delay - tv.tv_sec) * 1e6);
 	evtimer_add(sup->backoff_timer, &tv);
@@ -422,6 +425,7 @@ sup_parse_args(struct supervisor *sup, int argc, char **argv, int *check)
 {
 	int ch;
 
+	version_option(argc, argv, "binlogd");
 	if (argc > 1 && strcmp(argv[1], "--help") == 0)
 		usage(BX_OK);
 	while ((ch = getopt(argc, argv, "c:dfhn")) != -1) {

@@ -242,6 +242,7 @@ control_status(struct supervisor *sup, struct ctl_client *c,
 
 	control_reply_begin(&m, req->id, CTL_OK, "");
 	msg_put_str(&m, "state", sup_state_name(sup->state));
+	msg_put_str(&m, "version", PACKAGE_VERSION);
 	msg_put_u64(&m, "pid", (uint64_t)getpid());
 	msg_put_u64(&m, "uptime", (uint64_t)(mono_now() - sup->started_at));
 	for (r = 0; r < ROLE_COUNT; r++)
@@ -372,8 +373,8 @@ control_parse_position(struct config *parsed, const char *v, size_t len,
 		return -1;
 	if (parsed->start_kind == START_LATEST ||
 	    parsed->start_kind == START_EARLIEST) {
-		snprintf(err, errlen, "set-position takes file:offset or a GTID "
-		    "set, not %s", parsed->start_kind == START_LATEST ?
+		snprintf(err, errlen, "give a file:offset or a GTID set, not "
+		    "%s", parsed->start_kind == START_LATEST ?
 		    "latest" : "earliest");
 		return -1;
 	}
@@ -390,8 +391,8 @@ control_set_position(struct supervisor *sup, struct ctl_client *c,
 	uint32_t id;
 
 	if (sup->state != SUP_HELD) {
-		snprintf(err, sizeof(err), "set-position needs the streamer "
-		    "held: run binlogctl stop-streamer first (binlogd is %s)",
+		snprintf(err, sizeof(err), "the streamer must be held: run "
+		    "binlogctl stop-streamer first (binlogd is %s)",
 		    sup_state_name(sup->state));
 		control_reply(c, req, CTL_NOT_HELD, err);
 		return;

@@ -280,6 +280,11 @@ metrics_children(struct evbuffer *b, const struct supervisor *sup)
 void
 metrics_text(const struct supervisor *sup, struct evbuffer *b)
 {
+	metrics_head(b, "build_info", "gauge", "The version of binlogd "
+	    "running.");
+	evbuffer_add_printf(b, "binlogd_build_info{version=\"");
+	metrics_label(b, PACKAGE_VERSION);
+	evbuffer_add_printf(b, "\"} 1\n");
 	metrics_stream(b);
 	metrics_children(b, sup);
 }

@@ -49,7 +49,7 @@ wait_until 60 "more rows to commit" committed_at_least $(($(committed) + 50))
 binlogd_stop
 printf '{"database":"shop","table":"n","type":"ins' >>"$OUT"
 binlogd_start
-wait_for_log 'ends in a partial record \(42 bytes after the last newline'
+wait_for_log 'ends in a partial record \(42 bytes after the last newline, left by an interrupted write: a crash or a full disk\)'
 wait "$WORKLOAD" || hard_error "the workload's client failed"
 lib_forget "$WORKLOAD"
 last_is_in() {
