@@ -58,7 +58,7 @@ main(int argc, char **argv)
 {
 	struct streamer st;
 	struct reader r;
-	int i, rc;
+	int i, rc, frc;
 
 	log_init("binlogcat", 1, 0);
 	version_option(argc, argv, "binlogcat");
@@ -72,8 +72,15 @@ main(int argc, char **argv)
 	}
 	offline_init(&r, &st);
 	par_init(2);
-	for (i = 1, rc = BX_OK; i < argc && rc == BX_OK; i++)
-		rc = binlogcat_file(&r, argv[i]);
+	/* A bad file is reported and the others still read: the status is
+	 * the first failure's (binlogcat(1)). */
+	for (i = 1, rc = BX_OK; i < argc; i++) {
+		if ((frc = binlogcat_file(&r, argv[i])) == BX_OK)
+			continue;
+		if (rc == BX_OK)
+			rc = frc;
+		offline_reset(&r);
+	}
 	event_release(&r);
 	return rc;
 }

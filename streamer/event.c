@@ -203,6 +203,8 @@ event_rotate(struct reader *r, struct cursor *c)
 
 	if (c->err || n == 0 || n >= sizeof(r->file))
 		return event_bad(r, "bad file name length");
+	if (r->offline)		/* positions stay the file's on disk */
+		return 0;
 	memcpy(r->file, name, n);
 	r->file[n] = '\0';
 	r->offset = pos;
@@ -368,7 +370,9 @@ event_header(struct reader *r, struct cursor *c)
 	if (c->err)
 		return reader_fail(r, BX_DECODE, "event at %s:%llu shorter "
 		    "than its header", r->file, (unsigned long long)r->offset);
-	if (r->hdr.log_pos >= r->hdr.size)
+	/* Offline, the file's own offset (offline_file): a relay log's
+	 * log_pos is the source's, and old servers' can be anything. */
+	if (!r->offline && r->hdr.log_pos >= r->hdr.size)
 		r->offset = r->hdr.log_pos - r->hdr.size;
 	return 0;
 }

@@ -197,4 +197,42 @@ assert_eq 85 "$rc" "exit code on a truncated file"
 assert_match "$(cat "$TMP/err")" "offset [0-9]+ claims" "truncation message"
 rc=0; "$CAT" "$LIB_DIR/lib.sh" >/dev/null 2>"$TMP/err" || rc=$?
 assert_eq 85 "$rc" "exit code on a file that is not a binlog"
+# Several files: a bad one is reported and the rest still read; the
+# status is the first failure's.  Each error names the file and where in
+# it the failing event starts, found here by walking the event sizes.
+event_at() {
+	python3 - "$1" "$2" <<'PY'
+import sys
+d, want, off = open(sys.argv[1], "rb").read(), int(sys.argv[2]), 4
+while off + 13 <= len(d):
+    size = int.from_bytes(d[off + 9:off + 13], "little")
+    if off <= want < off + size:
+        print(off)
+        break
+    off += size
+PY
+}
+good=$FIX/mysql-5.7.40-gtid.binlog
+good2=$FIX/percona-5.7.24-gtid-decimal.binlog
+"$CAT" "$good" "$good2" >"$TMP/two.jsonl" || fail "binlogcat on two good files"
+rc=0
+"$CAT" "$TMP/bad.binlog" "$good" "$TMP/missing.binlog" "$TMP/cut.binlog" \
+    "$good2" >"$TMP/five.jsonl" 2>"$TMP/err" || rc=$?
+assert_eq 85 "$rc" "exit code: the first failure's (a CRC mismatch)"
+cmp -s "$TMP/two.jsonl" "$TMP/five.jsonl" ||
+    fail "the good files' records differ beside bad files: $(diff \
+        "$TMP/two.jsonl" "$TMP/five.jsonl" | head -5)"
+assert_eq 3 "$(wc -l <"$TMP/err")" "one error line per bad file"
+at=$(event_at "$TMP/bad.binlog" 400)
+assert_match "$(sed -n 1p "$TMP/err")" \
+    "^binlogcat: $TMP/bad.binlog: .* at bad.binlog:$at: CRC32 mismatch" \
+    "the CRC error names the file and the event"
+assert_match "$(sed -n 2p "$TMP/err")" "^binlogcat: $TMP/missing.binlog: " \
+    "a missing file is named"
+at=$(event_at "$f" 419)
+assert_match "$(sed -n 3p "$TMP/err")" \
+    "^binlogcat: $TMP/cut.binlog: event at offset $at claims" \
+    "the truncation names the file and the event"
+rc=0; "$CAT" "$TMP/missing.binlog" "$TMP/cut.binlog" >/dev/null 2>&1 || rc=$?
+assert_eq 1 "$rc" "exit code: the first failure's (a missing file)"
 note "16 fixture files decode to their manifest's values"
