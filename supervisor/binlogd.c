@@ -302,6 +302,11 @@ sup_reload(struct supervisor *sup, char *err, size_t errlen)
 		    "%s", err);
 		return -1;
 	}
+	if (lock_sink(&conf, err, errlen) == -1) {
+		log_warnx("reload refused, keeping the running configuration: "
+		    "%s", err);
+		return -1;
+	}
 	if (strcmp(conf.database, sup->conf.database) != 0 ||
 	    conf.checkpoint_interval != sup->conf.checkpoint_interval ||
 	    strcmp(conf.control_socket, sup->conf.control_socket) != 0 ||
@@ -495,6 +500,15 @@ sup_load_config(struct supervisor *sup, int check)
 	}
 }
 
+/* What binlogd leaves behind when it stops, cleanly or not. */
+static void
+sup_cleanup(struct supervisor *sup)
+{
+	control_cleanup();
+	metrics_cleanup();
+	pidfile_remove(sup->conf.pid_file);
+}
+
 static void
 sup_add_signals(struct supervisor *sup)
 {
@@ -515,6 +529,7 @@ int
 main(int argc, char **argv)
 {
 	static struct supervisor sup;
+	char err[1024];
 	int check = 0;
 
 	sup.conf_path = CONF_DEFAULT_PATH;
@@ -532,6 +547,11 @@ main(int argc, char **argv)
 	control_init(&sup);
 	metrics_init(&sup);
 	sup_drop_privileges(sup.conf.run_user);
+	if (lock_database(&sup.conf, err, sizeof(err)) == -1 ||
+	    lock_sink(&sup.conf, err, sizeof(err)) == -1) {
+		sup_cleanup(&sup);
+		fatalx_code(BX_CONFIG, "%s", err);
+	}
 	srandom((unsigned)(getpid() ^ (unsigned)(mono_now() * 1e6)));
 	log_info("binlogd %s starting (config %s, libevent %s, msgpack-c %s, "
 	    "protocol %d)", PACKAGE_VERSION, sup.conf_path,
@@ -545,9 +565,7 @@ main(int argc, char **argv)
 
 	event_base_dispatch(sup.base);
 
-	control_cleanup();
-	metrics_cleanup();
-	pidfile_remove(sup.conf.pid_file);
+	sup_cleanup(&sup);
 	log_info("binlogd stopped (%s)", sup.exit_code == BX_OK ?
 	    "clean" : exit_code_name(sup.exit_code));
 	return sup.exit_code;

@@ -75,6 +75,11 @@ void	control_chown(uid_t, gid_t);
 void	control_cleanup(void);
 void	control_ckpt_reply(struct msg_in *);
 
+/* lock.c: the checkpoint database and the sink file, locked for as long
+ * as binlogd runs; -1 with err when another binlogd holds one. */
+int	lock_database(const struct config *, char *err, size_t errlen);
+int	lock_sink(const struct config *, char *err, size_t errlen);
+
 /* metrics.c */
 struct evbuffer;
 void	metrics_init(struct supervisor *);
