@@ -131,6 +131,8 @@ enum msg_type {
 	X(gaps, U, "gaps recorded in the checkpoint database")		\
 	X(last_gap, S, "the newest gap, or empty")			\
 	X(sink_errors, U, "errors the sink reported")			\
+	X(statement_logged, U, "changes logged as statements: no rows")	\
+	X(incidents, U, "INCIDENT events: changes the server lost")	\
 	X(last_error, S, "the streamer's last error")
 
 /* CTL_REPLY result codes; binlogctl exits with them. */

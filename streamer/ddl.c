@@ -1,6 +1,7 @@
-/* ddl.c: what a DDL statement does to which table, by a small keyword
- * parser -- Maxwell's record types (table-create, database-drop, ...) and
- * the database and table named, without a full SQL grammar. */
+/* ddl.c: what a QUERY event's statement is, by a small keyword parser:
+ * its part in the transaction around it (ddl_stmt), and for a DDL
+ * statement Maxwell's record type (table-create, database-drop, ...) and
+ * the database and table named -- without a full SQL grammar. */
 #include <ctype.h>
 #include <string.h>
 
@@ -159,4 +160,69 @@ ddl_classify(const uint8_t *q, size_t n, struct ddl *d)
 	d->type = verb[0] == 'c' ? "table-create" : verb[0] == 'a' ?
 	    "table-alter" : verb[0] == 'd' ? "table-drop" : verb[0] == 'r' ?
 	    "table-rename" : "table-truncate";
+}
+
+/* The statement after XA: XA START/BEGIN opens a transaction, XA END
+ * only closes its branch, the rest end it (XA PREPARE, COMMIT, ROLLBACK,
+ * COMMIT ... ONE PHASE); XA RECOVER changes nothing. */
+static enum stmt_kind
+ddl_stmt_xa(struct ddl_lex *l)
+{
+	ddl_next(l);
+	if (ddl_is(l, "START") || ddl_is(l, "BEGIN"))
+		return STMT_BEGIN;
+	if (ddl_is(l, "END") || ddl_is(l, "RECOVER"))
+		return STMT_IN_TRX;
+	return STMT_END;
+}
+
+/* ROLLBACK [WORK] TO [SAVEPOINT] s stays inside the transaction; a plain
+ * ROLLBACK in a binlog ends one that changed non-transactional tables,
+ * whose changes happened all the same. */
+static enum stmt_kind
+ddl_stmt_rollback(struct ddl_lex *l)
+{
+	ddl_next(l);
+	if (ddl_is(l, "WORK"))
+		ddl_next(l);
+	return ddl_is(l, "TO") ? STMT_IN_TRX : STMT_END;
+}
+
+/*
+ * A QUERY event's part in its transaction, by its leading keywords
+ * (comments and whitespace skipped, version comments read as code, any
+ * case).  Only transaction control ends or opens one; a row change the
+ * server logged as a statement (even a SELECT or CALL, which may write
+ * through a function) is STMT_DML; anything else is DDL.
+ */
+enum stmt_kind
+ddl_stmt(const uint8_t *q, size_t n)
+{
+	static const char *const dml[] = { "INSERT", "UPDATE", "DELETE",
+	    "REPLACE", "LOAD", "CALL", "DO", "SELECT", "WITH", NULL };
+	struct ddl_lex l = { q, q + n, "", false };
+	size_t i;
+
+	if (!ddl_next(&l))
+		return STMT_IN_TRX;	/* only comments: a dummy event */
+	if (ddl_is(&l, "BEGIN")) {
+		ddl_next(&l);
+		return l.tok[0] == '\0' || ddl_is(&l, "WORK") ? STMT_BEGIN :
+		    STMT_DML;		/* BEGIN NOT ATOMIC: a compound statement */
+	}
+	if (ddl_is(&l, "START"))
+		return ddl_next(&l) && ddl_is(&l, "TRANSACTION") ? STMT_BEGIN :
+		    STMT_DDL;		/* START SLAVE, ... */
+	if (ddl_is(&l, "COMMIT"))
+		return STMT_END;
+	if (ddl_is(&l, "ROLLBACK"))
+		return ddl_stmt_rollback(&l);
+	if (ddl_is(&l, "SAVEPOINT") || ddl_is(&l, "RELEASE"))
+		return STMT_IN_TRX;
+	if (ddl_is(&l, "XA"))
+		return ddl_stmt_xa(&l);
+	for (i = 0; dml[i] != NULL; i++)
+		if (ddl_is(&l, dml[i]))
+			return STMT_DML;
+	return STMT_DDL;
 }

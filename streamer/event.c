@@ -122,6 +122,34 @@ event_publish(struct reader *r, bool force)
 	return record_publish(r, &pos, force);
 }
 
+/*
+ * Where a transaction starts and ends, as the server wrote it:
+ *  - it starts at a GTID event (MariaDB's, MySQL's, anonymous or tagged),
+ *    or at BEGIN / XA START where none came, or at a rows event that
+ *    comes with neither (MySQL 5.1's non-transactional statements);
+ *  - after BEGIN, XA START or a MariaDB GTID not flagged standalone
+ *    (MariaDB writes no BEGIN) only COMMIT, ROLLBACK, XA PREPARE (event or
+ *    statement), XA COMMIT/ROLLBACK or an XID end it (event_query,
+ *    event_dispatch): SAVEPOINT, ROLLBACK TO, RELEASE SAVEPOINT, XA END,
+ *    statement-logged changes and DDL that did not commit (temporary
+ *    tables) stay inside;
+ *  - otherwise the one statement after the GTID is the transaction:
+ *    a DDL (which commits implicitly) or a statement-logged change, unless
+ *    MySQL's transaction_length says more follows (CREATE ... SELECT);
+ *  - rows with neither GTID nor BEGIN end with their statement (STMT_END).
+ * Only at those ends is a position published (event_commit); a rotate
+ * publishes one only between transactions (event_rotate).
+ */
+void
+event_trx_reset(struct reader *r)
+{
+	r->in_trx = r->trx_framed = r->trx_begun = r->trx_warned = false;
+	r->have_gtid = false;
+	r->trx_ts = 0;
+	r->trx_end = 0;
+	r->query.len = 0;
+}
+
 /* The transaction ended: records out first, then its position (both
  * perhaps after rows still being formatted: par_commit). */
 static int
@@ -136,13 +164,49 @@ event_commit(struct reader *r, bool have_xid, uint64_t xid, bool force)
 	else if (r->have_gtid)
 		gtid_set_add_mysql(r->gtids, r->gtid_uuid,
 		    r->gtid_tag[0] != '\0' ? r->gtid_tag : NULL, r->gtid_seq);
-	r->query.len = 0;
-	r->in_trx = false;
-	r->have_gtid = false;
+	event_trx_reset(r);
 	tablemap_reset(r);
 	if ((e.have_pos = r->hdr.log_pos != 0))
 		event_position(r, &e.pos);
 	return par_commit(r, &e);
+}
+
+/* An event that opens a transaction if none is open; the first such
+ * event's time stands for the commit's where the server gave none. */
+static void
+event_trx_open(struct reader *r, bool framed)
+{
+	r->in_trx = true;
+	r->trx_framed |= framed;
+	if (r->trx_ts == 0)
+		r->trx_ts = r->hdr.ts;
+}
+
+/* Does the statement just read leave its transaction open? */
+static bool
+event_trx_goes_on(const struct reader *r)
+{
+	return r->trx_begun || (r->trx_end != 0 && !r->in_payload &&
+	    r->offset + r->hdr.size < r->trx_end);
+}
+
+/* A change the server wrote without rows: a statement (binlog_format
+ * STATEMENT or MIXED, LOAD DATA) or a loss it admits (INCIDENT).  Never
+ * silent: the owner records it (reader_unrowed), the first of a
+ * transaction as a gap. */
+static void
+event_unrowed(struct reader *r, const char *kind, const uint8_t *text,
+    size_t n)
+{
+	char line[UNROWED_TEXT_MAX + 1];
+	size_t i;
+
+	/* the statement's start, on one line */
+	for (i = 0; i < n && i < UNROWED_TEXT_MAX; i++)
+		line[i] = text[i] < 0x20 ? ' ' : (char)text[i];
+	line[i] = '\0';
+	reader_unrowed(r, kind, line, !r->trx_warned);
+	r->trx_warned = r->in_trx;
 }
 
 /* A server writes one flavour of GTID: the set follows the events. */
@@ -222,16 +286,24 @@ event_rotate(struct reader *r, struct cursor *c)
 static int
 event_gtid(struct reader *r, struct cursor *c)
 {
+	uint8_t flags;
+
 	r->gtid_seq = cursor_uint(c, 8);
 	r->gtid_domain = (uint32_t)cursor_uint(c, 4);
+	flags = (uint8_t)cursor_uint(c, 1);
 	r->gtid_server = r->hdr.server_id;
 	if (c->err)
 		return event_bad(r, "too short");
 	event_flavor(r, GTID_FLAVOR_MARIADB);
+	r->trx_ts = 0;
+	/* MariaDB writes no BEGIN: a GTID not flagged standalone (one DDL
+	 * statement) stands for it, and an XID, COMMIT or XA PREPARE ends
+	 * its transaction. */
+	r->trx_begun = !(flags & MARIADB_GTID_STANDALONE);
 	gtid_format_mariadb(r->gtid_text, sizeof(r->gtid_text),
 	    r->gtid_domain, r->gtid_server, r->gtid_seq);
 	r->have_gtid = true;
-	r->in_trx = true;
+	event_trx_open(r, true);	/* its time is the commit's */
 	return 0;
 }
 
@@ -257,18 +329,55 @@ event_gtid_list(struct reader *r, struct cursor *c)
 	return 0;
 }
 
-static bool
-event_query_is(const uint8_t *q, size_t n, const char *word)
+/* A DDL statement: its own transaction (it commits implicitly), after
+ * which cached columns may be stale. */
+static int
+event_ddl(struct reader *r, const uint8_t *db, size_t dblen,
+    const uint8_t *q, size_t n)
 {
-	size_t wl = strlen(word);
-
-	return n == wl && strncasecmp((const char *)q, word, wl) == 0;
+	if (par_sync(r) == -1)
+		return -1;
+	tablemap_forget_schema(r);
+	log_debug("DDL at %s:%llu: %.*s", r->file,
+	    (unsigned long long)r->offset, (int)(n > 200 ? 200 : n), q);
+	event_trx_open(r, false);
+	if (filter_event(FILTER_DDL) && record_ddl(r, db, dblen, q, n) == -1)
+		return -1;
+	return event_trx_goes_on(r) ? 0 : event_commit(r, false, 0, true);
 }
 
+/* A statement: what it does to the transaction around it (ddl_stmt). */
+static int
+event_statement(struct reader *r, const uint8_t *db, size_t dblen,
+    const uint8_t *q, size_t n)
+{
+	switch (ddl_stmt(q, n)) {
+	case STMT_BEGIN:
+		event_trx_open(r, true);
+		r->trx_begun = true;
+		return 0;
+	case STMT_END:
+		return event_commit(r, false, 0, false);
+	case STMT_IN_TRX:
+		return 0;
+	case STMT_DML:
+		event_trx_open(r, false);
+		event_unrowed(r, "statement-logged", q, n);
+		return event_trx_goes_on(r) ? 0 :
+		    event_commit(r, false, 0, false);
+	case STMT_DDL:
+		break;
+	}
+	return event_ddl(r, db, dblen, q, n);
+}
+
+/* QUERY, QUERY_COMPRESSED and EXECUTE_LOAD_QUERY (a LOAD DATA whose file
+ * came in BEGIN_LOAD_QUERY and APPEND_BLOCK events): the statement. */
 static int
 event_query(struct reader *r, struct cursor *c)
 {
-	size_t ph = event_post_header(r, EV_QUERY, 13), dblen, varlen, n;
+	size_t ph = event_post_header(r, r->hdr.type,
+	    r->hdr.type == EV_EXECUTE_LOAD_QUERY ? 26 : 13), dblen, varlen, n;
 	const uint8_t *q, *db;
 
 	cursor_bytes(c, 8);			/* thread id, exec time */
@@ -285,35 +394,19 @@ event_query(struct reader *r, struct cursor *c)
 	q = cursor_bytes(c, n);
 	if (c->err)
 		return event_bad(r, "too short");
-	if (event_query_is(q, n, "BEGIN")) {
-		r->in_trx = true;
-		return 0;
-	}
-	if (event_query_is(q, n, "COMMIT") || event_query_is(q, n, "ROLLBACK"))
-		return event_commit(r, false, 0, false);
-	/* XA PREPARE ends the part of an XA transaction that has rows;
-	 * XA COMMIT/ROLLBACK later are transactions of their own. */
-	if (n >= 10 && strncasecmp((const char *)q, "XA PREPARE", 10) == 0)
-		return event_commit(r, false, 0, false);
-	if (n >= 8 && (strncasecmp((const char *)q, "XA START", 8) == 0 ||
-	    strncasecmp((const char *)q, "XA BEGIN", 8) == 0)) {
-		r->in_trx = true;
-		return 0;
-	}
-	if (n >= 6 && strncasecmp((const char *)q, "XA END", 6) == 0)
-		return 0;
-	if (n >= 2 && strncasecmp((const char *)q, "XA", 2) == 0)
-		return event_commit(r, false, 0, false);
-	/* Anything else is DDL (or a statement we do not turn into rows):
-	 * its own transaction, after which cached columns may be stale. */
-	if (par_sync(r) == -1)
-		return -1;
-	tablemap_forget_schema(r);
-	log_debug("DDL at %s:%llu: %.*s", r->file,
-	    (unsigned long long)r->offset, (int)(n > 200 ? 200 : n), q);
-	if (filter_event(FILTER_DDL) && record_ddl(r, db, dblen, q, n) == -1)
-		return -1;
-	return event_commit(r, false, 0, true);
+	return event_statement(r, db, dblen, q, n);
+}
+
+/* MySQL 3.23 to 4.x wrote LOAD DATA as events of their own; the data
+ * goes with the statement, which has no rows for us. */
+static int
+event_old_load(struct reader *r)
+{
+	static const uint8_t what[] = "LOAD DATA (a pre-5.0 LOAD event)";
+
+	event_trx_open(r, false);
+	event_unrowed(r, "statement-logged", what, sizeof(what) - 1);
+	return event_trx_goes_on(r) ? 0 : event_commit(r, false, 0, false);
 }
 
 /* The CRC32 of an event a piece at a time: the pages of a spilled one
@@ -430,6 +523,30 @@ event_gtid_tagged(struct reader *r, struct cursor *c)
 	}
 }
 
+/* After the GTID of MySQL 5.7 and 8.0: the logical clock, then (8.0.1)
+ * the commit's time in microseconds -- the bit 55 says the original
+ * commit's follows -- and (8.0.2) the transaction's length in bytes,
+ * this event's included. */
+static void
+event_gtid_mysql_tail(struct reader *r, struct cursor *c)
+{
+	uint64_t us, len;
+
+	if (cursor_left(c) < 17 + 7)
+		return;
+	cursor_bytes(c, 17);		/* clock type, last committed, seq */
+	us = cursor_uint(c, 7);
+	if (us >> 55 & 1) {
+		us &= ~(1ULL << 55);
+		cursor_bytes(c, 7);
+	}
+	if (us / 1000000 > 0 && us / 1000000 <= UINT32_MAX)
+		r->trx_ts = (uint32_t)(us / 1000000);
+	if (cursor_left(c) > 0 && (len = cursor_lenenc(c)) > 0 && !c->err)
+		r->trx_end = r->offset + len;
+	c->err = 0;			/* what came before is what counts */
+}
+
 /* MySQL's GTID_LOG, ANONYMOUS_GTID and GTID_TAGGED_LOG: a transaction
  * starts; the GTID joins the set when it commits. */
 static int
@@ -439,8 +556,9 @@ event_gtid_mysql(struct reader *r, struct cursor *c)
 
 	event_flavor(r, GTID_FLAVOR_MYSQL);
 	r->gtid_tag[0] = '\0';
-	r->in_trx = true;
 	r->have_gtid = false;
+	r->trx_ts = 0;
+	r->trx_end = 0;
 	if (r->hdr.type == EV_MYSQL_GTID_TAGGED)
 		event_gtid_tagged(r, c);
 	else {
@@ -448,7 +566,10 @@ event_gtid_mysql(struct reader *r, struct cursor *c)
 		if ((uuid = cursor_bytes(c, 16)) != NULL)
 			memcpy(r->gtid_uuid, uuid, 16);
 		r->gtid_seq = cursor_uint(c, 8);
+		if (!c->err)
+			event_gtid_mysql_tail(r, c);
 	}
+	event_trx_open(r, true);
 	if (c->err)
 		return event_bad(r, "too short");
 	if (r->hdr.type == EV_MYSQL_ANON_GTID)
@@ -531,17 +652,22 @@ event_rows_query(struct reader *r, struct cursor *c)
 	return c->err ? event_bad(r, "too short") : 0;
 }
 
+/* The server lost changes here (a failed non-transactional statement,
+ * a binlog write error): a gap, never a stray log line. */
 static int
 event_incident(struct reader *r, struct cursor *c)
 {
 	uint64_t kind = cursor_uint(c, 2);
 	size_t n = cursor_uint(c, 1);
 	const uint8_t *msg = cursor_bytes(c, n);
+	char text[300];
+	int len;
 
-	log_warnx("INCIDENT event (kind %llu) at %s:%llu: the server lost "
-	    "changes here: %.*s", (unsigned long long)kind, r->file,
-	    (unsigned long long)r->offset, msg ? (int)n : 0,
+	len = snprintf(text, sizeof(text), "kind %llu: %.*s",
+	    (unsigned long long)kind, msg ? (int)n : 0,
 	    msg ? (const char *)msg : "");
+	event_unrowed(r, "incident", (const uint8_t *)text,
+	    len < (int)sizeof(text) ? (size_t)len : sizeof(text) - 1);
 	return 0;
 }
 
@@ -551,6 +677,15 @@ static int
 event_other(struct reader *r)
 {
 	switch (r->hdr.type) {
+	case EV_BEGIN_LOAD_QUERY:	/* LOAD DATA's file: its query follows */
+	case EV_APPEND_BLOCK:
+	case EV_DELETE_FILE:
+	case EV_CREATE_FILE:
+		return 0;
+	case EV_LOAD:
+	case EV_NEW_LOAD:
+	case EV_EXEC_LOAD:
+		return event_old_load(r);
 	case 3:		/* STOP */
 	case 5:		/* INTVAR */
 	case 13:	/* RAND */
@@ -599,6 +734,23 @@ event_is_state(uint8_t t)
 	    t == EV_MARIADB_ANNOTATE_ROWS;
 }
 
+/* A rows event; with neither GTID nor BEGIN before it (MySQL 5.1's
+ * non-transactional tables) its statement is the transaction, ending
+ * with the rows event flagged STMT_END. */
+static int
+event_rows(struct reader *r, struct cursor *c, int kind)
+{
+	size_t idlen = event_post_header(r, r->hdr.type, 8) == 6 ? 4 : 6;
+	const uint8_t *flags = c->p + c->off + idlen;
+	bool stmt_end = cursor_left(c) >= idlen + 2 && (flags[0] & 1);
+
+	event_trx_open(r, false);
+	if (par_rows(r, c, kind) == -1)
+		return -1;
+	return stmt_end && !r->trx_framed ? event_commit(r, false, 0, false) :
+	    0;
+}
+
 static int
 event_dispatch(struct reader *r, struct cursor *c)
 {
@@ -618,23 +770,23 @@ event_dispatch(struct reader *r, struct cursor *c)
 	case EV_INCIDENT:		return event_incident(r, c);
 	case EV_XA_PREPARE:		return event_commit(r, false, 0, false);
 	case EV_TRANSACTION_PAYLOAD:	return payload_decode(r, c);
-	case EV_PARTIAL_UPDATE_ROWS:	return par_rows(r, c, t);
+	case EV_PARTIAL_UPDATE_ROWS:	return event_rows(r, c, t);
 	case EV_ROTATE:			return event_rotate(r, c);
 	case EV_MARIADB_GTID:		return event_gtid(r, c);
 	case EV_MARIADB_GTID_LIST:	return event_gtid_list(r, c);
-	case EV_QUERY:
+	case EV_QUERY: case EV_EXECUTE_LOAD_QUERY:
 	case EV_MARIADB_QUERY_COMPRESSED:	return event_query(r, c);
 	case EV_TABLE_MAP:		return tablemap_decode(r, c);
 	case EV_XID:
 		return event_commit(r, true, cursor_uint(c, 8), false);
 	case EV_WRITE_ROWS_V1: case EV_UPDATE_ROWS_V1: case EV_DELETE_ROWS_V1:
 	case EV_WRITE_ROWS: case EV_UPDATE_ROWS: case EV_DELETE_ROWS:
-		return par_rows(r, c, t);
+		return event_rows(r, c, t);
 	}
 	/* log_bin_compress: v1 WRITE/UPDATE/DELETE, then v2 */
 	if (t > EV_MARIADB_QUERY_COMPRESSED &&
 	    t <= EV_MARIADB_ROWS_COMPRESSED_LAST)
-		return par_rows(r, c, t < EV_MARIADB_QUERY_COMPRESSED + 4 ?
+		return event_rows(r, c, t < EV_MARIADB_QUERY_COMPRESSED + 4 ?
 		    EV_WRITE_ROWS_V1 + (t - EV_MARIADB_QUERY_COMPRESSED - 1) :
 		    EV_WRITE_ROWS + (t - EV_MARIADB_QUERY_COMPRESSED - 4));
 	return event_other(r);

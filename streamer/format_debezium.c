@@ -41,7 +41,7 @@ debezium_source(struct reader *r, const struct tablemap *tm, uint32_t rowno)
 	debezium_str(o, "name", r->conf != NULL ? r->conf->server_name :
 	    "binlogd");
 	obuf_lit(o, ",\"ts_ms\":");
-	obuf_uint(o, (uint64_t)r->hdr.ts * 1000);
+	obuf_uint(o, (uint64_t)r->trx_ts * 1000);
 	obuf_lit(o, ",\"snapshot\":\"false\"");
 	debezium_str(o, "db", tm->db);
 	debezium_str(o, "table", tm->table);

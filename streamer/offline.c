@@ -67,8 +67,9 @@ offline_reset(struct reader *r)
 	r->nmaps = 0;
 	tablemap_forget_schema(r);	/* another file, maybe another server */
 	r->npost_header = 0;
-	r->in_trx = r->have_gtid = r->row_pending = r->mariadb = false;
-	r->out.len = r->query.len = 0;
+	event_trx_reset(r);
+	r->row_pending = r->mariadb = false;
+	r->out.len = 0;
 	gtid_set_clear(r->gtids);
 }
 
@@ -90,6 +91,24 @@ reader_fail(struct reader *r, int code, const char *fmt, ...)
 	}
 	pthread_mutex_unlock(&mu);
 	return -1;
+}
+
+/* Changes binlogcat could not show: statement-logged, and incidents. */
+uint64_t offline_unrowed[2];
+
+/* binlogcat shows each on stderr and goes on; its exit status tells. */
+void
+reader_unrowed(struct reader *r, const char *kind, const char *text,
+    bool first)
+{
+	bool incident = strcmp(kind, "incident") == 0;
+
+	(void)first;
+	offline_unrowed[incident]++;
+	fprintf(stderr, "binlogcat: warning: %s at %s:%llu: %s, no rows: "
+	    "%s\n", kind, r->file, (unsigned long long)r->offset, incident ?
+	    "the server lost changes" : "a change logged as a statement",
+	    text);
 }
 
 /* No server to ask: tablemap.c names such columns by position. */

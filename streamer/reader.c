@@ -540,6 +540,62 @@ reader_cleanup(struct reader *r)
 	event_release(r);
 }
 
+/* The server a gap was found on, for the gap's record. */
+static void
+reader_gap_server(const struct reader *r, struct gap *g)
+{
+	const struct config *conf = r->conf;
+
+	snprintf(g->server, sizeof(g->server), "%.200s:%u server_id %u",
+	    conf->socket[0] ? conf->socket : conf->host, conf->port,
+	    r->server_id);
+}
+
+/* The event being decoded, as a position: from its start or its end, with
+ * the GTID set of the transactions before it. */
+static void
+reader_event_position(const struct reader *r, bool end, struct position *p)
+{
+	memset(p, 0, sizeof(*p));
+	gtid_set_format(r->gtids, p->gtid, sizeof(p->gtid));
+	strlcpy_(p->file, r->file, sizeof(p->file));
+	p->offset = r->offset + (end ? r->hdr.size : 0);
+	p->server_id = r->server_id;
+	strlcpy_(p->server_uuid, r->server_uuid, sizeof(p->server_uuid));
+	p->ts = r->hdr.ts;
+}
+
+/*
+ * A change the server wrote without rows.  The first of a transaction
+ * goes to checkpointd as a gap (before any position after it: the link
+ * keeps the order) and to the log; every one is counted.
+ */
+void
+reader_unrowed(struct reader *r, const char *kind, const char *text,
+    bool first)
+{
+	bool incident = strcmp(kind, "incident") == 0;
+	struct gap g;
+
+	stats_unrowed(incident);
+	if (!first)
+		return;
+	memset(&g, 0, sizeof(g));
+	reader_event_position(r, false, &g.from);
+	reader_event_position(r, true, &g.to);
+	snprintf(g.reason, sizeof(g.reason), "%s: %s", kind, text);
+	reader_gap_server(r, &g);
+	log_warnx("%s at %s:%llu%s%s: %s; recorded as a gap in the "
+	    "checkpoint database", incident ? "INCIDENT: the server lost "
+	    "changes" : "a change logged as a statement, not as rows",
+	    r->file, (unsigned long long)r->offset, r->have_gtid ?
+	    ", GTID " : "", r->have_gtid ? r->gtid_text : "", incident ?
+	    g.reason : "binlogd writes no records for it (and warns once per "
+	    "transaction); have every client write rows: SET GLOBAL "
+	    "binlog_format = ROW, and no SET SESSION binlog_format");
+	streamer_gap(r->st, &g);
+}
+
 /* The policy's new start: the oldest binlog or the current end, recorded
  * as a gap before anything after it is saved (the link keeps the order). */
 static int
@@ -558,9 +614,7 @@ reader_reset(struct reader *r)
 	g.to.server_id = r->server_id;
 	strlcpy_(g.to.server_uuid, r->server_uuid, sizeof(g.to.server_uuid));
 	strlcpy_(g.reason, reader_reset_why, sizeof(g.reason));
-	snprintf(g.server, sizeof(g.server), "%.200s:%u server_id %u",
-	    conf->socket[0] ? conf->socket : conf->host, conf->port,
-	    r->server_id);
+	reader_gap_server(r, &g);
 	log_warnx("on_purged = %s: rows between %s and %s are lost; "
 	    "resuming from there", conf->on_purged,
 	    position_str(&g.from, a, sizeof(a)),
@@ -579,7 +633,8 @@ reader_attempt(struct reader *r)
 	memset(&reader_err, 0, sizeof(reader_err));
 	reader_got_event = false;
 	r->gtids = gtid_set_new(GTID_FLAVOR_MARIADB);
-	r->in_trx = r->have_gtid = r->row_pending = false;
+	event_trx_reset(r);
+	r->row_pending = false;
 	r->out.len = 0;
 	if ((r->mysql = reader_connect(r, "replication")) != NULL &&
 	    reader_check(r) == 0 && reader_session(r) == 0 &&
@@ -720,6 +775,7 @@ reader_stop(struct streamer *st, bool at_commit)
 {
 	pthread_mutex_lock(&st->mu);
 	st->stopping = 1;
+	pthread_cond_broadcast(&st->gap_room);
 	reader_at_commit = at_commit;
 	if (st->dump_fd >= 0 && !(at_commit && reader_trx_open))
 		shutdown(st->dump_fd, SHUT_RDWR);

@@ -579,7 +579,7 @@ static void
 record_head(const struct reader *r, struct obuf *b)
 {
 	obuf_lit(b, "\",\"ts\":");
-	obuf_uint(b, r->hdr.ts);
+	obuf_uint(b, r->trx_ts);
 	obuf_lit(b, ",\"position\":\"");
 	obuf_str(b, r->file);
 	obuf_lit(b, ":");

@@ -25,6 +25,7 @@ static _Atomic uint64_t	 rows_by_kind[3];	/* insert, update, delete */
 static _Atomic uint64_t	 events[SE_COUNT];
 static _Atomic uint64_t	 bytes_read;
 static _Atomic uint64_t	 behind;
+static _Atomic uint64_t	 unrowed[2];	/* statement-logged, incidents */
 /* Bumped by whichever thread runs the sink. */
 static _Atomic uint64_t	 sink_errors;
 
@@ -120,6 +121,14 @@ stats_sink_error(void)
 	stats_add(&sink_errors, 1);
 }
 
+/* A change without rows: one the server logged as a statement, or an
+ * INCIDENT. */
+void
+stats_unrowed(bool incident)
+{
+	stats_add(&unrowed[incident], 1);
+}
+
 /* The server the reader connected to. */
 void
 stats_server(const char *ver, bool mariadb, uint32_t id, const char *sid)
@@ -169,6 +178,8 @@ stats_put_counters(struct msg_out *m)
 		msg_put_u64(m, ev_names[i], stats_get(&events[i]));
 	msg_put_u64(m, "bytes_read", stats_get(&bytes_read));
 	msg_put_u64(m, "sink_errors", stats_get(&sink_errors));
+	msg_put_u64(m, "statement_logged", stats_get(&unrowed[0]));
+	msg_put_u64(m, "incidents", stats_get(&unrowed[1]));
 }
 
 /* Pushes one MSG_STATS; also called on the way out, so that the

@@ -39,9 +39,11 @@ static bool		 ready_sent, have_durable;
 static struct position	 durable;
 static uint32_t		 final_id;
 static int		 exit_code;
-/* An on_purged reset from the reader, to be recorded by checkpointd. */
-static struct gap	 gap_out;
-static bool		 gap_new;
+/* Gaps from the reader (an on_purged reset, a change without rows), to
+ * be recorded by checkpointd in their order; the reader waits for room. */
+#define GAP_QUEUE	32
+static struct gap	 gap_queue[GAP_QUEUE];
+static unsigned		 gap_head, gap_tail;	/* under st.mu */
 /* What checkpointd says about recorded gaps, for the status. */
 static uint64_t		 gaps_count;
 static char		 gaps_last[1024];
@@ -80,10 +82,30 @@ void
 streamer_gap(struct streamer *s, const struct gap *g)
 {
 	pthread_mutex_lock(&s->mu);
-	gap_out = *g;
-	gap_new = true;
+	while (gap_tail - gap_head == GAP_QUEUE && !s->stopping)
+		pthread_cond_wait(&s->gap_room, &s->mu);
+	if (gap_tail - gap_head < GAP_QUEUE)
+		gap_queue[gap_tail++ % GAP_QUEUE] = *g;
+	else		/* the main thread waits for us: it cannot send */
+		log_warnx("stopping with %u gaps not yet sent to checkpointd; "
+		    "not recorded: %s", GAP_QUEUE, g->reason);
 	streamer_wake(s);
 	pthread_mutex_unlock(&s->mu);
+}
+
+/* The gaps the reader queued, into out (GAP_QUEUE of them at most);
+ * called under st.mu, together with taking the position, so that every
+ * gap queued before it is sent before it. */
+static unsigned
+streamer_gaps_take(struct gap *out)
+{
+	unsigned n = 0;
+
+	while (gap_head != gap_tail)
+		out[n++] = gap_queue[gap_head++ % GAP_QUEUE];
+	if (n > 0)
+		pthread_cond_signal(&st.gap_room);
+	return n;
 }
 
 const char *
@@ -166,18 +188,16 @@ streamer_send_ready(void)
 static void
 streamer_collect(void)
 {
-	bool save = false, force = false, finished = false, started, gap;
+	bool save = false, force = false, finished = false, started;
 	int code = BX_OK;
 	char error[sizeof(st.error)];
-	static struct gap g;
+	static struct gap gaps[GAP_QUEUE];
+	unsigned i, ngaps;
 
 	pthread_mutex_lock(&st.mu);
 	st.woken = false;
 	started = st.started;
-	if ((gap = gap_new)) {
-		g = gap_out;
-		gap_new = false;
-	}
+	ngaps = streamer_gaps_take(gaps);
 	if (st.durable_new) {
 		durable = st.durable;
 		have_durable = save = true;
@@ -194,8 +214,8 @@ streamer_collect(void)
 
 	if (started && !ready_sent && sup != NULL)
 		streamer_send_ready();
-	if (gap && ckpt != NULL)
-		streamer_send_gap(&g);
+	for (i = 0; i < ngaps && ckpt != NULL; i++)
+		streamer_send_gap(&gaps[i]);
 	if (save && !evtimer_pending(collect_ev, NULL))
 		evtimer_add(collect_ev, &collect_every);
 	if (save && state != S_STOPPING)
@@ -463,7 +483,8 @@ streamer_config(void)
 static void
 streamer_setup(void)
 {
-	if (pthread_mutex_init(&st.mu, NULL) != 0 || pipe(st.wake) == -1)
+	if (pthread_mutex_init(&st.mu, NULL) != 0 ||
+	    pthread_cond_init(&st.gap_room, NULL) != 0 || pipe(st.wake) == -1)
 		fatal("streamer_setup");
 	fd_nonblock(st.wake[0], 1);
 	fd_nonblock(st.wake[1], 1);

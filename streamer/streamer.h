@@ -20,6 +20,14 @@
 enum {
 	EV_QUERY = 2,
 	EV_ROTATE = 4,
+	EV_LOAD = 6,			/* LOAD DATA up to MySQL 3.23 */
+	EV_CREATE_FILE = 8,		/* ... 4.x: the statement, its data */
+	EV_APPEND_BLOCK = 9,
+	EV_EXEC_LOAD = 10,
+	EV_DELETE_FILE = 11,
+	EV_NEW_LOAD = 12,
+	EV_BEGIN_LOAD_QUERY = 17,	/* ... since 5.0: data, then the query */
+	EV_EXECUTE_LOAD_QUERY = 18,
 	EV_FORMAT_DESCRIPTION = 15,
 	EV_XID = 16,
 	EV_TABLE_MAP = 19,
@@ -94,6 +102,7 @@ struct evhdr {
 #define EVHDR_LEN		19
 #define EVFLAG_ARTIFICIAL	0x20
 #define EVFLAG_IGNORABLE	0x80
+#define MARIADB_GTID_STANDALONE	0x01	/* no XID or COMMIT follows */
 
 /* The output buffer: one growable buffer reused for every record. */
 struct obuf {
@@ -180,7 +189,15 @@ struct reader {
 	uint8_t		 post_header[256];
 	size_t		 npost_header;
 	struct gtid_set	*gtids;		/* executed set before this trx */
-	bool		 in_trx;
+	/* The open transaction: event.c's comment above event_trx_reset
+	 * says where one starts and ends. */
+	bool		 in_trx;	/* some event of one was read */
+	bool		 trx_framed;	/* a GTID or BEGIN opened it */
+	bool		 trx_begun;	/* BEGIN, XA START: only its end ends it */
+	bool		 trx_warned;	/* its statement-logged part is logged */
+	uint32_t	 trx_ts;	/* its commit's time, 0 until known */
+	uint64_t	 trx_end;	/* MySQL: offset its transaction_length
+					 * gives for its end, else 0 */
 	bool		 have_gtid;
 	uint32_t	 gtid_domain, gtid_server;
 	uint64_t	 gtid_seq;
@@ -218,6 +235,8 @@ struct streamer {
 	bool		 woken;		/* a wake is pending: no more writes */
 	int		 dump_fd;	/* replication socket, for shutdown */
 	volatile int	 stopping;
+	pthread_cond_t	 gap_room;	/* main -> reader: a queued gap sent,
+					 * or stopping */
 
 	bool		 started;	/* first event arrived */
 	char		 start_desc[POS_GTID_MAX + POS_FILE_MAX + 32];
@@ -253,6 +272,13 @@ int	 reader_start(struct streamer *, const struct config *,
 void	 reader_stop(struct streamer *, bool at_commit);
 int	 reader_wait(void);
 MYSQL	*reader_meta(struct reader *);
+/* A change without rows (kind "statement-logged" or "incident", text the
+ * start of its statement or message): counted and shown; the first of a
+ * transaction (first) logged and recorded as a gap.  binlogcat warns of
+ * each. */
+#define UNROWED_TEXT_MAX	200
+void	 reader_unrowed(struct reader *, const char *kind, const char *text,
+	    bool first);
 int	 reader_fail(struct reader *, int code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
@@ -327,6 +353,7 @@ cursor_uint_be(struct cursor *c, int bytes)
 int	 event_decode(struct reader *, const uint8_t *, size_t);
 int	 event_inner(struct reader *, struct cursor *, const struct evhdr *);
 int	 event_bad(struct reader *, const char *);
+void	 event_trx_reset(struct reader *);
 const char *event_type_name(uint8_t);
 void	 event_release(struct reader *);
 
@@ -360,6 +387,15 @@ struct ddl {
 	char		 table[DDL_NAME_MAX];
 };
 void	 ddl_classify(const uint8_t *, size_t, struct ddl *);
+/* A QUERY event's part in the transaction around it. */
+enum stmt_kind {
+	STMT_BEGIN,	/* BEGIN, START TRANSACTION, XA START */
+	STMT_END,	/* COMMIT, ROLLBACK, XA COMMIT/ROLLBACK/PREPARE */
+	STMT_IN_TRX,	/* SAVEPOINT, ROLLBACK TO, RELEASE, XA END, comments */
+	STMT_DML,	/* a row change logged as a statement */
+	STMT_DDL,	/* anything else */
+};
+enum stmt_kind ddl_stmt(const uint8_t *, size_t);
 
 /* offline.c */
 void	 offline_init(struct reader *, struct streamer *);
@@ -377,6 +413,7 @@ void	 stats_start(struct event_base *, struct streamer *, struct peer **,
 	    const struct config *);
 void	 stats_send(void);
 void	 stats_sink_error(void);
+void	 stats_unrowed(bool incident);
 
 /* charset.c */
 uint8_t	 charset_by_id(uint64_t);

@@ -231,12 +231,20 @@ metrics_stream(struct evbuffer *b)
 	metrics_one(b, "seconds_behind", "gauge", "How far the last event read "
 	    "is behind the server's clock.", stats.seconds_behind);
 	metrics_one(b, "gaps_total", "counter", "Gaps (binlog skipped by "
-	    "on_purged) recorded in the checkpoint database.", stats.gaps);
+	    "on_purged, statement-logged changes, incidents) recorded in the "
+	    "checkpoint database.", stats.gaps);
 	metrics_one(b, "checkpoint_age_seconds", "gauge", "Seconds since the "
 	    "position was last saved (0 before the first save).",
 	    metrics_ckpt_age());
 	metrics_one(b, "sink_errors_total", "counter", "Errors the sink "
 	    "reported since the streamer started.", stats.sink_errors);
+	metrics_one(b, "statement_logged_total", "counter", "Changes the "
+	    "server logged as statements, which have no rows in the records "
+	    "(each transaction's first is recorded as a gap).",
+	    stats.statement_logged);
+	metrics_one(b, "incidents_total", "counter", "INCIDENT events read: "
+	    "changes the server says it lost (each recorded as a gap).",
+	    stats.incidents);
 	metrics_head(b, "rows_per_second", "gauge", "Rows per second over "
 	    "the last minute.");
 	evbuffer_add_printf(b, "binlogd_rows_per_second %.3f\n",
