@@ -101,10 +101,14 @@ static const char store_save_sql[] =
     " event_ts = excluded.event_ts, rows_done = excluded.rows_done,"
     " saved_at = excluded.saved_at";
 
+/* A streamer that restarts from a position before a gap finds it again
+ * (a statement-logged change, an incident): it is recorded once. */
 static const char store_gap_sql[] =
     "INSERT INTO gaps (from_file, from_offset, from_gtid, to_file, to_offset,"
-    " to_gtid, reason, server, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-    " ?7, ?8, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))";
+    " to_gtid, reason, server, recorded_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6,"
+    " ?7, ?8, strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE NOT EXISTS"
+    " (SELECT 1 FROM gaps WHERE from_file = ?1 AND from_offset = ?2 AND"
+    " from_gtid = ?3 AND to_file = ?4 AND to_offset = ?5 AND reason = ?7)";
 
 static const char store_audit_sql[] =
     "INSERT INTO audit (action, from_file, from_offset, from_gtid, to_file,"

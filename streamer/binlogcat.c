@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,9 +19,11 @@
 static void
 binlogcat_usage(FILE *f)
 {
-	fprintf(f, "usage: binlogcat FILE...\n"
+	fprintf(f, "usage: binlogcat [-s] FILE...\n"
 	    "Prints the JSON records (one per row, see binlogd-records(7)) of "
-	    "the\nMySQL or MariaDB binlog FILEs, read in the order given.\n");
+	    "the\nMySQL or MariaDB binlog FILEs, read in the order given.\n"
+	    "  -s, --strict  exit 85 if a change was logged as a statement "
+	    "(no rows)\n");
 }
 
 static int
@@ -53,20 +56,47 @@ binlogcat_file(struct reader *r, const char *path)
 	return BX_OK;
 }
 
+/* Changes without rows were each warned of; an INCIDENT (changes the
+ * server lost) always fails the run, a statement-logged change with -s. */
+static int
+binlogcat_unrowed(bool strict)
+{
+	if (offline_unrowed[0] + offline_unrowed[1] == 0)
+		return BX_OK;
+	fprintf(stderr, "binlogcat: %llu change(s) logged as statements and "
+	    "%llu incident(s): not in the records\n",
+	    (unsigned long long)offline_unrowed[0],
+	    (unsigned long long)offline_unrowed[1]);
+	return offline_unrowed[1] > 0 || strict ? BX_DECODE : BX_OK;
+}
+
 int
 main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "strict", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct streamer st;
 	struct reader r;
-	int i, rc, frc;
+	bool strict = false;
+	int i, c, rc, frc;
 
 	log_init("binlogcat", 1, 0);
 	version_option(argc, argv, "binlogcat");
-	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
-		binlogcat_usage(stdout);
-		return BX_OK;
+	while ((c = getopt_long(argc, argv, "sh", opts, NULL)) != -1) {
+		if (c == 's')
+			strict = true;
+		else if (c == 'h') {
+			binlogcat_usage(stdout);
+			return BX_OK;
+		} else {
+			binlogcat_usage(stderr);
+			return BX_USAGE;
+		}
 	}
-	if (argc < 2 || argv[1][0] == '-') {
+	if (optind >= argc) {
 		binlogcat_usage(stderr);
 		return BX_USAGE;
 	}
@@ -74,7 +104,7 @@ main(int argc, char **argv)
 	par_init(2);
 	/* A bad file is reported and the others still read: the status is
 	 * the first failure's (binlogcat(1)). */
-	for (i = 1, rc = BX_OK; i < argc; i++) {
+	for (i = optind, rc = BX_OK; i < argc; i++) {
 		if ((frc = binlogcat_file(&r, argv[i])) == BX_OK)
 			continue;
 		if (rc == BX_OK)
@@ -82,5 +112,6 @@ main(int argc, char **argv)
 		offline_reset(&r);
 	}
 	event_release(&r);
-	return rc;
+	frc = binlogcat_unrowed(strict);
+	return rc != BX_OK ? rc : frc;
 }

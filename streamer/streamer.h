@@ -401,6 +401,8 @@ enum stmt_kind ddl_stmt(const uint8_t *, size_t);
 void	 offline_init(struct reader *, struct streamer *);
 int	 offline_file(struct reader *, const uint8_t *, size_t);
 void	 offline_reset(struct reader *);
+/* Changes without rows seen: [0] statement-logged, [1] incidents. */
+extern uint64_t offline_unrowed[2];
 
 /* stats.c */
 struct peer;

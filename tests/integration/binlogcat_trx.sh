@@ -1,0 +1,72 @@
+#!/bin/bash
+# binlogcat_trx.sh: transactions in binlogs nobody here wrote, from
+# MariaDB's own test suite (Debian package mariadb-test-data), against
+# mariadb-binlog's reading of the same files.
+#  1. mdev6020-mysql-bin.000001 (SAVEPOINTs inside transactions): one
+#     commit mark per XID event, every row with its transaction's GTID.
+#  2. ver_5_1_23.001 (LOAD DATA as BEGIN_LOAD_QUERY/EXECUTE_LOAD_QUERY,
+#     statement-logged DML): exit 0, one warning per statement-logged
+#     change; with -s exit 85.
+#  3. bug40482-bin.000001 (an INCIDENT event): a warning naming it, exit 85.
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+BINLOGCAT=${BINLOGD_TEST_SBINDIR:+$BINLOGD_TEST_SBINDIR/../bin/}binlogcat
+command -v "$BINLOGCAT" >/dev/null ||
+    hard_error "binlogcat not installed ($BINLOGCAT)"
+TD=/usr/share/mysql/mysql-test
+[ -d "$TD" ] || hard_error "$TD missing: install mariadb-test-data" \
+    "(contrib/debian-deps install)"
+find_file() {
+	find "$TD" -name "$1" -print -quit
+}
+
+# --- 1. SAVEPOINTs
+f=$(find_file mdev6020-mysql-bin.000001)
+"$BINLOGCAT" "$f" >"$TMP/mdev6020.jsonl" 2>"$TMP/mdev6020.err" ||
+    fail "binlogcat $f: $(cat "$TMP/mdev6020.err")"
+mariadb-binlog "$f" 2>/dev/null >"$TMP/mdev6020.txt"
+xids=$(grep -c 'Xid = ' "$TMP/mdev6020.txt")
+assert_le 1000 "$xids" "XID events mariadb-binlog shows"
+python_check "$TMP/mdev6020.jsonl" "$TMP/mdev6020.txt" <<'PY'
+import re, sys
+from records import load_records, fail
+recs = load_records(sys.argv[1])
+text = open(sys.argv[2], errors="replace").read()
+xids = [int(x) for x in re.findall(r"Xid = (\d+)", text)]
+gtids = set(re.findall(r"GTID (\d+-\d+-\d+)", text))
+marks = [r["xid"] for r in recs if r.get("commit")]
+# transactions with rows, each marked once, with the XID that ended it
+if len(marks) != len(set(marks)) or not set(marks) <= set(xids):
+    fail(f"{len(marks)} commit marks, not one per XID of {len(xids)}")
+if len(marks) < len(xids) * 9 // 10:
+    fail(f"{len(marks)} commit marks for {len(xids)} XID events")
+bad = [r for r in recs if r.get("gtid") not in gtids]
+if bad:
+    fail(f"{len(bad)} records without one of the file's GTIDs: {bad[0]}")
+print(f"binlogcat_trx.sh: {len(recs)} records, {len(marks)} commit marks, "
+      f"{len(xids)} XIDs", file=sys.stderr)
+PY
+
+# --- 2. statement-logged changes
+f=$(find_file ver_5_1_23.001)
+rc=0
+"$BINLOGCAT" "$f" >/dev/null 2>"$TMP/v51.err" || rc=$?
+assert_eq 0 "$rc" "binlogcat's status for a file with statement-logged changes"
+# the DML Query and Execute_load_query events mariadb-binlog shows
+want=$(mariadb-binlog "$f" 2>/dev/null | grep -ciE \
+    '^(insert|update|delete|replace|load data)')
+assert_le 1 "$want" "statement-logged changes mariadb-binlog shows"
+assert_eq "$want" "$(grep -c 'warning: statement-logged' "$TMP/v51.err")" \
+    "warnings, one per statement-logged change"
+rc=0
+"$BINLOGCAT" -s "$f" >/dev/null 2>&1 || rc=$?
+assert_eq 85 "$rc" "binlogcat -s's status for it"
+
+# --- 3. INCIDENT
+f=$(find_file bug40482-bin.000001)
+rc=0
+"$BINLOGCAT" "$f" >/dev/null 2>"$TMP/incident.err" || rc=$?
+assert_eq 85 "$rc" "binlogcat's status for a file with an INCIDENT"
+assert_match "$(cat "$TMP/incident.err")" "warning: incident at" \
+    "the INCIDENT's warning"
