@@ -32,6 +32,8 @@ enum binlogd_exit {
 	BX_DECODE = 85,
 };
 
+/* "access denied by the server", and "auth" for labels and scripts */
 const char *exit_code_name(int code);
+const char *exit_code_key(int code);
 
 #endif

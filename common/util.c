@@ -84,22 +84,51 @@ die_with_parent(void)
 	 * pid 1, as in a container.) */
 }
 
+/* Each exit status's name in prose, for logs and status, and as a key,
+ * for metric labels and scripts. */
+static const struct {
+	int		 code;
+	const char	*key;
+	const char	*name;
+} exit_codes[] = {
+	{ BX_OK,		"clean_stop",	"clean stop" },
+	{ BX_FAILURE,		"failure",	"failure" },
+	{ BX_USAGE,		"usage",	"usage error" },
+	{ BX_CONFIG,		"config",	"configuration error" },
+	{ BX_SERVER_CONFIG,	"server_config",
+	    "server unsuitable or spill_dir unwritable" },
+	{ BX_AUTH,		"auth",		"access denied by the server" },
+	{ BX_STORE,		"store",	"checkpoint store error" },
+	{ BX_PURGED,		"purged",	"binlog position purged" },
+	{ BX_PEER_LOST,		"peer_lost",	"lost its peer" },
+	{ BX_DECODE,		"decode",	"event decode error" },
+};
+
+static int
+exit_code_index(int code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(exit_codes) / sizeof(exit_codes[0]); i++)
+		if (exit_codes[i].code == code)
+			return (int)i;
+	return -1;
+}
+
 const char *
 exit_code_name(int code)
 {
-	switch (code) {
-	case BX_OK:		return "clean stop";
-	case BX_FAILURE:	return "failure";
-	case BX_USAGE:		return "usage error";
-	case BX_CONFIG:		return "configuration error";
-	case BX_SERVER_CONFIG:	return "server unsuitable or spill_dir unwritable";
-	case BX_AUTH:		return "access denied by the server";
-	case BX_STORE:		return "checkpoint store error";
-	case BX_PURGED:		return "binlog position purged";
-	case BX_PEER_LOST:	return "lost its peer";
-	case BX_DECODE:		return "event decode error";
-	default:		return "unknown exit code";
-	}
+	int i = exit_code_index(code);
+
+	return i == -1 ? "unknown exit code" : exit_codes[i].name;
+}
+
+const char *
+exit_code_key(int code)
+{
+	int i = exit_code_index(code);
+
+	return i == -1 ? "unknown" : exit_codes[i].key;
 }
 
 void

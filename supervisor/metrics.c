@@ -166,7 +166,7 @@ metrics_child_exit(const struct child *c, int status)
 		snprintf(cause, sizeof(cause), "signal");
 	else
 		snprintf(cause, sizeof(cause), "%s",
-		    exit_code_name(WEXITSTATUS(status)));
+		    exit_code_key(WEXITSTATUS(status)));
 	for (i = 0; i < METRICS_CAUSES && causes[i].child != NULL; i++)
 		if (causes[i].child == c->name &&
 		    strcmp(causes[i].cause, cause) == 0)
@@ -275,7 +275,7 @@ metrics_children(struct evbuffer *b, const struct supervisor *sup)
 		evbuffer_add_printf(b, "binlogd_restarts_total{child=\"%s\","
 		    "cause=\"%s\"} %llu\n", causes[i].child, causes[i].cause,
 		    (unsigned long long)causes[i].count);
-		if (strcmp(causes[i].cause, exit_code_name(BX_DECODE)) == 0)
+		if (strcmp(causes[i].cause, exit_code_key(BX_DECODE)) == 0)
 			decode += causes[i].count;
 	}
 	metrics_head(b, "decode_errors_total", "counter", "Events the "

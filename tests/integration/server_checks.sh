@@ -2,8 +2,9 @@
 # shellcheck disable=SC2119 # helpers called without arguments
 # server_checks.sh: a server binlogd cannot use is reported clearly and
 # retried slowly, never in a hot loop: binlog_format=STATEMENT names
-# binlog_format, a wrong password says access denied; in both cases binlogd
-# stays up and still stops cleanly on SIGTERM.
+# binlog_format, a wrong password says access denied and counts as a
+# restart with cause "auth"; in both cases binlogd stays up and still stops
+# cleanly on SIGTERM.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -45,4 +46,9 @@ wait_for_log '[Aa]ccess denied' 1 60
 line=$(grep -m1 '[Aa]ccess denied' "$BL_LOG")
 assert_match "$line" "binlogd" "the access-denied error names the user"
 expect_slow_retries "$before" "a wrong password"
+# The restart's cause as a metric label: a key, as binlogd(8) lists them.
+restarts=$(binlogctl -s "$TMP/binlogd.sock" metrics |
+    grep '^binlogd_restarts_total{child="streamer"' || true)
+assert_match "$restarts" '^binlogd_restarts_total\{child="streamer",cause="auth"\} [1-9]' \
+    "the restart counted with cause auth"
 binlogd_stop
