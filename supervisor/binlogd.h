@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <stdbool.h>
+
 #include <event2/event.h>
 
 #include "config.h"
@@ -68,6 +70,15 @@ void	sup_stop(struct supervisor *, int code, const char *why);
 int	sup_reload(struct supervisor *, char *err, size_t errlen);
 int	sup_restart_streamer(struct supervisor *, const char *why);
 int	sup_hold_streamer(struct supervisor *, int hold);
+
+/* accept.c */
+struct acceptor;
+typedef void (*acceptor_fn)(int fd, void *arg);
+struct acceptor *acceptor_new(struct event_base *, int fd, const char *name,
+	    acceptor_fn, void *arg);
+void	acceptor_free(struct acceptor *);
+/* Logs why a client was turned away, at most once per interval. */
+void	acceptor_drop(struct acceptor *, const char *why);
 
 /* control.c */
 void	control_init(struct supervisor *);

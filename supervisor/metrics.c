@@ -4,8 +4,11 @@
  * endpoint. */
 #include "build.h"
 
+#include <sys/socket.h>
 #include <sys/wait.h>
 
+#include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +16,7 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/http.h>
+#include <event2/bufferevent.h>
 
 #include "binlogd.h"
 #include "exitcode.h"
@@ -23,6 +26,9 @@
 
 #define METRICS_RATE_WINDOW	60	/* seconds of rows/s */
 #define METRICS_CAUSES		16
+#define METRICS_CLIENTS		16	/* HTTP connections at once */
+#define METRICS_TIMEOUT		10	/* seconds, for a request or a reply */
+#define METRICS_REQUEST_MAX	8192	/* bytes of request line and headers */
 
 /* The streamer's last MSG_STATS, one member per field of the catalogue. */
 #define STATS_MEMBER_U(n)	uint64_t n;
@@ -52,7 +58,9 @@ static struct {
 	uint64_t	 count;
 } causes[METRICS_CAUSES];
 
-static struct evhttp *http;
+static struct supervisor *metrics_sup;
+static struct acceptor *metrics_acceptor;
+static int metrics_fd = -1;
 
 static uint64_t
 metrics_rows(void)
@@ -297,20 +305,188 @@ metrics_text(const struct supervisor *sup, struct evbuffer *b)
 	metrics_children(b, sup);
 }
 
-static void
-metrics_http_cb(struct evhttp_request *req, void *arg)
-{
-	struct evbuffer *b = evbuffer_new();
+/* The HTTP side: a request in, one reply out, the connection closed.
+ * METRICS_CLIENTS slots, METRICS_TIMEOUT for the request and the reply;
+ * when all slots are taken the oldest client makes room, so that a scraper
+ * (which sends its request at once) is served however many connections
+ * others hold open. */
+struct http_client {
+	struct bufferevent *bev;
+	double		 since;
+	bool		 replied;
+};
+static struct http_client http_clients[METRICS_CLIENTS];
 
-	if (b == NULL) {
-		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+static void
+metrics_http_close(struct http_client *c)
+{
+	bufferevent_free(c->bev);
+	c->bev = NULL;
+}
+
+/* Sends the reply; the connection closes once it is out. */
+static void
+metrics_http_reply(struct http_client *c, int code, const char *reason,
+    const char *extra, struct evbuffer *body, bool head)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	size_t len = body ? evbuffer_get_length(body) : strlen(reason) + 1;
+
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\nConnection: close\r\n%s\r\n", code,
+	    reason, body ? "text/plain; version=0.0.4; charset=utf-8" :
+	    "text/plain; charset=utf-8", len, extra);
+	if (head)
+		;
+	else if (body)
+		evbuffer_add_buffer(out, body);
+	else
+		evbuffer_add_printf(out, "%s\n", reason);
+	c->replied = true;
+}
+
+/* The request line of a whole request: GET or HEAD /metrics. */
+static void
+metrics_http_request(struct http_client *c, const char *line)
+{
+	char method[16], target[1024], version[16];
+	struct evbuffer *b;
+	bool head;
+
+	if (sscanf(line, "%15s %1023s %15s", method, target, version) != 3 ||
+	    strncmp(version, "HTTP/1.", 7) != 0) {
+		metrics_http_reply(c, 400, "Bad Request", "", NULL, false);
 		return;
 	}
-	metrics_text(arg, b);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-	evhttp_send_reply(req, HTTP_OK, "OK", b);
+	head = strcmp(method, "HEAD") == 0;
+	if (!head && strcmp(method, "GET") != 0) {
+		metrics_http_reply(c, 405, "Method Not Allowed",
+		    "Allow: GET, HEAD\r\n", NULL, false);
+		return;
+	}
+	target[strcspn(target, "?")] = '\0';
+	if (strcmp(target, "/metrics") != 0) {
+		metrics_http_reply(c, 404, "Not Found", "", NULL, head);
+		return;
+	}
+	if ((b = evbuffer_new()) == NULL)
+		fatalx("evbuffer_new: out of memory");
+	metrics_text(metrics_sup, b);
+	metrics_http_reply(c, 200, "OK", "", b, head);
 	evbuffer_free(b);
+}
+
+static void
+metrics_http_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct http_client *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer_ptr end;
+	char *line;
+
+	if (c->replied) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
+	if (end.pos == -1)
+		end = evbuffer_search(in, "\n\n", 2, NULL);
+	if (end.pos == -1) {
+		if (evbuffer_get_length(in) > METRICS_REQUEST_MAX)
+			metrics_http_reply(c, 431, "Request Header Fields Too "
+			    "Large", "", NULL, false);
+		return;
+	}
+	line = evbuffer_readln(in, NULL, EVBUFFER_EOL_CRLF);
+	metrics_http_request(c, line ? line : "");
+	free(line);
+	evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+/* The reply is out: half-close, and let the client close (a close with
+ * its bytes unread would reset the connection and could lose the reply). */
+static void
+metrics_http_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct http_client *c = arg;
+
+	if (c->replied)
+		shutdown(bufferevent_getfd(bev), SHUT_WR);
+}
+
+static void
+metrics_http_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)what;
+	metrics_http_close(arg);
+}
+
+/* A free slot, or the oldest client's. */
+static struct http_client *
+metrics_http_slot(void)
+{
+	struct http_client *oldest = &http_clients[0];
+	int i;
+
+	for (i = 0; i < METRICS_CLIENTS; i++) {
+		if (http_clients[i].bev == NULL)
+			return &http_clients[i];
+		if (http_clients[i].since < oldest->since)
+			oldest = &http_clients[i];
+	}
+	acceptor_drop(metrics_acceptor, "closing the oldest client: all "
+	    "slots taken");
+	metrics_http_close(oldest);
+	return oldest;
+}
+
+static void
+metrics_accept_cb(int fd, void *arg)
+{
+	struct event_base *base = arg;
+	struct http_client *c = metrics_http_slot();
+	struct timeval tv = { METRICS_TIMEOUT, 0 };
+
+	if ((c->bev = bufferevent_socket_new(base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		fatalx("bufferevent_socket_new: out of memory");
+	c->since = mono_now();
+	c->replied = false;
+	bufferevent_setcb(c->bev, metrics_http_read_cb, metrics_http_write_cb,
+	    metrics_http_event_cb, c);
+	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	bufferevent_enable(c->bev, EV_READ);
+}
+
+/* A listening TCP socket on host:port, or -1 with errno. */
+static int
+metrics_listen(const char *host, unsigned port)
+{
+	struct addrinfo hints, *ai;
+	char service[8];
+	int fd, on = 1, e;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(service, sizeof(service), "%u", port);
+	if (getaddrinfo(host, service, &hints, &ai) != 0) {
+		errno = EADDRNOTAVAIL;
+		return -1;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0);
+	if (fd != -1 && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+	    sizeof(on)) == -1 || bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
+	    listen(fd, 128) == -1)) {
+		e = errno;
+		close(fd);
+		errno = e;
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	return fd;
 }
 
 /* "port" (loopback), "host:port" or "[v6]:port" into host and port. */
@@ -350,21 +526,27 @@ metrics_init(struct supervisor *sup)
 	if (metrics_parse_listen(spec, host, sizeof(host), &port) == -1)
 		fatalx_code(BX_CONFIG, "metrics_listen = %s: give a port, "
 		    "host:port or [v6-address]:port", spec);
-	if ((http = evhttp_new(sup->base)) == NULL)
-		fatalx("evhttp_new failed");
-	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
-	evhttp_set_cb(http, "/metrics", metrics_http_cb, sup);
-	if (evhttp_bind_socket(http, host, (ev_uint16_t)port) == -1)
+	if ((metrics_fd = metrics_listen(host, port)) == -1)
 		fatalx_code(BX_CONFIG, "metrics_listen = %s: cannot listen "
-		    "on %s port %u (in use, or not a local address?)", spec,
-		    host, port);
+		    "on %s port %u: %s (in use, or not a local address?)", spec,
+		    host, port, strerror(errno));
+	metrics_sup = sup;
+	metrics_acceptor = acceptor_new(sup->base, metrics_fd, "metrics",
+	    metrics_accept_cb, sup->base);
 	log_info("metrics on http://%s:%u/metrics", host, port);
 }
 
 void
 metrics_cleanup(void)
 {
-	if (http != NULL)
-		evhttp_free(http);
-	http = NULL;
+	int i;
+
+	for (i = 0; i < METRICS_CLIENTS; i++)
+		if (http_clients[i].bev != NULL)
+			metrics_http_close(&http_clients[i]);
+	acceptor_free(metrics_acceptor);
+	metrics_acceptor = NULL;
+	if (metrics_fd != -1)
+		close(metrics_fd);
+	metrics_fd = -1;
 }
