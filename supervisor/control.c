@@ -24,8 +24,14 @@
 #include "util.h"
 
 #define CONTROL_MAX_CLIENTS	32
+/* Slots only root and binlogd's own user may take: a user who may only
+ * look cannot lock out the one who must act. */
+#define CONTROL_RESERVED	2
 /* How long a request forwarded to checkpointd waits for its reply. */
 #define CONTROL_CKPT_TIMEOUT	5
+/* How long a client may take to send a whole request (binlogctl sends
+ * its one at once): idle and half-sent clients lose their slot. */
+#define CONTROL_IDLE_TIMEOUT	10
 
 struct ctl_client {
 	struct peer	*peer;
@@ -34,17 +40,18 @@ struct ctl_client {
 	uint32_t	 ckpt_id;	/* forwarded to checkpointd, 0 if none */
 	uint32_t	 req_id;	/* the request it answers */
 	struct event	*timer;		/* CONTROL_CKPT_TIMEOUT */
+	struct event	*idle;		/* CONTROL_IDLE_TIMEOUT */
 };
 
 static struct ctl_client clients[CONTROL_MAX_CLIENTS];
 /* Ids of forwarded requests: ours, so that they stay unique across
  * checkpointd restarts. */
 static uint32_t control_ckpt_next;
-static struct event *control_ev;
+static struct acceptor *control_acceptor;
 static int control_fd = -1;
 static char control_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
-static void control_accept_cb(evutil_socket_t, short, void *);
+static void control_accept_cb(int, void *);
 static void control_dispatch(struct peer *, struct msg_in *, void *);
 
 static int
@@ -104,9 +111,8 @@ control_init(struct supervisor *sup)
 	if (listen(control_fd, 16) == -1)
 		fatal("listen %s", path);
 	strlcpy_(control_path, path, sizeof(control_path));
-	control_ev = event_new(sup->base, control_fd, EV_READ | EV_PERSIST,
+	control_acceptor = acceptor_new(sup->base, control_fd, "control",
 	    control_accept_cb, sup);
-	event_add(control_ev, NULL);
 	log_info("control socket %s", path);
 }
 
@@ -123,40 +129,91 @@ control_cleanup(void)
 {
 	if (control_fd == -1)
 		return;
-	event_free(control_ev);
+	acceptor_free(control_acceptor);
 	close(control_fd);
 	unlink(control_path);
 	control_fd = -1;
 }
 
+/* Changing state needs root or binlogd's own user. */
+static int
+control_may_change(uid_t uid)
+{
+	return uid == 0 || uid == geteuid();
+}
+
+/* A free slot for a client of this uid, or NULL. */
+static struct ctl_client *
+control_slot(uid_t uid)
+{
+	struct ctl_client *free_slot = NULL;
+	int i, used = 0;
+
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		if (clients[i].peer != NULL)
+			used++;
+		else if (free_slot == NULL)
+			free_slot = &clients[i];
+	}
+	if (!control_may_change(uid) &&
+	    used >= CONTROL_MAX_CLIENTS - CONTROL_RESERVED)
+		return NULL;
+	return free_slot;
+}
+
 static void
-control_accept_cb(evutil_socket_t fd, short ev, void *arg)
+control_idle_arm(struct ctl_client *c)
+{
+	struct timeval tv = { CONTROL_IDLE_TIMEOUT, 0 };
+
+	evtimer_add(c->idle, &tv);
+}
+
+static void control_drop(struct ctl_client *);
+
+static void
+control_idle_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ctl_client *c = arg;
+	char why[128];
+
+	(void)fd;
+	(void)ev;
+	snprintf(why, sizeof(why), "closing a client (uid %ld) that sent no "
+	    "whole request in %d s", (long)c->uid, CONTROL_IDLE_TIMEOUT);
+	acceptor_drop(control_acceptor, why);
+	control_drop(c);
+}
+
+static void
+control_accept_cb(int cfd, void *arg)
 {
 	struct supervisor *sup = arg;
+	struct ctl_client *c;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	int cfd, i;
 
-	(void)ev;
-	if ((cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC)) == -1) {
-		if (errno != EAGAIN && errno != EINTR)
-			log_warn("control: accept");
-		return;
-	}
-	for (i = 0; i < CONTROL_MAX_CLIENTS && clients[i].peer; i++)
-		;
-	if (i == CONTROL_MAX_CLIENTS ||
-	    getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
-		log_warnx("control: refusing a client (%s)",
-		    i == CONTROL_MAX_CLIENTS ? "too many clients" :
-		    strerror(errno));
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
+		log_warn("control: SO_PEERCRED");
 		close(cfd);
 		return;
 	}
-	clients[i].uid = cred.uid;
-	clients[i].pid = cred.pid;
-	clients[i].peer = peer_new(sup->base, cfd, "control client",
+	if ((c = control_slot(cred.uid)) == NULL) {
+		acceptor_drop(control_acceptor, control_may_change(cred.uid) ?
+		    "refusing a client: too many clients" : "refusing a "
+		    "client: too many clients (the last slots are kept for "
+		    "root and binlogd's user)");
+		close(cfd);
+		return;
+	}
+	c->uid = cred.uid;
+	c->pid = cred.pid;
+	c->peer = peer_new(sup->base, cfd, "control client",
 	    control_dispatch, sup);
+	if (c->idle == NULL &&
+	    (c->idle = evtimer_new(sup->base, control_idle_cb, c)) == NULL)
+		fatalx("evtimer_new failed");
+	control_idle_arm(c);
 }
 
 static struct ctl_client *
@@ -183,6 +240,7 @@ static void
 control_drop(struct ctl_client *c)
 {
 	control_unforward(c);
+	evtimer_del(c->idle);
 	peer_free(c->peer);
 	c->peer = NULL;
 }
@@ -490,13 +548,6 @@ control_read_only(uint32_t type)
 	    type == MSG_CTL_CHECKPOINT;
 }
 
-/* Changing state needs root or binlogd's own user. */
-static int
-control_may_change(const struct ctl_client *c)
-{
-	return c->uid == 0 || c->uid == geteuid();
-}
-
 static void
 control_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 {
@@ -511,6 +562,7 @@ control_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 		control_drop(c);
 		return;
 	}
+	control_idle_arm(c);
 	msg_get_u64(msg, "protocol", &protocol);
 	if (msg->type == MSG_CTL_SET_POSITION && msg_has(msg, "position"))
 		msg_get_str(msg, "position", &arg_s, &arg_len);
@@ -525,7 +577,7 @@ control_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 		    "are from different versions");
 		return;
 	}
-	if (!control_read_only(msg->type) && !control_may_change(c)) {
+	if (!control_read_only(msg->type) && !control_may_change(c->uid)) {
 		log_warnx("control: uid %ld may not %s", (long)c->uid,
 		    msg_type_name(msg->type));
 		control_reply(c, msg, CTL_DENIED, "permission denied: "

@@ -5,6 +5,8 @@
 # rows the SQL changed) in the shapes of tests/golden; a non-root uid may
 # look but not change; a wrong protocol version, an unknown request and
 # garbage get a result code or a closed connection and disturb nothing;
+# a user who may only look cannot take every slot from root, and idle or
+# half-sent requests lose theirs after 10 s;
 # status answers in well under a second while the streamer is busy.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -116,6 +118,54 @@ sql "INSERT INTO shop.t SELECT seq, seq FROM shop.seq_101_to_105"
 wait_for_records $((ins + upd + del + 5))
 assert_eq "$streamer" "$(child_pid streamer)" \
     "streamer pid after the garbage (it must not have restarted)"
+
+# Slots: a user who may only look holds every connection it can get,
+# idle or with half a request; root still gets an answer from a slot kept
+# for it, and the squatter's connections are closed after the idle
+# timeout (10 s), after which that user is served again.
+lines0=$(wc -l <"$BL_LOG")
+# Debian's python3: a developer's own (pyenv, a venv) may be out of
+# uid 65534's reach.
+as_nobody /usr/bin/python3 - "$SOCK" >"$TMP/squat.txt" <<'PY' &
+import select, socket, sys, time
+held = []
+for _ in range(40):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])  # blocking: a full backlog waits, not EAGAIN
+    held.append(s)
+held[0].send(b"\x93")  # the start of a request, and nothing more
+time.sleep(0.5)  # binlogd closes at once those it has no slot for
+t0 = time.monotonic()
+live = [s for s in held if not select.select([s], [], [], 0)[0]]
+print("held", len(live), flush=True)
+while live and time.monotonic() - t0 < 30:
+    ready = select.select(live, [], [], 1)[0]
+    live = [s for s in live if s not in ready or s.recv(1) != b""]
+print("left", len(live), "after", round(time.monotonic() - t0))
+PY
+squat=$!
+PIDS="$PIDS $squat"
+wait_until 30 "the squatter to hold its connections" grep -q held "$TMP/squat.txt"
+assert_eq "held 30" "$(head -1 "$TMP/squat.txt")" \
+    "connections uid 65534 may hold (32 slots, 2 kept for root)"
+rc=0
+as_nobody timeout 5 binlogctl -s "$SOCK" status >/dev/null 2>&1 || rc=$?
+assert_eq 8 "$rc" "status as uid 65534 with its slots all taken (no answer)"
+t0=$(date +%s%N)
+timeout 5 binlogctl -s "$SOCK" status >/dev/null ||
+    fail "root's binlogctl status got no answer while the slots were held"
+assert_le $((($(date +%s%N) - t0) / 1000000)) 1000 \
+    "ms for root's status while the slots were held"
+wait_until 40 "the squatter to see its connections closed" lib_gone "$squat"
+lib_forget "$squat"
+read -r _ left _ after <<<"$(tail -1 "$TMP/squat.txt")"
+assert_eq 0 "$left" "squatting connections still open after 30 s"
+assert_le "$after" 13 "seconds before the idle connections were closed"
+assert_le 8 "$after" "seconds before the idle connections were closed"
+as_nobody binlogctl -s "$SOCK" status >/dev/null ||
+    fail "uid 65534 is not served again after the idle timeout"
+assert_le "$(($(wc -l <"$BL_LOG") - lines0))" 4 \
+    "log lines about 40 squatting connections"
 
 # Status while the streamer is busy with a large transaction: a million
 # rows, some 0.3 s of streaming on the bench machine (300,000 rows had
