@@ -45,8 +45,8 @@ struct opt_def {
 #define CHOICE(s, n, f, d, c) { s, n, OPT_CHOICE, O(f), sizeof(((struct config *)0)->f), d, 0, 0, c }
 
 static const struct opt_def opts[] = {
-	STR("daemon", "pid_file", pid_file, RUNSTATEDIR "/binlogd.pid"),
-	STR("daemon", "control_socket", control_socket, RUNSTATEDIR "/binlogd.sock"),
+	STR("daemon", "pid_file", pid_file, RUNSTATEDIR "/binlogd/binlogd.pid"),
+	STR("daemon", "control_socket", control_socket, RUNSTATEDIR "/binlogd/binlogd.sock"),
 	STR("daemon", "user", run_user, ""),
 	STR("daemon", "metrics_listen", metrics_listen, ""),
 	DUR("daemon", "restart_backoff_max", restart_backoff_max, "60s", 1000, 86400000),

@@ -16,6 +16,7 @@
 static const char *log_name = "binlogd";
 static int log_stderr = 1;
 static int log_debug_on;
+static int log_errors_stderr;
 
 void
 log_init(const char *procname, int to_stderr, int debug)
@@ -26,6 +27,12 @@ log_init(const char *procname, int to_stderr, int debug)
 	if (!to_stderr)
 		openlog(procname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	tzset();
+}
+
+void
+log_errors_to_stderr(int on)
+{
+	log_errors_stderr = on;
 }
 
 void
@@ -85,8 +92,11 @@ log_vwrite(int pri, const char *fmt, va_list ap, int with_errno)
 		    ts.tv_nsec / 1000000, log_name, (long)getpid(),
 		    log_level_word(pri), msg);
 		fflush(stderr);
-	} else
+	} else {
 		syslog(pri, "%s: %s", log_level_word(pri), msg);
+		if (log_errors_stderr && pri <= LOG_WARNING)
+			fprintf(stderr, "%s: %s\n", log_name, msg);
+	}
 	errno = saved_errno;
 }
 

@@ -8,6 +8,9 @@
 #define LOG_TO_SYSLOG	0
 
 void	log_init(const char *procname, int to_stderr, int debug);
+/* Logging to syslog, errors and warnings also to stderr while on: a
+ * daemon's start-up, for whoever started it. */
+void	log_errors_to_stderr(int on);
 void	log_setverbose(int debug);
 int	log_getverbose(void);
 const char *log_procname(void);

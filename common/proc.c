@@ -64,7 +64,9 @@ proc_child_start(const struct proc_child *cp, int argc, char **argv,
 	if (optind != argc)
 		proc_child_usage(cp, BX_USAGE);
 
-	log_init(cp->name, foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG, debug);
+	/* syslog's tag is the program's name, as in ps and the man pages. */
+	log_init(foreground ? cp->name : cp->prog,
+	    foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG, debug);
 	if (check) {
 		if (config_load(conf, path, err, sizeof(err)) == -1)
 			fatalx_code(BX_CONFIG, "%s", err);

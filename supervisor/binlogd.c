@@ -167,6 +167,7 @@ sup_stop(struct supervisor *sup, int code, const char *why)
 		return;
 	sup->exit_code = code;
 	sup_set_state(sup, SUP_STOPPING, why);
+	ready_notify("STOPPING=1");
 	evtimer_del(sup->backoff_timer);
 	if (st->state != CHILD_DOWN)
 		child_shutdown(sup, st);
@@ -185,6 +186,9 @@ sup_child_ready(struct supervisor *sup, struct child *c)
 	log_info("%s (pid %ld) is ready", c->name, (long)c->pid);
 	if (c->role == ROLE_CHECKPOINTD) {
 		sup_start_next(sup);
+		/* Control socket, database and sink locked, checkpoint open:
+		 * what remains (the server) is retried, not a failed start. */
+		ready_done();
 		return;
 	}
 	sup_set_state(sup, SUP_RUNNING, "both children ready");
@@ -224,8 +228,9 @@ sup_child_exited(struct supervisor *sup, struct child *c,
 		return;
 	}
 	if (action == ACT_GIVE_UP) {
-		log_warnx("%s cannot run until the problem above is fixed; "
-		    "stopping binlogd", c->name);
+		log_warnx("%s cannot run until the problem %s is fixed; "
+		    "stopping binlogd", c->name, sup->foreground ? "above" :
+		    "it logged to syslog");
 		sup_stop(sup, sup_give_up_code(c->last_status), "giving up");
 		return;
 	}
@@ -376,10 +381,33 @@ pidfile_write(const char *path)
 static void
 pidfile_remove(const char *path)
 {
-	if (pidfile_fd != -1) {
-		unlink(path);
-		close(pidfile_fd);
-	}
+	if (pidfile_fd == -1)
+		return;
+	if (unlink(path) == -1)
+		log_warn("cannot remove the pid file %s (give pid_file a "
+		    "directory of its own that binlogd's user may write)",
+		    path);
+	close(pidfile_fd);
+}
+
+/* A runtime file's directory, made when missing and given to [daemon]
+ * user: binlogd, no longer root when it stops, removes its files there. */
+static void
+sup_make_rundir(const char *path, const char *user)
+{
+	char dir[CONF_STR_MAX], *slash;
+	struct passwd *pw;
+
+	strlcpy_(dir, path, sizeof(dir));
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, 0755) == -1)
+		return;		/* there already, or the open after says why */
+	if (user[0] != '\0' && geteuid() == 0 &&
+	    (pw = getpwnam(user)) != NULL &&
+	    chown(dir, pw->pw_uid, pw->pw_gid) == -1)
+		log_warn("chown %s", dir);
 }
 
 /* Drops root for the configured user, after the pid file is open. */
@@ -400,34 +428,9 @@ sup_drop_privileges(const char *user)
 }
 
 static void
-sup_daemonize(void)
-{
-	int fd;
-
-	switch (fork()) {
-	case -1:
-		fatal("fork");
-	case 0:
-		break;
-	default:
-		_exit(0);
-	}
-	if (setsid() == -1)
-		fatal("setsid");
-	if (chdir("/") == -1)
-		fatal("chdir /");
-	if ((fd = open("/dev/null", O_RDWR)) != -1) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		if (fd > STDERR_FILENO)
-			close(fd);
-	}
-}
-
-static void
 sup_parse_args(struct supervisor *sup, int argc, char **argv, int *check)
 {
+	char *abs;
 	int ch;
 
 	version_option(argc, argv, "binlogd");
@@ -455,6 +458,10 @@ sup_parse_args(struct supervisor *sup, int argc, char **argv, int *check)
 	}
 	if (optind != argc)
 		usage(BX_USAGE);
+	/* The children read it again after the daemon's chdir("/"). */
+	if (sup->conf_path[0] != '/' &&
+	    (abs = realpath(sup->conf_path, NULL)) != NULL)
+		sup->conf_path = abs;
 }
 
 /* The streamer's own options ([filter], format) are checked by the
@@ -539,11 +546,13 @@ main(int argc, char **argv)
 	log_init("binlogd", sup.foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG,
 	    sup.debug);
 	if (!sup.foreground)
-		sup_daemonize();
+		ready_daemonize();
 	if ((sup.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
+	sup_make_rundir(sup.conf.pid_file, sup.conf.run_user);
 	pidfile_write(sup.conf.pid_file);
 	sup.started_at = mono_now();
+	sup_make_rundir(sup.conf.control_socket, sup.conf.run_user);
 	control_init(&sup);
 	metrics_init(&sup);
 	sup_drop_privileges(sup.conf.run_user);

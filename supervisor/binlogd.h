@@ -91,6 +91,12 @@ void	control_ckpt_reply(struct msg_in *);
 int	lock_database(const struct config *, char *err, size_t errlen);
 int	lock_sink(const struct config *, char *err, size_t errlen);
 
+/* ready.c */
+void	ready_daemonize(void);
+void	ready_child_stderr(void);
+void	ready_notify(const char *state);
+void	ready_done(void);
+
 /* metrics.c */
 struct evbuffer;
 void	metrics_init(struct supervisor *);

@@ -102,6 +102,7 @@ child_exec(struct supervisor *sup, struct child *c, int sup_fd, int ckpt_fd)
 	fd_cloexec(FD_SUPERVISOR, 0);
 	if (ckpt_fd != -1)
 		fd_cloexec(FD_CHECKPOINTD, 0);
+	ready_child_stderr();
 
 	libexec_path(c->prog, path, sizeof(path));
 	argv[argc++] = strdup(c->prog);

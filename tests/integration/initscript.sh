@@ -4,7 +4,11 @@
 # through a defaults file, drives binlogd in daemon mode through status,
 # start, reload and stop with the LSB exit codes (0, 1 dead with a pid file,
 # 3 not running, 6 not configured, 7 reload while stopped, 2 usage); rows
-# flow while it runs.  The installed systemd unit passes systemd-analyze.
+# flow while it runs.  binlogd in daemon mode returns once it is ready: a
+# start that fails (a corrupt checkpoint database) is reported at once
+# with binlogd's error, and a relative -c still reaches the helpers after
+# the daemon's chdir("/").  The installed systemd unit passes
+# systemd-analyze.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 SBIN=$(dirname "$(command -v binlogd)")
@@ -88,6 +92,30 @@ PIDS="$PIDS $pid"
 lsb status 0
 lsb stop 0
 lsb bogus 2
+
+# A start that fails is known when binlogd returns, with its error, not
+# after START_TIMEOUT (30 s) of asking the control socket.
+cp "$BL_CONF" "$TMP/good.conf"
+sed -i "s|^database = .*|database = $TMP/corrupt.db|" "$BL_CONF"
+head -c 8192 /dev/urandom >"$TMP/corrupt.db"
+t0=$SECONDS
+rc=0
+out=$(init start 2>&1) || rc=$?
+assert_eq 1 "$rc" "exit status of start on a corrupt database ($out)"
+assert_le $((SECONDS - t0)) 10 "seconds until the failed start was reported"
+assert_match "$out" 'checkpointd \(pid [0-9]+\) exited with code 82' \
+    "the failed start's message"
+lsb status 3
+cp "$TMP/good.conf" "$BL_CONF"
+
+# A relative -c: the helpers read the file after the daemon's chdir("/").
+(cd "$TMP" && binlogd -c "$(basename "$BL_CONF")") ||
+    fail "binlogd -c with a relative path did not start"
+pid=$(cat "$TMP/binlogd.pid")
+PIDS="$PIDS $pid"
+streamer_ready() { [ "$(field children.streamer.state)" = ready ]; }
+wait_until 30 "the streamer of binlogd -c relative.conf" streamer_ready
+lsb stop 0
 
 # The unit, with its binaries and pages where this test installed them.
 sed "s|/[^ ]*/sbin/|$SBIN/|g" "$UNIT" >"$TMP/binlogd.service"

@@ -3,7 +3,9 @@
 # ops_user.sh: started as root with [daemon] user = nobody, binlogd and its
 # helpers run as nobody, the control socket belongs to nobody (so the
 # daemon's own user may restart it while another non-root uid may only
-# look), and rows flow into a checkpoint database nobody can write.
+# look), and rows flow into a checkpoint database nobody can write, made
+# with mode 0640.  The pid file and the socket go in a directory binlogd
+# makes for nobody, so that the clean stop, no longer as root, removes both.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 [ "$(id -u)" = 0 ] || skip "needs root to drop privileges"
@@ -17,10 +19,11 @@ chmod 711 "$TMP"
 cp -r "$BINLOGD_LIBEXECDIR" "$TMP/libexec"
 chmod -R a+rX "$TMP/libexec"
 export BINLOGD_LIBEXECDIR=$TMP/libexec
-mkdir "$TMP/run" "$TMP/db"
-chown nobody "$TMP/run" "$TMP/db"
+mkdir "$TMP/db"
+chown nobody "$TMP/db"
 BL_EXTRA_DAEMON="user = nobody" binlogd_config
 sed -i -e "s|^control_socket = .*|control_socket = $TMP/run/binlogd.sock|" \
+    -e "s|^pid_file = .*|pid_file = $TMP/run/binlogd.pid|" \
     -e "s|^database = .*|database = $TMP/db/checkpoint.db|" "$BL_CONF"
 # binlogd_start rewrites the file: start it the same way by hand.
 binlogd -f -c "$BL_CONF" >>"$RECORDS" 2>>"$BL_LOG" &
@@ -58,3 +61,7 @@ wait_for_log 'ready: streaming' 2
     fail "the streamer (pid $streamer) was not restarted"
 
 binlogd_stop
+assert_eq "nobody 640" "$(stat -c '%U %a' "$TMP/db/checkpoint.db")" \
+    "owner and mode of the checkpoint database"
+[ ! -e "$TMP/run/binlogd.pid" ] || fail "the pid file is left after the stop"
+[ ! -e "$SOCK" ] || fail "the control socket is left after the stop"
