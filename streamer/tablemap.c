@@ -321,6 +321,13 @@ tablemap_columns(struct reader *r, struct tablemap *tm, struct cursor *c)
 	if (c->err || n == 0 || n > 4096 || (types = cursor_bytes(c, n)) == NULL)
 		return tablemap_bad(r, "bad column count");
 	tablemap_grow(tm, (uint32_t)n);
+	/* MySQL 5.1 before its GA (5.1.17, say) ended the event here: no
+	 * metadata and no nullable bitmap, as mariadb-binlog reads it */
+	if (cursor_left(c) == 0) {
+		for (i = 0; i < n; i++)
+			tm->cols[i].type = types[i];
+		return 0;
+	}
 	mlen = cursor_lenenc(c);
 	if ((meta = cursor_bytes(c, mlen)) == NULL)
 		return tablemap_bad(r, "metadata overruns the event");
