@@ -15,15 +15,22 @@
 #include "log.h"
 #include "util.h"
 #include "streamer.h"
+#include "sink.h"
 
 static void
 binlogcat_usage(FILE *f)
 {
-	fprintf(f, "usage: binlogcat [-s] FILE...\n"
+	const struct format_ops *const *fmt;
+
+	fprintf(f, "usage: binlogcat [-s] [-F FORMAT] FILE...\n"
 	    "Prints the JSON records (one per row, see binlogd-records(7)) of "
 	    "the\nMySQL or MariaDB binlog FILEs, read in the order given.\n"
-	    "  -s, --strict  exit 85 if a change was logged as a statement "
-	    "(no rows)\n");
+	    "  -F, --format FORMAT  the record format:");
+	for (fmt = format_registry; *fmt != NULL; fmt++)
+		fprintf(f, " %s", (*fmt)->name);
+	fprintf(f, " (default maxwell)\n"
+	    "  -s, --strict         exit 85 if a change was logged as a "
+	    "statement (no rows)\n");
 }
 
 static int
@@ -75,6 +82,7 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "strict", no_argument, NULL, 's' },
+		{ "format", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -85,10 +93,17 @@ main(int argc, char **argv)
 
 	log_init("binlogcat", 1, 0);
 	version_option(argc, argv, "binlogcat");
-	while ((c = getopt_long(argc, argv, "sh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "shF:", opts, NULL)) != -1) {
 		if (c == 's')
 			strict = true;
-		else if (c == 'h') {
+		else if (c == 'F') {
+			if (record_set_format(optarg) == 0)
+				continue;
+			fprintf(stderr, "binlogcat: unknown format %s\n",
+			    optarg);
+			binlogcat_usage(stderr);
+			return BX_USAGE;
+		} else if (c == 'h') {
 			binlogcat_usage(stdout);
 			return BX_OK;
 		} else {

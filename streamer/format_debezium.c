@@ -67,17 +67,17 @@ debezium_source(struct reader *r, const struct tablemap *tm, uint32_t rowno)
 
 /* One row's change event, all but its closing brace (record.c adds it
  * when the next record starts or the transaction commits). */
-int
-debezium_row(struct reader *r, const struct tablemap *tm, int kind,
-    uint32_t rowno)
+static void
+debezium_row(struct reader *r, const struct tablemap *tm,
+    enum format_change change, uint32_t rowno)
 {
-	bool upd = kind == EV_UPDATE_ROWS || kind == EV_UPDATE_ROWS_V1 ||
-	    kind == EV_PARTIAL_UPDATE_ROWS;
-	bool del = kind == EV_DELETE_ROWS || kind == EV_DELETE_ROWS_V1;
+	static const char op[] = { [FORMAT_INSERT] = 'c',
+	    [FORMAT_UPDATE] = 'u', [FORMAT_DELETE] = 'd' };
+	bool upd = change == FORMAT_UPDATE, del = change == FORMAT_DELETE;
 	struct obuf *o = &r->out;
 
 	obuf_lit(o, "{\"op\":\"");
-	obuf_add(o, upd ? "u" : del ? "d" : "c", 1);
+	obuf_add(o, &op[change], 1);
 	obuf_lit(o, "\"");
 	if (upd || del)
 		rows_object(r, tm, "before", 0, -1);
@@ -91,22 +91,31 @@ debezium_row(struct reader *r, const struct tablemap *tm, int kind,
 	obuf_lit(o, ",\"ts_ms\":");
 	obuf_uint(o, debezium_now_ms());
 	obuf_lit(o, ",\"transaction\":null");
-	return 0;
 }
 
 /* A schema change as Debezium's schema change topic carries it. */
-void
-debezium_ddl(struct reader *r, const struct tablemap *tm, const uint8_t *sql,
+static void
+debezium_ddl(struct reader *r, const struct tablemap *topic,
+    const struct tablemap *shown, const char *type, const uint8_t *sql,
     size_t len)
 {
 	struct obuf *o = &r->out;
 
+	(void)shown;
+	(void)type;
 	obuf_str(o, "{\"databaseName\":");
-	obuf_json_str(o, (const uint8_t *)tm->db, strlen(tm->db));
+	obuf_json_str(o, (const uint8_t *)topic->db, strlen(topic->db));
 	obuf_str(o, ",\"ddl\":");
 	obuf_json_str(o, sql, len);
 	obuf_str(o, ",\"tableChanges\":[]");
-	debezium_source(r, tm, 0);
+	debezium_source(r, topic, 0);
 	obuf_lit(o, ",\"ts_ms\":");
 	obuf_uint(o, debezium_now_ms());
 }
+
+/* No transaction markers: every change event stands alone. */
+const struct format_ops format_debezium = {
+	.name = "debezium",
+	.row = debezium_row,
+	.ddl = debezium_ddl,
+};

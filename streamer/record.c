@@ -429,7 +429,7 @@ obuf_base64_bare(struct obuf *b, const uint8_t *s, size_t n)
 static struct sink	 record_stdout = { &sink_stdout_ops, NULL, NULL, NULL,
 			    "" };
 static struct sink	*record_sink = &record_stdout;
-static bool		 record_debezium;
+static const struct format_ops *record_format = &format_maxwell;
 /* The pending record's table and primary key, for a per-record sink. */
 /* Per formatting thread (parallel.c), like the state below. */
 static __thread const struct tablemap *record_tm;
@@ -443,12 +443,32 @@ record_set_sink(struct sink *s)
 	record_sink = s;
 }
 
+/* The record formats: the one list of their names. */
+const struct format_ops *const format_registry[] = {
+	&format_maxwell,
+	&format_debezium,
+	NULL,
+};
+
+const struct format_ops *
+format_find(const char *name)
+{
+	const struct format_ops *const *f;
+
+	for (f = format_registry; *f != NULL; f++)
+		if (strcmp((*f)->name, name) == 0)
+			return *f;
+	return NULL;
+}
+
 int
 record_set_format(const char *name)
 {
-	if (strcmp(name, "maxwell") != 0 && strcmp(name, "debezium") != 0)
+	const struct format_ops *f = format_find(name);
+
+	if (f == NULL)
 		return -1;
-	record_debezium = strcmp(name, "debezium") == 0;
+	record_format = f;
 	return 0;
 }
 
@@ -574,91 +594,6 @@ record_query(struct obuf *o, const struct obuf *q)
 	obuf_add(o, json.buf, json.len);
 }
 
-/* What every record of one event shares, from "ts" to server_id. */
-static void
-record_head(const struct reader *r, struct obuf *b)
-{
-	obuf_lit(b, "\",\"ts\":");
-	obuf_uint(b, r->trx_ts);
-	obuf_lit(b, ",\"position\":\"");
-	obuf_str(b, r->file);
-	obuf_lit(b, ":");
-	obuf_uint(b, r->offset);
-	obuf_lit(b, "\"");
-	if (r->have_gtid) {
-		obuf_lit(b, ",\"gtid\":\"");
-		obuf_str(b, r->gtid_text);
-		obuf_lit(b, "\"");
-	}
-	if (r->query.len > 0) {
-		obuf_lit(b, ",\"query\":");
-		record_query(b, &r->query);
-	}
-	obuf_lit(b, ",\"server_id\":");
-	obuf_uint(b, r->hdr.server_id);
-}
-
-/* A row's Maxwell record up to and including server_id, into b. */
-static void
-record_prefix_make(struct reader *r, const struct tablemap *tm,
-    const char *type, struct obuf *b)
-{
-	obuf_lit(b, "{\"database\":");
-	if (tm->db_json > 0) {
-		obuf_add(b, tm->json.buf, tm->db_json);
-		obuf_lit(b, ",\"table\":");
-		obuf_add(b, tm->json.buf + tm->db_json, tm->table_json);
-	} else {
-		obuf_json_str(b, (const uint8_t *)tm->db, strlen(tm->db));
-		obuf_lit(b, ",\"table\":");
-		obuf_json_str(b, (const uint8_t *)tm->table,
-		    strlen(tm->table));
-	}
-	obuf_lit(b, ",\"type\":\"");
-	obuf_str(b, type);
-	record_head(r, b);
-}
-
-/* That prefix is the same for every row of one event, table and type:
- * made once per event, copied per row. */
-static __thread struct {
-	struct obuf		 text;
-	const struct tablemap	*tm;
-	const char		*type;
-	uint64_t		 event_no;
-} record_prefix;
-
-/* Starts a row's Maxwell record, up to and including server_id. */
-void
-record_begin(struct reader *r, const struct tablemap *tm, const char *type)
-{
-	if (record_prefix.text.len == 0 || record_prefix.tm != tm ||
-	    record_prefix.type != type ||
-	    record_prefix.event_no != r->event_no) {
-		record_prefix.text.len = 0;
-		record_prefix_make(r, tm, type, &record_prefix.text);
-		record_prefix.tm = tm;
-		record_prefix.type = type;
-		record_prefix.event_no = r->event_no;
-	}
-	obuf_add(&r->out, record_prefix.text.buf, record_prefix.text.len);
-}
-
-static void
-record_maxwell(struct reader *r, const struct tablemap *tm, bool upd,
-    bool del)
-{
-	record_begin(r, tm, upd ? "update" : del ? "delete" : "insert");
-	rows_object(r, tm, "data", upd ? 1 : 0, -1);
-	if (upd)
-		rows_object(r, tm, "old", 0, 1);
-	if (r->scratch.len > 0) {
-		obuf_str(&r->out, ",\"json_diffs\":{");
-		obuf_add(&r->out, r->scratch.buf, r->scratch.len);
-		obuf_str(&r->out, "}");
-	}
-}
-
 /* What every row's record does first: close the one before, hand a full
  * buffer on, count the row within its event. */
 static int
@@ -689,31 +624,29 @@ record_row(struct reader *r, const struct tablemap *tm, int kind)
 		return -1;
 	if (record_sink->ops->per_record)
 		record_pk(r, tm, upd ? 1 : 0, &r->img[upd ? 1 : 0]);
-	if (record_debezium)
-		debezium_row(r, tm, kind, record_rowno);
-	else
-		record_maxwell(r, tm, upd, del);
+	record_format->row(r, tm, upd ? FORMAT_UPDATE : del ? FORMAT_DELETE :
+	    FORMAT_INSERT, record_rowno);
 	r->row_pending = true;
 	return 0;
 }
 
 /*
- * A Maxwell insert or delete takes its one image as "data" unchanged:
- * 1 when its record is begun, up to "data":{, for the decoder to write
- * the image's "name":value pairs into r->out (then record_row_close);
- * 0 when the row goes through r->img and record_row.
+ * An insert or delete whose format takes its one image unchanged
+ * (format_ops.open): 1 when its record is begun, up to its opening
+ * brace, for the decoder to write the image's "name":value pairs into
+ * r->out (then record_row_close); 0 when the row goes through r->img and
+ * record_row.
  */
 int
 record_row_open(struct reader *r, const struct tablemap *tm, int kind)
 {
-	if (record_debezium || kind == EV_UPDATE_ROWS ||
+	if (record_format->open == NULL || kind == EV_UPDATE_ROWS ||
 	    kind == EV_UPDATE_ROWS_V1 || kind == EV_PARTIAL_UPDATE_ROWS)
 		return 0;
 	if (record_row_prelude(r, tm) == -1)
 		return -1;
-	record_begin(r, tm, kind == EV_DELETE_ROWS ||
-	    kind == EV_DELETE_ROWS_V1 ? "delete" : "insert");
-	obuf_lit(&r->out, ",\"data\":{");
+	record_format->open(r, tm, kind == EV_DELETE_ROWS ||
+	    kind == EV_DELETE_ROWS_V1 ? FORMAT_DELETE : FORMAT_INSERT);
 	return 1;
 }
 
@@ -812,13 +745,7 @@ record_ddl(struct reader *r, const uint8_t *db, size_t dblen,
 	record_tm = &topic;
 	record_key.len = 0;
 	r->row_at = r->out.len;
-	if (record_debezium)
-		debezium_ddl(r, &topic, sql, len);
-	else {
-		record_begin(r, &shown, d.type);
-		obuf_str(&r->out, ",\"sql\":");
-		obuf_json_str(&r->out, sql, len);
-	}
+	record_format->ddl(r, &topic, &shown, d.type, sql, len);
 	r->row_pending = true;
 	return 0;
 }
@@ -832,18 +759,14 @@ record_close(struct reader *r)
 	return record_flush(r);
 }
 
-/* The transaction committed: mark its last row (Maxwell's xid and
- * commit), write everything out. */
+/* The transaction committed: mark its last row (in a format that has
+ * marks), write everything out. */
 int
 record_commit(struct reader *r, bool have_xid, uint64_t xid)
 {
-	if (r->row_pending && !record_debezium && filter_event(FILTER_COMMIT)) {
-		if (have_xid) {
-			obuf_lit(&r->out, ",\"xid\":");
-			obuf_uint(&r->out, xid);
-		}
-		obuf_lit(&r->out, ",\"commit\":true");
-	}
+	if (r->row_pending && record_format->commit != NULL &&
+	    filter_event(FILTER_COMMIT))
+		record_format->commit(r, have_xid, xid);
 	if (record_close_pending(r) == -1)
 		return -1;
 	return record_flush(r);

@@ -1,6 +1,6 @@
 /* sink.h: where records go (sink.c and one sink_*.c per kind), which
- * records go there (filter.c) and how they are shaped (record.c's maxwell,
- * format_debezium.c). */
+ * records go there (filter.c) and how they are shaped (format_ops: one
+ * format_*.c per format). */
 #ifndef BINLOGD_SINK_H
 #define BINLOGD_SINK_H
 
@@ -91,10 +91,36 @@ int	 filter_pattern_check(const char *pattern, char *err, size_t errlen);
 bool	 filter_pattern_match(const char *pattern, const char *db,
 	    const char *table);
 
-/* format_debezium.c */
-int	 debezium_row(struct reader *, const struct tablemap *, int kind,
-	    uint32_t rowno);
-void	 debezium_ddl(struct reader *, const struct tablemap *,
-	    const uint8_t *sql, size_t len);
+/*
+ * A record format: what a row, a DDL statement and a transaction's end
+ * look like.  Each writes into r->out all of its record but the closing
+ * brace, which record.c adds when the next record starts or the
+ * transaction ends.  A new format is one format_*.c file with its ops
+ * and one line in record.c's format_registry.
+ */
+enum format_change { FORMAT_INSERT, FORMAT_UPDATE, FORMAT_DELETE };
+struct format_ops {
+	const char	*name;
+	/* a row, its images in r->img (rows_object writes them) */
+	void		(*row)(struct reader *, const struct tablemap *,
+			    enum format_change, uint32_t rowno);
+	/* optional: an insert's or delete's record up to where its one
+	 * image goes unchanged, the decoder writing it straight in */
+	void		(*open)(struct reader *, const struct tablemap *,
+			    enum format_change);
+	/* topic: the "_ddl" table of the statement's database; shown and
+	 * type: the table it changes and ddl_classify's type */
+	void		(*ddl)(struct reader *, const struct tablemap *topic,
+			    const struct tablemap *shown, const char *type,
+			    const uint8_t *sql, size_t len);
+	/* optional: marks the transaction's last record */
+	void		(*commit)(struct reader *, bool have_xid,
+			    uint64_t xid);
+};
+extern const struct format_ops format_maxwell;
+extern const struct format_ops format_debezium;
+/* record.c: every format, NULL-terminated; the one list of names */
+extern const struct format_ops *const format_registry[];
+const struct format_ops *format_find(const char *name);
 
 #endif

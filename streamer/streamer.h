@@ -525,8 +525,6 @@ record_name_key(struct obuf *o, const struct tablemap *tm, uint32_t i)
 }
 
 void	 record_query(struct obuf *, const struct obuf *);
-void	 record_begin(struct reader *, const struct tablemap *,
-	    const char *type);
 int	 record_row(struct reader *, const struct tablemap *, int kind);
 int	 record_row_open(struct reader *, const struct tablemap *, int kind);
 int	 record_row_close(struct reader *, const struct tablemap *);
