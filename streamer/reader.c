@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <errmsg.h>
+#include <mariadb_version.h>
 #include <mysqld_error.h>
 
 #include "exitcode.h"
@@ -27,6 +28,7 @@
 #include "streamer.h"
 
 #define READER_VAL_MAX	1024
+#define READER_ENDPOINT_MAX	(CONF_STR_MAX + 96)	/* reader_endpoint() */
 /* Reconnects in a row without an event in between before the streamer
  * exits and leaves the next try to the supervisor's backoff; the delay
  * doubles from 1 s up to READER_DELAY_MAX (1+2+4+8+8+8 = 31 s in all). */
@@ -110,13 +112,77 @@ reader_failed(const struct reader *r)
 	return reader_err.failed;
 }
 
+/* Where the connections go, for messages.  libmariadb takes host =
+ * localhost to mean its default Unix socket, not TCP to 127.0.0.1. */
+static const char *
+reader_endpoint(const struct config *conf, char *buf, size_t size)
+{
+	const char *sock = getenv("MYSQL_UNIX_PORT");
+
+	if (conf->socket[0])
+		snprintf(buf, size, "socket %s", conf->socket);
+	else if (strcmp(conf->host, "localhost") == 0)
+		snprintf(buf, size, "socket %s (host = localhost means "
+		    "the Unix socket; give 127.0.0.1 for TCP)",
+		    sock ? sock : MARIADB_UNIX_ADDR);
+	else if (strchr(conf->host, ':') != NULL)
+		snprintf(buf, size, "[%s]:%d", conf->host,
+		    (int)conf->port);
+	else
+		snprintf(buf, size, "%s:%d", conf->host, (int)conf->port);
+	return buf;
+}
+
+static bool
+reader_tls_verifies(const struct config *conf)
+{
+	return strncmp(conf->ssl_mode, "verify_", 7) == 0;
+}
+
+/* The TLS files must be there before a connection is tried: a missing
+ * one is the configuration's fault, not the network's.  For -n too. */
+int
+reader_check_tls(const struct config *conf, char *err, size_t errlen)
+{
+	const struct { const char *name, *path; } files[] = {
+		{ "ssl_ca", conf->ssl_ca },
+		{ "ssl_cert", conf->ssl_cert },
+		{ "ssl_key", conf->ssl_key },
+	};
+	size_t i;
+	FILE *fp;
+
+	if (strcmp(conf->ssl_mode, "disabled") == 0)
+		return 0;
+	if (reader_tls_verifies(conf) && conf->ssl_ca[0] == '\0' &&
+	    conf->ssl_capath[0] == '\0') {
+		snprintf(err, errlen, "ssl_mode = %s needs ssl_ca (or "
+		    "ssl_capath): the CA that signed the server's certificate",
+		    conf->ssl_mode);
+		return -1;
+	}
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (files[i].path[0] == '\0')
+			continue;
+		if ((fp = fopen(files[i].path, "r")) == NULL) {
+			snprintf(err, errlen, "%s %s: %s", files[i].name,
+			    files[i].path, strerror(errno));
+			return -1;
+		}
+		fclose(fp);
+	}
+	return 0;
+}
+
+/* Every mode but disabled asks for TLS.  libmariadb falls back to
+ * plaintext when the server offers none unless it is to verify the
+ * certificate; required is checked after the connect (reader_connect). */
 static void
 reader_tls(MYSQL *m, const struct config *conf)
 {
-	my_bool on = 1;
-	const char *mode = conf->ssl_mode;
+	my_bool on = 1, verify = reader_tls_verifies(conf);
 
-	if (strcmp(mode, "disabled") == 0 || mode[0] == '\0')
+	if (strcmp(conf->ssl_mode, "disabled") == 0 || conf->ssl_mode[0] == '\0')
 		return;
 	if (conf->ssl_ca[0])
 		mysql_optionsv(m, MYSQL_OPT_SSL_CA, conf->ssl_ca);
@@ -128,22 +194,55 @@ reader_tls(MYSQL *m, const struct config *conf)
 		mysql_optionsv(m, MYSQL_OPT_SSL_KEY, conf->ssl_key);
 	if (conf->ssl_cipher[0])
 		mysql_optionsv(m, MYSQL_OPT_SSL_CIPHER, conf->ssl_cipher);
-	if (strcmp(mode, "preferred") != 0)
-		mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &on);
+	mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &on);
 	/* libmariadb checks the CA and the host name together */
-	if (strncmp(mode, "verify_", 7) == 0)
-		mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+	mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+}
+
+/* A failed connect: access denied and TLS that cannot work are for an
+ * operator to fix; anything else may pass. */
+static void
+reader_connect_fail(struct reader *r, MYSQL *m, const char *what)
+{
+	const struct config *conf = r->conf;
+	unsigned e = mysql_errno(m);
+	char ep[READER_ENDPOINT_MAX];
+
+	reader_endpoint(conf, ep, sizeof(ep));
+	if (e == ER_ACCESS_DENIED_ERROR || e == ER_DBACCESS_DENIED_ERROR ||
+	    e == 1698 /* ER_ACCESS_DENIED_NO_PASSWORD_ERROR */)
+		reader_fail(r, BX_AUTH, "%s connection to %s: access denied "
+		    "for user '%s': %s (%u); check user and password in %s",
+		    what, ep, conf->user, mysql_error(m), e, conf->path);
+	else if (e == CR_SSL_CONNECTION_ERROR &&
+	    strstr(mysql_error(m), "does not support") != NULL)
+		reader_fail(r, BX_SERVER_CONFIG, "%s connection to %s: %s (%u); "
+		    "ssl_mode = %s needs a server with TLS (ssl_cert and "
+		    "ssl_key in its my.cnf)", what, ep, mysql_error(m), e,
+		    conf->ssl_mode);
+	else if (e == CR_SSL_CONNECTION_ERROR && reader_tls_verifies(conf))
+		reader_fail(r, BX_CONFIG, "%s connection to %s: %s (%u); with "
+		    "ssl_mode = %s the server's certificate must be signed by "
+		    "a CA in %s %s%s", what, ep, mysql_error(m), e,
+		    conf->ssl_mode,
+		    conf->ssl_ca[0] ? "ssl_ca" : "ssl_capath",
+		    conf->ssl_ca[0] ? conf->ssl_ca : conf->ssl_capath,
+		    strcmp(conf->ssl_mode, "verify_identity") == 0 ?
+		    " and name the host connected to" : "");
+	else
+		reader_transient("%s connection to %s: %s (%u)", what, ep,
+		    mysql_error(m), e);
 }
 
 /* Opens one connection with the configured options; NULL after
- * reader_fail() with BX_AUTH for access denied, else BX_FAILURE. */
+ * reader_fail() (reader_connect_fail() says with which code). */
 static MYSQL *
 reader_connect(struct reader *r, const char *what)
 {
 	const struct config *conf = r->conf;
 	unsigned ct = (unsigned)conf->connect_timeout;
 	unsigned rt = (unsigned)conf->read_timeout;
-	unsigned e;
+	char ep[READER_ENDPOINT_MAX];
 	MYSQL *m;
 
 	if ((m = mysql_init(NULL)) == NULL)
@@ -156,20 +255,22 @@ reader_connect(struct reader *r, const char *what)
 	reader_tls(m, conf);
 	if (mysql_real_connect(m, conf->socket[0] ? NULL : conf->host,
 	    conf->user, conf->password, NULL, conf->port,
-	    conf->socket[0] ? conf->socket : NULL, 0) != NULL)
-		return m;
-	e = mysql_errno(m);
-	if (e == ER_ACCESS_DENIED_ERROR || e == ER_DBACCESS_DENIED_ERROR ||
-	    e == 1698 /* ER_ACCESS_DENIED_NO_PASSWORD_ERROR */)
-		reader_fail(r, BX_AUTH, "%s connection: access denied for "
-		    "user '%s': %s (%u); check user and password in %s",
-		    what, conf->user, mysql_error(m), e, conf->path);
-	else
-		reader_transient("%s connection to %s: %s (%u)",
-		    what, conf->socket[0] ? conf->socket : conf->host,
-		    mysql_error(m), e);
-	mysql_close(m);
-	return NULL;
+	    conf->socket[0] ? conf->socket : NULL, 0) == NULL) {
+		reader_connect_fail(r, m, what);
+		mysql_close(m);
+		return NULL;
+	}
+	if (strcmp(conf->ssl_mode, "required") == 0 &&
+	    mysql_get_ssl_cipher(m) == NULL) {
+		reader_endpoint(conf, ep, sizeof(ep));
+		reader_fail(r, BX_SERVER_CONFIG, "%s connection to %s: "
+		    "ssl_mode = required but the server offers no TLS; give "
+		    "the server ssl_cert and ssl_key, or set ssl_mode = "
+		    "preferred", what, ep);
+		mysql_close(m);
+		return NULL;
+	}
+	return m;
 }
 
 MYSQL *

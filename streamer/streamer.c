@@ -455,7 +455,7 @@ streamer_load(void)
 }
 
 /* What the streamer adds to the configuration, checked without opening
- * anything: the password file, the filters and the format. */
+ * anything: the password file, the filters, the format, the TLS files. */
 static void
 streamer_check(void)
 {
@@ -468,6 +468,8 @@ streamer_check(void)
 	if (record_set_format(conf.format) == -1)
 		fatalx_code(BX_CONFIG, "%s: unknown format %s", conf.path,
 		    conf.format);
+	if (reader_check_tls(&conf, err, sizeof(err)) == -1)
+		fatalx_code(BX_CONFIG, "%s: %s", conf.path, err);
 }
 
 static void

@@ -279,6 +279,8 @@ MYSQL	*reader_meta(struct reader *);
 #define UNROWED_TEXT_MAX	200
 void	 reader_unrowed(struct reader *, const char *kind, const char *text,
 	    bool first);
+/* The TLS options' files exist and agree with ssl_mode; -1 with err. */
+int	 reader_check_tls(const struct config *, char *err, size_t errlen);
 int	 reader_fail(struct reader *, int code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 

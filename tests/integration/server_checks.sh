@@ -4,7 +4,8 @@
 # retried slowly, never in a hot loop: binlog_format=STATEMENT names
 # binlog_format, a wrong password says access denied and counts as a
 # restart with cause "auth"; in both cases binlogd stays up and still stops
-# cleanly on SIGTERM.
+# cleanly on SIGTERM.  Connection errors name the endpoint (host:port, or
+# the socket host = localhost means).
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -51,4 +52,40 @@ restarts=$(binlogctl -s "$TMP/binlogd.sock" metrics |
     grep '^binlogd_restarts_total{child="streamer"' || true)
 assert_match "$restarts" '^binlogd_restarts_total\{child="streamer",cause="auth"\} [1-9]' \
     "the restart counted with cause auth"
+binlogd_stop
+
+# binlogd_spawn_with SED: binlogd_spawn on a configuration edited by SED;
+# FROM is the log's length before, for first_line.
+binlogd_spawn_with() {
+	FROM=$(wc -l <"$BL_LOG")
+	binlogd_config
+	sed -i "$1" "$BL_CONF"
+	binlogd -f -c "$BL_CONF" >>"$RECORDS" 2>>"$BL_LOG" &
+	BL_PID=$!
+	PIDS="$PIDS $BL_PID"
+}
+
+# first_line ERE: the first line matching ERE since binlogd_spawn_with.
+first_line() {
+	tail -n "+$((FROM + 1))" "$BL_LOG" | grep -m1 -E -- "$1" || true
+}
+# wait_for_new ERE: until a line matches ERE since binlogd_spawn_with.
+wait_for_new() {
+	wait_for_log "$1" $(($(head -n "$FROM" "$BL_LOG" | grep -Ec -- "$1") + 1)) 60
+}
+
+# Connection errors name the endpoint: address and port, or the socket
+# that host = localhost means.
+BL_PASSWORD=secret
+closed=$(lib_free_port)
+binlogd_spawn_with "s/^port = .*/port = $closed/"
+wait_for_new 'replication connection to'
+assert_match "$(first_line 'replication connection to')" \
+    "connection to 127\\.0\\.0\\.1:$closed: " "the error names host and port"
+binlogd_stop
+binlogd_spawn_with "s/^host = .*/host = localhost/"
+wait_for_new 'replication connection to'
+assert_match "$(first_line 'replication connection to')" \
+    'to socket /run/mysqld/mysqld.sock \(host = localhost means the Unix socket; give 127.0.0.1 for TCP\)' \
+    "the error names the socket localhost means"
 binlogd_stop
