@@ -11,9 +11,10 @@
  * BX_USAGE             bad command line                          give up
  * BX_CONFIG            bad configuration file or option          give up
  * BX_SERVER_CONFIG     server unsuitable (binlog_format != ROW,  restart, slow
- *                      missing privilege, spill_dir unwritable):
+ *                      log_bin off, spill_dir unwritable):
  *                      an operator must act
- * BX_AUTH              access denied by the server               restart, slow
+ * BX_AUTH              access denied by the server: password    restart, slow
+ *                      or a missing grant
  * BX_STORE             checkpoint database corrupt/unwritable    give up
  * BX_PURGED            on_purged=fail and the position is gone   give up
  * BX_PEER_LOST         a sibling or the supervisor went away     restart

@@ -281,15 +281,25 @@ reader_meta(struct reader *r)
 	return r->meta;
 }
 
+/* What to grant; one message for every missing privilege. */
+#define READER_GRANTS	"grant the user REPLICATION SLAVE, BINLOG MONITOR " \
+	"(MySQL: REPLICATION CLIENT) and SELECT on the captured tables"
+
+static bool
+reader_denied(unsigned e)
+{
+	return e == ER_SPECIFIC_ACCESS_DENIED_ERROR ||
+	    e == ER_DBACCESS_DENIED_ERROR || e == ER_TABLEACCESS_DENIED_ERROR;
+}
+
 static int
 reader_query_fail(struct reader *r, MYSQL *m, const char *sql)
 {
 	unsigned e = mysql_errno(m);
 
-	if (e == ER_SPECIFIC_ACCESS_DENIED_ERROR || e == ER_DBACCESS_DENIED_ERROR)
-		return reader_fail(r, BX_SERVER_CONFIG, "%s: %s (%u); grant "
-		    "the user REPLICATION SLAVE, BINLOG MONITOR (MySQL: "
-		    "REPLICATION CLIENT) and SELECT", sql, mysql_error(m), e);
+	if (reader_denied(e))
+		return reader_fail(r, BX_AUTH, "%s: %s (%u); " READER_GRANTS,
+		    sql, mysql_error(m), e);
 	return reader_transient("%s: %s (%u)", sql, mysql_error(m), e);
 }
 
@@ -325,17 +335,96 @@ reader_exec(struct reader *r, const char *sql)
 	return 0;
 }
 
+/* The first row of a query that may fail (a variable or table this
+ * server lacks): false then, and nothing is reported. */
+static bool
+reader_value(MYSQL *m, const char *sql, char vals[][READER_VAL_MAX],
+    unsigned n)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	unsigned i;
+	bool ok;
+
+	if (mysql_query(m, sql) != 0 || (res = mysql_store_result(m)) == NULL)
+		return false;
+	ok = (row = mysql_fetch_row(res)) != NULL && mysql_num_fields(res) >= n;
+	for (i = 0; ok && i < n; i++)
+		strlcpy_(vals[i], row[i] ? row[i] : "", READER_VAL_MAX);
+	mysql_free_result(res);
+	return ok;
+}
+
+/* The user's own grants (or PUBLIC's) of the privileges binlogd needs,
+ * and how many roles it has, whose grants these tables do not show. */
+#define READER_PRIVS_SQL \
+	"SELECT (SELECT COUNT(*) FROM information_schema.APPLICABLE_ROLES), " \
+	"COALESCE(SUM(PRIVILEGE_TYPE = 'REPLICATION SLAVE'), 0), " \
+	"COALESCE(SUM(PRIVILEGE_TYPE = 'SELECT'), 0) FROM (" \
+	"SELECT GRANTEE, PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES " \
+	"UNION ALL SELECT GRANTEE, PRIVILEGE_TYPE " \
+	"FROM information_schema.SCHEMA_PRIVILEGES " \
+	"UNION ALL SELECT GRANTEE, PRIVILEGE_TYPE " \
+	"FROM information_schema.TABLE_PRIVILEGES) p " \
+	"WHERE GRANTEE IN ('PUBLIC', CONCAT('''', " \
+	"SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', " \
+	"SUBSTRING_INDEX(CURRENT_USER(), '@', -1), ''''))"
+
+/* Every privilege the stream will use, checked before it starts and
+ * reported together: BINLOG MONITOR by trying SHOW MASTER STATUS, the
+ * others from the privilege tables -- unless roles hide them; then their
+ * first use says.  SELECT is for information_schema's column names,
+ * needed unless the server logs them (binlog_row_metadata = FULL). */
+static int
+reader_grants(struct reader *r)
+{
+	char v[3][READER_VAL_MAX], missing[160] = "", ep[READER_ENDPOINT_MAX];
+	const char *sql = "SHOW MASTER STATUS";
+	MYSQL_RES *res;
+	bool full;
+
+	if (!r->mariadb && mysql_get_server_version(r->mysql) >= 80400)
+		sql = "SHOW BINARY LOG STATUS";
+	if (mysql_query(r->mysql, sql) != 0) {
+		if (!reader_denied(mysql_errno(r->mysql)))
+			return reader_query_fail(r, r->mysql, sql);
+		strcat(missing, r->mariadb ? ", BINLOG MONITOR" :
+		    ", REPLICATION CLIENT");
+	} else if ((res = mysql_store_result(r->mysql)) != NULL)
+		mysql_free_result(res);
+	full = reader_value(r->mysql, "SELECT @@global.binlog_row_metadata",
+	    v, 1) && strcasecmp(v[0], "FULL") == 0;
+	if (reader_value(r->mysql, READER_PRIVS_SQL, v, 3) &&
+	    strcmp(v[0], "0") == 0) {
+		if (strcmp(v[1], "0") == 0)
+			strcat(missing, ", REPLICATION SLAVE");
+		if (strcmp(v[2], "0") == 0 && !full)
+			strcat(missing, ", SELECT");
+	}
+	if (missing[0] == '\0')
+		return 0;
+	return reader_fail(r, BX_AUTH, "the user '%s' lacks %s on the server "
+	    "at %s; " READER_GRANTS, r->conf->user, missing + 2,
+	    reader_endpoint(r->conf, ep, sizeof(ep)));
+}
+
 /* The server must log rows; learn its flavour and identity. */
 static int
 reader_check(struct reader *r)
 {
-	char v[4][READER_VAL_MAX];
+	char v[5][READER_VAL_MAX];
 
 	if (reader_select(r, "SELECT @@version, @@global.binlog_format, "
-	    "@@server_id, @@global.binlog_checksum", v, 4) != 0)
+	    "@@server_id, @@global.binlog_checksum, @@global.log_bin", v, 5)
+	    != 0)
 		return reader_failed(r) ? -1 : reader_fail(r, BX_FAILURE,
 		    "the server did not answer SELECT @@version");
 	r->mariadb = strstr(v[0], "MariaDB") != NULL;
+	if (strcmp(v[4], "1") != 0)
+		return reader_fail(r, BX_SERVER_CONFIG, "binary logging is off "
+		    "on the server (log_bin = OFF): put log_bin and "
+		    "binlog_format=ROW in the [mysqld] section of its my.cnf "
+		    "and restart it");
 	if (strcasecmp(v[1], "ROW") != 0)
 		return reader_fail(r, BX_SERVER_CONFIG, "the server has "
 		    "binlog_format=%s but binlogd needs ROW: run SET GLOBAL "
@@ -349,7 +438,7 @@ reader_check(struct reader *r)
 	log_info("server %s (%s), server_id %u", v[0],
 	    r->mariadb ? "MariaDB" : "MySQL", r->server_id);
 	stats_server(v[0], r->mariadb, r->server_id, r->server_uuid);
-	return reader_failed(r) ? -1 : 0;
+	return reader_failed(r) || reader_grants(r) == -1 ? -1 : 0;
 }
 
 static int
@@ -471,6 +560,20 @@ reader_set_connect_state(struct reader *r, const char *gtid)
 	return reader_exec(r, sql);
 }
 
+/* The dump command was refused or the connection lost. */
+static int
+reader_dump_fail(struct reader *r)
+{
+	unsigned e = mysql_errno(r->mysql);
+
+	if (reader_denied(e))
+		return reader_fail(r, BX_AUTH, "binlog dump from %s refused: "
+		    "%s (%u); " READER_GRANTS, r->st->start_desc,
+		    mysql_error(r->mysql), e);
+	return reader_transient("binlog dump from %s: %s (%u)",
+	    r->st->start_desc, mysql_error(r->mysql), e);
+}
+
 static int
 reader_open(struct reader *r)
 {
@@ -512,9 +615,7 @@ reader_open(struct reader *r)
 	mariadb_rpl_optionsv(r->rpl, MARIADB_RPL_FLAGS, 0);
 	if ((by_gtid && !r->mariadb ? dump_gtid_send(r->mysql, r->gtids, sid) :
 	    mariadb_rpl_open(r->rpl)) != 0)
-		return reader_transient("binlog dump from %s: %s (%u)",
-		    r->st->start_desc, mysql_error(r->mysql),
-		    mysql_errno(r->mysql));
+		return reader_dump_fail(r);
 	pthread_mutex_lock(&r->st->mu);
 	r->st->dump_fd = mysql_get_socket(r->mysql);
 	pthread_mutex_unlock(&r->st->mu);
@@ -548,9 +649,9 @@ reader_fetch_error(struct reader *r, unsigned e, const char *text)
 		    r->st->start_desc, r->file[0] ? r->file : "-",
 		    (unsigned long long)r->offset, text);
 		reader_err.purged = true;
-	} else if (e == ER_SPECIFIC_ACCESS_DENIED_ERROR)
-		reader_fail(r, BX_SERVER_CONFIG, "binlog dump refused: %s (%u); "
-		    "grant the user REPLICATION SLAVE", text, e);
+	} else if (reader_denied(e))
+		reader_fail(r, BX_AUTH, "binlog dump refused: %s (%u); "
+		    READER_GRANTS, text, e);
 	else
 		reader_transient("reading the binlog at %s:%llu: %s (%u)",
 		    r->file, (unsigned long long)r->offset,

@@ -657,6 +657,13 @@ tablemap_complete(struct reader *r, struct tablemap *tm)
 		return tablemap_offline(tm);
 	if ((e = tablemap_schema(r, tm)) == NULL)
 		return -1;
+	if (e->ncols == 0)
+		return reader_fail(r, BX_AUTH, "table %s.%s at %s:%llu: "
+		    "information_schema shows the user '%s' none of its "
+		    "columns: grant it SELECT on the table (or set "
+		    "binlog_row_metadata=FULL on the server), unless the table "
+		    "was dropped since", tm->db, tm->table, r->file,
+		    (unsigned long long)r->offset, r->conf->user);
 	if (e->ncols != tm->ncols)
 		return reader_fail(r, BX_DECODE, "table %s.%s at %s:%llu has %u "
 		    "columns in the binlog but %u in information_schema (the "

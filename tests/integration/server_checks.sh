@@ -5,7 +5,9 @@
 # binlog_format, a wrong password says access denied and counts as a
 # restart with cause "auth"; in both cases binlogd stays up and still stops
 # cleanly on SIGTERM.  Connection errors name the endpoint (host:port, or
-# the socket host = localhost means).
+# the socket host = localhost means); missing grants are found at the
+# start, all in one message, with status 81; binary logging off is
+# reported as such (log_bin), with status 80, never as a network error.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -88,4 +90,38 @@ wait_for_new 'replication connection to'
 assert_match "$(first_line 'replication connection to')" \
     'to socket /run/mysqld/mysqld.sock \(host = localhost means the Unix socket; give 127.0.0.1 for TCP\)' \
     "the error names the socket localhost means"
+binlogd_stop
+
+# Missing grants: all of them in one message at the start, and the
+# access-denied status (81), retried slowly.
+sql "REVOKE BINLOG MONITOR, SELECT ON *.* FROM binlogd@'%'"
+before=$(log_count "$STARTED")
+binlogd_spawn_with ""
+wait_for_new 'streamer \(pid [0-9]+\) exited with code'
+assert_match "$(first_line 'lacks')" \
+    "user 'binlogd' lacks BINLOG MONITOR, SELECT on the server at 127\\.0\\.0\\.1:$DB_PORT" \
+    "one message naming both missing grants"
+assert_match "$(first_line 'streamer \(pid [0-9]+\) exited with code')" \
+    'exited with code 81 ' "the streamer's exit status without the grants"
+expect_slow_retries "$before" "missing grants"
+binlogd_stop
+sql "GRANT BINLOG MONITOR, SELECT ON *.* TO binlogd@'%'"
+
+# Binary logging off: the advice is log_bin, not binlog_format, and it is
+# not retried as a network error (no reconnects), even from earliest.
+mariadb_stop
+DB_OPTS=(--skip-log-bin --binlog-format=MIXED)
+mariadb_restart
+assert_eq 0 "$(sql 'SELECT @@log_bin')" "log_bin on the restarted server"
+before=$(log_count "$STARTED")
+binlogd_spawn_with "s/^start_position = .*/start_position = earliest/"
+wait_for_new 'streamer \(pid [0-9]+\) exited with code'
+assert_match "$(first_line 'streamer\[[0-9]+\] .*log_bin')" \
+    'binary logging is off.*put log_bin' \
+    "the streamer's advice with binary logging off"
+assert_eq "" "$(first_line 'binlog_format=MIXED|reconnecting')" \
+    "a line advising binlog_format or reconnecting with log_bin off"
+assert_match "$(first_line 'streamer \(pid [0-9]+\) exited with code')" \
+    'exited with code 80 ' "the streamer's exit status with log_bin off"
+expect_slow_retries "$before" "log_bin off"
 binlogd_stop
