@@ -41,13 +41,16 @@ tablemap_is_numeric(uint8_t t, bool mariadb)
 	    t == COL_DOUBLE || t == COL_NEWDECIMAL || t == COL_DECIMAL;
 }
 
-/* Columns that carry a character set in the optional metadata. */
+/* Columns that have a slot in the charset metadata.  MariaDB counts
+ * GEOMETRY (a BLOB underneath: binary), MySQL 9 its VECTOR (binary) but
+ * not GEOMETRY; a slot missed shifts every column after it. */
 static bool
-tablemap_is_character(uint8_t t)
+tablemap_is_character(uint8_t t, bool mariadb)
 {
 	return t == COL_STRING || t == COL_VARCHAR || t == COL_VAR_STRING ||
 	    t == COL_BLOB || t == COL_TINY_BLOB || t == COL_MEDIUM_BLOB ||
-	    t == COL_LONG_BLOB;
+	    t == COL_LONG_BLOB || t == COL_VECTOR ||
+	    (mariadb && t == COL_GEOMETRY);
 }
 
 /* Bytes of metadata each column type has in the TABLE_MAP. */
@@ -129,12 +132,14 @@ tablemap_set_charset(struct column *col, uint64_t cs)
 }
 
 static void
-tablemap_set_binary(struct tablemap *tm, uint64_t idx, uint64_t cs)
+tablemap_set_binary(struct tablemap *tm, uint64_t idx, uint64_t cs,
+    bool mariadb)
 {
 	uint32_t i;
 
 	for (i = 0; i < tm->ncols; i++) {
-		if (tablemap_is_character(tm->cols[i].type) && idx-- == 0) {
+		if (tablemap_is_character(tm->cols[i].type, mariadb) &&
+		    idx-- == 0) {
 			tablemap_set_charset(&tm->cols[i], cs);
 			return;
 		}
@@ -145,7 +150,8 @@ tablemap_set_binary(struct tablemap *tm, uint64_t idx, uint64_t cs)
  * COLUMN_CHARSET (one per character column): binary, or the charset
  * charset.c converts from. */
 static void
-tablemap_charsets(struct tablemap *tm, struct cursor *f, int kind)
+tablemap_charsets(struct tablemap *tm, struct cursor *f, int kind,
+    bool mariadb)
 {
 	uint64_t dflt, idx, k = 0;
 	uint32_t i;
@@ -153,12 +159,12 @@ tablemap_charsets(struct tablemap *tm, struct cursor *f, int kind)
 	if (kind == TM_DEFAULT_CHARSET) {
 		dflt = cursor_lenenc(f);
 		for (i = 0; i < tm->ncols; i++)
-			if (tablemap_is_character(tm->cols[i].type))
+			if (tablemap_is_character(tm->cols[i].type, mariadb))
 				tablemap_set_charset(&tm->cols[i], dflt);
 	}
 	while (cursor_left(f) > 0) {
 		idx = kind == TM_DEFAULT_CHARSET ? cursor_lenenc(f) : k++;
-		tablemap_set_binary(tm, idx, cursor_lenenc(f));
+		tablemap_set_binary(tm, idx, cursor_lenenc(f), mariadb);
 	}
 	tm->have_charset = true;
 }
@@ -241,7 +247,7 @@ tablemap_optional(struct reader *r, struct tablemap *tm, struct cursor *c)
 		if (kind == TM_SIGNEDNESS)
 			tablemap_signedness(tm, &f, r->mariadb);
 		else if (kind == TM_DEFAULT_CHARSET || kind == TM_COLUMN_CHARSET)
-			tablemap_charsets(tm, &f, kind);
+			tablemap_charsets(tm, &f, kind, r->mariadb);
 		else if (kind == TM_COLUMN_NAME)
 			tablemap_names(tm, &f);
 		else if (kind == TM_SET_STR_VALUE)
