@@ -1,7 +1,8 @@
 #!/bin/bash
 # testdata.sh: binlogcat over every binlog file of the Debian package
 # mariadb-test-data (MySQL and MariaDB, 3.23 to 10.x, some corrupt on
-# purpose).  Each run exits 0 or 85 within TESTDATA_TIMEOUT seconds, never
+# purpose), two of this server's with every column type, and the
+# fixtures.  Each run exits 0 or 85 within TESTDATA_TIMEOUT seconds, never
 # by a signal, and the ASan/UBSan build reports nothing and prints the same
 # records.  Every row mariadb-binlog -vv shows must be binlogcat's, value
 # for value (testdata.py), and a file binlogcat refuses must be one that
@@ -29,6 +30,65 @@ PY
 nfiles=$(wc -l <"$TMP/list")
 # 35 in 10.11's package: far fewer means the search broke, not the files
 assert_le 30 "$nfiles" "binlog files found in mariadb-test-data"
+
+# Those files hold few column types: a binlog of this server's with every
+# type and edge values, without metadata and with FULL (names, charsets),
+# full and MINIMAL row images; and the fixtures' MySQL binlogs.
+types_sql() {
+	cat <<SQL
+CREATE DATABASE $1; USE $1;
+SET time_zone = '+00:00';
+CREATE TABLE t (id INT PRIMARY KEY,
+    ti TINYINT, tu TINYINT UNSIGNED, si SMALLINT, su SMALLINT UNSIGNED,
+    mi MEDIUMINT, mu MEDIUMINT UNSIGNED, i INT, iu INT UNSIGNED,
+    bi BIGINT, bu BIGINT UNSIGNED, f FLOAT, d DOUBLE,
+    d1 DECIMAL(10,3), d2 DECIMAL(30,10), d3 DECIMAL(5,0),
+    b1 BIT(1), b9 BIT(9), b64 BIT(64), dt DATE, dtt DATETIME,
+    dt6 DATETIME(6), ts TIMESTAMP NULL, ts3 TIMESTAMP(3) NULL, tm TIME,
+    tm4 TIME(4), y YEAR, e ENUM('a','b','c'), s SET('x','y','z'),
+    c CHAR(10), vc VARCHAR(100), l1 VARCHAR(50) CHARACTER SET latin1,
+    bin BINARY(4), vb VARBINARY(20), bl BLOB, tx TEXT, lt LONGTEXT, j JSON,
+    g GEOMETRY, u UUID, i6 INET6) DEFAULT CHARSET=utf8mb4;
+INSERT INTO t VALUES (1, -128, 255, -32768, 65535, -8388608, 16777215,
+    -2147483648, 4294967295, -9223372036854775808, 18446744073709551615,
+    1.5, -2.25e-300, -1234567.891, 12345678901234567890.0123456789, -99999,
+    b'1', b'101010101', ~0, '2024-02-29', '1000-01-01 00:00:00',
+    '9999-12-31 23:59:59.999999', '1970-01-01 00:00:01',
+    '2038-01-19 03:14:07.123', '-838:59:59', '12:34:56.7891', 2155, 'b',
+    'x,z', 'abc', 'héllo wörld 日本', 'café ÿ', 0x00010203, 0x0a0d5c27,
+    0x00ff1f20, 'tab\there\nnl', REPEAT('é', 300),
+    '{"a": [1, 2.5, "x"], "b": null}', ST_GeomFromText('POINT(1 2)'),
+    '123e4567-e89b-12d3-a456-426614174000', '2001:db8::ff00:42:8329');
+INSERT INTO t (id, y, e, s, f, d, dt, tm, b1)
+    VALUES (2, 0, NULL, '', -0.0, 1e308, '0000-00-00', '00:00:00', b'0');
+INSERT INTO t (id, ts, ts3, tm, dt6, f, d, d1) VALUES (3,
+    '2001-02-03 04:05:06', '2001-02-03 04:05:06.789', '-00:00:01',
+    '2001-02-03 04:05:06.000001', 3.40282e38, 0.1, 0.5);
+INSERT INTO t (id) VALUES (4);
+UPDATE t SET vc = 'changed', i = i + 1, f = 0.1 WHERE id = 1;
+UPDATE t SET y = 1901, tm = '838:59:59' WHERE id = 2;
+DELETE FROM t WHERE id = 3;
+CREATE TABLE g (id INT PRIMARY KEY, g GEOMETRY, t1 TEXT CHARACTER SET latin1,
+    t2 VARCHAR(10) CHARACTER SET utf8mb4, p POINT, b BLOB,
+    t3 CHAR(5) CHARACTER SET latin1) DEFAULT CHARSET=utf8mb3;
+INSERT INTO g VALUES (1, ST_GeomFromText('POINT(3 4)'), 'ÿé', '日本',
+    ST_GeomFromText('POINT(5 6)'), 0x0102, 'àb');
+SET SESSION binlog_row_image = MINIMAL;
+UPDATE t SET vc = 'minimal', s = 'y' WHERE id = 1;
+UPDATE g SET t1 = 'x' WHERE id = 1;
+DELETE FROM t WHERE id = 4;
+SQL
+}
+mariadb_start
+types_sql ty_none | sql || fail "the types SQL failed"
+sql "FLUSH BINARY LOGS; SET GLOBAL binlog_row_metadata = FULL"
+types_sql ty_full | sql || fail "the types SQL failed"
+sql "FLUSH BINARY LOGS"
+cp "$DB_DIR/mariadb-bin.000001" "$TMP/mariadb-no-metadata.000001"
+cp "$DB_DIR/mariadb-bin.000002" "$TMP/mariadb-full-metadata.000002"
+mariadb_stop
+ls "$TMP"/mariadb-*-metadata.00000? "$LIB_DIR"/fixtures/files/*.binlog \
+    >>"$TMP/list"
 
 ASAN=""
 if command -v clang >/dev/null; then
@@ -105,4 +165,4 @@ python3 "$LIB_DIR/integration/testdata.py" "$TMP/self" >/dev/null 2>&1 &&
 python3 "$LIB_DIR/integration/testdata.py" "$D" >"$TMP/report" ||
     { cat "$TMP/report" >&2; fail "binlogcat and mariadb-binlog disagree"; }
 cat "$TMP/report" >&2
-note "$nfiles files: $(tail -1 "$TMP/report")"
+note "$(wc -l <"$TMP/list") files: $(tail -1 "$TMP/report")"
