@@ -10,6 +10,17 @@
 
 #include "dtoa.h"
 
+/* 10^i, every one a uint64_t holds: the one table of them (dtoa.c, and
+ * record.c's digit counts). */
+const uint64_t pow10_u64[20] = {
+	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+	10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+	100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+	100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+	100000000000000000ULL, 1000000000000000000ULL,
+	10000000000000000000ULL,
+};
+
 typedef unsigned __int128 u128;
 
 /* A binary value M * 2^E (M > 0, E < 0) of a format with MBITS-bit
@@ -35,13 +46,6 @@ static const uint64_t dtoa_p5[DTOA_MAXK + 1] = {
 	7450580596923828125ULL,
 };
 
-static const uint64_t dtoa_p10[] = {
-	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
-	10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
-	100000000000ULL, 1000000000000ULL, 10000000000000ULL,
-	100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
-	100000000000000000ULL, 1000000000000000000ULL,
-};
 
 /* x * 10^K, K = PMAX - 1 - X0, as the binary fraction a / 2^s with
  * a = M * 5^K, and its integer part t: PMAX digits of x, or PMAX + 1,
@@ -68,9 +72,9 @@ dtoa_round(const struct dtoa_num *x, const struct dtoa_scaled *y, int d,
 	u128 unit, rem, err;
 	bool up;
 
-	*q = y->t / dtoa_p10[d];
-	unit = (u128)dtoa_p10[d] << y->s;
-	rem = y->a - ((u128)(*q * dtoa_p10[d]) << y->s);
+	*q = y->t / pow10_u64[d];
+	unit = (u128)pow10_u64[d] << y->s;
+	rem = y->a - ((u128)(*q * pow10_u64[d]) << y->s);
 	up = rem > unit / 2 || (rem == unit / 2 && (*q & 1));
 	if (up) {
 		(*q)++;
@@ -182,7 +186,7 @@ dtoa_shortest(char *buf, size_t *len, bool neg, const struct dtoa_num *x,
 	X = e2 >= 0 ? (e2 * 78913) >> 18 : -((-e2 * 78913 + 262143) >> 18);
 	if (!dtoa_scale(x, pmax, X, &y))
 		return false;
-	extra = y.t >= dtoa_p10[pmax];
+	extra = y.t >= pow10_u64[pmax];
 	X += extra;
 	for (p = pmin; p < pmax; p++)
 		if (dtoa_round(x, &y, pmax - p + extra, &q))
@@ -190,7 +194,7 @@ dtoa_shortest(char *buf, size_t *len, bool neg, const struct dtoa_num *x,
 	if (p == pmax)
 		dtoa_round(x, &y, extra, &q);
 	/* rounded up to 10^P: one digit less, one place further */
-	if (q == dtoa_p10[p]) {
+	if (q == pow10_u64[p]) {
 		q /= 10;
 		X++;
 	}

@@ -3,6 +3,9 @@
 #define BINLOGD_DTOA_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+extern const uint64_t pow10_u64[20];
 
 /* Room for any value's text and its NUL. */
 #define DTOA_BUFSZ	32

@@ -976,7 +976,7 @@ void
 reader_stop(struct streamer *st, bool at_commit)
 {
 	pthread_mutex_lock(&st->mu);
-	st->stopping = 1;
+	st->stopping = true;
 	pthread_cond_broadcast(&st->gap_room);
 	reader_at_commit = at_commit;
 	if (st->dump_fd >= 0 && !(at_commit && reader_trx_open))

@@ -12,6 +12,7 @@
 
 #include "exitcode.h"
 #include "log.h"
+#include "dtoa.h"
 #include "sink.h"
 #include "streamer.h"
 #include "util.h"
@@ -63,15 +64,6 @@ const char obuf_pairs[201] =
     "6061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-/* 10^i: a number's digit count from its bit length (record_ndigits). */
-static const uint64_t record_p10[20] = {
-	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
-	10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
-	100000000000ULL, 1000000000000ULL, 10000000000000ULL,
-	100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
-	100000000000000000ULL, 1000000000000000000ULL,
-	10000000000000000000ULL,
-};
 
 /* How many decimal digits v has: bits * log10(2) (1233 / 4096), one
  * short of it or exact, then one comparison.  v | 1 has as many digits
@@ -81,7 +73,7 @@ record_ndigits(uint64_t v)
 {
 	int t = (64 - __builtin_clzll(v | 1)) * 1233 >> 12;
 
-	return t + ((v | 1) >= record_p10[t]);
+	return t + ((v | 1) >= pow10_u64[t]);
 }
 
 static inline void

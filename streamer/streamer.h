@@ -4,6 +4,7 @@
 #define BINLOGD_STREAMER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -234,7 +235,7 @@ struct streamer {
 	int		 wake[2];	/* reader -> main: something changed */
 	bool		 woken;		/* a wake is pending: no more writes */
 	int		 dump_fd;	/* replication socket, for shutdown */
-	volatile int	 stopping;
+	atomic_bool	 stopping;	/* read by every thread of the reader */
 	pthread_cond_t	 gap_room;	/* main -> reader: a queued gap sent,
 					 * or stopping */
 
