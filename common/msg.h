@@ -11,7 +11,7 @@
 #include <msgpack.h>
 
 /* Bump this if any message below, or any of its fields, changes. */
-#define MSG_PROTOCOL_VERSION	6
+#define MSG_PROTOCOL_VERSION	7
 /* Largest encoded message a reader accepts; larger is a protocol error. */
 #define MSG_MAX_SIZE		(256 * 1024)
 /* A body may carry at most this many fields. */
@@ -103,8 +103,10 @@ enum msg_type {
 /*
  * The body of MSG_STATS, as X(name, kind, help) with kind U (unsigned) or S
  * (string).  Counters count since the streamer started; the position is
- * the last one whose records are out.  The supervisor passes these on to
- * binlogctl status and the metrics unchanged.
+ * the last one whose records are out.  Times are seconds since the epoch,
+ * 0 for never.  The supervisor passes these on to binlogctl status and the
+ * metrics, keeping the server, the position, the last error and the times
+ * of the streamer before when a new one does not know them yet.
  */
 #define MSG_STATS_FIELDS(X)						\
 	X(server_host, S, "database server (host:port or socket)")	\
@@ -133,7 +135,11 @@ enum msg_type {
 	X(sink_errors, U, "errors the sink reported")			\
 	X(statement_logged, U, "changes logged as statements: no rows")	\
 	X(incidents, U, "INCIDENT events: changes the server lost")	\
-	X(last_error, S, "the streamer's last error")
+	X(last_error, S, "the streamer's last error")			\
+	X(last_error_at, U, "when it happened, seconds since the epoch")	\
+	X(connection, S, "connecting, connected, streaming, reconnecting") \
+	X(last_event_at, U, "when the last event or heartbeat was read")	\
+	X(synced_at, U, "the server time the stream is complete up to")
 
 /* CTL_REPLY result codes; binlogctl exits with them. */
 enum ctl_result {

@@ -200,7 +200,9 @@ show_stream_json(struct msg_in *in)
 	MSG_STATS_FIELDS(X)
 #undef X
 	get_str(in, "rows_per_sec", s, sizeof(s));
-	printf(",\"rows_per_sec\":%s}", s[0] ? s : "0");
+	printf(",\"rows_per_sec\":%s", s[0] ? s : "0");
+	printf(",\"last_event_age\":%llu}",
+	    (unsigned long long)get_u64(in, "last_event_age"));
 	printf(",\"checkpoint\":{\"gtid\":");
 	get_str(in, "saved_gtid", s, sizeof(s));
 	json_str(s, strlen(s));
@@ -238,6 +240,8 @@ show_stream_text(struct msg_in *in)
 	char a[256], rate[32];
 
 	show_server(in);
+	printf("connection   %s, last event %llus ago\n",
+	    get_str(in, "connection", a, sizeof(a)), U("last_event_age"));
 	printf("position     %s:%llu%s%s\n",
 	    get_str(in, "file", a, sizeof(a)), U("offset"),
 	    get_str(in, "gtid", gtid, sizeof(gtid))[0] ? " gtid " : "", gtid);
@@ -263,8 +267,11 @@ show_stream_text(struct msg_in *in)
 	printf("gaps         %llu%s%s\n", U("gaps"),
 	    get_str(in, "last_gap", gtid, sizeof(gtid))[0] ? ", the last: " :
 	    "", gtid);
-	printf("last error   %s\n",
-	    get_str(in, "last_error", gtid, sizeof(gtid))[0] ? gtid : "-");
+	if (get_str(in, "last_error", gtid, sizeof(gtid))[0] == '\0')
+		printf("last error   -\n");
+	else
+		printf("last error   %s %s\n", iso_time(U("last_error_at"), a,
+		    sizeof(a)), gtid);
 }
 #undef U
 

@@ -932,6 +932,7 @@ reader_retry(struct reader *r, int *attempt)
 		delay = READER_DELAY_MAX;
 	log_warnx("%s; reconnecting in %d s (attempt %d of %d)",
 	    reader_err.msg, delay, *attempt, READER_RETRIES);
+	stats_reconnecting(reader_err.msg);
 	if (!reader_sleep(r, delay))
 		return false;
 	reader_rewind(r);

@@ -26,6 +26,13 @@ static _Atomic uint64_t	 events[SE_COUNT];
 static _Atomic uint64_t	 bytes_read;
 static _Atomic uint64_t	 behind;
 static _Atomic uint64_t	 unrowed[2];	/* statement-logged, incidents */
+/* Where the connection stands, and since when the stream is known to be
+ * complete on the server's clock: a heartbeat says "now", an event its
+ * own time.  The supervisor grows the lag from it while no event comes. */
+enum stats_conn { CONN_CONNECTING, CONN_CONNECTED, CONN_STREAMING,
+    CONN_RECONNECTING };
+static _Atomic int	 conn_state;
+static _Atomic uint64_t	 last_event_at, synced_at;
 /* Bumped by whichever thread runs the sink. */
 static _Atomic uint64_t	 sink_errors;
 
@@ -33,6 +40,8 @@ static _Atomic uint64_t	 sink_errors;
 static pthread_mutex_t	 info_mu = PTHREAD_MUTEX_INITIALIZER;
 static char		 flavour[16], version[128], uuid[POS_UUID_MAX];
 static uint32_t		 server_id;
+static char		 last_error[sizeof(((struct streamer *)0)->error)];
+static uint64_t		 last_error_at;
 
 static struct streamer	*stats_st;
 static struct peer	**stats_sup;
@@ -106,11 +115,39 @@ stats_event(const struct evhdr *h, size_t len)
 
 	stats_add(&events[k], 1);
 	stats_add(&bytes_read, len);
-	if (k == SE_HEARTBEAT)
+	atomic_store_explicit(&last_event_at, (uint64_t)now,
+	    memory_order_relaxed);
+	if (atomic_load_explicit(&conn_state, memory_order_relaxed) !=
+	    CONN_STREAMING)
+		atomic_store(&conn_state, CONN_STREAMING);
+	if (k == SE_HEARTBEAT) {
 		atomic_store_explicit(&behind, 0, memory_order_relaxed);
-	else if (h->ts != 0 && !(h->flags & EVFLAG_ARTIFICIAL))
+		atomic_store_explicit(&synced_at, (uint64_t)now,
+		    memory_order_relaxed);
+	} else if (h->ts != 0 && !(h->flags & EVFLAG_ARTIFICIAL)) {
 		atomic_store_explicit(&behind, now > (time_t)h->ts ?
 		    (uint64_t)(now - (time_t)h->ts) : 0, memory_order_relaxed);
+		atomic_store_explicit(&synced_at, h->ts, memory_order_relaxed);
+	}
+}
+
+static void
+stats_error(const char *msg)
+{
+	pthread_mutex_lock(&info_mu);
+	if (strcmp(msg, last_error) != 0) {
+		strlcpy_(last_error, msg, sizeof(last_error));
+		last_error_at = (uint64_t)time(NULL);
+	}
+	pthread_mutex_unlock(&info_mu);
+}
+
+/* The reader lost the server and waits to reconnect. */
+void
+stats_reconnecting(const char *error)
+{
+	atomic_store(&conn_state, CONN_RECONNECTING);
+	stats_error(error);
 }
 
 /* One error a sink reported (a failed write, flush or delivery), counted
@@ -139,6 +176,7 @@ stats_server(const char *ver, bool mariadb, uint32_t id, const char *sid)
 	strlcpy_(uuid, sid, sizeof(uuid));
 	server_id = id;
 	pthread_mutex_unlock(&info_mu);
+	atomic_store(&conn_state, CONN_CONNECTED);
 }
 
 static void
@@ -157,7 +195,20 @@ stats_put_server(struct msg_out *m)
 	msg_put_str(m, "server_version", version);
 	msg_put_u64(m, "server_id", server_id);
 	msg_put_str(m, "server_uuid", uuid);
+	msg_put_str(m, "last_error", last_error);
+	msg_put_u64(m, "last_error_at", last_error_at);
 	pthread_mutex_unlock(&info_mu);
+}
+
+static void
+stats_put_connection(struct msg_out *m)
+{
+	static const char *const names[] = { "connecting", "connected",
+	    "streaming", "reconnecting" };
+
+	msg_put_str(m, "connection", names[atomic_load(&conn_state)]);
+	msg_put_u64(m, "last_event_at", stats_get(&last_event_at));
+	msg_put_u64(m, "synced_at", stats_get(&synced_at));
 }
 
 static void
@@ -199,9 +250,12 @@ stats_send(void)
 	pos = stats_st->durable;
 	strlcpy_(error, stats_st->error, sizeof(error));
 	pthread_mutex_unlock(&stats_st->mu);
+	if (error[0] != '\0')
+		stats_error(error);
 
 	msg_out_begin(&m, MSG_STATS, peer_next_id(*stats_sup));
 	stats_put_server(&m);
+	stats_put_connection(&m);
 	msg_put_str(&m, "gtid", pos.gtid);
 	msg_put_str(&m, "file", pos.file);
 	msg_put_u64(&m, "offset", pos.offset);
@@ -209,7 +263,6 @@ stats_send(void)
 	gap = streamer_gaps(&ngaps);
 	msg_put_u64(&m, "gaps", ngaps);
 	msg_put_str(&m, "last_gap", gap);
-	msg_put_str(&m, "last_error", error);
 	peer_send(*stats_sup, &m);
 	msg_out_free(&m);
 }

@@ -418,6 +418,7 @@ void	 stats_start(struct event_base *, struct streamer *, struct peer **,
 	    const struct config *);
 void	 stats_send(void);
 void	 stats_sink_error(void);
+void	 stats_reconnecting(const char *error);
 void	 stats_unrowed(bool incident);
 
 /* charset.c */

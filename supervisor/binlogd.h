@@ -103,7 +103,7 @@ void	metrics_init(struct supervisor *);
 void	metrics_cleanup(void);
 void	metrics_stats_msg(struct msg_in *);
 void	metrics_ckpt_msg(struct msg_in *);
-void	metrics_put_status(struct msg_out *);
+void	metrics_put_status(const struct supervisor *, struct msg_out *);
 void	metrics_child_exit(const struct child *, int status);
 void	metrics_text(const struct supervisor *, struct evbuffer *);
 

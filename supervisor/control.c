@@ -305,7 +305,7 @@ control_status(struct supervisor *sup, struct ctl_client *c,
 	msg_put_u64(&m, "uptime", (uint64_t)(mono_now() - sup->started_at));
 	for (r = 0; r < ROLE_COUNT; r++)
 		control_put_child(&m, &sup->children[r]);
-	metrics_put_status(&m);
+	metrics_put_status(sup, &m);
 	peer_send(c->peer, &m);
 	msg_out_free(&m);
 }

@@ -34,10 +34,13 @@
 #define STATS_MEMBER_U(n)	uint64_t n;
 #define STATS_MEMBER_S(n)	char n[POS_GTID_MAX];
 #define X(n, k, h)		STATS_MEMBER_##k(n)
-static struct {
+struct metrics_stats {
 	MSG_STATS_FIELDS(X)
-} stats;
+};
 #undef X
+static struct metrics_stats stats;
+/* Wall clock at start: how far behind a streamer that never read is. */
+static time_t metrics_started;
 
 /* checkpointd's last CKPT_COMMITTED: the position on disk. */
 static struct position saved;
@@ -100,11 +103,77 @@ metrics_rate(void)
 	    samples[oldest].rows) / dt : 0;
 }
 
+/* A new streamer knows nothing yet: until it does, the figures of the one
+ * before stay (server, position, last error, times), so that an outage
+ * that outlasts a streamer still shows. */
+static void
+metrics_keep(const struct metrics_stats *b)
+{
+	if (stats.server_version[0] == '\0') {
+		strlcpy_(stats.server_flavour, b->server_flavour,
+		    sizeof(stats.server_flavour));
+		strlcpy_(stats.server_version, b->server_version,
+		    sizeof(stats.server_version));
+		strlcpy_(stats.server_uuid, b->server_uuid,
+		    sizeof(stats.server_uuid));
+		stats.server_id = b->server_id;
+	}
+	if (stats.file[0] == '\0' && stats.gtid[0] == '\0') {
+		strlcpy_(stats.file, b->file, sizeof(stats.file));
+		strlcpy_(stats.gtid, b->gtid, sizeof(stats.gtid));
+		stats.offset = b->offset;
+	}
+	if (stats.last_error_at < b->last_error_at) {
+		strlcpy_(stats.last_error, b->last_error,
+		    sizeof(stats.last_error));
+		stats.last_error_at = b->last_error_at;
+	}
+	if (stats.last_event_at < b->last_event_at)
+		stats.last_event_at = b->last_event_at;
+	if (stats.synced_at < b->synced_at)
+		stats.synced_at = b->synced_at;
+}
+
+/* "down" while no streamer runs, else what the streamer says. */
+static const char *
+metrics_connection(const struct supervisor *sup)
+{
+	enum child_state s = sup->children[ROLE_STREAMER].state;
+
+	if (s != CHILD_READY && s != CHILD_STARTING)
+		return "down";
+	return stats.connection[0] ? stats.connection : "connecting";
+}
+
+static uint64_t
+metrics_since(uint64_t t)
+{
+	time_t now = time(NULL);
+
+	if (t == 0)
+		t = (uint64_t)metrics_started;
+	return (uint64_t)now > t ? (uint64_t)now - t : 0;
+}
+
+/* While events flow, the streamer's own figure; otherwise the lag grows
+ * from the last time the stream was known complete (a heartbeat, an
+ * event's time), or from binlogd's start when it never was. */
+static uint64_t
+metrics_lag(const struct supervisor *sup)
+{
+	if (strcmp(metrics_connection(sup), "streaming") == 0)
+		return stats.seconds_behind;
+	return metrics_since(stats.synced_at);
+}
+
 /* The streamer's MSG_STATS: trust follows the sender, so a malformed one
  * is a bug. */
 void
 metrics_stats_msg(struct msg_in *msg)
 {
+	static struct metrics_stats before;
+
+	before = stats;
 #define GET_U(n)	msg_get_u64(msg, #n, &stats.n);
 #define GET_S(n)	msg_get_strbuf(msg, #n, stats.n, sizeof(stats.n));
 #define X(n, k, h)	GET_##k(n)
@@ -113,6 +182,7 @@ metrics_stats_msg(struct msg_in *msg)
 	if (msg_end(msg) == -1)
 		fatalx("streamer: malformed %s: %s", msg_type_name(msg->type),
 		    msg->error);
+	metrics_keep(&before);
 	metrics_sample();
 }
 
@@ -145,15 +215,20 @@ metrics_ckpt_age(void)
 
 /* The figures binlogctl status shows, added to its reply. */
 void
-metrics_put_status(struct msg_out *m)
+metrics_put_status(const struct supervisor *sup, struct msg_out *m)
 {
+	static struct metrics_stats v;
 	char rate[32];
 
-#define PUT_U(n)	msg_put_u64(m, #n, stats.n);
-#define PUT_S(n)	msg_put_str(m, #n, stats.n);
+	v = stats;
+	v.seconds_behind = metrics_lag(sup);
+	strlcpy_(v.connection, metrics_connection(sup), sizeof(v.connection));
+#define PUT_U(n)	msg_put_u64(m, #n, v.n);
+#define PUT_S(n)	msg_put_str(m, #n, v.n);
 #define X(n, k, h)	PUT_##k(n)
 	MSG_STATS_FIELDS(X)
 #undef X
+	msg_put_u64(m, "last_event_age", metrics_since(stats.last_event_at));
 	snprintf(rate, sizeof(rate), "%.1f", metrics_rate());
 	msg_put_str(m, "rows_per_sec", rate);
 	msg_put_str(m, "saved_gtid", has_saved ? saved.gtid : "");
@@ -219,7 +294,7 @@ metrics_one(struct evbuffer *b, const char *name, const char *type,
 }
 
 static void
-metrics_stream(struct evbuffer *b)
+metrics_stream(struct evbuffer *b, const struct supervisor *sup)
 {
 	metrics_head(b, "rows_total", "counter", "Row changes decoded since "
 	    "the streamer started, by type.");
@@ -236,8 +311,19 @@ metrics_stream(struct evbuffer *b)
 #undef EV
 	metrics_one(b, "bytes_read_total", "counter", "Bytes of binlog events "
 	    "read since the streamer started.", stats.bytes_read);
-	metrics_one(b, "seconds_behind", "gauge", "How far the last event read "
-	    "is behind the server's clock.", stats.seconds_behind);
+	metrics_one(b, "seconds_behind", "gauge", "How far the stream is "
+	    "behind the server's clock; it grows while the server cannot be "
+	    "read.", metrics_lag(sup));
+	metrics_one(b, "connected", "gauge", "1 while the streamer is "
+	    "connected to the server.", strcmp(metrics_connection(sup),
+	    "streaming") == 0 || strcmp(metrics_connection(sup),
+	    "connected") == 0);
+	metrics_one(b, "last_event_age_seconds", "gauge", "Seconds since the "
+	    "streamer last read an event or heartbeat (since binlogd started, "
+	    "before the first).", metrics_since(stats.last_event_at));
+	metrics_one(b, "last_error_timestamp_seconds", "gauge", "When the "
+	    "streamer's last error happened, in seconds since the epoch (0: "
+	    "none).", stats.last_error_at);
 	metrics_one(b, "gaps_total", "counter", "Gaps (binlog skipped by "
 	    "on_purged, statement-logged changes, incidents) recorded in the "
 	    "checkpoint database.", stats.gaps);
@@ -301,7 +387,7 @@ metrics_text(const struct supervisor *sup, struct evbuffer *b)
 	evbuffer_add_printf(b, "binlogd_build_info{version=\"");
 	metrics_label(b, PACKAGE_VERSION);
 	evbuffer_add_printf(b, "\"} 1\n");
-	metrics_stream(b);
+	metrics_stream(b, sup);
 	metrics_children(b, sup);
 }
 
@@ -521,6 +607,7 @@ metrics_init(struct supervisor *sup)
 	char host[256];
 	unsigned port;
 
+	metrics_started = time(NULL);
 	if (spec[0] == '\0')
 		return;
 	if (metrics_parse_listen(spec, host, sizeof(host), &port) == -1)
