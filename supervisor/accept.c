@@ -55,11 +55,11 @@ acceptor_drop(struct acceptor *a, const char *why)
 	if (a->logged && now - a->logged_at < ACCEPT_LOG_EVERY)
 		return;
 	if (a->dropped > 1)
-		log_warnx("%s: %s (%u clients dropped in the last %.0f s; at "
+		log_warning("%s: %s (%u clients dropped in the last %.0f s; at "
 		    "most one line every %d s)", a->name, why, a->dropped,
 		    now - a->logged_at, ACCEPT_LOG_EVERY);
 	else
-		log_warnx("%s: %s", a->name, why);
+		log_warning("%s: %s", a->name, why);
 	a->dropped = 0;
 	a->logged_at = now;
 	a->logged = true;
