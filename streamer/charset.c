@@ -163,8 +163,9 @@ charset_columns(struct reader *r, const struct tablemap *tm)
 		if (tm->cols[i].charset == CS_UNKNOWN && !tm->cols[i].is_binary)
 			return reader_fail(r, BX_DECODE, "column %s of %s.%s "
 			    "has a character set binlogd does not know; "
-			    "convert the column to utf8mb4", tm->cols[i].name,
-			    tm->db, tm->table);
+			    "convert the column to utf8mb4 (TABLE_MAP at "
+			    "%s:%llu)", tm->cols[i].name, tm->db, tm->table,
+			    r->file, (unsigned long long)r->offset);
 		if (cs->iconv == NULL || cs->cd != NULL)
 			continue;
 		if (!cs->failed &&
@@ -176,8 +177,9 @@ charset_columns(struct reader *r, const struct tablemap *tm)
 			return reader_fail(r, BX_DECODE, "column %s of %s.%s is "
 			    "in character set %s, which this system's iconv "
 			    "cannot convert (%s); convert the column to "
-			    "utf8mb4", tm->cols[i].name, tm->db, tm->table,
-			    cs->name, cs->iconv);
+			    "utf8mb4 (TABLE_MAP at %s:%llu)", tm->cols[i].name,
+			    tm->db, tm->table, cs->name, cs->iconv, r->file,
+			    (unsigned long long)r->offset);
 	}
 	return 0;
 }

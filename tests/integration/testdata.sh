@@ -104,9 +104,21 @@ types_sql ty_none | sql || fail "the types SQL failed"
 sql "FLUSH BINARY LOGS; SET GLOBAL binlog_row_metadata = FULL"
 types_sql ty_full | sql || fail "the types SQL failed"
 sql "FLUSH BINARY LOGS"
+# a charset glibc's iconv cannot convert: refused, naming the TABLE_MAP
+sql "CREATE DATABASE ty_k; CREATE TABLE ty_k.k (id INT PRIMARY KEY,
+    kb VARCHAR(10) CHARACTER SET keybcs2); INSERT INTO ty_k.k VALUES (1, 'a');
+    FLUSH BINARY LOGS"
 cp "$DB_DIR/mariadb-bin.000001" "$TMP/mariadb-no-metadata.000001"
 cp "$DB_DIR/mariadb-bin.000002" "$TMP/mariadb-full-metadata.000002"
 mariadb_stop
+k=$TMP/mariadb-keybcs2.000003
+cp "$DB_DIR/mariadb-bin.000003" "$k"
+at=$(mariadb-binlog --base64-output=decode-rows "$k" | awk '/^# at / { at = $3 }
+    /Table_map: `ty_k`.`k`/ { print at; exit }')
+rc=0; "$CAT" "$k" >/dev/null 2>"$TMP/err" || rc=$?
+assert_eq 85 "$rc" "exit status on a keybcs2 column"
+assert_match "$(cat "$TMP/err")" "^binlogcat: $k: column kb of ty_k.k .*keybcs2.* \
+\(TABLE_MAP at ${k##*/}:$at\)$" "the charset error names the file and the TABLE_MAP"
 ls "$TMP"/mariadb-*-metadata.00000? "$LIB_DIR"/fixtures/files/*.binlog \
     >>"$TMP/list"
 
