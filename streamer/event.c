@@ -1,6 +1,7 @@
 /* event.c: binlog events from raw bytes -- the bounds-checked cursor, the
  * common header, the CRC check, and the decoders of the events that move
  * transactions and positions along. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,19 @@ event_type_name(uint8_t type)
 	    (size_t)(type - EV_MARIADB_ANNOTATE_ROWS) < nmariadb)
 		return mariadb[type - EV_MARIADB_ANNOTATE_ROWS];
 	return "other";
+}
+
+int
+reader_fail(struct reader *r, int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r->hooks->fail(r, code, msg);
+	return -1;
 }
 
 /* Reports a decode failure naming the event and where it is. */
@@ -192,7 +206,7 @@ event_trx_goes_on(const struct reader *r)
 
 /* A change the server wrote without rows: a statement (binlog_format
  * STATEMENT or MIXED, LOAD DATA) or a loss it admits (INCIDENT).  Never
- * silent: the owner records it (reader_unrowed), the first of a
+ * silent: the owner records it (reader_hooks.unrowed), the first of a
  * transaction as a gap. */
 static void
 event_unrowed(struct reader *r, const char *kind, const uint8_t *text,
@@ -205,7 +219,7 @@ event_unrowed(struct reader *r, const char *kind, const uint8_t *text,
 	for (i = 0; i < n && i < UNROWED_TEXT_MAX; i++)
 		line[i] = text[i] < 0x20 ? ' ' : (char)text[i];
 	line[i] = '\0';
-	reader_unrowed(r, kind, line, !r->trx_warned);
+	r->hooks->unrowed(r, kind, line, !r->trx_warned);
 	r->trx_warned = r->in_trx;
 }
 
@@ -819,7 +833,8 @@ event_decode(struct reader *r, const uint8_t *buf, size_t len)
 		return -1;
 	if (r->hdr.size != len)
 		return event_bad(r, "length differs from the packet");
-	stats_event(&r->hdr, len);
+	if (r->hooks->event_seen != NULL)
+		r->hooks->event_seen(&r->hdr, len);
 	if (r->hdr.type == EV_FORMAT_DESCRIPTION) {
 		if (event_fde(r, &c) == -1)
 			return -1;

@@ -1,6 +1,7 @@
-/* offline.c: what the decoder calls outside the streamer -- failures,
- * positions, statistics, the schema connection -- for binlogcat and the
- * decoder tests, which read binlog bytes with no server and no siblings. */
+/* offline.c: the decoder's owner for binlogcat and the decoder's tests,
+ * which read binlog bytes from memory with no server and no siblings:
+ * the events of a file in order, and the hooks (reader_hooks) that take
+ * its failures and its changes without rows. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,17 @@
 #include "exitcode.h"
 #include "log.h"
 #include "streamer.h"
+#include "util.h"
+
+static void offline_fail(struct reader *, int, const char *);
+static void offline_unrowed_change(struct reader *, const char *,
+    const char *, bool);
+
+/* No server to ask (meta), nobody counting (observers). */
+static const struct reader_hooks offline_hooks = {
+	.fail = offline_fail,
+	.unrowed = offline_unrowed_change,
+};
 
 void
 offline_init(struct reader *r, struct streamer *st)
@@ -15,6 +27,7 @@ offline_init(struct reader *r, struct streamer *st)
 	memset(st, 0, sizeof(*st));
 	memset(r, 0, sizeof(*r));
 	r->st = st;
+	r->hooks = &offline_hooks;
 	r->offline = true;
 	r->sync_before_wait = true;	/* a file never keeps it waiting */
 	if ((r->gtids = gtid_set_new(GTID_FLAVOR_MYSQL)) == NULL)
@@ -73,32 +86,30 @@ offline_reset(struct reader *r)
 	gtid_set_clear(r->gtids);
 }
 
-/* The first failure is the one reported; the exit code goes with it. */
-int
-reader_fail(struct reader *r, int code, const char *fmt, ...)
+/* reader_hooks.fail: the first failure is the one reported, with its
+ * exit code. */
+static void
+offline_fail(struct reader *r, int code, const char *msg)
 {
 	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-	va_list ap;
 
 	/* the formatting thread (parallel.c) may fail beside the reader */
 	pthread_mutex_lock(&mu);
 	if (!r->st->finished) {
-		va_start(ap, fmt);
-		vsnprintf(r->st->error, sizeof(r->st->error), fmt, ap);
-		va_end(ap);
+		strlcpy_(r->st->error, msg, sizeof(r->st->error));
 		r->st->exit_code = code;
 		r->st->finished = true;
 	}
 	pthread_mutex_unlock(&mu);
-	return -1;
 }
 
 /* Changes binlogcat could not show: statement-logged, and incidents. */
 uint64_t offline_unrowed[2];
 
-/* binlogcat shows each on stderr and goes on; its exit status tells. */
-void
-reader_unrowed(struct reader *r, const char *kind, const char *text,
+/* reader_hooks.unrowed: binlogcat shows each on stderr and goes on; its
+ * exit status tells. */
+static void
+offline_unrowed_change(struct reader *r, const char *kind, const char *text,
     bool first)
 {
 	bool incident = strcmp(kind, "incident") == 0;
@@ -109,41 +120,4 @@ reader_unrowed(struct reader *r, const char *kind, const char *text,
 	    "%s\n", kind, r->file, (unsigned long long)r->offset, incident ?
 	    "the server lost changes" : "a change logged as a statement",
 	    text);
-}
-
-/* No server to ask: tablemap.c names such columns by position. */
-MYSQL *
-reader_meta(struct reader *r)
-{
-	(void)r;
-	return NULL;
-}
-
-/* Offline, a committed position has nobody to go to. */
-void
-streamer_publish(struct streamer *st, const struct position *pos,
-    bool force)
-{
-	(void)st;
-	(void)pos;
-	(void)force;
-}
-
-void
-stats_rows(int kind, uint64_t n)
-{
-	(void)kind;
-	(void)n;
-}
-
-void
-stats_sink_error(void)
-{
-}
-
-void
-stats_event(const struct evhdr *h, size_t len)
-{
-	(void)h;
-	(void)len;
 }

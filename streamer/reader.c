@@ -61,9 +61,10 @@ static struct {
 	char		 msg[1024];
 } reader_err;
 
-/* The formatting thread (parallel.c) may fail beside the reader. */
+/* The first failure counts; the formatting thread (parallel.c) may fail
+ * beside the reader. */
 static void
-reader_vfail(int code, bool transient, const char *fmt, va_list ap)
+reader_set_failure(int code, bool transient, const char *msg)
 {
 	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -72,21 +73,17 @@ reader_vfail(int code, bool transient, const char *fmt, va_list ap)
 		reader_err.failed = true;
 		reader_err.transient = transient;
 		reader_err.code = code;
-		vsnprintf(reader_err.msg, sizeof(reader_err.msg), fmt, ap);
+		strlcpy_(reader_err.msg, msg, sizeof(reader_err.msg));
 	}
 	pthread_mutex_unlock(&mu);
 }
 
-int
-reader_fail(struct reader *r, int code, const char *fmt, ...)
+/* reader_hooks.fail: a decoder's (or our own) failure, not transient. */
+static void
+reader_hook_fail(struct reader *r, int code, const char *msg)
 {
-	va_list ap;
-
 	(void)r;
-	va_start(ap, fmt);
-	reader_vfail(code, false, fmt, ap);
-	va_end(ap);
-	return -1;
+	reader_set_failure(code, false, msg);
 }
 
 /* A lost or refused connection: the reader reconnects before giving up. */
@@ -97,11 +94,13 @@ reader_transient(const char *fmt, ...)
 static int
 reader_transient(const char *fmt, ...)
 {
+	char msg[sizeof(reader_err.msg)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	reader_vfail(BX_FAILURE, true, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	reader_set_failure(BX_FAILURE, true, msg);
 	return -1;
 }
 
@@ -273,8 +272,9 @@ reader_connect(struct reader *r, const char *what)
 	return m;
 }
 
-MYSQL *
-reader_meta(struct reader *r)
+/* reader_hooks.meta: the second connection, made when first needed. */
+static MYSQL *
+reader_meta_connect(struct reader *r)
 {
 	if (r->meta == NULL)
 		r->meta = reader_connect(r, "information_schema");
@@ -772,7 +772,7 @@ reader_event_position(const struct reader *r, bool end, struct position *p)
  * goes to checkpointd as a gap (before any position after it: the link
  * keeps the order) and to the log; every one is counted.
  */
-void
+static void
 reader_unrowed(struct reader *r, const char *kind, const char *text,
     bool first)
 {
@@ -961,9 +961,18 @@ int
 reader_start(struct streamer *st, const struct config *conf,
     const struct start *from)
 {
+	static const struct reader_hooks hooks = {
+		.fail = reader_hook_fail,
+		.unrowed = reader_unrowed,
+		.meta = reader_meta_connect,
+		.event_seen = stats_event,
+		.rows_seen = stats_rows,
+	};
+
 	memset(&reader, 0, sizeof(reader));
 	reader.st = st;
 	reader.conf = conf;
+	reader.hooks = &hooks;
 	reader_from = *from;
 	if (pthread_create(&reader_thread, NULL, reader_main, &reader) != 0)
 		fatalx("cannot start the reader thread");

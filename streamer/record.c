@@ -418,8 +418,7 @@ obuf_base64_bare(struct obuf *b, const uint8_t *s, size_t n)
 
 /* Where records go and in which format: stdout and maxwell unless the
  * streamer chose others (binlogcat never does). */
-static struct sink	 record_stdout = { &sink_stdout_ops, NULL, NULL, NULL,
-			    "" };
+static struct sink	 record_stdout = { .ops = &sink_stdout_ops };
 static struct sink	*record_sink = &record_stdout;
 static const struct format_ops *record_format = &format_maxwell;
 /* The pending record's table and primary key, for a per-record sink. */
@@ -467,7 +466,8 @@ record_set_format(const char *name)
 static int
 record_sink_fail(struct reader *r)
 {
-	stats_sink_error();
+	if (record_sink->errored != NULL)
+		record_sink->errored();
 	return reader_fail(r, BX_FAILURE, "%s sink: %s",
 	    record_sink->ops->name, record_sink->error);
 }

@@ -900,6 +900,7 @@ rows_decode(struct reader *r, struct cursor *c, int kind)
 			    "event") : -1;
 		nrows++;
 	}
-	stats_rows(kind, nrows);
+	if (r->hooks->rows_seen != NULL)
+		r->hooks->rows_seen(kind, nrows);
 	return c->err ? rows_bad(r, "truncated") : 0;
 }

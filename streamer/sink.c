@@ -26,6 +26,8 @@ sink_open(struct sink *s, const struct config *conf, struct streamer *st)
 	memset(s, 0, sizeof(*s));
 	s->conf = conf;
 	s->st = st;
+	s->durable = streamer_publish;
+	s->errored = stats_sink_error;
 	for (i = 0; i < NSINKS; i++)
 		if (strcmp(sinks[i]->name, conf->sink) == 0)
 			s->ops = sinks[i];

@@ -45,13 +45,27 @@ struct sink_ops {
 	void		(*close)(struct sink *);
 };
 
+/* A sink and what its owner wants told: a position whose records are
+ * durable (binlogd-streamer: streamer_publish; binlogcat: nobody), an
+ * error the sink reported (the streamer counts them). */
 struct sink {
 	const struct sink_ops *ops;
 	const struct config *conf;
 	struct streamer	*st;
 	void		*priv;
 	char		 error[512];	/* why the last call failed */
+	void		(*durable)(struct streamer *, const struct position *,
+			    bool force);
+	void		(*errored)(void);
 };
+
+/* The records up to pos are durable: tell the owner. */
+static inline void
+sink_durable(struct sink *s, const struct position *pos, bool force)
+{
+	if (s->durable != NULL)
+		s->durable(s->st, pos, force);
+}
 
 /* sink.c */
 int	 sink_open(struct sink *, const struct config *, struct streamer *);

@@ -116,7 +116,7 @@ sink_file_commit(struct sink *s, const struct position *pos, bool force)
 	if (f->fsync && fsync(f->fd) == -1)
 		return sink_fail(s, "fsync of %s: %s", s->conf->sink_path,
 		    strerror(errno));
-	streamer_publish(s->st, pos, force);
+	sink_durable(s, pos, force);
 	return 0;
 }
 

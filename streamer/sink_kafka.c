@@ -53,7 +53,7 @@ kafka_drain(struct sink *s, struct sink_kafka *k)
 		t = &k->ring[k->head];
 		if (!t->committed || t->remaining > 0)
 			return;
-		streamer_publish(s->st, &t->pos, t->force);
+		sink_durable(s, &t->pos, t->force);
 		k->head = (k->head + 1) % KAFKA_RING;
 		k->count--;
 	}

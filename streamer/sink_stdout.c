@@ -60,7 +60,7 @@ sink_stdout_write(struct sink *s, const struct sink_rec *rec)
 static int
 sink_stdout_commit(struct sink *s, const struct position *pos, bool force)
 {
-	streamer_publish(s->st, pos, force);
+	sink_durable(s, pos, force);
 	return 0;
 }
 

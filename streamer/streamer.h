@@ -170,10 +170,36 @@ struct span {
 	bool		 present;
 };
 
+struct reader;
+
+/*
+ * What the decoder asks of the process that owns it -- binlogd-streamer
+ * (reader.c) or binlogcat and the decoder's tests (offline.c) -- set in
+ * struct reader before the first event.  The formatting thread
+ * (parallel.c) calls them too.
+ */
+struct reader_hooks {
+	/* a failure (reader_fail formats it): the first one counts, and
+	 * ends the stream with code (exitcode.h) */
+	void	(*fail)(struct reader *, int code, const char *msg);
+	/* a change without rows (kind "statement-logged" or "incident",
+	 * text the start of its statement or message); first: the first
+	 * of its transaction, to be logged and recorded as a gap */
+	void	(*unrowed)(struct reader *, const char *kind, const char *text,
+		    bool first);
+	/* a connection for information_schema, or NULL: no server to ask
+	 * (tablemap.c then names columns by position) */
+	MYSQL	*(*meta)(struct reader *);
+	/* observers, or NULL: an event read, n rows of a rows event */
+	void	(*event_seen)(const struct evhdr *, size_t len);
+	void	(*rows_seen)(int kind, uint64_t n);
+};
+
 /* Everything the reader thread owns while decoding the stream. */
 struct reader {
 	const struct config *conf;
 	struct streamer	*st;
+	const struct reader_hooks *hooks;
 
 	MYSQL		*mysql;		/* the dump connection */
 	MYSQL		*meta;		/* information_schema lookups */
@@ -272,18 +298,15 @@ int	 reader_start(struct streamer *, const struct config *,
 	    const struct start *);
 void	 reader_stop(struct streamer *, bool at_commit);
 int	 reader_wait(void);
-MYSQL	*reader_meta(struct reader *);
-/* A change without rows (kind "statement-logged" or "incident", text the
- * start of its statement or message): counted and shown; the first of a
- * transaction (first) logged and recorded as a gap.  binlogcat warns of
- * each. */
-#define UNROWED_TEXT_MAX	200
-void	 reader_unrowed(struct reader *, const char *kind, const char *text,
-	    bool first);
 /* The TLS options' files exist and agree with ssl_mode; -1 with err. */
 int	 reader_check_tls(const struct config *, char *err, size_t errlen);
-int	 reader_fail(struct reader *, int code, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
+
+/* The owner's information_schema connection (reader_hooks.meta), if any. */
+static inline MYSQL *
+reader_meta(struct reader *r)
+{
+	return r->hooks->meta != NULL ? r->hooks->meta(r) : NULL;
+}
 
 /* event.c */
 void	 cursor_init(struct cursor *, const uint8_t *, size_t);
@@ -356,6 +379,12 @@ cursor_uint_be(struct cursor *c, int bytes)
 int	 event_decode(struct reader *, const uint8_t *, size_t);
 int	 event_inner(struct reader *, struct cursor *, const struct evhdr *);
 int	 event_bad(struct reader *, const char *);
+/* A failure, formatted, to the owner (reader_hooks.fail); returns -1. */
+int	 reader_fail(struct reader *, int code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* The start of an unrowed change's statement that reader_hooks.unrowed
+ * is given, at most. */
+#define UNROWED_TEXT_MAX	200
 void	 event_trx_reset(struct reader *);
 const char *event_type_name(uint8_t);
 void	 event_release(struct reader *);
