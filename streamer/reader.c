@@ -272,9 +272,8 @@ reader_connect(struct reader *r, const char *what)
 	return m;
 }
 
-/* reader_hooks.meta: the second connection, made when first needed. */
-static MYSQL *
-reader_meta_connect(struct reader *r)
+MYSQL *
+reader_meta(struct reader *r)
 {
 	if (r->meta == NULL)
 		r->meta = reader_connect(r, "information_schema");
@@ -964,7 +963,8 @@ reader_start(struct streamer *st, const struct config *conf,
 	static const struct reader_hooks hooks = {
 		.fail = reader_hook_fail,
 		.unrowed = reader_unrowed,
-		.meta = reader_meta_connect,
+		.schema = schema_lookup,
+		.schema_forget = schema_forget,
 		.event_seen = stats_event,
 		.rows_seen = stats_rows,
 	};

@@ -187,9 +187,13 @@ struct reader_hooks {
 	 * of its transaction, to be logged and recorded as a gap */
 	void	(*unrowed)(struct reader *, const char *kind, const char *text,
 		    bool first);
-	/* a connection for information_schema, or NULL: no server to ask
+	/* the columns of a table its TABLE_MAP does not describe fully,
+	 * NULL after a reader_fail; a NULL hook: no server to ask
 	 * (tablemap.c then names columns by position) */
-	MYSQL	*(*meta)(struct reader *);
+	const struct schema_entry *(*schema)(struct reader *,
+		    const struct tablemap *);
+	/* a DDL statement: what schema gave may be stale (may be NULL) */
+	void	(*schema_forget)(struct reader *);
 	/* observers, or NULL: an event read, n rows of a rows event */
 	void	(*event_seen)(const struct evhdr *, size_t len);
 	void	(*rows_seen)(int kind, uint64_t n);
@@ -300,13 +304,13 @@ void	 reader_stop(struct streamer *, bool at_commit);
 int	 reader_wait(void);
 /* The TLS options' files exist and agree with ssl_mode; -1 with err. */
 int	 reader_check_tls(const struct config *, char *err, size_t errlen);
+/* The information_schema connection, made when first needed. */
+MYSQL	*reader_meta(struct reader *);
 
-/* The owner's information_schema connection (reader_hooks.meta), if any. */
-static inline MYSQL *
-reader_meta(struct reader *r)
-{
-	return r->hooks->meta != NULL ? r->hooks->meta(r) : NULL;
-}
+/* schema.c */
+const struct schema_entry *schema_lookup(struct reader *,
+	    const struct tablemap *);
+void	 schema_forget(struct reader *);
 
 /* event.c */
 void	 cursor_init(struct cursor *, const uint8_t *, size_t);

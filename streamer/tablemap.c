@@ -429,20 +429,15 @@ tablemap_reset(struct reader *r)
 	r->nmaps = 0;
 }
 
+/* A DDL statement: the owner's columns (reader_hooks.schema_forget) and
+ * the maps' may have changed. */
 void
 tablemap_forget_schema(struct reader *r)
 {
-	struct schema_entry *e, *next;
 	size_t i;
 
-	for (e = r->schema; e != NULL; e = next) {
-		next = e->next;
-		free(e->cols);
-		free(e->strs.buf);
-		free(e->stridx.buf);
-		free(e);
-	}
-	r->schema = NULL;
+	if (r->hooks->schema_forget != NULL)
+		r->hooks->schema_forget(r);
 	/* the maps' columns may have changed: decode them again */
 	for (i = 0; i < r->maps_cap; i++)
 		r->maps[i].raw.len = 0;
@@ -465,133 +460,6 @@ tablemap_free(struct reader *r)
 	r->maps = NULL;
 	r->nmaps = r->maps_cap = 0;
 	charset_free();
-}
-
-/* One quoted name of an enum('a','b''c') COLUMN_TYPE, from p; returns
- * the end of it, or NULL when there is none. */
-static const char *
-tablemap_enum_name(const char *p, struct obuf *name)
-{
-	name->len = 0;
-	if (*p++ != '\'')
-		return NULL;
-	for (; *p != '\0'; p++) {
-		if (*p == '\\' && p[1] != '\0')
-			p++;
-		else if (*p == '\'' && p[1] == '\'')
-			p++;
-		else if (*p == '\'')
-			return p + 1;
-		obuf_add(name, p, 1);
-	}
-	return NULL;
-}
-
-/* ENUM and SET names from COLUMN_TYPE, kept like tablemap_strs keeps
- * those of the optional metadata. */
-static void
-tablemap_schema_names(struct schema_entry *e, struct column *col,
-    const char *type)
-{
-	struct obuf name = { 0 };
-	const char *p = strchr(type, '(');
-	uint32_t off;
-
-	if (p == NULL || (strncmp(type, "enum(", 5) != 0 &&
-	    strncmp(type, "set(", 4) != 0))
-		return;
-	col->str_first = (uint32_t)(e->stridx.len / 4);
-	for (p++; p != NULL && *p == '\''; p += *p == ',') {
-		if ((p = tablemap_enum_name(p, &name)) == NULL)
-			break;
-		off = (uint32_t)e->strs.len;
-		obuf_add(&e->stridx, &off, 4);
-		obuf_json_str(&e->strs, (const uint8_t *)name.buf, name.len);
-		col->nstr++;
-	}
-	off = (uint32_t)e->strs.len;
-	obuf_add(&e->stridx, &off, 4);
-	free(name.buf);
-}
-
-static int
-tablemap_schema_row(struct schema_entry *e, uint32_t i, MYSQL_ROW row)
-{
-	struct column *col = &e->cols[i];
-
-	if (row[0] == NULL || strlen(row[0]) >= sizeof(col->name))
-		return -1;
-	strlcpy_(col->name, row[0], sizeof(col->name));
-	col->is_unsigned = row[1] != NULL && strstr(row[1], "unsigned") != NULL;
-	col->is_binary = row[2] == NULL || strcmp(row[2], "binary") == 0;
-	col->charset = row[2] == NULL ? CS_UTF8 : charset_by_name(row[2]);
-	col->pk = row[3] != NULL && strcmp(row[3], "PRI") == 0;
-	if (row[4] != NULL && strcmp(row[4], "inet6") == 0)
-		col->form = COLFORM_INET6;
-	if (row[4] != NULL && strcmp(row[4], "uuid") == 0)
-		col->form = COLFORM_UUID;
-	if (row[1] != NULL)
-		tablemap_schema_names(e, col, row[1]);
-	return 0;
-}
-
-/* Reads a table's columns from information_schema, in table order. */
-static struct schema_entry *
-tablemap_schema_load(struct reader *r, const struct tablemap *tm)
-{
-	char q[512], db[140], tb[140];
-	struct schema_entry *e;
-	MYSQL *m;
-	MYSQL_RES *res;
-	MYSQL_ROW row;
-	uint32_t i = 0;
-	int bad = 0;
-
-	if ((m = reader_meta(r)) == NULL)
-		return NULL;
-	mysql_real_escape_string(m, db, tm->db, strlen(tm->db));
-	mysql_real_escape_string(m, tb, tm->table, strlen(tm->table));
-	snprintf(q, sizeof(q), "SELECT COLUMN_NAME, COLUMN_TYPE, "
-	    "CHARACTER_SET_NAME, COLUMN_KEY, DATA_TYPE "
-	    "FROM information_schema.COLUMNS "
-	    "WHERE "
-	    "TABLE_SCHEMA = '%s' AND TABLE_NAME = '%s' "
-	    "ORDER BY ORDINAL_POSITION", db, tb);
-	if (mysql_query(m, q) != 0 || (res = mysql_store_result(m)) == NULL) {
-		reader_fail(r, BX_FAILURE, "reading the columns of %s.%s from "
-		    "information_schema: %s (%u)", tm->db, tm->table,
-		    mysql_error(m), mysql_errno(m));
-		return NULL;
-	}
-	if ((e = calloc(1, sizeof(*e))) == NULL ||
-	    (e->cols = calloc(mysql_num_rows(res) + 1, sizeof(*e->cols))) == NULL)
-		fatal("schema cache");
-	strlcpy_(e->db, tm->db, sizeof(e->db));
-	strlcpy_(e->table, tm->table, sizeof(e->table));
-	while ((row = mysql_fetch_row(res)) != NULL && bad == 0)
-		bad = tablemap_schema_row(e, i++, row);
-	mysql_free_result(res);
-	e->ncols = i;
-	e->next = r->schema;
-	r->schema = e;
-	if (bad) {
-		reader_fail(r, BX_DECODE, "a column name of %s.%s in "
-		    "information_schema is empty or too long", tm->db, tm->table);
-		return NULL;
-	}
-	return e;
-}
-
-static struct schema_entry *
-tablemap_schema(struct reader *r, const struct tablemap *tm)
-{
-	struct schema_entry *e;
-
-	for (e = r->schema; e != NULL; e = e->next)
-		if (strcmp(e->db, tm->db) == 0 &&
-		    strcmp(e->table, tm->table) == 0)
-			return e;
-	return tablemap_schema_load(r, tm);
 }
 
 /* Reading a file with no server to ask: columns the TABLE_MAP does not
@@ -654,14 +522,14 @@ tablemap_copy_names(struct tablemap *tm, struct column *col,
 static int
 tablemap_complete(struct reader *r, struct tablemap *tm)
 {
-	struct schema_entry *e;
+	const struct schema_entry *e;
 	uint32_t i;
 
 	if (!tablemap_incomplete(r, tm))
 		return 0;
-	if (r->offline)
+	if (r->hooks->schema == NULL)
 		return tablemap_offline(tm);
-	if ((e = tablemap_schema(r, tm)) == NULL)
+	if ((e = r->hooks->schema(r, tm)) == NULL)
 		return -1;
 	if (e->ncols == 0)
 		return reader_fail(r, BX_AUTH, "table %s.%s at %s:%llu: "
