@@ -101,6 +101,7 @@ test_sample(void)
 	CHECK_STR(sample.user, "binlogd");
 	CHECK_INT(sample.replica_server_id, 4242);
 	CHECK_STR(sample.pid_file, "/run/binlogd/binlogd.pid");
+	CHECK_STR(sample.control_socket, "/run/binlogd/binlogd.sock");
 	CHECK_STR(sample.database, "/var/lib/binlogd/checkpoint.db");
 	CHECK_STR(sample.path, TOP_SRCDIR "/binlogd.conf.sample");
 	if (!loads(sample_paths()))
