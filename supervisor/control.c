@@ -179,8 +179,9 @@ control_idle_cb(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	snprintf(why, sizeof(why), "closing a client (uid %ld) that sent no "
-	    "whole request in %d s", (long)c->uid, CONTROL_IDLE_TIMEOUT);
+	snprintf(why, sizeof(why), "closing a client (uid %ld) idle or "
+	    "half-way through a request for %d s", (long)c->uid,
+	    CONTROL_IDLE_TIMEOUT);
 	acceptor_drop(control_acceptor, why);
 	control_drop(c);
 }

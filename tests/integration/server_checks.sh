@@ -6,7 +6,8 @@
 # restart with cause "auth"; in both cases binlogd stays up and still stops
 # cleanly on SIGTERM.  Connection errors name the endpoint (host:port, or
 # the socket host = localhost means); missing grants are found at the
-# start, all in one message, with status 81; binary logging off is
+# start, all in one message, with status 81 (SELECT on one table at its
+# first row event, also 81); binary logging off is
 # reported as such (log_bin), with status 80, never as a network error.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -106,6 +107,25 @@ assert_match "$(first_line 'streamer \(pid [0-9]+\) exited with code')" \
 expect_slow_retries "$before" "missing grants"
 binlogd_stop
 sql "GRANT BINLOG MONITOR, SELECT ON *.* TO binlogd@'%'"
+
+# SELECT on some tables but not on one that changes: found at its first
+# row event, and the same access-denied status, not a decode error (85)
+# restarted with backoff.
+sql "CREATE DATABASE seen; CREATE DATABASE hidden;
+    CREATE TABLE hidden.t (id INT PRIMARY KEY);
+    REVOKE SELECT ON *.* FROM binlogd@'%';
+    GRANT SELECT ON seen.* TO binlogd@'%'"
+binlogd_spawn_with ""
+wait_for_new 'ready: streaming'
+sql "INSERT INTO hidden.t VALUES (1)"
+wait_for_new 'streamer \(pid [0-9]+\) exited with code'
+assert_match "$(first_line 'hidden\.t')" \
+    "hidden\\.t .*user 'binlogd' none of its columns: grant it SELECT" \
+    "the error names the table and the grant"
+assert_match "$(first_line 'streamer \(pid [0-9]+\) exited with code')" \
+    'exited with code 81 ' "the streamer's exit status without SELECT on a table"
+binlogd_stop
+sql "GRANT SELECT ON *.* TO binlogd@'%'"
 
 # Binary logging off: the advice is log_bin, not binlog_format, and it is
 # not retried as a network error (no reconnects), even from earliest.
