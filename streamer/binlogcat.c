@@ -126,6 +126,7 @@ main(int argc, char **argv)
 			rc = frc;
 		offline_reset(&r);
 	}
+	par_release();
 	event_release(&r);
 	frc = binlogcat_unrowed(strict);
 	return rc != BX_OK ? rc : frc;

@@ -133,7 +133,7 @@ event_publish(struct reader *r, bool force)
 	struct position pos;
 
 	event_position(r, &pos);
-	return record_publish(r, &pos, force);
+	return r->hooks->publish(r, &pos, force);
 }
 
 /*
@@ -182,7 +182,7 @@ event_commit(struct reader *r, bool have_xid, uint64_t xid, bool force)
 	tablemap_reset(r);
 	if ((e.have_pos = r->hdr.log_pos != 0))
 		event_position(r, &e.pos);
-	return par_commit(r, &e);
+	return r->hooks->commit(r, &e);
 }
 
 /* An event that opens a transaction if none is open; the first such
@@ -349,13 +349,14 @@ static int
 event_ddl(struct reader *r, const uint8_t *db, size_t dblen,
     const uint8_t *q, size_t n)
 {
-	if (par_sync(r) == -1)
+	if (r->hooks->sync(r) == -1)
 		return -1;
 	tablemap_forget_schema(r);
 	log_debug("DDL at %s:%llu: %.*s", r->file,
 	    (unsigned long long)r->offset, (int)(n > 200 ? 200 : n), q);
 	event_trx_open(r, false);
-	if (filter_event(FILTER_DDL) && record_ddl(r, db, dblen, q, n) == -1)
+	if (r->hooks->want(FILTER_DDL) &&
+	    r->hooks->ddl(r, db, dblen, q, n) == -1)
 		return -1;
 	return event_trx_goes_on(r) ? 0 : event_commit(r, false, 0, true);
 }
@@ -759,7 +760,7 @@ event_rows(struct reader *r, struct cursor *c, int kind)
 	bool stmt_end = cursor_left(c) >= idlen + 2 && (flags[0] & 1);
 
 	event_trx_open(r, false);
-	if (par_rows(r, c, kind) == -1)
+	if (r->hooks->rows(r, c, kind) == -1)
 		return -1;
 	return stmt_end && !r->trx_framed ? event_commit(r, false, 0, false) :
 	    0;
@@ -773,7 +774,7 @@ event_dispatch(struct reader *r, struct cursor *c)
 	/* rows events may be formatted on another thread (parallel.c);
 	 * anything else comes after their records, but for what only sets
 	 * the reader's state (event_is_state) */
-	if (!event_is_rows(t) && !event_is_state(t) && par_sync(r) == -1)
+	if (!event_is_rows(t) && !event_is_state(t) && r->hooks->sync(r) == -1)
 		return -1;
 	switch (t) {
 	case EV_MYSQL_GTID: case EV_MYSQL_ANON_GTID: case EV_MYSQL_GTID_TAGGED:
@@ -866,7 +867,6 @@ event_release(struct reader *r)
 	    &r->img[1] };
 	size_t i;
 
-	par_release();
 	for (i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
 		event_free_obuf(bufs[i]);
 	for (i = 0; i < 2; i++) {

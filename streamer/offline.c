@@ -8,6 +8,7 @@
 
 #include "exitcode.h"
 #include "log.h"
+#include "sink.h"
 #include "streamer.h"
 #include "util.h"
 
@@ -19,6 +20,7 @@ static void offline_unrowed_change(struct reader *, const char *,
 static const struct reader_hooks offline_hooks = {
 	.fail = offline_fail,
 	.unrowed = offline_unrowed_change,
+	READER_OUTPUT_HOOKS,
 };
 
 void

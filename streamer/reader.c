@@ -25,6 +25,7 @@
 #include "dump.h"
 #include "packet.h"
 #include "util.h"
+#include "sink.h"
 #include "streamer.h"
 
 #define READER_VAL_MAX	1024
@@ -965,6 +966,7 @@ reader_start(struct streamer *st, const struct config *conf,
 		.unrowed = reader_unrowed,
 		.schema = schema_lookup,
 		.schema_forget = schema_forget,
+		READER_OUTPUT_HOOKS,
 		.event_seen = stats_event,
 		.rows_seen = stats_rows,
 	};

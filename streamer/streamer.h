@@ -170,6 +170,15 @@ struct span {
 	bool		 present;
 };
 
+/* A transaction's end, as it waits in parallel.c's ring for its records. */
+struct trx_end {
+	bool		 have_xid;
+	uint64_t	 xid;
+	bool		 have_pos;	/* a position to report, when durable */
+	bool		 force;		/* ... at once */
+	struct position	 pos;
+};
+
 struct reader;
 
 /*
@@ -194,6 +203,20 @@ struct reader_hooks {
 		    const struct tablemap *);
 	/* a DDL statement: what schema gave may be stale (may be NULL) */
 	void	(*schema_forget)(struct reader *);
+	/* where rows go (READER_OUTPUT_HOOKS: parallel.c's ring and
+	 * record.c's records, in both owners): a rows event to decode and
+	 * format now or on another thread; a barrier, after which every
+	 * earlier rows event's records are out; a transaction's end; a DDL
+	 * statement's record; a position, durable once the records before
+	 * it are; whether a kind of change (FILTER_*) is wanted */
+	int	(*rows)(struct reader *, struct cursor *, int kind);
+	int	(*sync)(struct reader *);
+	int	(*commit)(struct reader *, const struct trx_end *);
+	int	(*ddl)(struct reader *, const uint8_t *db, size_t dblen,
+		    const uint8_t *sql, size_t len);
+	int	(*publish)(struct reader *, const struct position *,
+		    bool force);
+	bool	(*want)(unsigned what);
 	/* observers, or NULL: an event read, n rows of a rows event */
 	void	(*event_seen)(const struct evhdr *, size_t len);
 	void	(*rows_seen)(int kind, uint64_t n);
@@ -571,14 +594,11 @@ bool	 record_joinable(void);
 int	 record_join(struct reader *, const struct obuf *, bool pending,
 	    size_t at);
 
-/* A transaction's end, as it waits in parallel.c's ring for its records. */
-struct trx_end {
-	bool		 have_xid;
-	uint64_t	 xid;
-	bool		 have_pos;	/* a position to report, when durable */
-	bool		 force;		/* ... at once */
-	struct position	 pos;
-};
+
+/* The output hooks both owners set: the ring, the records, the filter. */
+#define READER_OUTPUT_HOOKS						\
+	.rows = par_rows, .sync = par_sync, .commit = par_commit,	\
+	.ddl = record_ddl, .publish = record_publish, .want = filter_event
 
 /* parallel.c */
 void	 par_init(int threads);

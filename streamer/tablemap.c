@@ -391,7 +391,7 @@ tablemap_decode(struct reader *r, struct cursor *c)
 	cursor_bytes(c, 2);			/* flags */
 	if (c->err == 0 && tablemap_same(r, id, body, len))
 		return 0;
-	if (par_sync(r) == -1)
+	if (r->hooks->sync(r) == -1)
 		return -1;
 	tm = tablemap_slot(r, id);
 	tm->raw.len = 0;
