@@ -2,14 +2,18 @@
  * of options; defaults go through the same parsers as the file's values. */
 #include "build.h"
 
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "gtid.h"
@@ -25,6 +29,7 @@ enum opt_type {
 	OPT_START,		/* start_position */
 	OPT_GTID_USE,
 	OPT_PREFIX,		/* name is a prefix: "rest=value\n" appended */
+	OPT_LISTEN,		/* "" or what config_parse_listen() takes */
 };
 
 struct opt_def {
@@ -48,7 +53,8 @@ static const struct opt_def opts[] = {
 	STR("daemon", "pid_file", pid_file, RUNSTATEDIR "/binlogd/binlogd.pid"),
 	STR("daemon", "control_socket", control_socket, RUNSTATEDIR "/binlogd/binlogd.sock"),
 	STR("daemon", "user", run_user, ""),
-	STR("daemon", "metrics_listen", metrics_listen, ""),
+	{ "daemon", "metrics_listen", OPT_LISTEN, O(metrics_listen),
+	    sizeof(((struct config *)0)->metrics_listen), "", 0, 0, NULL },
 	DUR("daemon", "restart_backoff_max", restart_backoff_max, "60s", 1000, 86400000),
 	DUR("daemon", "restart_backoff_reset", restart_backoff_reset, "60s", 1000, 86400000),
 	DUR("daemon", "ready_timeout", ready_timeout, "60s", 1000, 3600000),
@@ -165,6 +171,32 @@ conf_is_choice(const char *v, const char *choices)
 			return 1;
 		p += n + (bar != NULL);
 	}
+	return 0;
+}
+
+int
+config_parse_listen(const char *spec, char *host, size_t size,
+    unsigned *port)
+{
+	const char *colon = strrchr(spec, ':');
+	char *end;
+	unsigned long p;
+
+	if (colon == NULL) {
+		strlcpy_(host, "127.0.0.1", size);
+		colon = spec - 1;
+	} else if (spec[0] == '[' && colon > spec && colon[-1] == ']')
+		snprintf(host, size, "%.*s", (int)(colon - spec - 2), spec + 1);
+	else
+		snprintf(host, size, "%.*s", (int)(colon - spec), spec);
+	if (!isdigit((unsigned char)colon[1]))
+		return -1;
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || p == 0 || p > 65535 ||
+	    host[0] == '\0')
+		return -1;
+	*port = (unsigned)p;
 	return 0;
 }
 
@@ -291,6 +323,19 @@ conf_set(struct config *conf, const struct opt_def *o, const char *rest,
 		return 0;
 	case OPT_PREFIX:
 		return conf_add_prefixed(field, o->size, rest, v, err, errlen);
+	case OPT_LISTEN: {
+		char host[CONF_STR_MAX];
+		unsigned port;
+
+		if (*v != '\0' && config_parse_listen(v, host, sizeof(host),
+		    &port) == -1)
+			return conf_error(err, errlen, "%s must be a port, "
+			    "host:port or [v6-address]:port with a port from 1 "
+			    "to 65535, not \"%s\"", o->name, v);
+		if (strlcpy_(field, v, o->size) >= o->size)
+			return conf_error(err, errlen, "%s is too long", o->name);
+		return 0;
+	}
 	case OPT_GTID_USE:
 		if (strcmp(v, "auto") == 0)
 			conf->gtid = GTID_USE_AUTO;
@@ -476,55 +521,136 @@ conf_check(const struct config *conf, char *err, size_t errlen)
 }
 
 int
-config_load(struct config *conf, const char *path, char *err, size_t errlen)
+config_read_file(const char *path, char **text, size_t *len, char *err,
+    size_t errlen)
+{
+	struct stat sb;
+	ssize_t n;
+	size_t got = 0;
+	char *buf;
+	int fd, rc = 0;
+
+	/* O_NONBLOCK: a FIFO given as the file is refused, not waited on. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+		return conf_error(err, errlen, "%s: %s", path,
+		    strerror(errno));
+	if (fstat(fd, &sb) == -1)
+		rc = conf_error(err, errlen, "%s: %s", path, strerror(errno));
+	else if (!S_ISREG(sb.st_mode))
+		rc = conf_error(err, errlen, "%s is %s, not a configuration "
+		    "file", path, S_ISDIR(sb.st_mode) ? "a directory" :
+		    "not a regular file");
+	else if (sb.st_size > CONF_FILE_MAX)
+		rc = conf_error(err, errlen, "%s: %lld bytes, more than a "
+		    "configuration file may hold (%d)", path,
+		    (long long)sb.st_size, CONF_FILE_MAX);
+	if (rc == -1) {
+		close(fd);
+		return -1;
+	}
+	if ((buf = malloc((size_t)sb.st_size + 1)) == NULL) {
+		close(fd);
+		return conf_error(err, errlen, "%s: out of memory", path);
+	}
+	while (got < (size_t)sb.st_size &&
+	    (n = read(fd, buf + got, (size_t)sb.st_size - got)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			conf_error(err, errlen, "%s: %s", path,
+			    strerror(errno));
+			close(fd);
+			free(buf);
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*text = buf;
+	*len = got;
+	return 0;
+}
+
+int
+config_parse(struct config *conf, const char *path, const char *text,
+    size_t len, char *err, size_t errlen)
 {
 	unsigned char seen[NOPTS] = { 0 };
 	char line[4096], section[64] = "", msg[1024];
+	const char *p = text, *end = text + len;
 	unsigned lineno = 0;
-	FILE *fp;
 
 	config_defaults(conf);
 	conf->path = path;
-	if ((fp = fopen(path, "r")) == NULL)
-		return conf_error(err, errlen, "%s: %s", path,
-		    strerror(errno));
-	while (fgets(line, sizeof(line), fp) != NULL) {
+	for (; p < end; p++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+
 		lineno++;
-		if (strchr(line, '\n') == NULL && !feof(fp)) {
-			fclose(fp);
+		if (memchr(p, '\0', n) != NULL)
+			return conf_error(err, errlen, "%s:%u: a NUL byte: "
+			    "this is binary data, not a configuration file",
+			    path, lineno);
+		if (n >= sizeof(line))
 			return conf_error(err, errlen, "%s:%u: line too long",
 			    path, lineno);
-		}
+		memcpy(line, p, n);
+		line[n] = '\0';
 		if (conf_line(conf, line, section, sizeof(section), seen, msg,
-		    sizeof(msg)) == -1) {
-			fclose(fp);
+		    sizeof(msg)) == -1)
 			return conf_error(err, errlen, "%s:%u: %s", path,
 			    lineno, msg);
-		}
+		p += n;
 	}
-	fclose(fp);
 	if (conf_check(conf, msg, sizeof(msg)) == -1)
 		return conf_error(err, errlen, "%s: %s", path, msg);
 	return 0;
 }
 
 int
+config_load(struct config *conf, const char *path, char *err, size_t errlen)
+{
+	char *text;
+	size_t len;
+	int rc;
+
+	config_defaults(conf);
+	conf->path = path;
+	if (config_read_file(path, &text, &len, err, errlen) == -1)
+		return -1;
+	rc = config_parse(conf, path, text, len, err, errlen);
+	free(text);
+	return rc;
+}
+
+/* The first line, as binlogd.conf(5) says: a trailing newline (or the
+ * lines a careless edit left below it) never becomes part of the password. */
+int
 config_read_password(struct config *conf, char *err, size_t errlen)
 {
-	FILE *fp;
-	size_t n;
+	char *text, msg[CONF_STR_MAX + 128];
+	size_t size, len;
 
 	if (conf->password_file[0] == '\0')
 		return 0;
-	if ((fp = fopen(conf->password_file, "r")) == NULL)
-		return conf_error(err, errlen, "password_file %s: %s",
-		    conf->password_file, strerror(errno));
-	n = fread(conf->password, 1, sizeof(conf->password) - 1, fp);
-	fclose(fp);
-	conf->password[n] = '\0';
-	while (n > 0 && (conf->password[n - 1] == '\n' ||
-	    conf->password[n - 1] == '\r'))
-		conf->password[--n] = '\0';
+	if (config_read_file(conf->password_file, &text, &size, msg,
+	    sizeof(msg)) == -1)
+		return conf_error(err, errlen, "[server] password_file: %s",
+		    msg);
+	len = strcspn(text, "\r\n");
+	text[len] = '\0';
+	if (len >= sizeof(conf->password) || len == 0) {
+		explicit_bzero(text, size);
+		free(text);
+		return conf_error(err, errlen, "[server] password_file %s: "
+		    "%s", conf->password_file, len == 0 ? "the first line is "
+		    "empty (it holds the password)" : "the first line is "
+		    "too long for a password");
+	}
+	memcpy(conf->password, text, len + 1);
+	explicit_bzero(text, size);
+	free(text);
 	return 0;
 }
 

@@ -11,6 +11,9 @@
 extern const char config_default_path[];
 #define CONF_DEFAULT_PATH	config_default_path
 #define CONF_STR_MAX		1024
+/* The largest configuration file: binlogd hands the text it accepted to its
+ * helpers in one message (MSG_CONFIG, below MSG_MAX_SIZE). */
+#define CONF_FILE_MAX		(128 * 1024)
 
 enum start_kind {
 	START_LATEST,
@@ -94,6 +97,18 @@ struct config {
  */
 int	config_load(struct config *conf, const char *path, char *err,
 	    size_t errlen);
+/* config_load in two steps.  config_read_file reads a regular file of at
+ * most CONF_FILE_MAX bytes into *text (malloc'd, NUL-terminated); a
+ * directory, a device or a larger file is an error.  config_parse parses
+ * len bytes of text read from path; a NUL byte is an error. */
+int	config_read_file(const char *path, char **text, size_t *len,
+	    char *err, size_t errlen);
+int	config_parse(struct config *conf, const char *path, const char *text,
+	    size_t len, char *err, size_t errlen);
+/* metrics_listen: "port" (127.0.0.1), "host:port" or "[v6]:port" into host
+ * and port; -1 when malformed or the port is not 1 to 65535. */
+int	config_parse_listen(const char *spec, char *host, size_t size,
+	    unsigned *port);
 void	config_defaults(struct config *conf);
 /* Parses a start_position value (latest, earliest, file:offset, GTID set)
  * into conf's start_kind and start_file/start_offset or start_gtid; -1 with
@@ -105,7 +120,8 @@ int	config_parse_start(struct config *conf, const char *v, char *err,
  * control_socket.  -1 with err when the file cannot be read. */
 int	config_get(const char *path, const char *section, const char *name,
 	    char *buf, size_t size, char *err, size_t errlen);
-/* Reads password_file into password when set; -1 with err on failure. */
+/* Reads the first line of password_file into password when set; -1 with
+ * err when it cannot be read or the line is empty or too long. */
 int	config_read_password(struct config *conf, char *err, size_t errlen);
 
 #endif

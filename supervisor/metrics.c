@@ -575,30 +575,6 @@ metrics_listen(const char *host, unsigned port)
 	return fd;
 }
 
-/* "port" (loopback), "host:port" or "[v6]:port" into host and port. */
-static int
-metrics_parse_listen(const char *spec, char *host, size_t size,
-    unsigned *port)
-{
-	const char *colon = strrchr(spec, ':');
-	char *end;
-	unsigned long p;
-
-	if (colon == NULL) {
-		strlcpy_(host, "127.0.0.1", size);
-		colon = spec - 1;
-	} else if (spec[0] == '[' && colon > spec && colon[-1] == ']')
-		snprintf(host, size, "%.*s", (int)(colon - spec - 2), spec + 1);
-	else
-		snprintf(host, size, "%.*s", (int)(colon - spec), spec);
-	p = strtoul(colon + 1, &end, 10);
-	if (colon[1] == '\0' || *end != '\0' || p == 0 || p > 65535 ||
-	    host[0] == '\0')
-		return -1;
-	*port = (unsigned)p;
-	return 0;
-}
-
 /* Binds the endpoint when [daemon] metrics_listen is set. */
 void
 metrics_init(struct supervisor *sup)
@@ -610,7 +586,7 @@ metrics_init(struct supervisor *sup)
 	metrics_started = time(NULL);
 	if (spec[0] == '\0')
 		return;
-	if (metrics_parse_listen(spec, host, sizeof(host), &port) == -1)
+	if (config_parse_listen(spec, host, sizeof(host), &port) == -1)
 		fatalx_code(BX_CONFIG, "metrics_listen = %s: give a port, "
 		    "host:port or [v6-address]:port", spec);
 	if ((metrics_fd = metrics_listen(host, port)) == -1)

@@ -188,6 +188,29 @@ test_errors(void)
 	fails_at("[stream]\ngtid = yes\n", 2, "gtid must be auto, on or off");
 	fails_at("[server]\nport = 1\n\nport = 2\n", 4,
 	    "option \"port\" in [server] is set twice");
+	fails_at("[daemon]\nmetrics_listen = abc\n", 2,
+	    "metrics_listen must be a port");
+	fails_at("[daemon]\nmetrics_listen = 99999\n", 2,
+	    "metrics_listen must be a port");
+	fails_at("[daemon]\nmetrics_listen = [::1]:\n", 2,
+	    "metrics_listen must be a port");
+}
+
+/* What is not a configuration file at all. */
+static void
+test_not_a_file(void)
+{
+	char text[] = "[server]\nhost = a\0b\n";
+
+	if (CHECK_INT(config_parse(&conf, "t.conf", text, sizeof(text) - 1,
+	    err, sizeof(err)), -1))
+		CHECK_HAS(err, "t.conf:2: a NUL byte");
+	CHECK_INT(config_load(&conf, dir, err, sizeof(err)), -1);
+	CHECK_HAS(err, "is a directory, not a configuration file");
+	CHECK_INT(config_load(&conf, "/dev/null", err, sizeof(err)), -1);
+	CHECK_HAS(err, "not a regular file");
+	if (loads("[daemon]\nmetrics_listen = [::1]:9100\n"))
+		CHECK_STR(conf.metrics_listen, "[::1]:9100");
 }
 
 static void
@@ -284,6 +307,24 @@ test_password_file(void)
 		CHECK_INT(config_read_password(&conf, err, sizeof(err)), 0);
 		CHECK_STR(conf.password, "s3cr#t pass");
 	}
+	/* The first line only, as binlogd.conf(5) says. */
+	snprintf(text, sizeof(text), "[server]\npassword_file = %s\n",
+	    write_file("pw", "first\nsecond\n"));
+	if (loads(text)) {
+		CHECK_INT(config_read_password(&conf, err, sizeof(err)), 0);
+		CHECK_STR(conf.password, "first");
+	}
+	snprintf(text, sizeof(text), "[server]\npassword_file = %s\n",
+	    write_file("pw", "\nsecond\n"));
+	if (loads(text)) {
+		CHECK_INT(config_read_password(&conf, err, sizeof(err)), -1);
+		CHECK_HAS(err, "the first line is empty");
+	}
+	snprintf(text, sizeof(text), "[server]\npassword_file = %s\n", dir);
+	if (loads(text)) {
+		CHECK_INT(config_read_password(&conf, err, sizeof(err)), -1);
+		CHECK_HAS(err, "is a directory");
+	}
 	snprintf(text, sizeof(text), "[server]\npassword_file = %s/missing\n",
 	    dir);
 	if (loads(text)) {
@@ -312,6 +353,7 @@ main(void)
 	RUN(test_defaults);
 	RUN(test_syntax);
 	RUN(test_errors);
+	RUN(test_not_a_file);
 	RUN(test_bad_start_position);
 	RUN(test_start_position);
 	RUN(test_durations);
