@@ -15,6 +15,7 @@ msg_type_name(uint32_t type)
 	case MSG_CKPT_ATTACH:	return "CKPT_ATTACH";
 	case MSG_CKPT_SHOW:	return "CKPT_SHOW";
 	case MSG_CKPT_SET:	return "CKPT_SET";
+	case MSG_CONFIG:	return "CONFIG";
 	case MSG_READY:		return "READY";
 	case MSG_STATS:		return "STATS";
 	case MSG_CKPT_COMMITTED: return "CKPT_COMMITTED";

@@ -41,6 +41,11 @@ enum msg_type {
 	MSG_CKPT_SET = 103,	/* {gtid:s file:s offset:u uid:u} ->
 				 * checkpointd: binlogctl set-position, sent
 				 * only while no streamer runs */
+	MSG_CONFIG = 104,	/* {path:s text:s password:s} the configuration
+				 * binlogd accepted: the file's text and the
+				 * password read from password_file; not sent
+				 * on the link but held by fd 5 (FD_CONFIG)
+				 * at exec, see proc.h */
 
 	/* any child -> supervisor (200..299) */
 	MSG_READY = 200,	/* {protocol:u pid:u} child is serving */

@@ -8,6 +8,7 @@
 /* Fixed fd numbers of a child's links, set up by the supervisor. */
 #define FD_SUPERVISOR	3	/* every child: link to the supervisor */
 #define FD_CHECKPOINTD	4	/* streamer: link to checkpointd */
+#define FD_CONFIG	5	/* every child: its configuration, MSG_CONFIG */
 
 /* Full path of a helper program: $BINLOGD_LIBEXECDIR or LIBEXECDIR. */
 const char *libexec_path(const char *prog, char *buf, size_t size);
@@ -21,6 +22,9 @@ void	die_with_parent(void);
 /* "binlogd --version" and the like: prints "prog (binlogd) VERSION" and
  * exits 0 when the first argument is --version; returns otherwise. */
 void	version_option(int argc, char **argv, const char *prog);
+/* Formats a message into err for the caller's caller; returns -1. */
+int	err_set(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 /* Copies src to dst like strlcpy; returns strlen(src). */
 size_t	strlcpy_(char *dst, const char *src, size_t size);
 

@@ -455,27 +455,37 @@ streamer_load(void)
 }
 
 /* What the streamer adds to the configuration, checked without opening
- * anything: the password file, the filters, the format, the TLS files. */
-static void
-streamer_check(void)
+ * anything: the filters, the format, the TLS files.  binlogd runs this
+ * (-n, as the user the helpers run as) before it accepts a file; the
+ * password was read by then. */
+static int
+streamer_check(char *err, size_t errlen)
 {
-	char err[1024];
+	char msg[1024];
 
-	if (config_read_password(&conf, err, sizeof(err)) == -1)
-		fatalx_code(BX_CONFIG, "%s", err);
-	if (filter_load(&conf, err, sizeof(err)) == -1)
-		fatalx_code(BX_CONFIG, "%s: %s", conf.path, err);
-	if (record_set_format(conf.format) == -1)
-		fatalx_code(BX_CONFIG, "%s: unknown format %s", conf.path,
+	if (filter_load(&conf, msg, sizeof(msg)) == -1) {
+		snprintf(err, errlen, "%s: %s", conf.path, msg);
+		return -1;
+	}
+	if (record_set_format(conf.format) == -1) {
+		snprintf(err, errlen, "%s: unknown format %s", conf.path,
 		    conf.format);
-	if (reader_check_tls(&conf, err, sizeof(err)) == -1)
-		fatalx_code(BX_CONFIG, "%s: %s", conf.path, err);
+		return -1;
+	}
+	if (reader_check_tls(&conf, msg, sizeof(msg)) == -1) {
+		snprintf(err, errlen, "%s: %s", conf.path, msg);
+		return -1;
+	}
+	return 0;
 }
 
 static void
 streamer_config(void)
 {
-	streamer_check();
+	char err[1200];
+
+	if (streamer_check(err, sizeof(err)) == -1)
+		fatalx_code(BX_CONFIG, "%s", err);
 	if (sink_open(&sink, &conf, &st) == -1)
 		fatalx_code(BX_CONFIG, "%s: %s", conf.path, sink.error);
 	record_set_sink(&sink);
@@ -519,8 +529,13 @@ main(int argc, char *argv[])
 	static const struct proc_child me = { "streamer", "binlogd-streamer",
 	    "fd 3 to binlogd and fd 4 to binlogd-checkpointd" };
 
+	char err[1200];
+
 	if (proc_child_start(&me, argc, argv, &conf)) {
-		streamer_check();
+		if (streamer_check(err, sizeof(err)) == -1) {
+			fprintf(stderr, "%s\n", err);
+			return BX_CONFIG;
+		}
 		return BX_OK;
 	}
 	streamer_config();

@@ -13,6 +13,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,13 +297,55 @@ sup_hold_streamer(struct supervisor *sup, int hold)
 	return 0;
 }
 
+static void
+sup_list_add(char *list, size_t size, const char *item)
+{
+	size_t len = strlen(list);
+
+	snprintf(list + len, size - len, "%s%s", len ? ", " : "", item);
+}
+
+/* What binlogd set up once, at start: a reload that changes them says
+ * they wait for a restart of binlogd. */
+static void
+sup_reload_note(const struct config *old, const struct config *new,
+    char *note, size_t size)
+{
+	static const struct { const char *name; size_t off; } fixed[] = {
+		{ "[daemon] pid_file", offsetof(struct config, pid_file) },
+		{ "[daemon] control_socket",
+		    offsetof(struct config, control_socket) },
+		{ "[daemon] user", offsetof(struct config, run_user) },
+		{ "[daemon] metrics_listen",
+		    offsetof(struct config, metrics_listen) },
+		{ "[checkpoint] database", offsetof(struct config, database) },
+	};
+	char names[256] = "";
+	size_t i;
+
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (strcmp((const char *)old + fixed[i].off,
+		    (const char *)new + fixed[i].off) != 0)
+			sup_list_add(names, sizeof(names), fixed[i].name);
+	if (old->checkpoint_interval != new->checkpoint_interval)
+		sup_list_add(names, sizeof(names),
+		    "[checkpoint] checkpoint_interval");
+	if (names[0] == '\0')
+		snprintf(note, size, "reloaded");
+	else
+		snprintf(note, size, "reloaded; restart binlogd for %s to take "
+		    "effect", names);
+}
+
+/* On success err says what was done, for binlogctl. */
 int
 sup_reload(struct supervisor *sup, char *err, size_t errlen)
 {
 	struct config conf;
+	int fd;
 
-	if (config_load(&conf, sup->conf_path, err, errlen) == -1 ||
-	    config_read_password(&conf, err, errlen) == -1) {
+	if (sup_validate(sup->conf_path, !sup->foreground, &sup->conf, &conf,
+	    &fd, err, errlen) != BX_OK) {
 		log_warnx("reload failed, keeping the running configuration: "
 		    "%s", err);
 		return -1;
@@ -310,16 +353,15 @@ sup_reload(struct supervisor *sup, char *err, size_t errlen)
 	if (lock_sink(&conf, err, errlen) == -1) {
 		log_warnx("reload refused, keeping the running configuration: "
 		    "%s", err);
+		close(fd);
 		return -1;
 	}
-	if (strcmp(conf.database, sup->conf.database) != 0 ||
-	    conf.checkpoint_interval != sup->conf.checkpoint_interval ||
-	    strcmp(conf.control_socket, sup->conf.control_socket) != 0 ||
-	    strcmp(conf.pid_file, sup->conf.pid_file) != 0)
-		log_warnx("changes to [checkpoint], pid_file and "
-		    "control_socket take effect when binlogd restarts");
+	sup_reload_note(&sup->conf, &conf, err, errlen);
+	if (strchr(err, ';') != NULL)
+		log_warning("%s", err);
+	close(sup->conf_fd);
+	sup->conf_fd = fd;
 	sup->conf = conf;
-	sup->conf.path = sup->conf_path;
 	log_info("configuration reloaded from %s", sup->conf_path);
 	sup_restart_streamer(sup, "restarting the streamer with the new "
 	    "configuration");
@@ -421,8 +463,7 @@ sup_drop_privileges(const char *user)
 	if ((pw = getpwnam(user)) == NULL)
 		fatalx_code(BX_CONFIG, "[daemon] user %s does not exist", user);
 	control_chown(pw->pw_uid, pw->pw_gid);
-	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
-	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1)
+	if (sup_become_user(pw) == -1)
 		fatal("cannot switch to user %s", user);
 	log_info("running as user %s", user);
 }
@@ -464,44 +505,19 @@ sup_parse_args(struct supervisor *sup, int argc, char **argv, int *check)
 		sup->conf_path = abs;
 }
 
-/* The streamer's own options ([filter], format) are checked by the
- * streamer: one parser each.  It prints what is wrong. */
-static void
-sup_check_streamer(const struct supervisor *sup)
-{
-	char path[1024];
-	pid_t pid;
-	int status;
-
-	libexec_path("binlogd-streamer", path, sizeof(path));
-	if ((pid = fork()) == -1)
-		fatal("fork");
-	if (pid == 0) {
-		execl(path, "binlogd-streamer", "-n", "-c", sup->conf_path,
-		    (char *)NULL);
-		fprintf(stderr, "binlogd: cannot run %s to check the "
-		    "streamer's options: %s\n", path, strerror(errno));
-		_exit(BX_FAILURE);
-	}
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			fatal("waitpid");
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != BX_OK)
-		exit(WIFEXITED(status) ? WEXITSTATUS(status) : BX_FAILURE);
-}
-
 static void
 sup_load_config(struct supervisor *sup, int check)
 {
-	char err[1024];
+	char err[1200];
+	int code;
 
-	if (config_load(&sup->conf, sup->conf_path, err, sizeof(err)) == -1 ||
-	    config_read_password(&sup->conf, err, sizeof(err)) == -1) {
+	code = sup_validate(sup->conf_path, !sup->foreground, NULL, &sup->conf,
+	    &sup->conf_fd, err, sizeof(err));
+	if (code != BX_OK) {
 		fprintf(stderr, "binlogd: %s\n", err);
-		exit(BX_CONFIG);
+		exit(code);
 	}
 	if (check) {
-		sup_check_streamer(sup);
 		printf("configuration OK\n");
 		exit(BX_OK);
 	}

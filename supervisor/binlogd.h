@@ -51,7 +51,8 @@ enum sup_state {
 
 struct supervisor {
 	struct event_base *base;
-	struct config	 conf;
+	struct config	 conf;		/* the configuration accepted */
+	int		 conf_fd;	/* the same, for a helper's fd 5 */
 	const char	*conf_path;
 	int		 foreground;
 	int		 debug;
@@ -79,6 +80,20 @@ struct acceptor *acceptor_new(struct event_base *, int fd, const char *name,
 void	acceptor_free(struct acceptor *);
 /* Logs why a client was turned away, at most once per interval. */
 void	acceptor_drop(struct acceptor *, const char *why);
+
+/* validate.c */
+struct passwd;
+/*
+ * Reads and checks the whole configuration at path, as binlogd would run
+ * it (daemon: without -f; running: the configuration a reload replaces, or
+ * NULL).  BX_OK with conf and *conf_fd, the helpers' copy, set; else the
+ * exit status, with the problem in err.
+ */
+int	sup_validate(const char *path, int daemon,
+	    const struct config *running, struct config *conf, int *conf_fd,
+	    char *err, size_t errlen);
+/* initgroups, setgid, setuid; -1 with errno. */
+int	sup_become_user(const struct passwd *);
 
 /* control.c */
 void	control_init(struct supervisor *);

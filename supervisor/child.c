@@ -77,37 +77,40 @@ child_arm_timer(struct child *c, double seconds)
 }
 
 /*
- * In the new process: put the links at their fixed numbers and exec.  The
- * fds are first moved above the fixed numbers so dup2 cannot clobber one.
+ * In the new process: put the links and the accepted configuration at
+ * their fixed numbers and exec.  The fds are first moved above the fixed
+ * numbers so dup2 cannot clobber one.
  */
 static void __attribute__((noreturn))
 child_exec(struct supervisor *sup, struct child *c, int sup_fd, int ckpt_fd)
 {
-	char path[1024], opt_c[] = "-c", opt_f[] = "-f", opt_d[] = "-d";
+	char path[1024], opt_conf[] = "-C", opt_f[] = "-f", opt_d[] = "-d";
 	char *argv[8];
-	int argc = 0;
+	int argc = 0, conf_fd;
 	sigset_t none;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
 	sup_fd = fcntl(sup_fd, F_DUPFD, 10);
+	conf_fd = fcntl(sup->conf_fd, F_DUPFD, 10);
 	if (ckpt_fd != -1)
 		ckpt_fd = fcntl(ckpt_fd, F_DUPFD, 10);
 	if (sup_fd == -1 || dup2(sup_fd, FD_SUPERVISOR) == -1 ||
+	    conf_fd == -1 || dup2(conf_fd, FD_CONFIG) == -1 ||
 	    (ckpt_fd != -1 && dup2(ckpt_fd, FD_CHECKPOINTD) == -1)) {
 		log_warn("%s: dup2", c->name);
 		_exit(EXEC_FAILED);
 	}
 	fd_cloexec(FD_SUPERVISOR, 0);
+	fd_cloexec(FD_CONFIG, 0);
 	if (ckpt_fd != -1)
 		fd_cloexec(FD_CHECKPOINTD, 0);
 	ready_child_stderr();
 
 	libexec_path(c->prog, path, sizeof(path));
 	argv[argc++] = strdup(c->prog);
-	argv[argc++] = opt_c;
-	argv[argc++] = strdup(sup->conf_path);
+	argv[argc++] = opt_conf;
 	if (sup->foreground)
 		argv[argc++] = opt_f;
 	if (sup->debug)

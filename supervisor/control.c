@@ -621,7 +621,7 @@ control_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 	case MSG_CTL_RELOAD:
 		log_info("control: reload requested by uid %ld", (long)c->uid);
 		if (sup_reload(sup, err, sizeof(err)) == 0)
-			control_reply(c, msg, CTL_OK, "reloaded");
+			control_reply(c, msg, CTL_OK, err);
 		else
 			control_reply(c, msg, CTL_FAILED, err);
 		break;

@@ -23,7 +23,7 @@ BL_PORT=3306
 for f in $names nosuchformat; do
 	BL_EXTRA_STREAM="format = $f" binlogd_config
 	rc=0
-	binlogd -n -c "$BL_CONF" >"$TMP/n.out" 2>&1 || rc=$?
+	binlogd -n -f -c "$BL_CONF" >"$TMP/n.out" 2>&1 || rc=$?
 	if [ "$f" = nosuchformat ]; then
 		assert_eq 78 "$rc" "binlogd -n with format = $f"
 	else

@@ -20,7 +20,9 @@ UNIT=$PREFIX/lib/systemd/system/binlogd.service
 
 mariadb_start
 sql "CREATE DATABASE shop; CREATE TABLE shop.t (id INT PRIMARY KEY);"
-binlogd_config
+# A daemon has no stdout for records: a file sink, as in the sample.
+BL_EXTRA_STREAM="sink = file" binlogd_config
+printf '[sink]\npath = %s\n' "$RECORDS" >>"$BL_CONF"
 export BINLOGD_DEFAULTS=$TMP/default-binlogd
 cat >"$BINLOGD_DEFAULTS" <<EOF
 DAEMON=$SBIN/binlogd

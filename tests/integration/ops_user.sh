@@ -6,6 +6,9 @@
 # look), and rows flow into a checkpoint database nobody can write, made
 # with mode 0640.  The pid file and the socket go in a directory binlogd
 # makes for nobody, so that the clean stop, no longer as root, removes both.
+# The password file only root may read is read before the drop and handed
+# on (restarts and reloads keep working, the password in no argv, environ
+# or log); binlogd -n checks the database directory as nobody.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 [ "$(id -u)" = 0 ] || skip "needs root to drop privileges"
@@ -20,11 +23,24 @@ cp -r "$BINLOGD_LIBEXECDIR" "$TMP/libexec"
 chmod -R a+rX "$TMP/libexec"
 export BINLOGD_LIBEXECDIR=$TMP/libexec
 mkdir "$TMP/db"
-chown nobody "$TMP/db"
 BL_EXTRA_DAEMON="user = nobody" binlogd_config
+# The password in a file only root may read, the file nobody may only
+# read through its group: binlogd reads both before it drops root.
+printf 'secret\n' >"$TMP/password"
+chmod 600 "$TMP/password"
+chgrp "$(id -g nobody)" "$BL_CONF"
+chmod 640 "$BL_CONF"
 sed -i -e "s|^control_socket = .*|control_socket = $TMP/run/binlogd.sock|" \
     -e "s|^pid_file = .*|pid_file = $TMP/run/binlogd.pid|" \
-    -e "s|^database = .*|database = $TMP/db/checkpoint.db|" "$BL_CONF"
+    -e "s|^database = .*|database = $TMP/db/checkpoint.db|" \
+    -e "s|^password = .*|password_file = $TMP/password|" "$BL_CONF"
+# binlogd -n checks the files the helpers open as the user they run as.
+rc=0
+out=$(binlogd -n -f -c "$BL_CONF" 2>&1) || rc=$?
+assert_eq 82 "$rc" "binlogd -n with a database nobody cannot write ($out)"
+assert_match "$out" "database $TMP/db/checkpoint.db: the directory $TMP/db: Permission denied" \
+    "binlogd -n message for a database nobody cannot write"
+chown nobody "$TMP/db"
 # binlogd_start rewrites the file: start it the same way by hand.
 binlogd -f -c "$BL_CONF" >>"$RECORDS" 2>>"$BL_LOG" &
 BL_PID=$!
@@ -59,6 +75,21 @@ setpriv --reuid="$nobody" --regid="$(id -g nobody)" --clear-groups \
 wait_for_log 'ready: streaming' 2
 [ "$(child_pid streamer)" != "$streamer" ] ||
     fail "the streamer (pid $streamer) was not restarted"
+
+# A reload by nobody keeps the password it cannot read any more.
+setpriv --reuid="$nobody" --regid="$(id -g nobody)" --clear-groups \
+    binlogctl -s "$SOCK" reload >/dev/null || fail "reload as nobody"
+wait_for_log 'ready: streaming' 3
+n2=$(sql "INSERT INTO shop.t SELECT seq FROM shop.seq_10_to_14; SELECT ROW_COUNT()")
+wait_for_records $((n + n2))
+# The password went to the helpers in a memfd: not in argv, environ, logs.
+for pid in $(pgrep -P "$BL_PID"); do
+	for f in cmdline environ; do
+		! grep -qa secret "/proc/$pid/$f" ||
+		    fail "the password is in /proc/$pid/$f"
+	done
+done
+assert_eq 0 "$(grep -c secret "$BL_LOG" || true)" "log lines with the password"
 
 binlogd_stop
 assert_eq "nobody 640" "$(stat -c '%U %a' "$TMP/db/checkpoint.db")" \

@@ -96,4 +96,9 @@ log_has() {
 	[ "$(log_count "$1")" -ge 1 ]
 }
 wait_until 30 "the log to name the unwritable path" log_has \
-    "path $TMP/no/such/dir/r.jsonl: No such file or directory"
+    "path $TMP/no/such/dir/r.jsonl: $TMP/no/such/dir does not exist"
+wait_until 10 "binlogd to exit" lib_gone "$BL_PID"
+rc=0
+wait "$BL_PID" || rc=$?
+lib_forget "$BL_PID"
+assert_eq 78 "$rc" "binlogd's exit status with an unwritable sink path"

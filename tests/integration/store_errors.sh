@@ -5,7 +5,9 @@
 # not restart) and a message naming the file, the problem and the remedy:
 # a file that is not a database, a database with a damaged page (left
 # exactly as it was: never "repaired"), and, running as nobody, a data
-# directory nobody may write, with and without an existing database.
+# directory nobody may write, with and without an existing database
+# (found by binlogd's check of what its helpers will need, before it
+# starts them).
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -13,11 +15,13 @@ mariadb_start
 sql "CREATE DATABASE shop; CREATE TABLE shop.t (id INT PRIMARY KEY);"
 DB=$TMP/checkpoint.db
 
-# expect_store_error ERE WHAT: binlogd, started with $BL_CONF as it is,
-# exits 82 and its log says ERE.
+# expect_store_error ERE WHAT [binlogd]: binlogd, started with $BL_CONF as
+# it is, exits 82 and its log says ERE; checkpointd found it, or binlogd's
+# check of the configuration, before starting anything, with "binlogd".
 expect_store_error() {
-	local rc=0 before
+	local rc=0 before started
 	before=$(log_count "$1")
+	started=$(log_count 'started checkpointd')
 	binlogd -f -c "$BL_CONF" >>"$RECORDS" 2>>"$BL_LOG" &
 	BL_PID=$!
 	PIDS="$PIDS $BL_PID"
@@ -26,6 +30,11 @@ expect_store_error() {
 	lib_forget "$BL_PID"
 	assert_eq 82 "$rc" "binlogd's exit status ($2)"
 	assert_eq $((before + 1)) "$(log_count "$1")" "lines matching /$1/ ($2)"
+	if [ "${3:-}" = binlogd ]; then
+		assert_eq "$started" "$(log_count 'started checkpointd')" \
+		    "checkpointd starts ($2)"
+		return
+	fi
 	assert_le 1 "$(log_count 'checkpointd \(pid [0-9]+\) exited with code 82')" \
 	    "checkpointd's exit 82 in the supervisor's log ($2)"
 }
@@ -69,11 +78,11 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	    -e "s|^pid_file = .*|pid_file = $TMP/run/binlogd.pid|" \
 	    -e "s|^database = .*|database = $TMP/ro/checkpoint.db|" "$BL_CONF"
 	expect_store_error "checkpoint database $TMP/ro/checkpoint.db: .*make the file and its directory writable" \
-	    "no database, read-only directory"
+	    "no database, read-only directory" binlogd
 	cp "$TMP/good.db" "$TMP/ro/checkpoint.db"
 	chown nobody "$TMP/ro/checkpoint.db"
 	expect_store_error "checkpoint database $TMP/ro/checkpoint.db: .*make the file and its directory writable" \
-	    "a database in a read-only directory"
+	    "a database in a read-only directory" binlogd
 	assert_eq "$(md5sum <"$TMP/good.db")" \
 	    "$(md5sum <"$TMP/ro/checkpoint.db")" "the database's bytes"
 else

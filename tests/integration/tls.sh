@@ -57,7 +57,7 @@ assert_match "$line" "ssl_ca $T/other.pem" "the error names the CA file"
 check() {
 	BL_EXTRA_SERVER=$1 binlogd_config
 	rc=0
-	out=$(binlogd -n -c "$BL_CONF" 2>&1) || rc=$?
+	out=$(binlogd -n -f -c "$BL_CONF" 2>&1) || rc=$?
 }
 check "ssl_mode = verify_ca"
 assert_eq 78 "$rc" "binlogd -n with verify_ca and no CA ($out)"

@@ -65,8 +65,8 @@ loads(const char *text)
 	return 0;
 }
 
-/* The sample's section headers and the lines setting paths a packager
- * chooses, whose defaults depend on ./configure. */
+/* The sample's section headers, the lines setting paths a packager
+ * chooses, whose defaults depend on ./configure, and its file sink. */
 static const char *
 sample_paths(void)
 {
@@ -80,7 +80,9 @@ sample_paths(void)
 	while (fgets(line, sizeof(line), fp) != NULL)
 		if (line[0] == '[' || strncmp(line, "pid_file", 8) == 0 ||
 		    strncmp(line, "control_socket", 14) == 0 ||
-		    strncmp(line, "database", 8) == 0)
+		    strncmp(line, "database", 8) == 0 ||
+		    strncmp(line, "sink ", 5) == 0 ||
+		    strncmp(line, "path ", 5) == 0)
 			strncat(text, line, sizeof(text) - strlen(text) - 1);
 	fclose(fp);
 	return text;
