@@ -411,8 +411,9 @@ pidfile_write(const char *path)
 		n = (int)read(fd, buf, sizeof(buf) - 1);
 		buf[n > 0 ? n : 0] = '\0';
 		buf[strcspn(buf, "\n")] = '\0';
-		fatalx("another binlogd (pid %s) holds the pid file %s",
-		    buf[0] ? buf : "?", path);
+		fatalx_code(BX_CONFIG, "another binlogd (pid %s) holds the "
+		    "pid file %s: stop it first, or give this one another "
+		    "pid_file", buf[0] ? buf : "?", path);
 	}
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) == -1 || write(fd, buf, n) != n)

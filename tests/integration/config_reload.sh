@@ -6,7 +6,8 @@
 # goes on; with the file left invalid, binlogctl restart, SIGHUP and a
 # killed streamer all go on with the accepted configuration.  A reload
 # that changes metrics_listen says it needs a restart of binlogd; the
-# password is the first line of password_file.
+# password is the first line of password_file; a second binlogd on the
+# held pid file exits 78, which systemd does not retry.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -73,6 +74,13 @@ assert_match "$out" \
 wait_for_log 'restart binlogd for \[daemon\] metrics_listen'
 wait_for_log 'ready: streaming' $((ready + 3))
 rows 21 25
+
+# A second binlogd on the same pid file: a configuration error, 78.
+rc=0
+out=$(timeout 30 binlogd -f -c "$BL_CONF" 2>&1) || rc=$?
+assert_eq 78 "$rc" "exit status of a second binlogd ($out)"
+assert_match "$out" "another binlogd \\(pid $BL_PID\\) holds the pid file" \
+    "a second binlogd's message"
 
 binlogd_stop
 # At least once: a killed streamer may repeat records, never lose one.
