@@ -1,5 +1,6 @@
 """testdata.py: binlogcat's records against mariadb-binlog's rows, for
-every binlog of mariadb-test-data (testdata.sh runs both tools first).
+the binlogs testdata.sh gathers (mariadb-test-data's, two of the test
+server's, the fixtures) and has run both tools on.
 
     python3 testdata.py DIR
 
@@ -12,13 +13,21 @@ its "# Columns(...)" lines what each TABLE_MAP says of its columns.
 Both sides are reduced to binlogd-records(7)'s value forms, statement by
 statement (a record's position is the offset of its rows event, mariadb-
 binlog's "# at"), and every row mariadb-binlog shows must be binlogcat's.
-Where the two print one value differently (mariadb-binlog's DATE with
-colons, its YEAR 0 as 1900, FLOAT in %g, TIMESTAMP as seconds, ENUM and
-SET as numbers, bytes below 0x20 as \\xNN), the notation is normalised
-here; a value on which they disagree is a mismatch, to be decided from
-the bytes and the server's source, and fixed in the decoder or listed in
-MISMATCHES with the reason.  A file binlogcat refuses (exit 85) must be
-one mariadb-binlog refuses at the same offset, or be listed in REFUSED.
+Where the two print one value differently, the notation is normalised
+here: mariadb-binlog's integers signed with the unsigned reading after a
+negative one ("-1 (4294967295)"; UNSIGNED from "# Columns"), DECIMAL and
+DOUBLE compared as numbers, FLOAT in %g, BIT as b'...', DATE with colons,
+YEAR 0 as 1900, TIMESTAMP as seconds, ENUM and SET as numbers (names when
+the metadata has them), strings quoted with bytes below 0x20 as \\xNN and
+BINARY(n) without its trailing zero bytes (binlogd pads the value back),
+text in the column's collation read from the TABLE_MAP's bytes (mariadb-
+binlog prints a collation it does not know, MySQL 8's 255, as binary),
+and U+FFFD once per invalid byte (binlogd-records(7); Python's "replace"
+puts one per maximal subpart).  A value on which they disagree is a
+mismatch, to be decided from the bytes and the server's source, and
+fixed in the decoder or listed in MISMATCHES with the reason.  A file
+binlogcat refuses (exit 85) must be one mariadb-binlog refuses at the
+same offset, or be listed in REFUSED.
 
 Prints a line of counts per file and the refusals; exits 1 on anything
 unexplained."""
