@@ -12,7 +12,6 @@
 #include "log.h"
 #include "util.h"
 #include "sink.h"
-#include "spill.h"
 #include "streamer.h"
 
 void
@@ -427,7 +426,8 @@ event_old_load(struct reader *r)
 /* The CRC32 of an event a piece at a time: the pages of a spilled one
  * (spill.c) are let go as soon as they are counted. */
 static uint32_t
-event_crc_of(uint32_t crc, const uint8_t *p, size_t n)
+event_crc_of(const struct reader *r, uint32_t crc, const uint8_t *p,
+    size_t n)
 {
 	const size_t piece = 1024 * 1024;
 	size_t k;
@@ -435,7 +435,8 @@ event_crc_of(uint32_t crc, const uint8_t *p, size_t n)
 	for (; n > 0; p += k, n -= k) {
 		k = n < piece ? n : piece;
 		crc = crc32_ieee(crc, p, k);
-		spill_release(p, k);
+		if (r->hooks->release != NULL)
+			r->hooks->release(p, k);
 	}
 	return crc;
 }
@@ -460,7 +461,7 @@ event_crc(struct reader *r, const uint8_t *buf, size_t *len)
 		got = crc32_ieee(got, &flag, 1);
 		got = crc32_ieee(got, buf + 18, *len - 18);
 	} else
-		got = event_crc_of(0, buf, *len);
+		got = event_crc_of(r, 0, buf, *len);
 	if (want != got)
 		return event_bad(r, "CRC32 mismatch");
 	return 0;

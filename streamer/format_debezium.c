@@ -80,13 +80,13 @@ debezium_row(struct reader *r, const struct tablemap *tm,
 	obuf_add(o, &op[change], 1);
 	obuf_lit(o, "\"");
 	if (upd || del)
-		rows_object(r, tm, "before", 0, -1);
+		record_image(r, tm, "before", 0, -1);
 	else
 		obuf_str(o, ",\"before\":null");
 	if (del)
 		obuf_str(o, ",\"after\":null");
 	else
-		rows_object(r, tm, "after", upd ? 1 : 0, -1);
+		record_image(r, tm, "after", upd ? 1 : 0, -1);
 	debezium_source(r, tm, rowno);
 	obuf_lit(o, ",\"ts_ms\":");
 	obuf_uint(o, debezium_now_ms());

@@ -93,9 +93,9 @@ maxwell_row(struct reader *r, const struct tablemap *tm,
 
 	(void)rowno;
 	maxwell_begin(r, tm, maxwell_type[change]);
-	rows_object(r, tm, "data", upd ? 1 : 0, -1);
+	record_image(r, tm, "data", upd ? 1 : 0, -1);
 	if (upd)
-		rows_object(r, tm, "old", 0, 1);
+		record_image(r, tm, "old", 0, 1);
 	if (r->scratch.len > 0) {
 		obuf_str(&r->out, ",\"json_diffs\":{");
 		obuf_add(&r->out, r->scratch.buf, r->scratch.len);

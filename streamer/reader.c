@@ -24,6 +24,7 @@
 #include "log.h"
 #include "dump.h"
 #include "packet.h"
+#include "spill.h"
 #include "util.h"
 #include "sink.h"
 #include "streamer.h"
@@ -967,6 +968,7 @@ reader_start(struct streamer *st, const struct config *conf,
 		.schema = schema_lookup,
 		.schema_forget = schema_forget,
 		READER_OUTPUT_HOOKS,
+		.release = spill_release,
 		.event_seen = stats_event,
 		.rows_seen = stats_rows,
 	};

@@ -11,7 +11,6 @@
 #include "exitcode.h"
 #include "log.h"
 #include "sink.h"
-#include "spill.h"
 #include "streamer.h"
 
 /* A value's decoder called from rows_value's switch, not inlined in it. */
@@ -93,8 +92,9 @@ rows_long(struct reader *r, const uint8_t *p, size_t n, bool binary,
 			obuf_base64_bare(o, p + off, k);
 		else
 			obuf_json_text(o, p + off, k);
-		spill_release(p + off, k);
-		if (record_drain(r) == -1)
+		if (r->hooks->release != NULL)
+			r->hooks->release(p + off, k);
+		if (r->hooks->drain(r) == -1)
 			return -1;
 	}
 	obuf_add(o, "\"", 1);
@@ -116,7 +116,7 @@ rows_string(struct reader *r, struct cursor *c, const struct column *col,
 		charset_json(o, col->charset, p, n);
 		return 0;
 	}
-	if (n >= ROWS_PIECE && record_drains(r, o))
+	if (n >= ROWS_PIECE && r->hooks->drains(r, o))
 		return rows_long(r, p, n, col->is_binary, o);
 	if (!col->is_binary) {
 		obuf_json_str(o, p, n);
@@ -670,22 +670,6 @@ rows_bit(const uint8_t *bitmap, uint32_t i)
 	return (bitmap[i / 8] >> (i % 8)) & 1;
 }
 
-/* Column i's "name": key, after a comma unless it is the first pair:
- * record_names put one before each key. */
-static inline void
-rows_key(struct obuf *o, const struct tablemap *tm, uint32_t i, bool first)
-{
-	const struct column *col = &tm->cols[i];
-
-	if (col->key_len == 0) {
-		if (!first)
-			obuf_add(o, ",", 1);
-		record_name_key(o, tm, i);
-	} else if (first)
-		obuf_add(o, tm->json.buf + col->key_off, col->key_len);
-	else
-		obuf_add(o, tm->json.buf + col->key_off - 1, col->key_len + 1);
-}
 
 /* Decodes one row image (null bitmap over the present columns, then the
  * values): into img[which], or with keyed straight into the record as
@@ -720,7 +704,7 @@ rows_image(struct reader *r, struct cursor *c, const struct tablemap *tm,
 		col = &cols[i];
 		mark = o->len;
 		if (keyed)
-			rows_key(o, tm, i, first);
+			record_pair_key(o, tm, i, first);
 		isnull = rows_bit(nulls, k++);
 		jbit = false;
 		if (partial != NULL && col->type == COL_JSON)
@@ -745,46 +729,6 @@ rows_image(struct reader *r, struct cursor *c, const struct tablemap *tm,
 			first = false;
 	}
 	return 0;
-}
-
-/* Writes "key":{col:value,...}; with other, only the columns whose value
- * differs from other's (the "old" of an update). */
-void
-rows_object(struct reader *r, const struct tablemap *tm, const char *key,
-    int which, int other)
-{
-	struct obuf *o = &r->out, *img;
-	struct span *sp, *os;
-	bool first = true;
-	uint32_t i;
-
-	obuf_lit(o, ",\"");
-	obuf_str(o, key);
-	obuf_lit(o, "\":{");
-	for (i = 0; i < tm->ncols; i++) {
-		img = &r->img[which];
-		sp = r->spans[which];
-		/* an update's data: a column only the before image has (the
-		 * key, under binlog_row_image=MINIMAL) has not changed */
-		if (!sp[i].present && which == 1 && other < 0 &&
-		    r->spans[0][i].present) {
-			img = &r->img[0];
-			sp = r->spans[0];
-		}
-		if (!sp[i].present || tm->cols[i].dropped)
-			continue;
-		if (other >= 0) {
-			os = &r->spans[other][i];
-			if (!os->present || (os->len == sp[i].len &&
-			    memcmp(r->img[other].buf + os->off,
-			    img->buf + sp[i].off, os->len) == 0))
-				continue;
-		}
-		rows_key(o, tm, i, first);
-		first = false;
-		obuf_add(o, img->buf + sp[i].off, sp[i].len);
-	}
-	obuf_add(o, "}", 1);
 }
 
 static int
@@ -835,20 +779,20 @@ rows_row(struct reader *r, struct cursor *c, const struct tablemap *tm,
 	bool upd = kind == EV_UPDATE_ROWS || kind == EV_UPDATE_ROWS_V1 ||
 	    kind == EV_PARTIAL_UPDATE_ROWS;
 
-	switch (record_row_open(r, tm, kind)) {
+	switch (r->hooks->row_open(r, tm, kind)) {
 	case -1:
 		return -1;
 	case 1:
 		if (rows_image(r, c, tm, &shape[0], 0, true) == -1) {
-			record_row_abort(r);
+			r->hooks->row_abort(r);
 			return -1;
 		}
-		return record_row_close(r, tm);
+		return r->hooks->row_close(r, tm);
 	}
 	if (rows_image(r, c, tm, &shape[0], 0, false) == -1 ||
 	    (upd && rows_image(r, c, tm, &shape[1], 1, false) == -1))
 		return -1;
-	return record_row(r, tm, kind);
+	return r->hooks->row(r, tm, kind);
 }
 
 int
@@ -868,7 +812,7 @@ rows_decode(struct reader *r, struct cursor *c, int kind)
 	if ((tm = rows_header(r, c, v2, &ncols)) == NULL)
 		return -1;
 	/* filter.c's choice: skipped before any value is decoded */
-	if (tm->filtered || !filter_event(upd ? FILTER_UPDATE : del ?
+	if (tm->filtered || !r->hooks->want(upd ? FILTER_UPDATE : del ?
 	    FILTER_DELETE : FILTER_INSERT))
 		return 0;
 	shape[0].present = cursor_bytes(c, (ncols + 7) / 8);

@@ -115,7 +115,7 @@ bool	 filter_pattern_match(const char *pattern, const char *db,
 enum format_change { FORMAT_INSERT, FORMAT_UPDATE, FORMAT_DELETE };
 struct format_ops {
 	const char	*name;
-	/* a row, its images in r->img (rows_object writes them) */
+	/* a row, its images in r->img (record_image writes them) */
 	void		(*row)(struct reader *, const struct tablemap *,
 			    enum format_change, uint32_t rowno);
 	/* optional: an insert's or delete's record up to where its one

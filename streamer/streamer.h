@@ -217,6 +217,25 @@ struct reader_hooks {
 	int	(*publish)(struct reader *, const struct position *,
 		    bool force);
 	bool	(*want)(unsigned what);
+	/* a TABLE_MAP: whether the table's rows are wanted (decoded at
+	 * all), and, once its columns are known, the output's preparations
+	 * (dropped columns, JSON keys) */
+	bool	(*table_wanted)(const char *db, const char *table);
+	void	(*mapped)(struct tablemap *);
+	/* a row's record: row_open says 1 when the record takes the row's
+	 * one image as it is -- the decoder writes it into r->out, then
+	 * row_close (or row_abort if it did not decode) -- else 0: the
+	 * images go into r->img, then row */
+	int	(*row_open)(struct reader *, const struct tablemap *, int kind);
+	int	(*row_close)(struct reader *, const struct tablemap *);
+	void	(*row_abort)(struct reader *);
+	int	(*row)(struct reader *, const struct tablemap *, int kind);
+	/* a long value: whether o may go out in pieces, and the hand-over
+	 * of a full buffer */
+	bool	(*drains)(const struct reader *, const struct obuf *);
+	int	(*drain)(struct reader *);
+	/* the pages of a spilled event, read: let go (may be NULL) */
+	void	(*release)(const void *, size_t);
 	/* observers, or NULL: an event read, n rows of a rows event */
 	void	(*event_seen)(const struct evhdr *, size_t len);
 	void	(*rows_seen)(int kind, uint64_t n);
@@ -421,8 +440,7 @@ int	 rows_decode(struct reader *, struct cursor *, int kind);
 int	 rows_value(struct reader *, struct cursor *, const struct tablemap *,
 	    const struct column *, struct obuf *);
 void	 rows_decimal(struct cursor *, const struct column *, struct obuf *);
-void	 rows_object(struct reader *, const struct tablemap *, const char *key,
-	    int which, int other);
+
 
 /* jsonb.c */
 int	 jsonb_text(const uint8_t *, size_t, struct obuf *);
@@ -491,7 +509,7 @@ void	 tablemap_reset(struct reader *);
 void	 tablemap_forget_schema(struct reader *);
 void	 tablemap_free(struct reader *);
 
-/* record.c */
+/* obuf.c */
 void	 obuf_grow(struct obuf *, size_t);
 /* A string literal, its length known at compile time. */
 #define obuf_lit(b, s)	obuf_add((b), "" s, sizeof(s) - 1)
@@ -567,6 +585,7 @@ obuf_str(struct obuf *b, const char *s)
 	obuf_add(b, s, strlen(s));
 }
 
+/* record.c */
 void	 record_names(struct tablemap *);
 
 /* Column i's "name": key, from record_names' text (inline: once per
@@ -584,6 +603,27 @@ record_name_key(struct obuf *o, const struct tablemap *tm, uint32_t i)
 	obuf_add(o, ":", 1);
 }
 
+/* Column i's key, after a comma unless it is the first: from
+ * record_names' text, comma included, when it is there. */
+static inline void
+record_pair_key(struct obuf *o, const struct tablemap *tm, uint32_t i,
+    bool first)
+{
+	const struct column *col = &tm->cols[i];
+
+	if (col->key_len == 0) {
+		if (!first)
+			obuf_add(o, ",", 1);
+		record_name_key(o, tm, i);
+	} else if (first)
+		obuf_add(o, tm->json.buf + col->key_off, col->key_len);
+	else
+		obuf_add(o, tm->json.buf + col->key_off - 1, col->key_len + 1);
+}
+
+void	 record_mapped(struct tablemap *);
+void	 record_image(struct reader *, const struct tablemap *,
+	    const char *key, int which, int other);
 void	 record_query(struct obuf *, const struct obuf *);
 int	 record_row(struct reader *, const struct tablemap *, int kind);
 int	 record_row_open(struct reader *, const struct tablemap *, int kind);
@@ -598,7 +638,11 @@ int	 record_join(struct reader *, const struct obuf *, bool pending,
 /* The output hooks both owners set: the ring, the records, the filter. */
 #define READER_OUTPUT_HOOKS						\
 	.rows = par_rows, .sync = par_sync, .commit = par_commit,	\
-	.ddl = record_ddl, .publish = record_publish, .want = filter_event
+	.ddl = record_ddl, .publish = record_publish, .want = filter_event, \
+	.table_wanted = filter_table, .mapped = record_mapped,		\
+	.row_open = record_row_open, .row_close = record_row_close,	\
+	.row_abort = record_row_abort, .row = record_row,		\
+	.drains = record_drains, .drain = record_drain
 
 /* parallel.c */
 void	 par_init(int threads);

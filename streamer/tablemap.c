@@ -400,12 +400,11 @@ tablemap_decode(struct reader *r, struct cursor *c)
 	    tablemap_columns(r, tm, c) == -1 ||
 	    tablemap_optional(r, tm, c) == -1)
 		return -1;
-	if (!(tm->filtered = !filter_table(tm->db, tm->table))) {
+	if (!(tm->filtered = !r->hooks->table_wanted(tm->db, tm->table))) {
 		if (tablemap_complete(r, tm) == -1 ||
 		    charset_columns(r, tm) == -1)
 			return -1;
-		filter_columns(tm);
-		record_names(tm);
+		r->hooks->mapped(tm);
 	}
 	obuf_add(&tm->raw, body, len);
 	return 0;
