@@ -12,7 +12,9 @@ unshare --mount --propagation private true 2>/dev/null ||
     skip "unshare --mount is not allowed here"
 
 mariadb_start
-binlogd_config
+# A daemon has no stdout for records: a file sink, as in the sample.
+BL_EXTRA_STREAM="sink = file" binlogd_config
+printf '[sink]\npath = %s\n' "$RECORDS" >>"$BL_CONF"
 LOG=$TMP/syslog.txt
 : >"$LOG"
 # Inside the namespace: a /dev of our own (the devices binlogd opens,
