@@ -33,9 +33,9 @@ struct par_bufs {
 	size_t		 pending_at;	/* ... which begins there in out */
 };
 
-/* One rows event: the reader as it was at the event (on the job's
- * buffers), a copy of the event (the packet buffer moves on), and the
- * formatted records; or the end of a transaction. */
+/* One rows event: the reader as its formatting sees it (par_snapshot,
+ * on the job's buffers), a copy of the event (the packet buffer moves
+ * on), and the formatted records; or the end of a transaction. */
 struct par_job {
 	bool		 is_end;
 	struct trx_end	 end;
@@ -393,7 +393,44 @@ par_copy(struct obuf *b, const void *p, size_t n)
 		obuf_add(b, p, n);
 }
 
-/* Copies the rows event at c, and the reader, into the next job. */
+/*
+ * The reader as a job's formatting sees it: these fields of r at the
+ * event and nothing else (the job's own buffers are swapped in after).
+ * rows_decode, the record writer, the formats and the owner's hooks read
+ * no other field of the reader; one they come to read must be copied
+ * here (testdata.sh and fixtures.sh read every decoder path on two
+ * threads).  The maps are
+ * shared: the reader waits for the ring before it changes one
+ * (tablemap_decode), and the hooks and configuration do not change.
+ */
+static void
+par_snapshot(struct reader *w, const struct reader *r,
+    const struct obuf *query)
+{
+	memset(w, 0, sizeof(*w));
+	w->conf = r->conf;
+	w->st = r->st;			/* for the hooks: offline_fail */
+	w->hooks = r->hooks;
+	w->maps = r->maps;
+	w->nmaps = r->nmaps;
+	w->maps_cap = r->maps_cap;
+	w->mariadb = r->mariadb;
+	w->offline = r->offline;
+	memcpy(w->post_header, r->post_header, sizeof(w->post_header));
+	w->npost_header = r->npost_header;
+	w->hdr = r->hdr;
+	memcpy(w->file, r->file, sizeof(w->file));
+	w->offset = r->offset;
+	w->event_no = r->event_no;
+	w->have_gtid = r->have_gtid;
+	memcpy(w->gtid_text, r->gtid_text, sizeof(w->gtid_text));
+	w->trx_ts = r->trx_ts;
+	w->query = *query;
+	w->detached = true;
+}
+
+/* Copies the rows event at c, and what of the reader its formatting
+ * reads, into the next job. */
 static void
 par_queue(struct reader *r, const struct cursor *c, int kind)
 {
@@ -403,9 +440,7 @@ par_queue(struct reader *r, const struct cursor *c, int kind)
 	j->is_end = false;
 	par_copy(&j->ev, c->p + c->off, c->len - c->off);
 	par_copy(&j->query, r->query.buf, r->query.len);
-	j->r = *r;
-	j->r.query = j->query;
-	j->r.detached = true;
+	par_snapshot(&j->r, r, &j->query);
 	j->bufs.out.len = 0;
 	j->bufs.pending = false;
 	par_swap(&j->r, &j->bufs);
