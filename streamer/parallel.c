@@ -16,6 +16,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include "log.h"
 #include "sink.h"
 #include "streamer.h"
+#include "util.h"
 
 /* What rows_decode writes into, apart from r->out's owner. */
 struct par_bufs {
@@ -40,9 +42,12 @@ struct par_job {
 	bool		 is_end;
 	struct trx_end	 end;
 	struct reader	 r;
+	struct reader_hooks hooks;	/* the owner's, but fail: par_job_fail */
 	struct par_bufs	 bufs;
 	struct obuf	 query, ev;
 	int		 kind, rc;
+	int		 fail_code;	/* its failure, reported when joined */
+	char		 fail_msg[1024];
 	_Atomic bool	 done;
 };
 
@@ -285,6 +290,8 @@ par_join_rows(struct reader *r, struct par_job *j)
 	int rc;
 
 	par_swap(&j->r, &j->bufs);
+	if (j->fail_code != 0)
+		r->hooks->fail(r, j->fail_code, j->fail_msg);
 	rc = j->rc == -1 || record_join(r, &j->bufs.out, j->bufs.pending,
 	    j->bufs.pending_at) == -1 ? -1 : 0;
 	par.queued -= j->ev.len;
@@ -393,6 +400,21 @@ par_copy(struct obuf *b, const void *p, size_t n)
 		obuf_add(b, p, n);
 }
 
+/* reader_hooks.fail of a job's reader: kept with the job and reported
+ * when it is joined, in binlog order -- the first failure reported is
+ * the first failing event's, whichever thread failed first. */
+static void
+par_job_fail(struct reader *w, int code, const char *msg)
+{
+	struct par_job *j = (struct par_job *)(void *)((char *)w -
+	    offsetof(struct par_job, r));
+
+	if (j->fail_code == 0) {
+		j->fail_code = code;
+		strlcpy_(j->fail_msg, msg, sizeof(j->fail_msg));
+	}
+}
+
 /*
  * The reader as a job's formatting sees it: these fields of r at the
  * event and nothing else (the job's own buffers are swapped in after).
@@ -441,6 +463,10 @@ par_queue(struct reader *r, const struct cursor *c, int kind)
 	par_copy(&j->ev, c->p + c->off, c->len - c->off);
 	par_copy(&j->query, r->query.buf, r->query.len);
 	par_snapshot(&j->r, r, &j->query);
+	j->hooks = *r->hooks;
+	j->hooks.fail = par_job_fail;
+	j->r.hooks = &j->hooks;
+	j->fail_code = 0;
 	j->bufs.out.len = 0;
 	j->bufs.pending = false;
 	par_swap(&j->r, &j->bufs);
