@@ -520,6 +520,25 @@ reader_gtid_at(struct reader *r, struct position *pos)
 	return 0;
 }
 
+/*
+ * No checkpoint yet: the start_position just resolved (the server's end,
+ * for latest) is saved at once, as a checkpoint at a transaction
+ * boundary.  Else a streamer that died before its first checkpoint
+ * (checkpoint_interval) would resolve latest again when restarted, past
+ * the rows committed in between.
+ */
+static void
+reader_first_start(struct reader *r, const struct position *pos)
+{
+	struct position at = *pos;
+
+	at.server_id = r->server_id;
+	strlcpy_(at.server_uuid, r->server_uuid, sizeof(at.server_uuid));
+	reader_from.pos = at;
+	reader_from.saved = true;
+	streamer_publish(r->st, &at, true);
+}
+
 /* Decides file:offset or GTID; fills pos and says which. */
 static int
 reader_resolve(struct reader *r, struct position *pos, bool *by_gtid)
@@ -548,6 +567,8 @@ reader_resolve(struct reader *r, struct position *pos, bool *by_gtid)
 		return -1;
 	if (!*by_gtid && pos->gtid[0] == '\0' && reader_gtid_at(r, pos) == -1)
 		return -1;
+	if (!reader_from.saved)
+		reader_first_start(r, pos);
 	return 0;
 }
 
