@@ -718,6 +718,14 @@ event_other(struct reader *r)
 			return 0;
 		return event_bad(r, "the file is encrypted; read it through "
 		    "the server instead");
+	case 1:		/* START_V3 */
+		return event_bad(r, "a binlog of format v1 or v3 (MySQL 3.23 "
+		    "or 4.x): it holds statements, no rows; binlogd reads "
+		    "format v4 (MySQL 5.0 and later, MariaDB)");
+	case 20: case 21: case 22:	/* PRE_GA_WRITE/UPDATE/DELETE_ROWS */
+		return event_bad(r, "rows events of MySQL 5.1 before its GA "
+		    "release (5.1.5 to 5.1.17), whose format binlogd does not "
+		    "decode; read it with that server's mysqlbinlog");
 	}
 	if (r->hdr.flags & EVFLAG_IGNORABLE)
 		return 0;
