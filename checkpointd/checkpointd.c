@@ -138,9 +138,7 @@ static __attribute__((noreturn)) void
 ckpt_bad_msg(struct peer *p, struct msg_in *msg)
 {
 	ckpt_commit();
-	fatalx("%s sent a malformed or unexpected %s (%u): %s", peer_name(p),
-	    msg_type_name(msg->type), msg->type,
-	    msg->error[0] ? msg->error : "not in its part of the catalogue");
+	msg_sibling_bad(peer_name(p), msg);
 }
 
 static void

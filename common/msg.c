@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "log.h"
 #include "msg.h"
 
 const char *
@@ -326,4 +327,19 @@ msg_end(struct msg_in *in)
 		return -1;
 	}
 	return 0;
+}
+
+void
+msg_sibling_bad(const char *who, const struct msg_in *in)
+{
+	fatalx("%s sent a malformed or unexpected %s (%u): %s", who,
+	    msg_type_name(in->type), in->type, in->error[0] ? in->error :
+	    "not in its part of the catalogue");
+}
+
+void
+msg_sibling_end(const char *who, struct msg_in *in)
+{
+	if (msg_end(in) == -1)
+		msg_sibling_bad(who, in);
 }

@@ -208,4 +208,16 @@ bool	msg_has(const struct msg_in *, const char *key);
 /* 0 when every field was taken and every get succeeded, else -1. */
 int	msg_end(struct msg_in *);
 
+/*
+ * Trust follows the sender: a sibling process (who: "checkpointd",
+ * "streamer", "supervisor") that sends a message its part of the
+ * catalogue does not allow, or a malformed one, has a bug -- fatal, and
+ * the supervisor restarts.  msg_sibling_end is msg_end for a sibling's
+ * message; a control client's malformed request is not fatal
+ * (control.c).
+ */
+void	msg_sibling_bad(const char *who, const struct msg_in *)
+	    __attribute__((noreturn));
+void	msg_sibling_end(const char *who, struct msg_in *);
+
 #endif

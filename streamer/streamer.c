@@ -318,9 +318,7 @@ streamer_start(struct msg_in *msg)
 		position_get(msg, &from.pos);
 	msg_get_u64(msg, "gaps", &gaps_count);
 	msg_get_strbuf(msg, "last_gap", gaps_last, sizeof(gaps_last));
-	if (msg_end(msg) == -1)
-		fatalx("checkpointd: bad %s: %s", msg_type_name(msg->type),
-		    msg->error);
+	msg_sibling_end("checkpointd", msg);
 	from.saved = found;
 	if (gaps_count > 0)
 		log_warnx("%llu gap(s) recorded in the checkpoint database, "
@@ -341,9 +339,7 @@ streamer_saved(struct msg_in *msg)
 	bool committed = false;
 
 	msg_get_bool(msg, "committed", &committed);
-	if (msg_end(msg) == -1)
-		fatalx("checkpointd: bad %s: %s", msg_type_name(msg->type),
-		    msg->error);
+	msg_sibling_end("checkpointd", msg);
 	if (state == S_STOPPING && msg->id == final_id && committed) {
 		log_debug("final position committed");
 		streamer_exit();
@@ -355,9 +351,7 @@ streamer_gap_saved(struct msg_in *msg)
 {
 	msg_get_u64(msg, "gaps", &gaps_count);
 	msg_get_strbuf(msg, "last_gap", gaps_last, sizeof(gaps_last));
-	if (msg_end(msg) == -1)
-		fatalx("checkpointd: bad %s: %s", msg_type_name(msg->type),
-		    msg->error);
+	msg_sibling_end("checkpointd", msg);
 	log_info("checkpointd recorded the gap (%llu in all)",
 	    (unsigned long long)gaps_count);
 }
@@ -369,6 +363,7 @@ streamer_ckpt_failed(struct msg_in *msg)
 	size_t len = 0;
 
 	msg_get_str(msg, "error", &err, &len);
+	msg_sibling_end("checkpointd", msg);
 	log_warnx("checkpointd cannot save positions: %.*s", (int)len, err);
 	exit_code = BX_STORE;
 	reader_stop(&st, false);
@@ -394,8 +389,7 @@ streamer_dispatch_ckpt(struct peer *p, struct msg_in *msg, void *arg)
 	switch (msg->type) {
 	case MSG_CKPT_POSITION:
 		if (state != S_LOADING)
-			fatalx("checkpointd: unexpected %s",
-			    msg_type_name(msg->type));
+			msg_sibling_bad("checkpointd", msg);
 		streamer_start(msg);
 		break;
 	case MSG_CKPT_SAVED:
@@ -408,8 +402,7 @@ streamer_dispatch_ckpt(struct peer *p, struct msg_in *msg, void *arg)
 		streamer_ckpt_failed(msg);
 		break;
 	default:
-		fatalx("checkpointd: unexpected message %s",
-		    msg_type_name(msg->type));
+		msg_sibling_bad("checkpointd", msg);
 	}
 }
 
@@ -425,11 +418,8 @@ streamer_dispatch_sup(struct peer *p, struct msg_in *msg, void *arg)
 		return;
 	}
 	if (msg->type != MSG_SHUTDOWN)
-		fatalx("supervisor: unexpected message %s",
-		    msg_type_name(msg->type));
-	if (msg_end(msg) == -1)
-		fatalx("supervisor: bad %s: %s", msg_type_name(msg->type),
-		    msg->error);
+		msg_sibling_bad("supervisor", msg);
+	msg_sibling_end("supervisor", msg);
 	log_info("shutdown requested");
 	streamer_stop(BX_OK);
 }

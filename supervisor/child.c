@@ -244,8 +244,7 @@ child_ready_msg(struct supervisor *sup, struct child *c, struct msg_in *msg)
 
 	msg_get_u64(msg, "protocol", &protocol);
 	msg_get_u64(msg, "pid", &pid);
-	if (msg_end(msg) == -1)
-		fatalx("%s: malformed READY: %s", c->name, msg->error);
+	msg_sibling_end(c->name, msg);
 	if (protocol != MSG_PROTOCOL_VERSION) {
 		log_warnx("%s speaks protocol %llu, binlogd %d: the installed "
 		    "binaries are from different versions; reinstall",
@@ -284,22 +283,21 @@ child_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 		break;
 	case MSG_STATS:
 		if (c->role != ROLE_STREAMER)
-			fatalx("%s sent %s", c->name, msg_type_name(msg->type));
+			msg_sibling_bad(c->name, msg);
 		metrics_stats_msg(msg);
 		break;
 	case MSG_CKPT_COMMITTED:
 	case MSG_CKPT_SHOWN:
 	case MSG_CKPT_SET_DONE:
 		if (c->role != ROLE_CHECKPOINTD)
-			fatalx("%s sent %s", c->name, msg_type_name(msg->type));
+			msg_sibling_bad(c->name, msg);
 		if (msg->type == MSG_CKPT_COMMITTED)
 			metrics_ckpt_msg(msg);
 		else
 			control_ckpt_reply(msg);
 		break;
 	default:
-		fatalx("%s sent unexpected %s", c->name,
-		    msg_type_name(msg->type));
+		msg_sibling_bad(c->name, msg);
 	}
 }
 

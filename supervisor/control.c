@@ -528,9 +528,7 @@ control_ckpt_reply(struct msg_in *msg)
 	    "position set; start-streamer resumes from it");
 	if (msg->type == MSG_CKPT_SHOWN)
 		control_shown(msg, &m);
-	if (msg_end(msg) == -1)
-		fatalx("checkpointd: malformed %s: %s",
-		    msg_type_name(msg->type), msg->error);
+	msg_sibling_end("checkpointd", msg);
 	if (c == NULL)
 		log_info("control: %s for a client that has gone",
 		    msg_type_name(msg->type));

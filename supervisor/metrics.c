@@ -179,9 +179,7 @@ metrics_stats_msg(struct msg_in *msg)
 #define X(n, k, h)	GET_##k(n)
 	MSG_STATS_FIELDS(X)
 #undef X
-	if (msg_end(msg) == -1)
-		fatalx("streamer: malformed %s: %s", msg_type_name(msg->type),
-		    msg->error);
+	msg_sibling_end("streamer", msg);
 	metrics_keep(&before);
 	metrics_sample();
 }
@@ -195,9 +193,7 @@ metrics_ckpt_msg(struct msg_in *msg)
 	if (found)
 		position_get(msg, &saved);
 	msg_get_u64(msg, "saved_at", &saved_at);
-	if (msg_end(msg) == -1)
-		fatalx("checkpointd: malformed %s: %s",
-		    msg_type_name(msg->type), msg->error);
+	msg_sibling_end("checkpointd", msg);
 	has_saved = found;
 }
 
