@@ -143,7 +143,8 @@ packet_read(struct packet *p)
 {
 	ssize_t n = packet_recv(p, MSG_DONTWAIT);
 
-	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+	/* EWOULDBLOCK is EAGAIN on Linux (and -Wlogical-op says so) */
+	if (n == -1 && errno == EAGAIN) {
 		if (packet_wait(p) == -1)
 			return -1;
 		n = packet_recv(p, 0);
