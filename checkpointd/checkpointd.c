@@ -70,7 +70,7 @@ ckpt_store_failed(void)
 {
 	struct msg_out m;
 
-	log_warnx("%s", store_error(ckpt.store));
+	log_errx("%s", store_error(ckpt.store));
 	if (ckpt.streamer != NULL) {
 		msg_out_begin(&m, MSG_CKPT_FAILED, peer_next_id(ckpt.streamer));
 		msg_put_str(&m, "error", store_error(ckpt.store));
@@ -128,7 +128,7 @@ ckpt_exit(int code, const char *why)
 		log_info("exiting: %s; last position %s", why,
 		    ckpt.has_saved ? ckpt_pos_str(&ckpt.saved) : "none");
 	else
-		log_warnx("exiting: %s; last position %s", why,
+		log_errx("exiting: %s; last position %s", why,
 		    ckpt.has_saved ? ckpt_pos_str(&ckpt.saved) : "none");
 	exit(code);
 }
@@ -142,11 +142,8 @@ ckpt_bad_msg(struct peer *p, struct msg_in *msg)
 }
 
 static void
-ckpt_timer_cb(evutil_socket_t fd, short ev, void *arg)
+ckpt_timer_cb(evutil_socket_t fd UNUSED, short ev UNUSED, void *arg UNUSED)
 {
-	(void)fd;
-	(void)ev;
-	(void)arg;
 	ckpt_commit();
 }
 
@@ -219,7 +216,7 @@ ckpt_gap(struct peer *p, uint32_t id, const struct gap *g)
 	ckpt_commit();
 	if (store_gap(ckpt.store, g) == -1)
 		ckpt_store_failed();
-	log_warnx("recorded a gap from %s to %s on %s: %s",
+	log_errx("recorded a gap from %s to %s on %s: %s",
 	    ckpt_pos_str(&g->from), ckpt_pos_str(&g->to), g->server,
 	    g->reason);
 	msg_out_begin(&m, MSG_CKPT_GAP_SAVED, id);
@@ -229,13 +226,12 @@ ckpt_gap(struct peer *p, uint32_t id, const struct gap *g)
 }
 
 static void
-ckpt_streamer_dispatch(struct peer *p, struct msg_in *msg, void *arg)
+ckpt_streamer_dispatch(struct peer *p, struct msg_in *msg, void *arg UNUSED)
 {
 	struct position pos;
 	struct gap gap;
 	bool force = false;
 
-	(void)arg;
 	if (msg == NULL) {
 		log_info("streamer link closed");
 		ckpt_commit();
@@ -353,7 +349,7 @@ ckpt_set(uint32_t id, const struct position *to, uint64_t uid)
 	snprintf(reason, sizeof(reason), "set by operator (uid %llu)",
 	    (unsigned long long)uid);
 	if (store_set(ckpt.store, &from, to, (long)uid, reason) == -1) {
-		log_warnx("%s", store_error(ckpt.store));
+		log_errx("%s", store_error(ckpt.store));
 		ckpt_set_done(id, store_error(ckpt.store));
 		return;
 	}
@@ -382,12 +378,9 @@ ckpt_set_msg(struct peer *p, struct msg_in *msg)
 }
 
 static void
-ckpt_leave_timeout(evutil_socket_t fd, short ev, void *arg)
+ckpt_leave_timeout(evutil_socket_t fd UNUSED, short ev UNUSED, void *arg UNUSED)
 {
-	(void)fd;
-	(void)ev;
-	(void)arg;
-	log_warnx("the streamer sent no final position within %gs",
+	log_errx("the streamer sent no final position within %gs",
 	    ckpt.conf.stop_timeout);
 	ckpt_exit(ckpt.leave_code, ckpt.leave_why);
 }
@@ -421,9 +414,8 @@ ckpt_leave(int code, const char *why)
 }
 
 static void
-ckpt_parent_dispatch(struct peer *p, struct msg_in *msg, void *arg)
+ckpt_parent_dispatch(struct peer *p, struct msg_in *msg, void *arg UNUSED)
 {
-	(void)arg;
 	if (msg == NULL) {
 		peer_free(p);
 		ckpt.parent = NULL;
@@ -454,11 +446,8 @@ ckpt_parent_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 }
 
 static void
-ckpt_sigterm(evutil_socket_t sig, short ev, void *arg)
+ckpt_sigterm(evutil_socket_t sig UNUSED, short ev UNUSED, void *arg UNUSED)
 {
-	(void)sig;
-	(void)ev;
-	(void)arg;
 	ckpt_leave(BX_OK, "SIGTERM");
 }
 

@@ -725,7 +725,7 @@ store_close(struct store *st)
 	 * file alone is complete after a clean stop. */
 	if (sqlite3_exec(st->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
 	    NULL, NULL) != SQLITE_OK)
-		log_warnx("checkpoint database %s: final checkpoint: %s",
+		log_errx("checkpoint database %s: final checkpoint: %s",
 		    st->path, sqlite3_errmsg(st->db));
 	store_free(st);
 }

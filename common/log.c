@@ -12,6 +12,7 @@
 
 #include "exitcode.h"
 #include "log.h"
+#include "util.h"
 
 static const char *log_name = "binlogd";
 static int log_stderr = 1;
@@ -112,8 +113,8 @@ name(const char *fmt, ...)				\
 	va_end(ap);					\
 }
 
-LOG_FN(log_warn, LOG_ERR, 1)
-LOG_FN(log_warnx, LOG_ERR, 0)
+LOG_FN(log_err, LOG_ERR, 1)
+LOG_FN(log_errx, LOG_ERR, 0)
 LOG_FN(log_warning, LOG_WARNING, 0)
 LOG_FN(log_info, LOG_INFO, 0)
 LOG_FN(log_debug, LOG_DEBUG, 0)

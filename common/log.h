@@ -15,9 +15,10 @@ void	log_setverbose(int debug);
 int	log_getverbose(void);
 const char *log_procname(void);
 
-/* log_warn appends ": strerror(errno)"; the x variants do not. */
-void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* Error level ("error:"): something failed.  log_err appends
+ * ": strerror(errno)"; log_errx does not (as err(3) and errx(3)). */
+void	log_err(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_errx(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* Worth an operator's attention, but nothing failed. */
 void	log_warning(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -175,7 +175,7 @@ peer_keep_fds(struct peer *p, struct msghdr *mh)
 		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (i = 0; i < n; i++) {
 			if (p->nfds_in == PEER_MAX_FDS) {
-				log_warnx("%s: too many fds received", p->name);
+				log_errx("%s: too many fds received", p->name);
 				close(fds[i]);
 				continue;
 			}
@@ -237,7 +237,7 @@ peer_unpack_all(struct peer *p)
 		    msgpack_unpacker_message_size(&p->unp);
 		if ((rc == MSGPACK_UNPACK_SUCCESS ||
 		    rc == MSGPACK_UNPACK_CONTINUE) && size > MSG_MAX_SIZE) {
-			log_warnx("%s: protocol error: message larger "
+			log_errx("%s: protocol error: message larger "
 			    "than %d bytes", p->name, MSG_MAX_SIZE);
 			break;
 		}
@@ -246,12 +246,12 @@ peer_unpack_all(struct peer *p)
 			return 0;
 		}
 		if (rc != MSGPACK_UNPACK_SUCCESS) {
-			log_warnx("%s: protocol error: malformed msgpack",
+			log_errx("%s: protocol error: malformed msgpack",
 			    p->name);
 			break;
 		}
 		if (msg_in_parse(&msg, &result.data) == -1) {
-			log_warnx("%s: protocol error: %s", p->name,
+			log_errx("%s: protocol error: %s", p->name,
 			    msg.error);
 			break;
 		}
@@ -266,18 +266,16 @@ peer_unpack_all(struct peer *p)
 }
 
 static void
-peer_read_cb(evutil_socket_t fd, short ev, void *arg)
+peer_read_cb(evutil_socket_t fd UNUSED, short ev UNUSED, void *arg)
 {
 	struct peer *p = arg;
 	ssize_t n;
 
-	(void)fd;
-	(void)ev;
 	n = peer_recv(p);
 	if (n == -1 && (errno == EAGAIN))
 		return;
 	if (n == -1)
-		log_warn("%s: read", p->name);
+		log_err("%s: read", p->name);
 	if (n <= 0) {
 		if (n == 0)
 			log_debug("%s: connection closed", p->name);
@@ -398,14 +396,12 @@ peer_write_some(struct peer *p)
 }
 
 static void
-peer_write_cb(evutil_socket_t fd, short ev, void *arg)
+peer_write_cb(evutil_socket_t fd UNUSED, short ev UNUSED, void *arg)
 {
 	struct peer *p = arg;
 
-	(void)fd;
-	(void)ev;
 	if (peer_write_some(p) == -1) {
-		log_warn("%s: write", p->name);
+		log_err("%s: write", p->name);
 		peer_gone(p);
 		return;
 	}

@@ -78,7 +78,7 @@ die_with_parent(void)
 {
 #ifdef HAVE_PRCTL
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1)
-		log_warn("prctl(PR_SET_PDEATHSIG)");
+		log_err("prctl(PR_SET_PDEATHSIG)");
 #endif
 	/* A supervisor that died before prctl took effect is noticed as EOF
 	 * on its link.  (getppid() == 1 would misfire when binlogd itself is

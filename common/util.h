@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A parameter a callback's signature has but its body does not use. */
+#define UNUSED	__attribute__((unused))
+
 /* Fixed fd numbers of a child's links, set up by the supervisor. */
 #define FD_SUPERVISOR	3	/* every child: link to the supervisor */
 #define FD_CHECKPOINTD	4	/* streamer: link to checkpointd */

@@ -404,13 +404,12 @@ show_checkpoint(struct msg_in *in, int json)
 #undef U
 
 static void
-ctl_dispatch(struct peer *p, struct msg_in *msg, void *arg)
+ctl_dispatch(struct peer *p UNUSED, struct msg_in *msg, void *arg)
 {
 	struct ctl_state *st = arg;
 	uint64_t result = CTL_FAILED;
 	char message[1024];
 
-	(void)p;
 	if (msg == NULL)
 		errx(CTL_NO_ANSWER, "binlogd closed the connection without "
 		    "answering (too many clients, or it is stopping); try "

@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "crc32.h"
+#include "util.h"
 
 static uint32_t
 crc32_portable(uint32_t crc, const void *p, size_t n)
@@ -125,7 +126,7 @@ crc32_ieee(uint32_t crc, const void *p, size_t n)
 }
 
 bool
-crc32_ieee_select(bool fast)
+crc32_ieee_select(bool fast UNUSED)
 {
 	crc32_impl = crc32_portable;
 #if defined(__x86_64__)
@@ -134,7 +135,6 @@ crc32_ieee_select(bool fast)
 	    __builtin_cpu_supports("sse4.1"))
 		crc32_impl = crc32_fast;
 #else
-	(void)fast;
 #endif
 	return crc32_impl != crc32_portable;
 }

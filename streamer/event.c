@@ -116,7 +116,7 @@ event_position(const struct reader *r, struct position *pos)
 {
 	memset(pos, 0, sizeof(*pos));
 	if (gtid_set_format(r->gtids, pos->gtid, sizeof(pos->gtid)) == -1)
-		log_warnx("GTID set too long for a checkpoint; truncated");
+		log_errx("GTID set too long for a checkpoint; truncated");
 	strlcpy_(pos->file, r->file, sizeof(pos->file));
 	pos->offset = r->hdr.log_pos;
 	pos->server_id = r->server_id;

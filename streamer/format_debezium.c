@@ -10,6 +10,7 @@
 
 #include "sink.h"
 #include "streamer.h"
+#include "util.h"
 
 static void
 debezium_str(struct obuf *o, const char *key, const char *s)
@@ -96,13 +97,11 @@ debezium_row(struct reader *r, const struct tablemap *tm,
 /* A schema change as Debezium's schema change topic carries it. */
 static void
 debezium_ddl(struct reader *r, const struct tablemap *topic,
-    const struct tablemap *shown, const char *type, const uint8_t *sql,
-    size_t len)
+    const struct tablemap *shown UNUSED, const char *type UNUSED,
+    const uint8_t *sql, size_t len)
 {
 	struct obuf *o = &r->out;
 
-	(void)shown;
-	(void)type;
 	obuf_str(o, "{\"databaseName\":");
 	obuf_json_str(o, (const uint8_t *)topic->db, strlen(topic->db));
 	obuf_str(o, ",\"ddl\":");

@@ -6,6 +6,7 @@
 
 #include "streamer.h"
 #include "sink.h"
+#include "util.h"
 
 /* What every record of one event shares, from "ts" to server_id. */
 static void
@@ -87,11 +88,10 @@ static const char *const maxwell_type[] = {
  * values as "old"), then the JSON columns' partial updates. */
 static void
 maxwell_row(struct reader *r, const struct tablemap *tm,
-    enum format_change change, uint32_t rowno)
+    enum format_change change, uint32_t rowno UNUSED)
 {
 	bool upd = change == FORMAT_UPDATE;
 
-	(void)rowno;
 	maxwell_begin(r, tm, maxwell_type[change]);
 	record_image(r, tm, "data", upd ? 1 : 0, -1);
 	if (upd)
@@ -115,11 +115,10 @@ maxwell_open(struct reader *r, const struct tablemap *tm,
 
 /* A DDL statement: its type (table-alter, ...), where, and its text. */
 static void
-maxwell_ddl(struct reader *r, const struct tablemap *topic,
+maxwell_ddl(struct reader *r, const struct tablemap *topic UNUSED,
     const struct tablemap *shown, const char *type, const uint8_t *sql,
     size_t len)
 {
-	(void)topic;
 	maxwell_begin(r, shown, type);
 	obuf_str(&r->out, ",\"sql\":");
 	obuf_json_str(&r->out, sql, len);

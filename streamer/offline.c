@@ -112,11 +112,10 @@ uint64_t offline_unrowed[2];
  * exit status tells. */
 static void
 offline_unrowed_change(struct reader *r, const char *kind, const char *text,
-    bool first)
+    bool first UNUSED)
 {
 	bool incident = strcmp(kind, "incident") == 0;
 
-	(void)first;
 	offline_unrowed[incident]++;
 	fprintf(stderr, "binlogcat: warning: %s at %s:%llu: %s, no rows: "
 	    "%s\n", kind, r->file, (unsigned long long)r->offset, incident ?

@@ -187,12 +187,11 @@ par_idle(void)
 }
 
 static void *
-par_main(void *arg)
+par_main(void *arg UNUSED)
 {
 	struct sched_param sp = { .sched_priority = 0 };
 	unsigned n;
 
-	(void)arg;
 	/* Woken, the thread must not preempt the reader on a shared CPU:
 	 * it is there for a spare core (a refusal costs nothing but that) */
 	pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
@@ -506,7 +505,7 @@ par_start(void)
 	if (par.started)
 		return true;
 	if (pthread_create(&par.thread, NULL, par_main, NULL) != 0) {
-		log_warn("a second formatting thread");
+		log_err("a second formatting thread");
 		par.on = false;
 		return false;
 	}

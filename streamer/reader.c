@@ -82,9 +82,8 @@ reader_set_failure(int code, bool transient, const char *msg)
 
 /* reader_hooks.fail: a decoder's (or our own) failure, not transient. */
 static void
-reader_hook_fail(struct reader *r, int code, const char *msg)
+reader_hook_fail(struct reader *r UNUSED, int code, const char *msg)
 {
-	(void)r;
 	reader_set_failure(code, false, msg);
 }
 
@@ -107,9 +106,8 @@ reader_transient(const char *fmt, ...)
 }
 
 static bool
-reader_failed(const struct reader *r)
+reader_failed(const struct reader *r UNUSED)
 {
-	(void)r;
 	return reader_err.failed;
 }
 
@@ -809,7 +807,7 @@ reader_unrowed(struct reader *r, const char *kind, const char *text,
 	reader_event_position(r, true, &g.to);
 	snprintf(g.reason, sizeof(g.reason), "%s: %s", kind, text);
 	reader_gap_server(r, &g);
-	log_warnx("%s at %s:%llu%s%s: %s; recorded as a gap in the "
+	log_errx("%s at %s:%llu%s%s: %s; recorded as a gap in the "
 	    "checkpoint database", incident ? "INCIDENT: the server lost "
 	    "changes" : "a change logged as a statement, not as rows",
 	    r->file, (unsigned long long)r->offset, r->have_gtid ?
@@ -839,7 +837,7 @@ reader_reset(struct reader *r)
 	strlcpy_(g.to.server_uuid, r->server_uuid, sizeof(g.to.server_uuid));
 	strlcpy_(g.reason, reader_reset_why, sizeof(g.reason));
 	reader_gap_server(r, &g);
-	log_warnx("on_purged = %s: rows between %s and %s are lost; "
+	log_errx("on_purged = %s: rows between %s and %s are lost; "
 	    "resuming from there", conf->on_purged,
 	    position_str(&g.from, a, sizeof(a)),
 	    position_str(&g.to, b, sizeof(b)));
@@ -952,7 +950,7 @@ reader_retry(struct reader *r, int *attempt)
 	delay = 1 << (*attempt - 1);
 	if (delay > READER_DELAY_MAX)
 		delay = READER_DELAY_MAX;
-	log_warnx("%s; reconnecting in %d s (attempt %d of %d)",
+	log_errx("%s; reconnecting in %d s (attempt %d of %d)",
 	    reader_err.msg, delay, *attempt, READER_RETRIES);
 	stats_reconnecting(reader_err.msg);
 	if (!reader_sleep(r, delay))

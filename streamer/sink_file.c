@@ -13,6 +13,7 @@
 #include "log.h"
 #include "sink.h"
 #include "streamer.h"
+#include "util.h"
 
 #define SINK_FILE_CHUNK	65536
 
@@ -63,7 +64,7 @@ sink_file_repair(struct sink *s, int fd)
 		return sb.st_size == 0 ? 0 : -1;
 	if (keep == sb.st_size)
 		return 0;
-	log_warnx("%s ends in a partial record (%lld bytes after the last "
+	log_errx("%s ends in a partial record (%lld bytes after the last "
 	    "newline, left by an interrupted write: a crash or a full disk): "
 	    "truncating it; that transaction comes again", s->conf->sink_path,
 	    (long long)(sb.st_size - keep));

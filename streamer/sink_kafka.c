@@ -17,6 +17,7 @@
 #include "log.h"
 #include "sink.h"
 #include "streamer.h"
+#include "util.h"
 
 #define KAFKA_RING	4096	/* transactions awaiting delivery reports */
 #define KAFKA_TOPIC_MAX	250
@@ -60,13 +61,12 @@ kafka_drain(struct sink *s, struct sink_kafka *k)
 }
 
 static void
-kafka_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *arg)
+kafka_dr(rd_kafka_t *rk UNUSED, const rd_kafka_message_t *m, void *arg)
 {
 	struct sink *s = arg;
 	struct sink_kafka *k = s->priv;
 	size_t slot = (size_t)(uintptr_t)m->_private;
 
-	(void)rk;
 	pthread_mutex_lock(&k->mu);
 	if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
 		if (!k->failed)
@@ -89,7 +89,7 @@ kafka_error(rd_kafka_t *rk, int err, const char *reason, void *arg)
 	char fatal[256];
 
 	if (err != RD_KAFKA_RESP_ERR__FATAL) {
-		log_warnx("kafka: %s", reason);
+		log_errx("kafka: %s", reason);
 		return;
 	}
 	rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
@@ -304,7 +304,7 @@ sink_kafka_close(struct sink *s)
 		k->stop = 1;
 		pthread_join(k->poller, NULL);
 		if (rd_kafka_flush(k->rk, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR)
-			log_warnx("kafka: %d messages not delivered at exit; "
+			log_errx("kafka: %d messages not delivered at exit; "
 			    "they are sent again after the restart",
 			    rd_kafka_outq_len(k->rk));
 		rd_kafka_destroy(k->rk);

@@ -10,6 +10,7 @@
 
 #include "sink.h"
 #include "streamer.h"
+#include "util.h"
 
 /* Every sink's failure: the message the reader stops with. */
 int
@@ -44,10 +45,8 @@ sink_write_fd(struct sink *s, int fd, const char *buf, size_t len,
 }
 
 static int
-sink_stdout_open(struct sink *s, const struct config *conf)
+sink_stdout_open(struct sink *s UNUSED, const struct config *conf UNUSED)
 {
-	(void)s;
-	(void)conf;
 	return 0;
 }
 

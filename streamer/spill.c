@@ -118,11 +118,11 @@ void
 spill_end(void)
 {
 	if (spill_len != 0 && munmap((void *)spill_base, spill_len) == -1)
-		log_warn("munmap of the spilled event");
+		log_err("munmap of the spilled event");
 	spill_base = 0;
 	spill_len = 0;
 	if (spill_off != 0 && ftruncate(spill_fd, 0) == -1)
-		log_warn("emptying the spill file in %s", spill_where);
+		log_err("emptying the spill file in %s", spill_where);
 	spill_off = 0;
 }
 

@@ -268,11 +268,8 @@ stats_send(void)
 }
 
 static void
-stats_timer_cb(evutil_socket_t fd, short ev, void *arg)
+stats_timer_cb(evutil_socket_t fd UNUSED, short ev UNUSED, void *arg UNUSED)
 {
-	(void)fd;
-	(void)ev;
-	(void)arg;
 	stats_send();
 }
 

@@ -87,7 +87,7 @@ streamer_gap(struct streamer *s, const struct gap *g)
 	if (gap_tail - gap_head < GAP_QUEUE)
 		gap_queue[gap_tail++ % GAP_QUEUE] = *g;
 	else		/* the main thread waits for us: it cannot send */
-		log_warnx("stopping with %u gaps not yet sent to checkpointd; "
+		log_errx("stopping with %u gaps not yet sent to checkpointd; "
 		    "not recorded: %s", GAP_QUEUE, g->reason);
 	streamer_wake(s);
 	pthread_mutex_unlock(&s->mu);
@@ -222,18 +222,16 @@ streamer_collect(void)
 		streamer_send_save(force);
 	if (finished && state != S_STOPPING) {
 		if (code != BX_OK)
-			log_warnx("%s", error);
+			log_errx("%s", error);
 		streamer_stop(code == BX_OK ? BX_FAILURE : code);
 	}
 }
 
 static void
-streamer_wakeup(evutil_socket_t fd, short ev, void *arg)
+streamer_wakeup(evutil_socket_t fd, short ev UNUSED, void *arg UNUSED)
 {
 	char buf[64];
 
-	(void)ev;
-	(void)arg;
 	while (read(fd, buf, sizeof(buf)) > 0)
 		;
 	streamer_collect();
@@ -244,13 +242,11 @@ streamer_wakeup(evutil_socket_t fd, short ev, void *arg)
  * (and a message each way) per transaction cost the reader its core.
  * When none came, the next one wakes the main thread again. */
 static void
-streamer_collect_tick(evutil_socket_t fd, short ev, void *arg)
+streamer_collect_tick(evutil_socket_t fd UNUSED, short ev UNUSED,
+    void *arg UNUSED)
 {
 	bool more;
 
-	(void)fd;
-	(void)ev;
-	(void)arg;
 	pthread_mutex_lock(&st.mu);
 	if (!(more = st.durable_new))
 		st.collecting = false;
@@ -272,12 +268,10 @@ streamer_exit(void)
 }
 
 static void
-streamer_final_timeout(evutil_socket_t fd, short ev, void *arg)
+streamer_final_timeout(evutil_socket_t fd UNUSED, short ev UNUSED,
+    void *arg UNUSED)
 {
-	(void)fd;
-	(void)ev;
-	(void)arg;
-	log_warnx("checkpointd did not confirm the final position within "
+	log_errx("checkpointd did not confirm the final position within "
 	    "%d ms", STREAMER_FINAL_SAVE_MS);
 	streamer_exit();
 }
@@ -321,7 +315,7 @@ streamer_start(struct msg_in *msg)
 	msg_sibling_end("checkpointd", msg);
 	from.saved = found;
 	if (gaps_count > 0)
-		log_warnx("%llu gap(s) recorded in the checkpoint database, "
+		log_errx("%llu gap(s) recorded in the checkpoint database, "
 		    "the last: %s", (unsigned long long)gaps_count, gaps_last);
 	if (found)
 		log_info("resuming from checkpoint %s",
@@ -364,7 +358,7 @@ streamer_ckpt_failed(struct msg_in *msg)
 
 	msg_get_str(msg, "error", &err, &len);
 	msg_sibling_end("checkpointd", msg);
-	log_warnx("checkpointd cannot save positions: %.*s", (int)len, err);
+	log_errx("checkpointd cannot save positions: %.*s", (int)len, err);
 	exit_code = BX_STORE;
 	reader_stop(&st, false);
 	if (state == S_RUNNING)
@@ -373,11 +367,10 @@ streamer_ckpt_failed(struct msg_in *msg)
 }
 
 static void
-streamer_dispatch_ckpt(struct peer *p, struct msg_in *msg, void *arg)
+streamer_dispatch_ckpt(struct peer *p, struct msg_in *msg, void *arg UNUSED)
 {
-	(void)arg;
 	if (msg == NULL) {
-		log_warnx("checkpointd went away: stopping, positions cannot "
+		log_errx("checkpointd went away: stopping, positions cannot "
 		    "be saved");
 		peer_free(p);
 		ckpt = NULL;
@@ -407,11 +400,10 @@ streamer_dispatch_ckpt(struct peer *p, struct msg_in *msg, void *arg)
 }
 
 static void
-streamer_dispatch_sup(struct peer *p, struct msg_in *msg, void *arg)
+streamer_dispatch_sup(struct peer *p, struct msg_in *msg, void *arg UNUSED)
 {
-	(void)arg;
 	if (msg == NULL) {
-		log_warnx("supervisor went away: saving and stopping");
+		log_errx("supervisor went away: saving and stopping");
 		peer_free(p);
 		sup = NULL;
 		streamer_stop(BX_PEER_LOST);
@@ -425,11 +417,8 @@ streamer_dispatch_sup(struct peer *p, struct msg_in *msg, void *arg)
 }
 
 static void
-streamer_sigterm(evutil_socket_t sig, short ev, void *arg)
+streamer_sigterm(evutil_socket_t sig UNUSED, short ev UNUSED, void *arg UNUSED)
 {
-	(void)sig;
-	(void)ev;
-	(void)arg;
 	log_info("SIGTERM: stopping");
 	streamer_stop(BX_OK);
 }

@@ -35,12 +35,10 @@ struct acceptor {
 };
 
 static void
-acceptor_resume_cb(evutil_socket_t fd, short ev, void *arg)
+acceptor_resume_cb(evutil_socket_t fd UNUSED, short ev UNUSED, void *arg)
 {
 	struct acceptor *a = arg;
 
-	(void)fd;
-	(void)ev;
 	event_add(a->ev, NULL);
 }
 
@@ -80,12 +78,11 @@ acceptor_pause(struct acceptor *a)
 }
 
 static void
-acceptor_cb(evutil_socket_t fd, short ev, void *arg)
+acceptor_cb(evutil_socket_t fd, short ev UNUSED, void *arg)
 {
 	struct acceptor *a = arg;
 	int cfd;
 
-	(void)ev;
 	if ((cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) ==
 	    -1) {
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
@@ -93,7 +90,7 @@ acceptor_cb(evutil_socket_t fd, short ev, void *arg)
 			acceptor_pause(a);
 		else if (errno != EAGAIN && errno != EINTR &&
 		    errno != ECONNABORTED)
-			log_warn("%s: accept", a->name);
+			log_err("%s: accept", a->name);
 		return;
 	}
 	a->cb(cfd, a->arg);

@@ -108,10 +108,8 @@ sup_start_next(struct supervisor *sup)
 }
 
 static void
-sup_backoff_cb(evutil_socket_t fd, short ev, void *arg)
+sup_backoff_cb(evutil_socket_t fd UNUSED, short ev UNUSED, void *arg)
 {
-	(void)fd;
-	(void)ev;
 	sup_start_next(arg);
 }
 
@@ -229,7 +227,7 @@ sup_child_exited(struct supervisor *sup, struct child *c,
 		return;
 	}
 	if (action == ACT_GIVE_UP) {
-		log_warnx("%s cannot run until the problem %s is fixed; "
+		log_errx("%s cannot run until the problem %s is fixed; "
 		    "stopping binlogd", c->name, sup->foreground ? "above" :
 		    "it logged to syslog");
 		sup_stop(sup, sup_give_up_code(c->last_status), "giving up");
@@ -346,12 +344,12 @@ sup_reload(struct supervisor *sup, char *err, size_t errlen)
 
 	if (sup_validate(sup->conf_path, !sup->foreground, &sup->conf, &conf,
 	    &fd, err, errlen) != BX_OK) {
-		log_warnx("reload failed, keeping the running configuration: "
+		log_errx("reload failed, keeping the running configuration: "
 		    "%s", err);
 		return -1;
 	}
 	if (lock_sink(&conf, err, errlen) == -1) {
-		log_warnx("reload refused, keeping the running configuration: "
+		log_errx("reload refused, keeping the running configuration: "
 		    "%s", err);
 		close(fd);
 		return -1;
@@ -370,12 +368,11 @@ sup_reload(struct supervisor *sup, char *err, size_t errlen)
 
 /* Signal callbacks run in the loop (libevent), never in a handler. */
 static void
-sup_signal_cb(evutil_socket_t sig, short ev, void *arg)
+sup_signal_cb(evutil_socket_t sig, short ev UNUSED, void *arg)
 {
 	struct supervisor *sup = arg;
 	char err[1024];
 
-	(void)ev;
 	switch (sig) {
 	case SIGCHLD:
 		child_reap(sup);
@@ -386,7 +383,7 @@ sup_signal_cb(evutil_socket_t sig, short ev, void *arg)
 	case SIGTERM:
 	case SIGINT:
 		if (sup->state == SUP_STOPPING) {
-			log_warnx("second %s: killing the children",
+			log_errx("second %s: killing the children",
 			    strsignal(sig));
 			child_kill_all(sup);
 			sup->exit_code = BX_FAILURE;
@@ -427,7 +424,7 @@ pidfile_remove(const char *path)
 	if (pidfile_fd == -1)
 		return;
 	if (unlink(path) == -1)
-		log_warn("cannot remove the pid file %s (give pid_file a "
+		log_err("cannot remove the pid file %s (give pid_file a "
 		    "directory of its own that binlogd's user may write)",
 		    path);
 	close(pidfile_fd);
@@ -450,7 +447,7 @@ sup_make_rundir(const char *path, const char *user)
 	if (user[0] != '\0' && geteuid() == 0 &&
 	    (pw = getpwnam(user)) != NULL &&
 	    chown(dir, pw->pw_uid, pw->pw_gid) == -1)
-		log_warn("chown %s", dir);
+		log_err("chown %s", dir);
 }
 
 /* Drops root for the configured user, after the pid file is open. */

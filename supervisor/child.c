@@ -99,7 +99,7 @@ child_exec(struct supervisor *sup, struct child *c, int sup_fd, int ckpt_fd)
 	if (sup_fd == -1 || dup2(sup_fd, FD_SUPERVISOR) == -1 ||
 	    conf_fd == -1 || dup2(conf_fd, FD_CONFIG) == -1 ||
 	    (ckpt_fd != -1 && dup2(ckpt_fd, FD_CHECKPOINTD) == -1)) {
-		log_warn("%s: dup2", c->name);
+		log_err("%s: dup2", c->name);
 		_exit(EXEC_FAILED);
 	}
 	fd_cloexec(FD_SUPERVISOR, 0);
@@ -117,7 +117,7 @@ child_exec(struct supervisor *sup, struct child *c, int sup_fd, int ckpt_fd)
 		argv[argc++] = opt_d;
 	argv[argc] = NULL;
 	execv(path, argv);
-	log_warn("cannot execute %s (is binlogd installed? "
+	log_err("cannot execute %s (is binlogd installed? "
 	    "BINLOGD_LIBEXECDIR overrides the directory)", path);
 	_exit(EXEC_FAILED);
 }
@@ -134,12 +134,12 @@ child_attach_link(struct supervisor *sup, int *streamer_end)
 	int sv[2];
 
 	if (ck->peer == NULL || ck->state != CHILD_READY) {
-		log_warnx("cannot start the streamer: checkpointd is %s",
+		log_errx("cannot start the streamer: checkpointd is %s",
 		    child_state_name(ck->state));
 		return -1;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
-		log_warn("socketpair");
+		log_err("socketpair");
 		return -1;
 	}
 	msg_out_begin(&m, MSG_CKPT_ATTACH, peer_next_id(ck->peer));
@@ -158,13 +158,13 @@ child_spawn(struct supervisor *sup, struct child *c)
 	if (c->role == ROLE_STREAMER && child_attach_link(sup, &ckpt_fd) == -1)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
-		log_warn("socketpair");
+		log_err("socketpair");
 		if (ckpt_fd != -1)
 			close(ckpt_fd);
 		return -1;
 	}
 	if ((pid = fork()) == -1) {
-		log_warn("fork");
+		log_err("fork");
 		close(sv[0]);
 		close(sv[1]);
 		if (ckpt_fd != -1)
@@ -246,7 +246,7 @@ child_ready_msg(struct supervisor *sup, struct child *c, struct msg_in *msg)
 	msg_get_u64(msg, "pid", &pid);
 	msg_sibling_end(c->name, msg);
 	if (protocol != MSG_PROTOCOL_VERSION) {
-		log_warnx("%s speaks protocol %llu, binlogd %d: the installed "
+		log_errx("%s speaks protocol %llu, binlogd %d: the installed "
 		    "binaries are from different versions; reinstall",
 		    c->name, (unsigned long long)protocol,
 		    MSG_PROTOCOL_VERSION);
@@ -303,23 +303,21 @@ child_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 
 /* Ready timeout or stop timeout: the child does not answer; kill it. */
 static void
-child_timer_cb(evutil_socket_t fd, short ev, void *arg)
+child_timer_cb(evutil_socket_t fd UNUSED, short ev UNUSED, void *arg)
 {
 	struct supervisor *sup = arg;
 	int r;
 
-	(void)fd;
-	(void)ev;
 	for (r = 0; r < ROLE_COUNT; r++) {
 		struct child *c = &sup->children[r];
 
 		if (evtimer_pending(c->timer, NULL))
 			continue;
 		if (c->state == CHILD_STARTING)
-			log_warnx("%s (pid %ld) not ready after %gs; killing it",
+			log_errx("%s (pid %ld) not ready after %gs; killing it",
 			    c->name, (long)c->pid, sup->conf.ready_timeout);
 		else if (c->state == CHILD_STOPPING)
-			log_warnx("%s (pid %ld) did not stop within %gs; "
+			log_errx("%s (pid %ld) did not stop within %gs; "
 			    "killing it", c->name, (long)c->pid,
 			    sup->conf.stop_timeout);
 		else
@@ -354,7 +352,7 @@ child_log_exit(const struct child *c, int status)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == BX_OK)
 		log_info("%s (pid %ld) %s", c->name, (long)c->pid, text);
 	else
-		log_warnx("%s (pid %ld) %s", c->name, (long)c->pid, text);
+		log_errx("%s (pid %ld) %s", c->name, (long)c->pid, text);
 }
 
 /*
@@ -415,5 +413,5 @@ child_reap(struct supervisor *sup)
 		sup_child_exited(sup, c, action);
 	}
 	if (pid == -1 && errno != ECHILD)
-		log_warn("waitpid");
+		log_err("waitpid");
 }

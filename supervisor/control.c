@@ -172,13 +172,11 @@ control_idle_arm(struct ctl_client *c)
 static void control_drop(struct ctl_client *);
 
 static void
-control_idle_cb(evutil_socket_t fd, short ev, void *arg)
+control_idle_cb(evutil_socket_t fd UNUSED, short ev UNUSED, void *arg)
 {
 	struct ctl_client *c = arg;
 	char why[128];
 
-	(void)fd;
-	(void)ev;
 	snprintf(why, sizeof(why), "closing a client (uid %ld) idle or "
 	    "half-way through a request for %d s", (long)c->uid,
 	    CONTROL_IDLE_TIMEOUT);
@@ -195,7 +193,7 @@ control_accept_cb(int cfd, void *arg)
 	socklen_t len = sizeof(cred);
 
 	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
-		log_warn("control: SO_PEERCRED");
+		log_err("control: SO_PEERCRED");
 		close(cfd);
 		return;
 	}
@@ -348,13 +346,11 @@ control_hold(struct supervisor *sup, struct ctl_client *c,
 }
 
 static void
-control_ckpt_timeout(evutil_socket_t fd, short ev, void *arg)
+control_ckpt_timeout(evutil_socket_t fd UNUSED, short ev UNUSED, void *arg)
 {
 	struct ctl_client *c = arg;
 
-	(void)fd;
-	(void)ev;
-	log_warnx("control: checkpointd did not answer within %d s",
+	log_errx("control: checkpointd did not answer within %d s",
 	    CONTROL_CKPT_TIMEOUT);
 	c->ckpt_id = 0;
 	control_reply_id(c, c->req_id, CTL_FAILED, "checkpointd did not "
@@ -566,7 +562,7 @@ control_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 	if (msg->type == MSG_CTL_SET_POSITION && msg_has(msg, "position"))
 		msg_get_str(msg, "position", &arg_s, &arg_len);
 	if (msg_end(msg) == -1) {
-		log_warnx("control: malformed %s from pid %ld: %s; closing",
+		log_errx("control: malformed %s from pid %ld: %s; closing",
 		    msg_type_name(msg->type), (long)c->pid, msg->error);
 		control_drop(c);
 		return;
@@ -577,7 +573,7 @@ control_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 		return;
 	}
 	if (!control_read_only(msg->type) && !control_may_change(c->uid)) {
-		log_warnx("control: uid %ld may not %s", (long)c->uid,
+		log_errx("control: uid %ld may not %s", (long)c->uid,
 		    msg_type_name(msg->type));
 		control_reply(c, msg, CTL_DENIED, "permission denied: "
 		    "changes need root or binlogd's user");

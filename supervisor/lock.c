@@ -54,7 +54,7 @@ lock_take(enum lock_slot slot, const char *path, const char *what,
 		return 0;
 	if (fcntl(fd, F_SETLK, &fl) == -1) {
 		if (errno != EACCES && errno != EAGAIN) {
-			log_warn("cannot lock %s", path);
+			log_err("cannot lock %s", path);
 			close(fd);
 			return 0;
 		}

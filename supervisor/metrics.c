@@ -497,10 +497,9 @@ metrics_http_write_cb(struct bufferevent *bev, void *arg)
 }
 
 static void
-metrics_http_event_cb(struct bufferevent *bev, short what, void *arg)
+metrics_http_event_cb(struct bufferevent *bev UNUSED, short what UNUSED,
+    void *arg)
 {
-	(void)bev;
-	(void)what;
 	metrics_http_close(arg);
 }
 

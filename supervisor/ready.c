@@ -20,6 +20,7 @@
 #include "binlogd.h"
 #include "exitcode.h"
 #include "log.h"
+#include "util.h"
 
 static int ready_fd = -1;	/* daemon mode, until ready: to the parent */
 static int ready_told;
@@ -108,7 +109,7 @@ ready_notify(const char *state)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if ((len = strlen(path)) >= sizeof(sun.sun_path)) {
-		log_warnx("NOTIFY_SOCKET %s: path too long", path);
+		log_errx("NOTIFY_SOCKET %s: path too long", path);
 		return;
 	}
 	memcpy(sun.sun_path, path, len);
@@ -118,7 +119,7 @@ ready_notify(const char *state)
 	    sendto(fd, state, strlen(state), MSG_NOSIGNAL,
 	    (struct sockaddr *)&sun, offsetof(struct sockaddr_un, sun_path) +
 	    len) == -1)
-		log_warn("NOTIFY_SOCKET %s: cannot send %s", path, state);
+		log_err("NOTIFY_SOCKET %s: cannot send %s", path, state);
 	if (fd != -1)
 		close(fd);
 }
@@ -135,7 +136,7 @@ ready_done(void)
 	if (ready_fd == -1)
 		return;
 	if (write(ready_fd, "", 1) != 1)
-		log_warn("cannot tell the starting process binlogd is ready");
+		log_err("cannot tell the starting process binlogd is ready");
 	close(ready_fd);
 	ready_fd = -1;
 	log_errors_to_stderr(0);

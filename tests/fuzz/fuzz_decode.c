@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "streamer.h"
+#include "util.h"
 
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -20,12 +21,10 @@ static struct reader rd;
 
 /* Records go nowhere: the target is about reading, not writing. */
 int
-LLVMFuzzerInitialize(int *argc, char ***argv)
+LLVMFuzzerInitialize(int *argc UNUSED, char ***argv UNUSED)
 {
 	int fd = open("/dev/null", O_WRONLY);
 
-	(void)argc;
-	(void)argv;
 	if (fd == -1 || dup2(fd, STDOUT_FILENO) == -1)
 		abort();
 	offline_init(&rd, &st);

@@ -88,11 +88,8 @@ inbox_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 }
 
 static void
-tick(evutil_socket_t fd, short ev, void *arg)
+tick(evutil_socket_t fd UNUSED, short ev UNUSED, void *arg UNUSED)
 {
-	(void)fd;
-	(void)ev;
-	(void)arg;
 }
 
 /* Runs the loop until *flag reaches want, for at most WAIT_SECONDS. */

@@ -22,6 +22,7 @@
 #include "checkpointd.h"
 #include "log.h"
 #include "tap.h"
+#include "util.h"
 
 /* Who owns the files of the permission tests when we run as root. */
 #define NOBODY	65534
@@ -539,11 +540,9 @@ test_failed_save(void)
 }
 
 static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+rm_one(const char *path, const struct stat *sb UNUSED, int flag UNUSED,
+    struct FTW *ftw UNUSED)
 {
-	(void)sb;
-	(void)flag;
-	(void)ftw;
 	return remove(path);
 }
 
