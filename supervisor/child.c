@@ -397,8 +397,12 @@ child_reap(struct supervisor *sup)
 	int status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if ((c = child_by_pid(sup, pid)) == NULL)
+		if ((c = child_by_pid(sup, pid)) == NULL) {
+			log_warning("reaped process %ld, which is none of "
+			    "binlogd's helpers (wait status %#x)", (long)pid,
+			    (unsigned)status);
 			continue;
+		}
 		child_log_exit(c, status);
 		evtimer_del(c->timer);
 		if (c->peer != NULL) {
@@ -409,7 +413,7 @@ child_reap(struct supervisor *sup)
 		action = child_exit_action(c, status);
 		if (action == ACT_RESTART || action == ACT_RESTART_SLOW)
 			metrics_child_exit(c, status);
-		c->state = CHILD_DOWN;
+		child_set_state(c, CHILD_DOWN);
 		sup_child_exited(sup, c, action);
 	}
 	if (pid == -1 && errno != ECHILD)
