@@ -110,18 +110,27 @@ event_bad(struct reader *r, const char *what)
 	    r->file, (unsigned long long)r->offset, what);
 }
 
-/* The durable position after the transaction that just ended. */
-static void
-event_position(const struct reader *r, struct position *pos)
+/* The position at offset of the current file, with the GTID set of the
+ * transactions that ended before it. */
+void
+event_position_at(const struct reader *r, uint64_t offset,
+    struct position *pos)
 {
 	memset(pos, 0, sizeof(*pos));
 	if (gtid_set_format(r->gtids, pos->gtid, sizeof(pos->gtid)) == -1)
 		log_errx("GTID set too long for a checkpoint; truncated");
 	strlcpy_(pos->file, r->file, sizeof(pos->file));
-	pos->offset = r->hdr.log_pos;
+	pos->offset = offset;
 	pos->server_id = r->server_id;
 	strlcpy_(pos->server_uuid, r->server_uuid, sizeof(pos->server_uuid));
 	pos->ts = r->hdr.ts;
+}
+
+/* The durable position after the transaction that just ended. */
+static void
+event_position(const struct reader *r, struct position *pos)
+{
+	event_position_at(r, r->hdr.log_pos, pos);
 }
 
 /* That position, for the sink to report once the records before it are

@@ -773,19 +773,6 @@ reader_gap_server(const struct reader *r, struct gap *g)
 	    r->server_id);
 }
 
-/* The event being decoded, as a position: from its start or its end, with
- * the GTID set of the transactions before it. */
-static void
-reader_event_position(const struct reader *r, bool end, struct position *p)
-{
-	memset(p, 0, sizeof(*p));
-	gtid_set_format(r->gtids, p->gtid, sizeof(p->gtid));
-	strlcpy_(p->file, r->file, sizeof(p->file));
-	p->offset = r->offset + (end ? r->hdr.size : 0);
-	p->server_id = r->server_id;
-	strlcpy_(p->server_uuid, r->server_uuid, sizeof(p->server_uuid));
-	p->ts = r->hdr.ts;
-}
 
 /*
  * A change the server wrote without rows.  The first of a transaction
@@ -803,8 +790,9 @@ reader_unrowed(struct reader *r, const char *kind, const char *text,
 	if (!first)
 		return;
 	memset(&g, 0, sizeof(g));
-	reader_event_position(r, false, &g.from);
-	reader_event_position(r, true, &g.to);
+	/* the event being decoded, from its start to its end */
+	event_position_at(r, r->offset, &g.from);
+	event_position_at(r, r->offset + r->hdr.size, &g.to);
 	snprintf(g.reason, sizeof(g.reason), "%s: %s", kind, text);
 	reader_gap_server(r, &g);
 	log_errx("%s at %s:%llu%s%s: %s; recorded as a gap in the "

@@ -432,6 +432,8 @@ int	 reader_fail(struct reader *, int code, const char *fmt, ...)
  * is given, at most. */
 #define UNROWED_TEXT_MAX	200
 void	 event_trx_reset(struct reader *);
+void	 event_position_at(const struct reader *, uint64_t offset,
+	    struct position *);
 const char *event_type_name(uint8_t);
 void	 event_release(struct reader *);
 
