@@ -94,22 +94,17 @@ except urllib.error.HTTPError as e:
 PY
 assert_eq "405 GET, HEAD" "$(cat "$TMP/post.txt")" "POST to /metrics"
 
-# A flood: one local user holds 1,100 idle connections to the metrics
-# port, more than binlogd's descriptor limit (lowered here so that this is
-# quick).  binlogctl status and /metrics must still answer at once, the
-# log take a few lines, not one per connection, and binlogd not spin.
-prlimit --pid "$BL_PID" --nofile=256:256
-lines0=$(wc -l <"$BL_LOG")
-# cpu_ticks: binlogd's user + system time so far, in clock ticks.
-cpu_ticks() {
-	awk '{ print $14 + $15 }' "/proc/$BL_PID/stat"
-}
-python3 - "$port" "$TMP/flood.ready" <<'PY' &
+# flood N: a local client holding N idle connections to the metrics port
+# (at most 60 s: the test kills it), in the background as $flood; returns
+# once they are open.
+flood() {
+	rm -f "$TMP/flood.ready"
+	python3 - "$port" "$TMP/flood.ready" "$1" <<'PY' &
 import resource, socket, sys, time
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 2048)), hard))
 held = []
-for _ in range(1100):
+for _ in range(int(sys.argv[3])):
     s = socket.socket()
     s.settimeout(0.5)
     try:
@@ -120,9 +115,23 @@ for _ in range(1100):
 open(sys.argv[2], "w").write("%d\n" % len(held))
 time.sleep(60)  # held until the test kills it; bounded if it does not
 PY
-flood=$!
-PIDS="$PIDS $flood"
-wait_until 60 "the flood to open its connections" test -s "$TMP/flood.ready"
+	flood=$!
+	PIDS="$PIDS $flood"
+	wait_until 60 "the flood to open its connections" \
+	    test -s "$TMP/flood.ready"
+}
+
+# A flood: one local user holds 1,100 idle connections to the metrics
+# port, more than binlogd's descriptor limit (lowered here so that this is
+# quick).  binlogctl status and /metrics must still answer at once, the
+# log take a few lines, not one per connection, and binlogd not spin.
+prlimit --pid "$BL_PID" --nofile=256:256
+lines0=$(wc -l <"$BL_LOG")
+# cpu_ticks: binlogd's user + system time so far, in clock ticks.
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$BL_PID/stat"
+}
+flood 1100
 ticks0=$(cpu_ticks)
 t0=$(date +%s%N)
 timeout 5 binlogctl -s "$TMP/binlogd.sock" status >/dev/null ||
@@ -160,24 +169,7 @@ lib_forget "$flood"
 nfd=$(find "/proc/$BL_PID/fd" -mindepth 1 | wc -l)
 prlimit --pid "$BL_PID" --nofile=$((nfd + 4)):$((nfd + 4))
 lines0=$(wc -l <"$BL_LOG")
-rm -f "$TMP/flood.ready"
-python3 - "$port" "$TMP/flood.ready" <<'PY' &
-import socket, sys, time
-held = []
-for _ in range(40):
-    s = socket.socket()
-    s.settimeout(0.5)
-    try:
-        s.connect(("127.0.0.1", int(sys.argv[1])))
-    except OSError:
-        pass
-    held.append(s)
-open(sys.argv[2], "w").write("%d\n" % len(held))
-time.sleep(60)  # held until the test kills it; bounded if it does not
-PY
-flood=$!
-PIDS="$PIDS $flood"
-wait_until 60 "the flood to open its connections" test -s "$TMP/flood.ready"
+flood 40
 wait_for_log 'metrics: accept: Too many open files'
 ticks0=$(cpu_ticks)
 # A measurement window, not a synchronisation: binlogd must stay idle.
