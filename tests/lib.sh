@@ -453,6 +453,19 @@ binlogd_spawn() {
 	PIDS="$PIDS $BL_PID"
 }
 
+# as_nobody CMD...: CMD as uid and gid 65534, with a PATH where that uid
+# can run binlogctl: the build tree may sit in a directory it cannot
+# enter (a CI clone in a mode-0700 mktemp dir).  $TMP must be 0711.
+as_nobody() {
+	if [ ! -x "$TMP/nobody-bin/binlogctl" ]; then
+		mkdir -p "$TMP/nobody-bin"
+		cp "$(command -v binlogctl)" "$TMP/nobody-bin/"
+		chmod -R a+rX "$TMP/nobody-bin"
+	fi
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    env PATH="$TMP/nobody-bin:/usr/bin:/bin" "$@"
+}
+
 # log_count ERE: how many lines of binlogd's log match.
 log_count() {
 	grep -Ec -- "$1" "$BL_LOG" || true

@@ -89,7 +89,6 @@ diff -u "$GOLDEN/ctl-status.txt" "$TMP/status.txt" ||
 # A non-root uid in the socket's group may look, not change.
 chmod 711 "$TMP"
 chgrp 65534 "$SOCK"
-as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 as_nobody binlogctl -s "$SOCK" status >/dev/null ||
     fail "uid 65534 in the socket's group cannot run status"
 rc=0

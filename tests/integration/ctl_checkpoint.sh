@@ -94,7 +94,6 @@ wait_until 30 "binlogd held with the streamer down" held
 # Another uid may look, not set.
 chmod 711 "$TMP"
 chgrp 65534 "$SOCK"
-as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 expect_rc 0 "checkpoint as uid 65534" as_nobody binlogctl -s "$SOCK" \
     checkpoint
 expect_rc 3 "set-position as uid 65534" as_nobody binlogctl -s "$SOCK" \

@@ -74,7 +74,6 @@ assert_match "$out" "$TMP/no.conf" "status -c with a missing file"
 
 # Permission: the socket (root's, 0660) as another uid.
 chmod 711 "$TMP"
-as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 expect_rc 3 "status as uid 65534" as_nobody binlogctl -s "$SOCK" status
 assert_match "$out" "permission denied" "status as uid 65534"
 
