@@ -475,15 +475,34 @@ tablemap_offline(struct tablemap *tm)
 	return 0;
 }
 
+/* Whether any column is of a kind is() says. */
+static bool
+tablemap_any(const struct tablemap *tm, bool (*is)(uint8_t, bool),
+    bool mariadb)
+{
+	uint32_t i;
+
+	for (i = 0; i < tm->ncols; i++)
+		if (is(tm->cols[i].type, mariadb))
+			return true;
+	return false;
+}
+
 /* Whether information_schema knows more than the TABLE_MAP said: FULL
  * metadata has it all (a table without PRIMARY_KEY has none), except
- * which of MariaDB's BINARY(16) columns are INET6 or UUID. */
+ * which of MariaDB's BINARY(16) columns are INET6 or UUID.  The server
+ * leaves out the SIGNEDNESS block of a table without numbers and the
+ * charset block of one without text: nothing to say, not incomplete. */
 static bool
 tablemap_incomplete(const struct reader *r, const struct tablemap *tm)
 {
 	uint32_t i;
 
-	if (!tm->have_names || !tm->have_sign || !tm->have_charset)
+	if (!tm->have_names ||
+	    (!tm->have_sign &&
+	    tablemap_any(tm, tablemap_is_numeric, r->mariadb)) ||
+	    (!tm->have_charset &&
+	    tablemap_any(tm, tablemap_is_character, r->mariadb)))
 		return true;
 	for (i = 0; i < tm->ncols && r->mariadb; i++)
 		if (tm->cols[i].type == COL_STRING && tm->cols[i].length == 16 &&
