@@ -1,15 +1,12 @@
 /* obuf.c: the growable output buffer and its JSON writers -- numbers
  * (digits counted first, written in place), strings escaped in one pass
- * that copies as it scans (SSE2 where there is one), latin1/cp1252 to
+ * that copies as it scans (the bulk in obuf_simd.c), latin1/cp1252 to
  * UTF-8, base64 -- shared by the decoder, which writes values, and the
  * record formats, which write the envelopes around them. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "log.h"
 #include "dtoa.h"
@@ -185,92 +182,6 @@ obuf_escape(char *d, uint8_t ch)
 	return 6;
 }
 
-#ifdef __SSE2__
-/* The bytes of v that are not plain, one bit each.  As signed bytes,
- * those with the high bit set (UTF-8) are below 0x20 too. */
-static inline unsigned
-obuf_bad16(__m128i v)
-{
-	__m128i bad = _mm_or_si128(
-	    _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
-	    _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f))),
-	    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
-
-	return (unsigned)_mm_movemask_epi8(bad);
-}
-
-/*
- * Copies the plain bytes from s on to d, sixteen a step, and says how
- * many there were.  Each step stores all sixteen before it looks: d must
- * have room for n + 16.  The last step reads the rest through a copy
- * padded with plain bytes, not past s + n.
- */
-static inline size_t
-obuf_plain_copy(char *d, const uint8_t *s, size_t n)
-{
-	char t[16];
-	unsigned bad;
-	__m128i v;
-	size_t i;
-
-	for (i = 0; i + 16 <= n; i += 16) {
-		v = _mm_loadu_si128((const __m128i *)(s + i));
-		_mm_storeu_si128((__m128i *)(d + i), v);
-		if ((bad = obuf_bad16(v)) != 0)
-			return i + (size_t)__builtin_ctz(bad);
-	}
-	if (i == n)
-		return n;
-	_mm_storeu_si128((__m128i *)t, _mm_set1_epi8(' '));
-	obuf_copy_small(t, s + i, n - i);
-	v = _mm_loadu_si128((const __m128i *)t);
-	_mm_storeu_si128((__m128i *)(d + i), v);
-	bad = obuf_bad16(v);
-	return bad != 0 ? i + (size_t)__builtin_ctz(bad) : n;
-}
-#else
-/* Bytes a JSON string holds as they are: printable ASCII but " and \. */
-static bool
-obuf_plain(uint8_t ch)
-{
-	return ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\';
-}
-
-/* Whether a word has a byte below 0x20, one of '"', '\\', 0x7f or one
- * with the high bit.  With the high bits clear, each sum and difference
- * below sets a byte's high bit exactly when that byte is a bad one (or
- * a lower byte of the word is), so the test is exact for the word. */
-static inline bool
-obuf_bad8(uint64_t w)
-{
-	const uint64_t ones = 0x0101010101010101ULL;
-	const uint64_t high = 0x8080808080808080ULL;
-
-	return ((w | (w + ones) | (w - ones * 0x20) |
-	    ((w ^ ones * '"') - ones) | ((w ^ ones * '\\') - ones)) & high) != 0;
-}
-
-/* Copies the plain bytes from s on to d, eight at a time while a word
- * has none other; says how many there were. */
-static size_t
-obuf_plain_copy(char *d, const uint8_t *s, size_t n)
-{
-	uint64_t w;
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, s + i, 8);
-		if (obuf_bad8(w))
-			break;
-	}
-	while (i < n && obuf_plain(s[i]))
-		i++;
-	memcpy(d, s, i);
-	return i;
-}
-#endif
-
 /* MySQL's latin1 is cp1252: these are its 0x80-0x9f. */
 static const uint16_t obuf_cp1252[32] = {
 	0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
@@ -298,27 +209,32 @@ obuf_latin1_utf8(char *d, uint8_t ch)
 
 /*
  * Text as the inside of a JSON string: control characters as \u00XX,
- * latin1 or UTF-8 (invalid: U+FFFD) from the high bytes.  Runs of plain
- * ASCII, most of most strings, are copied as they are scanned; the room
- * that needs, 16 bytes past what is left of the input, is kept up from
- * the start, and each escape of up to 6 bytes reserves its excess.
+ * latin1 or UTF-8 (invalid: U+FFFD) from the high bytes.  obuf_simd's
+ * paths take the runs that need nothing, most of most strings, and this
+ * loop the character each stops at.  The room they need, OBUF_SLACK past
+ * what is left of the input (twice that in latin1), is kept up from the
+ * start; each escape of up to 6 bytes reserves its excess.
  */
 static void
 obuf_json_run(struct obuf *b, const uint8_t *s, size_t n, bool latin1)
 {
-	size_t i = 0, l;
+	size_t i = 0, l, o, w = latin1 ? 2 : 1;
 	char *d;
 
-	obuf_reserve(b, n + 16);
+	obuf_reserve(b, w * n + OBUF_SLACK);
 	d = b->buf + b->len;
 	for (;;) {
-		l = obuf_plain_copy(d, s + i, n - i);
+		if (latin1)
+			l = obuf_simd->latin1(d, s + i, n - i, &o);
+		else
+			l = o = obuf_simd->utf8(d, s + i, n - i);
 		i += l;
-		d += l;
+		d += o;
 		if (i == n)
 			break;
-		if (!latin1 && s[i] >= 0x80 &&
-		    (l = obuf_utf8_len(s + i, n - i)) > 0) {
+		/* a valid character before the error a block found */
+		if (!latin1 && (l = s[i] < 0x80 ? obuf_plain(s[i]) :
+		    obuf_utf8_len(s + i, n - i)) > 0) {
 			if (n - i >= 4)
 				memcpy(d, s + i, 4);
 			else
@@ -328,7 +244,7 @@ obuf_json_run(struct obuf *b, const uint8_t *s, size_t n, bool latin1)
 			continue;
 		}
 		b->len = (size_t)(d - b->buf);
-		obuf_reserve(b, n - i + 6 + 16);
+		obuf_reserve(b, w * (n - i) + 6 + OBUF_SLACK);
 		d = b->buf + b->len;
 		if (s[i] < 0x80)
 			d += obuf_escape(d, s[i]);
@@ -344,11 +260,11 @@ obuf_json_run(struct obuf *b, const uint8_t *s, size_t n, bool latin1)
 }
 
 /* Text (UTF-8, or latin1 to convert) escaped between quotes, each
- * written into the 16 bytes of room obuf_json_run keeps. */
+ * written into the room obuf_json_run keeps. */
 static void
 obuf_json_quoted(struct obuf *b, const uint8_t *s, size_t n, bool latin1)
 {
-	obuf_reserve(b, n + 17);
+	obuf_reserve(b, n + 1 + OBUF_SLACK);
 	b->buf[b->len++] = '"';
 	obuf_json_run(b, s, n, latin1);
 	b->buf[b->len++] = '"';
@@ -397,7 +313,9 @@ obuf_base64_bare(struct obuf *b, const uint8_t *s, size_t n)
 
 	obuf_reserve(b, (n + 2) / 3 * 4);
 	o = b->buf + b->len;
-	for (i = 0; i + 2 < n; i += 3) {
+	i = obuf_simd->base64(o, s, n);
+	o += i / 3 * 4;
+	for (; i + 2 < n; i += 3) {
 		v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
 		*o++ = tab[v >> 18];
 		*o++ = tab[(v >> 12) & 63];

@@ -528,6 +528,29 @@ void	 obuf_json_latin1(struct obuf *, const uint8_t *, size_t);
 void	 obuf_base64(struct obuf *, const uint8_t *, size_t);
 void	 obuf_base64_bare(struct obuf *, const uint8_t *, size_t);
 
+/* obuf_simd.c: obuf.c's bulk paths at the CPU's best level.  utf8 copies
+ * the prefix that is valid UTF-8 with nothing to escape, latin1 converts
+ * one (*out: the bytes written), base64 encodes whole groups; each says
+ * how much input it took, and may write OBUF_SLACK bytes past the end of
+ * its output. */
+#define OBUF_SLACK	32
+enum { OBUF_SCALAR, OBUF_SSE42, OBUF_AVX2 };
+struct obuf_simd_ops {
+	const char	*name;
+	size_t		(*utf8)(char *, const uint8_t *, size_t);
+	size_t		(*latin1)(char *, const uint8_t *, size_t, size_t *);
+	size_t		(*base64)(char *, const uint8_t *, size_t);
+};
+extern const struct obuf_simd_ops *obuf_simd;
+int	 obuf_simd_level(int);
+
+/* Bytes a JSON string holds as they are: printable ASCII but " and \. */
+static inline bool
+obuf_plain(uint8_t ch)
+{
+	return ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\';
+}
+
 /* The obuf appenders are inline: most values of most rows are a few
  * bytes, and a call per value cost more than the copy. */
 static inline void
