@@ -13,6 +13,7 @@
 
 #include "exitcode.h"
 #include "log.h"
+#include "output.h"
 #include "packet.h"
 #include "spill.h"
 #include "streamer.h"

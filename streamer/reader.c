@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include <errmsg.h>
+#include <mysql.h>
+#include <mariadb_rpl.h>
 #include <mariadb_version.h>
 #include <mysqld_error.h>
 
@@ -26,7 +28,7 @@
 #include "packet.h"
 #include "spill.h"
 #include "util.h"
-#include "sink.h"
+#include "output.h"
 #include "streamer.h"
 
 #define READER_VAL_MAX	1024
@@ -38,6 +40,15 @@
 #define READER_DELAY_MAX	8
 
 static struct reader	 reader;
+/* The replica: its connections and the process state the decoder's hooks
+ * reach (reader.owner points here). */
+struct replica {
+	struct streamer	*st;
+	MYSQL		*mysql;		/* the dump connection */
+	MYSQL		*meta;		/* information_schema lookups */
+	MARIADB_RPL	*rpl;
+};
+static struct replica	 rep;
 static pthread_t	 reader_thread;
 static struct start	 reader_from;
 static bool		 reader_file_only;	/* after a reset: to is a file pos */
@@ -275,9 +286,9 @@ reader_connect(struct reader *r, const char *what)
 MYSQL *
 reader_meta(struct reader *r)
 {
-	if (r->meta == NULL)
-		r->meta = reader_connect(r, "information_schema");
-	return r->meta;
+	if (rep.meta == NULL)
+		rep.meta = reader_connect(r, "information_schema");
+	return rep.meta;
 }
 
 /* What to grant; one message for every missing privilege. */
@@ -312,9 +323,9 @@ reader_select(struct reader *r, const char *sql, char vals[][READER_VAL_MAX],
 	MYSQL_ROW row;
 	unsigned i;
 
-	if (mysql_query(r->mysql, sql) != 0 ||
-	    (res = mysql_store_result(r->mysql)) == NULL)
-		return reader_query_fail(r, r->mysql, sql);
+	if (mysql_query(rep.mysql, sql) != 0 ||
+	    (res = mysql_store_result(rep.mysql)) == NULL)
+		return reader_query_fail(r, rep.mysql, sql);
 	if ((row = mysql_fetch_row(res)) == NULL ||
 	    mysql_num_fields(res) < n) {
 		mysql_free_result(res);
@@ -329,8 +340,8 @@ reader_select(struct reader *r, const char *sql, char vals[][READER_VAL_MAX],
 static int
 reader_exec(struct reader *r, const char *sql)
 {
-	if (mysql_query(r->mysql, sql) != 0)
-		return reader_query_fail(r, r->mysql, sql);
+	if (mysql_query(rep.mysql, sql) != 0)
+		return reader_query_fail(r, rep.mysql, sql);
 	return 0;
 }
 
@@ -382,18 +393,18 @@ reader_grants(struct reader *r)
 	MYSQL_RES *res;
 	bool full;
 
-	if (!r->mariadb && mysql_get_server_version(r->mysql) >= 80400)
+	if (!r->mariadb && mysql_get_server_version(rep.mysql) >= 80400)
 		sql = "SHOW BINARY LOG STATUS";
-	if (mysql_query(r->mysql, sql) != 0) {
-		if (!reader_denied(mysql_errno(r->mysql)))
-			return reader_query_fail(r, r->mysql, sql);
+	if (mysql_query(rep.mysql, sql) != 0) {
+		if (!reader_denied(mysql_errno(rep.mysql)))
+			return reader_query_fail(r, rep.mysql, sql);
 		strcat(missing, r->mariadb ? ", BINLOG MONITOR" :
 		    ", REPLICATION CLIENT");
-	} else if ((res = mysql_store_result(r->mysql)) != NULL)
+	} else if ((res = mysql_store_result(rep.mysql)) != NULL)
 		mysql_free_result(res);
-	full = reader_value(r->mysql, "SELECT @@global.binlog_row_metadata",
+	full = reader_value(rep.mysql, "SELECT @@global.binlog_row_metadata",
 	    v, 1) && strcasecmp(v[0], "FULL") == 0;
-	if (reader_value(r->mysql, READER_PRIVS_SQL, v, 3) &&
+	if (reader_value(rep.mysql, READER_PRIVS_SQL, v, 3) &&
 	    strcmp(v[0], "0") == 0) {
 		if (strcmp(v[1], "0") == 0)
 			strcat(missing, ", REPLICATION SLAVE");
@@ -467,7 +478,7 @@ reader_latest(struct reader *r, struct position *pos)
 {
 	char v[2][READER_VAL_MAX];
 	const char *sql = "SHOW MASTER STATUS";
-	unsigned long ver = mysql_get_server_version(r->mysql);
+	unsigned long ver = mysql_get_server_version(rep.mysql);
 	int rc;
 
 	if (!r->mariadb && ver >= 80400)
@@ -509,7 +520,7 @@ reader_gtid_at(struct reader *r, struct position *pos)
 
 	if (!r->mariadb)
 		return 0;
-	mysql_real_escape_string(r->mysql, esc, pos->file, strlen(pos->file));
+	mysql_real_escape_string(rep.mysql, esc, pos->file, strlen(pos->file));
 	snprintf(sql, sizeof(sql), "SELECT BINLOG_GTID_POS('%s', %llu)", esc,
 	    (unsigned long long)pos->offset);
 	if (reader_select(r, sql, v, 1) == -1)
@@ -534,7 +545,7 @@ reader_first_start(struct reader *r, const struct position *pos)
 	strlcpy_(at.server_uuid, r->server_uuid, sizeof(at.server_uuid));
 	reader_from.pos = at;
 	reader_from.saved = true;
-	streamer_publish(r->st, &at, true);
+	streamer_publish(rep.st, &at, true);
 }
 
 /* Decides file:offset or GTID; fills pos and says which. */
@@ -575,7 +586,7 @@ reader_set_connect_state(struct reader *r, const char *gtid)
 {
 	char sql[POS_GTID_MAX * 2 + 64], esc[POS_GTID_MAX * 2 + 1];
 
-	mysql_real_escape_string(r->mysql, esc, gtid, strlen(gtid));
+	mysql_real_escape_string(rep.mysql, esc, gtid, strlen(gtid));
 	snprintf(sql, sizeof(sql), "SET @slave_connect_state = '%s'", esc);
 	return reader_exec(r, sql);
 }
@@ -584,14 +595,14 @@ reader_set_connect_state(struct reader *r, const char *gtid)
 static int
 reader_dump_fail(struct reader *r)
 {
-	unsigned e = mysql_errno(r->mysql);
+	unsigned e = mysql_errno(rep.mysql);
 
 	if (reader_denied(e))
 		return reader_fail(r, BX_AUTH, "binlog dump from %s refused: "
-		    "%s (%u); " READER_GRANTS, r->st->start_desc,
-		    mysql_error(r->mysql), e);
+		    "%s (%u); " READER_GRANTS, rep.st->start_desc,
+		    mysql_error(rep.mysql), e);
 	return reader_transient("binlog dump from %s: %s (%u)",
-	    r->st->start_desc, mysql_error(r->mysql), e);
+	    rep.st->start_desc, mysql_error(rep.mysql), e);
 }
 
 static int
@@ -621,32 +632,32 @@ reader_open(struct reader *r)
 	strlcpy_(r->file, pos.file, sizeof(r->file));
 	start = by_gtid ? 4 : (unsigned long)pos.offset;
 	if (by_gtid)
-		snprintf(r->st->start_desc, sizeof(r->st->start_desc),
+		snprintf(rep.st->start_desc, sizeof(rep.st->start_desc),
 		    "gtid %s", pos.gtid);
 	else
-		snprintf(r->st->start_desc, sizeof(r->st->start_desc),
+		snprintf(rep.st->start_desc, sizeof(rep.st->start_desc),
 		    "%s:%llu", pos.file, (unsigned long long)pos.offset);
-	if ((r->rpl = mariadb_rpl_init(r->mysql)) == NULL)
+	if ((rep.rpl = mariadb_rpl_init(rep.mysql)) == NULL)
 		fatalx("mariadb_rpl_init: out of memory");
-	mariadb_rpl_optionsv(r->rpl, MARIADB_RPL_FILENAME,
+	mariadb_rpl_optionsv(rep.rpl, MARIADB_RPL_FILENAME,
 	    by_gtid ? "" : pos.file, by_gtid ? 0 : strlen(pos.file));
-	mariadb_rpl_optionsv(r->rpl, MARIADB_RPL_START, start);
-	mariadb_rpl_optionsv(r->rpl, MARIADB_RPL_SERVER_ID, sid);
-	mariadb_rpl_optionsv(r->rpl, MARIADB_RPL_FLAGS, 0);
-	if ((by_gtid && !r->mariadb ? dump_gtid_send(r->mysql, r->gtids, sid) :
-	    mariadb_rpl_open(r->rpl)) != 0)
+	mariadb_rpl_optionsv(rep.rpl, MARIADB_RPL_START, start);
+	mariadb_rpl_optionsv(rep.rpl, MARIADB_RPL_SERVER_ID, sid);
+	mariadb_rpl_optionsv(rep.rpl, MARIADB_RPL_FLAGS, 0);
+	if ((by_gtid && !r->mariadb ? dump_gtid_send(rep.mysql, r->gtids, sid) :
+	    mariadb_rpl_open(rep.rpl)) != 0)
 		return reader_dump_fail(r);
-	pthread_mutex_lock(&r->st->mu);
-	r->st->dump_fd = mysql_get_socket(r->mysql);
-	pthread_mutex_unlock(&r->st->mu);
-	reader_own_packets = mysql_get_ssl_cipher(r->mysql) == NULL &&
-	    !r->mysql->net.compress;
+	pthread_mutex_lock(&rep.st->mu);
+	rep.st->dump_fd = mysql_get_socket(rep.mysql);
+	pthread_mutex_unlock(&rep.st->mu);
+	reader_own_packets = mysql_get_ssl_cipher(rep.mysql) == NULL &&
+	    !rep.mysql->net.compress;
 	/* packet.c hands on formatted records before it waits for more */
 	r->sync_before_wait = reader_own_packets;
 	if (reader_own_packets)
-		packet_init(&reader_pk, r, r->st->dump_fd,
+		packet_init(&reader_pk, r, rep.st->dump_fd,
 		    (int)(r->conf->read_timeout * 1000));
-	log_debug("dump from %s read by %s", r->st->start_desc,
+	log_debug("dump from %s read by %s", rep.st->start_desc,
 	    reader_own_packets ? "binlogd" : "libmariadb (TLS or compression)");
 	return 0;
 }
@@ -657,7 +668,7 @@ reader_open(struct reader *r)
 static void
 reader_fetch_error(struct reader *r, unsigned e, const char *text)
 {
-	if (r->st->stopping)
+	if (rep.st->stopping)
 		return;
 	if (e == 1236 && strstr(text, "max_allowed_packet") != NULL)
 		reader_fail(r, BX_SERVER_CONFIG, "reading the binlog at %s:%llu: "
@@ -666,7 +677,7 @@ reader_fetch_error(struct reader *r, unsigned e, const char *text)
 	else if (e == 1236) {
 		reader_fail(r, BX_PURGED, "binary log position not available on "
 		    "the server (requested %s, last read %s:%llu): %s",
-		    r->st->start_desc, r->file[0] ? r->file : "-",
+		    rep.st->start_desc, r->file[0] ? r->file : "-",
 		    (unsigned long long)r->offset, text);
 		reader_err.purged = true;
 	} else if (reader_denied(e))
@@ -685,10 +696,10 @@ reader_stop_here(struct reader *r)
 {
 	bool stop;
 
-	pthread_mutex_lock(&r->st->mu);
+	pthread_mutex_lock(&rep.st->mu);
 	reader_trx_open = r->in_trx;
-	stop = r->st->stopping && !(reader_at_commit && r->in_trx);
-	pthread_mutex_unlock(&r->st->mu);
+	stop = rep.st->stopping && !(reader_at_commit && r->in_trx);
+	pthread_mutex_unlock(&rep.st->mu);
 	return stop;
 }
 
@@ -704,9 +715,9 @@ reader_fetch(struct reader *r, MARIADB_RPL_EVENT **ev, const uint8_t **p,
 		reader_fetch_error(r, reader_pk.err, reader_pk.errmsg);
 		return -1;
 	}
-	if ((*ev = mariadb_rpl_fetch(r->rpl, *ev)) == NULL) {
-		reader_fetch_error(r, mysql_errno(r->mysql),
-		    mysql_error(r->mysql));
+	if ((*ev = mariadb_rpl_fetch(rep.rpl, *ev)) == NULL) {
+		reader_fetch_error(r, mysql_errno(rep.mysql),
+		    mysql_error(rep.mysql));
 		return -1;
 	}
 	*p = (*ev)->raw_data + (*ev)->raw_data_ofs;
@@ -726,11 +737,11 @@ reader_loop(struct reader *r)
 			break;
 		if (!reader_got_event && r->seen_event)
 			log_info("reconnected: streaming from %s",
-			    r->st->start_desc);
+			    rep.st->start_desc);
 		reader_got_event = true;
 		if (!r->seen_event) {
 			r->seen_event = true;
-			streamer_started(r->st, r->st->start_desc);
+			streamer_started(rep.st, rep.st->start_desc);
 		}
 		if (event_decode(r, p, len) == -1)
 			break;
@@ -744,21 +755,21 @@ reader_loop(struct reader *r)
 static void
 reader_cleanup(struct reader *r)
 {
-	pthread_mutex_lock(&r->st->mu);
-	r->st->dump_fd = -1;
-	pthread_mutex_unlock(&r->st->mu);
+	pthread_mutex_lock(&rep.st->mu);
+	rep.st->dump_fd = -1;
+	pthread_mutex_unlock(&rep.st->mu);
 	if (reader_own_packets)
 		packet_free(&reader_pk);
 	reader_own_packets = false;
 	par_release();		/* the next attempt starts with an empty ring */
-	if (r->rpl != NULL)
-		mariadb_rpl_close(r->rpl);
-	else if (r->mysql != NULL)
-		mysql_close(r->mysql);
-	if (r->meta != NULL)
-		mysql_close(r->meta);
-	r->rpl = NULL;
-	r->mysql = r->meta = NULL;
+	if (rep.rpl != NULL)
+		mariadb_rpl_close(rep.rpl);
+	else if (rep.mysql != NULL)
+		mysql_close(rep.mysql);
+	if (rep.meta != NULL)
+		mysql_close(rep.meta);
+	rep.rpl = NULL;
+	rep.mysql = rep.meta = NULL;
 	event_release(r);
 }
 
@@ -803,7 +814,7 @@ reader_unrowed(struct reader *r, const char *kind, const char *text,
 	    g.reason : "binlogd writes no records for it (and warns once per "
 	    "transaction); have every client write rows: SET GLOBAL "
 	    "binlog_format = ROW, and no SET SESSION binlog_format");
-	streamer_gap(r->st, &g);
+	streamer_gap(rep.st, &g);
 }
 
 /* The policy's new start: the oldest binlog or the current end, recorded
@@ -829,7 +840,7 @@ reader_reset(struct reader *r)
 	    "resuming from there", conf->on_purged,
 	    position_str(&g.from, a, sizeof(a)),
 	    position_str(&g.to, b, sizeof(b)));
-	streamer_gap(r->st, &g);
+	streamer_gap(rep.st, &g);
 	reader_from.pos = g.to;
 	reader_from.saved = true;
 	reader_file_only = true;
@@ -846,7 +857,7 @@ reader_attempt(struct reader *r)
 	event_trx_reset(r);
 	r->row_pending = false;
 	r->out.len = 0;
-	if ((r->mysql = reader_connect(r, "replication")) != NULL &&
+	if ((rep.mysql = reader_connect(r, "replication")) != NULL &&
 	    reader_check(r) == 0 && reader_session(r) == 0 &&
 	    (!reader_reset_due || reader_reset(r) == 0) &&
 	    reader_open(r) == 0)
@@ -869,17 +880,17 @@ reader_explain(const char *fmt, ...)
 /* The next attempt starts after the last transaction whose records are
  * out: never the server's position, never further back than needed. */
 static void
-reader_rewind(struct reader *r)
+reader_rewind(void)
 {
 	char buf[POS_GTID_MAX + POS_FILE_MAX + 16];
 
-	pthread_mutex_lock(&r->st->mu);
-	if (r->st->have_durable) {
-		reader_from.pos = r->st->durable;
+	pthread_mutex_lock(&rep.st->mu);
+	if (rep.st->have_durable) {
+		reader_from.pos = rep.st->durable;
 		reader_from.saved = true;
 		reader_file_only = false;
 	}
-	pthread_mutex_unlock(&r->st->mu);
+	pthread_mutex_unlock(&rep.st->mu);
 	if (reader_from.saved)
 		log_info("resuming from position %s",
 		    position_str(&reader_from.pos, buf, sizeof(buf)));
@@ -901,20 +912,20 @@ reader_purged(struct reader *r)
 		return false;
 	}
 	strlcpy_(reader_reset_why, reader_err.msg, sizeof(reader_reset_why));
-	reader_rewind(r);
+	reader_rewind();
 	reader_reset_due = true;
 	return true;
 }
 
 /* Sleeps up to s seconds; false when asked to stop meanwhile. */
 static bool
-reader_sleep(struct reader *r, int s)
+reader_sleep(int s)
 {
 	int i;
 
-	for (i = 0; i < s * 10 && !r->st->stopping; i++)
+	for (i = 0; i < s * 10 && !rep.st->stopping; i++)
 		usleep(100000);
-	return !r->st->stopping;
+	return !rep.st->stopping;
 }
 
 static bool
@@ -922,7 +933,7 @@ reader_retry(struct reader *r, int *attempt)
 {
 	int delay;
 
-	if (r->st->stopping || !reader_err.failed)
+	if (rep.st->stopping || !reader_err.failed)
 		return false;
 	if (reader_err.purged)
 		return reader_purged(r);
@@ -941,9 +952,9 @@ reader_retry(struct reader *r, int *attempt)
 	log_errx("%s; reconnecting in %d s (attempt %d of %d)",
 	    reader_err.msg, delay, *attempt, READER_RETRIES);
 	stats_reconnecting(reader_err.msg);
-	if (!reader_sleep(r, delay))
+	if (!reader_sleep(delay))
 		return false;
-	reader_rewind(r);
+	reader_rewind();
 	return true;
 }
 
@@ -959,9 +970,9 @@ reader_main(void *arg)
 	while (reader_retry(r, &attempt));
 	mysql_thread_end();
 	if (reader_err.failed)
-		streamer_finish(r->st, reader_err.code, "%s", reader_err.msg);
+		streamer_finish(rep.st, reader_err.code, "%s", reader_err.msg);
 	else
-		streamer_finish(r->st, BX_OK, "reader stopped");
+		streamer_finish(rep.st, BX_OK, "reader stopped");
 	return NULL;
 }
 
@@ -981,7 +992,9 @@ reader_start(struct streamer *st, const struct config *conf,
 	};
 
 	memset(&reader, 0, sizeof(reader));
-	reader.st = st;
+	memset(&rep, 0, sizeof(rep));
+	rep.st = st;
+	reader.owner = &rep;
 	reader.conf = conf;
 	reader.hooks = &hooks;
 	reader_from = *from;

@@ -12,6 +12,9 @@
 #include "streamer.h"
 #include "util.h"
 
+/* Every table looked up since the last DDL statement, newest first. */
+static struct schema_entry *schema_cache;
+
 /* One quoted name of an enum('a','b''c') COLUMN_TYPE, from p; returns
  * the end of it, or NULL when there is none. */
 static const char *
@@ -117,8 +120,8 @@ schema_load(struct reader *r, const struct tablemap *tm)
 		bad = schema_row(e, i++, row);
 	mysql_free_result(res);
 	e->ncols = i;
-	e->next = r->schema;
-	r->schema = e;
+	e->next = schema_cache;
+	schema_cache = e;
 	if (bad) {
 		reader_fail(r, BX_DECODE, "a column name of %s.%s in "
 		    "information_schema is empty or too long", tm->db, tm->table);
@@ -134,7 +137,7 @@ schema_lookup(struct reader *r, const struct tablemap *tm)
 {
 	struct schema_entry *e;
 
-	for (e = r->schema; e != NULL; e = e->next)
+	for (e = schema_cache; e != NULL; e = e->next)
 		if (strcmp(e->db, tm->db) == 0 &&
 		    strcmp(e->table, tm->table) == 0)
 			return e;
@@ -143,16 +146,16 @@ schema_lookup(struct reader *r, const struct tablemap *tm)
 
 /* reader_hooks.schema_forget: a DDL statement may have changed any. */
 void
-schema_forget(struct reader *r)
+schema_forget(struct reader *r UNUSED)
 {
 	struct schema_entry *e, *next;
 
-	for (e = r->schema; e != NULL; e = next) {
+	for (e = schema_cache; e != NULL; e = next) {
 		next = e->next;
 		free(e->cols);
 		free(e->strs.buf);
 		free(e->stridx.buf);
 		free(e);
 	}
-	r->schema = NULL;
+	schema_cache = NULL;
 }

@@ -17,7 +17,7 @@
 #include "peer.h"
 #include "proc.h"
 #include "util.h"
-#include "sink.h"
+#include "output.h"
 #include "streamer.h"
 
 #define STREAMER_FINAL_SAVE_MS	5000
@@ -458,14 +458,25 @@ streamer_check(char *err, size_t errlen)
 	return 0;
 }
 
+/* sink_owner.durable: the sink's records up to pos are durable. */
+static void
+streamer_durable(void *arg, const struct position *pos, bool force)
+{
+	streamer_publish(arg, pos, force);
+}
+
 static void
 streamer_config(void)
 {
+	static const struct sink_owner owner = {
+		.arg = &st, .durable = streamer_durable,
+		.errored = stats_sink_error, .stopping = &st.stopping,
+	};
 	char err[1200];
 
 	if (streamer_check(err, sizeof(err)) == -1)
 		fatalx_code(BX_CONFIG, "%s", err);
-	if (sink_open(&sink, &conf, &st) == -1)
+	if (sink_open(&sink, &conf, &owner) == -1)
 		fatalx_code(BX_CONFIG, "%s: %s", conf.path, sink.error);
 	record_set_sink(&sink);
 	par_init((int)conf.decode_threads);

@@ -340,28 +340,29 @@ proxy_restore() {
 
 # sql "statements": runs them as root on the test server; with no argument,
 # reads them from stdin.  Output: tab-separated rows, no header, unescaped.
-# build_decoder CC OUT FLAGS... MAIN.c: the decoder (libdecode.a's sources
-# as streamer/Makefile.am lists them, and offline.c) compiled with CC and
+# build_decoder CC OUT FLAGS... MAIN.c: the decoder and the records
+# (libbinlog.a's and liboutput.a's sources as binlog/ and output/'s
+# Makefile.am list them, and binlogcat's offline.c) compiled with CC and
 # FLAGS into the program OUT around MAIN.c; compiler errors in
 # $TMP/cc.err.  Run from the build's tests/, as make check does.
 build_decoder() {
-	local cc=$1 out=$2 src=$LIB_DIR/.. build
+	local cc=$1 out=$2 src=$LIB_DIR/.. build lib srcs=""
 	shift 2
 	build=$(cd .. && pwd)
 	[ -f "$build/common/libcommon.a" ] ||
 	    hard_error "no libcommon.a in $build"
-	local decode
-	decode=$(sed -n '/^libdecode_a_SOURCES/,/[^\\]$/p' \
-	    "$src/streamer/Makefile.am" | grep -oE '[a-z0-9_]+\.c' |
-	    sed "s|^|$src/streamer/|")
-	[ -n "$decode" ] ||
-	    hard_error "no libdecode_a_SOURCES in streamer/Makefile.am"
+	for lib in binlog output; do
+		srcs="$srcs $(sed -n "/^lib${lib}_a_SOURCES =/,/[^\\]\$/p" \
+		    "$src/$lib/Makefile.am" | grep -oE '[a-z0-9_]+\.c' |
+		    sed "s|^|$src/$lib/|")"
+	done
+	[ -n "${srcs// /}" ] ||
+	    hard_error "no sources in binlog/ and output/'s Makefile.am"
 	# shellcheck disable=SC2046,SC2086 # one word per file and flag
-	"$cc" -g -O1 -I"$build" -I"$src/common" -I"$src/streamer" \
-	    $(pkg-config --cflags libmariadb) -o "$out" "$@" $decode \
-	    "$src/streamer/offline.c" "$build/common/libcommon.a" \
-	    $(pkg-config --libs libmariadb zlib libzstd) -lpthread \
-	    2>"$TMP/cc.err"
+	"$cc" -g -O1 -I"$build" -I"$src/common" -I"$src/binlog" \
+	    -I"$src/output" -I"$src/binlogcat" -o "$out" "$@" $srcs \
+	    "$src/binlogcat/offline.c" "$build/common/libcommon.a" \
+	    $(pkg-config --libs zlib libzstd) -lpthread 2>"$TMP/cc.err"
 }
 
 sql() {

@@ -10,13 +10,15 @@
 
 #include <zlib.h>
 
-#include "streamer.h"
+#include "binlog_int.h"
+#include "offline.h"
+#include "output.h"
 #include "util.h"
 
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-static struct streamer st;
+static struct offline_result st;
 static struct reader rd;
 
 /* Records go nowhere: the target is about reading, not writing. */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "streamer.h"
+#include "binlog_int.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -12,9 +12,9 @@ echo 'int main(void) { return 0; }' >"$TMP/t.c"
 cc -fsanitize=thread -o "$TMP/t" "$TMP/t.c" 2>/dev/null && "$TMP/t" ||
     skip "cc cannot build and run with -fsanitize=thread"
 build_decoder cc "$TMP/binlogcat_tsan" -fsanitize=thread \
-    "$LIB_DIR/../streamer/binlogcat.c" ||
+    "$LIB_DIR/../binlogcat/binlogcat.c" ||
     hard_error "building binlogcat with TSan: $(cat "$TMP/cc.err")"
-PLAIN=$(cd .. && pwd)/streamer/binlogcat
+PLAIN=$(cd .. && pwd)/binlogcat/binlogcat
 [ -x "$PLAIN" ] || hard_error "no $PLAIN"
 
 mariadb_start

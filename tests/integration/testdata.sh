@@ -126,7 +126,7 @@ ASAN=""
 if command -v clang >/dev/null; then
 	build_decoder clang "$TMP/binlogcat_asan" \
 	    -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-	    "$LIB_DIR/../streamer/binlogcat.c" ||
+	    "$LIB_DIR/../binlogcat/binlogcat.c" ||
 	    hard_error "building binlogcat with ASan: $(cat "$TMP/cc.err")"
 	ASAN=$TMP/binlogcat_asan
 else

@@ -1,4 +1,4 @@
-/* test_charset.c: streamer/charset.c -- collation ids as MariaDB 10.11's
+/* test_charset.c: binlog/charset.c -- collation ids as MariaDB 10.11's
  * information_schema lists them, and text in other charsets to JSON UTF-8,
  * with U+FFFD for invalid or truncated input (the expected text from the
  * charsets' code tables: cp1251 0xCF = П, UTF-16BE D83D DE80 = U+1F680). */
@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "tap.h"
-#include "streamer.h"
+#include "binlog_int.h"
+#include "offline.h"
+#include "output.h"
 
 static void
 check(const char *charset, const char *in, size_t n, const char *want)

@@ -1,4 +1,4 @@
-/* test_crc32.c: streamer/crc32.c against zlib's crc32() -- every length
+/* test_crc32.c: binlog/crc32.c against zlib's crc32() -- every length
  * to 4 KiB at every alignment, chained calls, a few MiB -- through the
  * PCLMULQDQ path (where the CPU has it) and the portable one. */
 #include <stdint.h>

@@ -7,11 +7,13 @@
 #include <string.h>
 
 #include "tap.h"
-#include "streamer.h"
+#include "binlog_int.h"
+#include "offline.h"
+#include "output.h"
 
 #define VECTORS	TOP_SRCDIR "/tests/fixtures/vectors/"
 
-static struct streamer st;
+static struct offline_result st;
 static struct reader rd;
 static struct tablemap tm = { .db = "test", .table = "t" };
 
@@ -52,7 +54,7 @@ decode(struct column *col, const uint8_t *val, size_t n, int *err)
 		memcpy(buf, val, n);
 	o.len = 0;
 	cursor_init(&c, buf, len);
-	rd.st->finished = false;
+	st.finished = false;
 	*err = rows_value(&rd, &c, &tm, col, &o) == -1 || c.err ||
 	    cursor_left(&c) != 0;
 	obuf_add(&o, "", 1);

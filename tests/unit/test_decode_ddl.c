@@ -1,4 +1,4 @@
-/* test_decode_ddl.c: streamer/ddl.c's classification of QUERY events'
+/* test_decode_ddl.c: binlog/ddl.c's classification of QUERY events'
  * statements: their part in the transaction around them (ddl_stmt), and
  * DDL statements' Maxwell record types and the database and table they
  * name; the statements are the ones MySQL, MariaDB and ORMs log (with
@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "tap.h"
-#include "streamer.h"
+#include "binlog_int.h"
+#include "offline.h"
+#include "output.h"
 #include "util.h"
 
 static void

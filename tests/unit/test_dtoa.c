@@ -1,4 +1,4 @@
-/* test_dtoa.c: streamer/dtoa.c against the libc loop it replaces -- the
+/* test_dtoa.c: binlog/dtoa.c against the libc loop it replaces -- the
  * first of %.15g..%.17g (FLOAT: %.6g..%.9g) that strtod (strtof) reads
  * back as the value -- on edge cases and millions of random values. */
 #include <float.h>

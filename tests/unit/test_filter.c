@@ -8,8 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "sink.h"
-#include "streamer.h"
+#include "output.h"
 #include "tap.h"
 
 static struct config conf;

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "streamer.h"
+#include "binlog_int.h"
 
 static const char *const level_name[] = { "scalar", "sse4.2", "avx2" };
 

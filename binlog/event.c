@@ -11,8 +11,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "util.h"
-#include "sink.h"
-#include "streamer.h"
+#include "binlog_int.h"
 
 void
 cursor_init(struct cursor *c, const uint8_t *p, size_t len)

@@ -8,8 +8,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "util.h"
-#include "sink.h"
-#include "streamer.h"
+#include "binlog_int.h"
 
 /* Optional metadata field types of TABLE_MAP. */
 enum {

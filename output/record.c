@@ -9,13 +9,15 @@
 
 #include "exitcode.h"
 #include "log.h"
-#include "sink.h"
-#include "streamer.h"
+#include "output.h"
 #include "util.h"
 
 /* Where records go and in which format: stdout and maxwell unless the
- * streamer chose others (binlogcat never does). */
-static struct sink	 record_stdout = { .ops = &sink_stdout_ops };
+ * owner chose others (binlogcat: stdout, its -F format). */
+static const struct sink_owner record_nobody;
+static struct sink	 record_stdout = {
+	.ops = &sink_stdout_ops, .owner = &record_nobody
+};
 static struct sink	*record_sink = &record_stdout;
 static const struct format_ops *record_format = &format_maxwell;
 /* The pending record's table and primary key, for a per-record sink. */
@@ -63,8 +65,8 @@ record_set_format(const char *name)
 static int
 record_sink_fail(struct reader *r)
 {
-	if (record_sink->errored != NULL)
-		record_sink->errored();
+	if (record_sink->owner->errored != NULL)
+		record_sink->owner->errored();
 	return reader_fail(r, BX_FAILURE, "%s sink: %s",
 	    record_sink->ops->name, record_sink->error);
 }
@@ -134,7 +136,7 @@ record_pk(struct reader *r, const struct tablemap *tm, int which,
 		if (!tm->cols[i].pk || !sp->present)
 			continue;
 		obuf_str(&record_key, record_key.len == 0 ? "{" : ",");
-		record_name_key(&record_key, tm, i);
+		column_key(&record_key, tm, i);
 		obuf_add(&record_key, img->buf + sp->off, sp->len);
 	}
 	if (record_key.len > 0)
@@ -202,7 +204,7 @@ record_image(struct reader *r, const struct tablemap *tm, const char *key,
 			    img->buf + sp[i].off, os->len) == 0))
 				continue;
 		}
-		record_pair_key(o, tm, i, first);
+		column_pair_key(o, tm, i, first);
 		first = false;
 		obuf_add(o, img->buf + sp[i].off, sp[i].len);
 	}

@@ -4,8 +4,7 @@
  * marked with its xid and "commit":true -- binlogd-records(7). */
 #include <string.h>
 
-#include "streamer.h"
-#include "sink.h"
+#include "output.h"
 #include "util.h"
 
 /* What every record of one event shares, from "ts" to server_id. */

@@ -22,8 +22,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "sink.h"
-#include "streamer.h"
+#include "output.h"
 #include "util.h"
 
 /* What rows_decode writes into, apart from r->out's owner. */
@@ -430,7 +429,7 @@ par_snapshot(struct reader *w, const struct reader *r,
 {
 	memset(w, 0, sizeof(*w));
 	w->conf = r->conf;
-	w->st = r->st;			/* for the hooks: offline_fail */
+	w->owner = r->owner;		/* for the hooks: offline_fail */
 	w->hooks = r->hooks;
 	w->maps = r->maps;
 	w->nmaps = r->nmaps;

@@ -5,7 +5,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "streamer.h"
+#include "binlog_int.h"
 #include "util.h"
 
 struct ddl_lex {

@@ -2,14 +2,15 @@
  * which read binlog bytes from memory with no server and no siblings:
  * the events of a file in order, and the hooks (reader_hooks) that take
  * its failures and its changes without rows. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "exitcode.h"
 #include "log.h"
-#include "sink.h"
-#include "streamer.h"
+#include "offline.h"
+#include "output.h"
 #include "util.h"
 
 static void offline_fail(struct reader *, int, const char *);
@@ -24,11 +25,11 @@ static const struct reader_hooks offline_hooks = {
 };
 
 void
-offline_init(struct reader *r, struct streamer *st)
+offline_init(struct reader *r, struct offline_result *res)
 {
-	memset(st, 0, sizeof(*st));
+	memset(res, 0, sizeof(*res));
 	memset(r, 0, sizeof(*r));
-	r->st = st;
+	r->owner = res;
 	r->hooks = &offline_hooks;
 	r->offline = true;
 	r->sync_before_wait = true;	/* a file never keeps it waiting */
@@ -76,8 +77,10 @@ offline_file(struct reader *r, const uint8_t *p, size_t n)
 void
 offline_reset(struct reader *r)
 {
-	r->st->finished = false;
-	r->st->exit_code = 0;
+	struct offline_result *res = r->owner;
+
+	res->finished = false;
+	res->exit_code = 0;
 	par_release();		/* what a failed file left in the ring */
 	r->nmaps = 0;
 	tablemap_forget_schema(r);	/* another file, maybe another server */
@@ -94,13 +97,14 @@ static void
 offline_fail(struct reader *r, int code, const char *msg)
 {
 	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	struct offline_result *res = r->owner;
 
 	/* the formatting thread (parallel.c) may fail beside the reader */
 	pthread_mutex_lock(&mu);
-	if (!r->st->finished) {
-		strlcpy_(r->st->error, msg, sizeof(r->st->error));
-		r->st->exit_code = code;
-		r->st->finished = true;
+	if (!res->finished) {
+		strlcpy_(res->error, msg, sizeof(res->error));
+		res->exit_code = code;
+		res->finished = true;
 	}
 	pthread_mutex_unlock(&mu);
 }

@@ -1,18 +1,19 @@
-/* sink.h: where records go (sink.c and one sink_*.c per kind), which
- * records go there (filter.c) and how they are shaped (format_ops: one
- * format_*.c per format). */
-#ifndef BINLOGD_SINK_H
-#define BINLOGD_SINK_H
+/* output.h: liboutput, what becomes of the decoder's rows: which records
+ * (filter.c), shaped how (record.c's pipeline and one format_*.c per
+ * format), formatted on which thread (parallel.c's ring), written where
+ * (sink.c and one sink_*.c per kind).  Its functions are the decoder's
+ * output hooks (READER_OUTPUT_HOOKS) in both owners. */
+#ifndef BINLOGD_OUTPUT_H
+#define BINLOGD_OUTPUT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "binlog.h"
 #include "config.h"
 #include "position.h"
-
-struct reader;
-struct tablemap;
 
 /* One complete record: a whole JSON line ending in '\n'.  db, table and
  * key are set only for a sink with per_record (key: the primary key as a
@@ -45,30 +46,44 @@ struct sink_ops {
 	void		(*close)(struct sink *);
 };
 
-/* A sink and what its owner wants told: a position whose records are
- * durable (binlogd-streamer: streamer_publish; binlogcat: nobody), an
- * error the sink reported (the streamer counts them). */
+/* What a sink's owner wants told, each may be NULL: a position whose
+ * records are durable (binlogd-streamer: streamer_publish; binlogcat:
+ * nobody), an error the sink reported (the streamer counts them); and
+ * the flag that says the owner is stopping (a sink waiting on a broker
+ * gives up). */
+struct sink_owner {
+	void		*arg;
+	void		(*durable)(void *arg, const struct position *,
+			    bool force);
+	void		(*errored)(void);
+	const atomic_bool *stopping;
+};
+
 struct sink {
 	const struct sink_ops *ops;
 	const struct config *conf;
-	struct streamer	*st;
+	const struct sink_owner *owner;
 	void		*priv;
 	char		 error[512];	/* why the last call failed */
-	void		(*durable)(struct streamer *, const struct position *,
-			    bool force);
-	void		(*errored)(void);
 };
 
 /* The records up to pos are durable: tell the owner. */
 static inline void
 sink_durable(struct sink *s, const struct position *pos, bool force)
 {
-	if (s->durable != NULL)
-		s->durable(s->st, pos, force);
+	if (s->owner->durable != NULL)
+		s->owner->durable(s->owner->arg, pos, force);
 }
 
-/* sink.c */
-int	 sink_open(struct sink *, const struct config *, struct streamer *);
+static inline bool
+sink_stopping(const struct sink *s)
+{
+	return s->owner->stopping != NULL && atomic_load(s->owner->stopping);
+}
+
+/* sink.c: the registry */
+int	 sink_open(struct sink *, const struct config *,
+	    const struct sink_owner *);
 int	 sink_fail(struct sink *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 sink_close(struct sink *);
@@ -92,10 +107,6 @@ int	 record_ddl(struct reader *, const uint8_t *db, size_t dblen,
 	    const uint8_t *sql, size_t len);
 
 /* filter.c */
-enum filter_event {
-	FILTER_INSERT = 1, FILTER_UPDATE = 2, FILTER_DELETE = 4, FILTER_DDL = 8,
-	FILTER_COMMIT = 16,	/* transaction markers: xid and commit */
-};
 int	 filter_load(const struct config *, char *err, size_t errlen);
 bool	 filter_table(const char *db, const char *table);
 bool	 filter_event(unsigned what);
@@ -136,5 +147,41 @@ extern const struct format_ops format_debezium;
 /* record.c: every format, NULL-terminated; the one list of names */
 extern const struct format_ops *const format_registry[];
 const struct format_ops *format_find(const char *name);
+
+/* record.c: the format-independent pipeline */
+void	 record_names(struct tablemap *);
+void	 record_mapped(struct tablemap *);
+void	 record_image(struct reader *, const struct tablemap *,
+	    const char *key, int which, int other);
+void	 record_query(struct obuf *, const struct obuf *);
+int	 record_row(struct reader *, const struct tablemap *, int kind);
+int	 record_row_open(struct reader *, const struct tablemap *, int kind);
+int	 record_row_close(struct reader *, const struct tablemap *);
+void	 record_row_abort(struct reader *);
+bool	 record_drains(const struct reader *, const struct obuf *);
+bool	 record_joinable(void);
+int	 record_join(struct reader *, const struct obuf *, bool pending,
+	    size_t at);
+
+/* The output hooks both owners set: the ring, the records, the filter. */
+#define READER_OUTPUT_HOOKS						\
+	.rows = par_rows, .sync = par_sync, .commit = par_commit,	\
+	.ddl = record_ddl, .publish = record_publish, .want = filter_event, \
+	.table_wanted = filter_table, .mapped = record_mapped,		\
+	.row_open = record_row_open, .row_close = record_row_close,	\
+	.row_abort = record_row_abort, .row = record_row,		\
+	.drains = record_drains, .drain = record_drain
+
+/* parallel.c */
+void	 par_init(int threads);
+int	 par_commit(struct reader *, const struct trx_end *);
+int	 par_rows(struct reader *, struct cursor *, int kind);
+int	 par_sync(struct reader *);
+int	 par_step(struct reader *);
+void	 par_release(void);
+int	 record_drain(struct reader *);
+int	 record_commit(struct reader *, bool have_xid, uint64_t xid);
+int	 record_close(struct reader *);
+int	 record_flush(struct reader *);
 
 #endif

@@ -10,8 +10,7 @@
 #include "dtoa.h"
 #include "exitcode.h"
 #include "log.h"
-#include "sink.h"
-#include "streamer.h"
+#include "binlog_int.h"
 
 /* A value's decoder called from rows_value's switch, not inlined in it. */
 #define ROWS_OUTLINE	__attribute__((noinline))
@@ -632,7 +631,7 @@ rows_partial(struct reader *r, struct cursor *c, const struct tablemap *tm,
 		r->spans[1][i].present = false;
 		if (d->len > 0)
 			obuf_str(d, ",");
-		record_name_key(d, tm, i);
+		column_key(d, tm, i);
 		o = d;
 	}
 	if (jsondiff_apply(c, &tm->cols[i], before, before ? b->len : 0, o,
@@ -704,7 +703,7 @@ rows_image(struct reader *r, struct cursor *c, const struct tablemap *tm,
 		col = &cols[i];
 		mark = o->len;
 		if (keyed)
-			record_pair_key(o, tm, i, first);
+			column_pair_key(o, tm, i, first);
 		isnull = rows_bit(nulls, k++);
 		jbit = false;
 		if (partial != NULL && col->type == COL_JSON)

@@ -8,7 +8,7 @@
 
 #include "exitcode.h"
 #include "log.h"
-#include "streamer.h"
+#include "binlog_int.h"
 
 enum {
 	PL_END = 0,

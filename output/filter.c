@@ -14,8 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sink.h"
-#include "streamer.h"
+#include "output.h"
 
 #define FILTER_MAX	64
 #define FILTER_PATLEN	200

@@ -15,8 +15,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "log.h"
-#include "sink.h"
-#include "streamer.h"
+#include "output.h"
 #include "util.h"
 
 #define KAFKA_RING	4096	/* transactions awaiting delivery reports */
@@ -222,7 +221,7 @@ static int
 kafka_slot(struct sink *s, struct sink_kafka *k, size_t *slot)
 {
 	while (!k->open && k->count == KAFKA_RING && !k->failed &&
-	    !s->st->stopping) {
+	    !sink_stopping(s)) {
 		pthread_mutex_unlock(&k->mu);
 		usleep(10000);
 		pthread_mutex_lock(&k->mu);
@@ -261,7 +260,7 @@ sink_kafka_write(struct sink *s, const struct sink_rec *rec)
 		    RD_KAFKA_V_VALUE((void *)(uintptr_t)rec->buf, rec->len - 1),
 		    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 		    RD_KAFKA_V_OPAQUE((void *)(uintptr_t)slot), RD_KAFKA_V_END);
-		if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || s->st->stopping ||
+		if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || sink_stopping(s) ||
 		    k->failed)
 			break;
 		usleep(10000);

@@ -6,7 +6,7 @@
 
 #include "exitcode.h"
 #include "log.h"
-#include "streamer.h"
+#include "binlog_int.h"
 
 /* An event is at most max_allowed_packet (1 GiB): a bigger stated length
  * is a corrupt header, not something to allocate. */

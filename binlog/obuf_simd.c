@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "streamer.h"
+#include "binlog_int.h"
 #include "util.h"
 
 #if defined(__x86_64__) || defined(__i386__)

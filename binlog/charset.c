@@ -9,7 +9,7 @@
 
 #include "exitcode.h"
 #include "log.h"
-#include "streamer.h"
+#include "binlog_int.h"
 
 /* Server charset name, glibc iconv name (NULL: UTF-8 already, or our own
  * code), bytes skipped after an invalid sequence (one code unit). */

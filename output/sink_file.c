@@ -11,8 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "sink.h"
-#include "streamer.h"
+#include "output.h"
 #include "util.h"
 
 #define SINK_FILE_CHUNK	65536

@@ -1,12 +1,11 @@
-/* sink.c: the sink registry of binlogd-streamer -- a new sink is one
+/* sink.c: the sink registry -- a new sink is one
  * sink_*.c file and one line in sinks[] -- choosing and closing. */
 #include "build.h"
 
 #include <string.h>
 
 #include "log.h"
-#include "sink.h"
-#include "streamer.h"
+#include "output.h"
 
 static const struct sink_ops *sinks[] = {
 	&sink_stdout_ops,
@@ -19,15 +18,14 @@ static const struct sink_ops *sinks[] = {
 
 /* Opens the sink [stream] sink names; -1 with s->error on failure. */
 int
-sink_open(struct sink *s, const struct config *conf, struct streamer *st)
+sink_open(struct sink *s, const struct config *conf,
+    const struct sink_owner *owner)
 {
 	size_t i;
 
 	memset(s, 0, sizeof(*s));
 	s->conf = conf;
-	s->st = st;
-	s->durable = streamer_publish;
-	s->errored = stats_sink_error;
+	s->owner = owner;
 	for (i = 0; i < NSINKS; i++)
 		if (strcmp(sinks[i]->name, conf->sink) == 0)
 			s->ops = sinks[i];

@@ -10,7 +10,7 @@
 
 #include "log.h"
 #include "dtoa.h"
-#include "streamer.h"
+#include "binlog_int.h"
 
 /* The slow path of obuf_reserve: room for n more bytes, by doubling. */
 void

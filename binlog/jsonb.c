@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "streamer.h"
+#include "binlog_int.h"
 
 enum {
 	JB_SMALL_OBJ = 0, JB_LARGE_OBJ = 1, JB_SMALL_ARR = 2, JB_LARGE_ARR = 3,

@@ -13,9 +13,9 @@
 
 #include "exitcode.h"
 #include "log.h"
+#include "offline.h"
+#include "output.h"
 #include "util.h"
-#include "streamer.h"
-#include "sink.h"
 
 static void
 binlogcat_usage(FILE *f)
@@ -57,8 +57,10 @@ binlogcat_file(struct reader *r, const char *path)
 	rc = offline_file(r, map, (size_t)sb.st_size);
 	munmap(map, (size_t)sb.st_size);
 	if (rc == -1) {
-		fprintf(stderr, "binlogcat: %s: %s\n", path, r->st->error);
-		return r->st->exit_code;
+		const struct offline_result *res = r->owner;
+
+		fprintf(stderr, "binlogcat: %s: %s\n", path, res->error);
+		return res->exit_code;
 	}
 	return BX_OK;
 }
@@ -86,7 +88,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct streamer st;
+	struct offline_result res;
 	struct reader r;
 	bool strict = false;
 	int i, c, rc, frc;
@@ -115,7 +117,7 @@ main(int argc, char **argv)
 		binlogcat_usage(stderr);
 		return BX_USAGE;
 	}
-	offline_init(&r, &st);
+	offline_init(&r, &res);
 	par_init(2);
 	/* A bad file is reported and the others still read: the status is
 	 * the first failure's (binlogcat(1)). */

@@ -8,8 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sink.h"
-#include "streamer.h"
+#include "output.h"
 #include "util.h"
 
 static void

@@ -3,7 +3,7 @@
  * the before image has it; otherwise carried as a list of diffs. */
 #include <string.h>
 
-#include "streamer.h"
+#include "binlog_int.h"
 
 enum { JD_REPLACE = 0, JD_INSERT = 1, JD_REMOVE = 2 };
 

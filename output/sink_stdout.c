@@ -8,8 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sink.h"
-#include "streamer.h"
+#include "output.h"
 #include "util.h"
 
 /* Every sink's failure: the message the reader stops with. */

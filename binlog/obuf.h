@@ -1,0 +1,121 @@
+/* obuf.h: the growable buffer every record is written into, and its
+ * writers: digits, JSON strings from UTF-8, latin1 and binary, base64
+ * (obuf.c).  Used by the decoder and by every format. */
+#ifndef BINLOGD_OBUF_H
+#define BINLOGD_OBUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* A record buffer is handed on (to the sink) once it holds this much. */
+#define OBUF_FLUSH_AT	(64 * 1024)
+
+/* The output buffer: one growable buffer reused for every record. */
+struct obuf {
+	char		*buf;
+	size_t		 len;
+	size_t		 cap;
+};
+
+/* obuf.c */
+void	 obuf_grow(struct obuf *, size_t);
+/* A string literal, its length known at compile time. */
+#define obuf_lit(b, s)	obuf_add((b), "" s, sizeof(s) - 1)
+char	*obuf_put_digits(char *, uint64_t, int width);
+void	 obuf_digits(struct obuf *, uint64_t, int width);
+void	 obuf_uint(struct obuf *, uint64_t);
+extern const char obuf_pairs[201];
+void	 obuf_int(struct obuf *, int64_t);
+void	 obuf_printf(struct obuf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 obuf_json_str(struct obuf *, const uint8_t *, size_t);
+void	 obuf_json_text(struct obuf *, const uint8_t *, size_t);
+void	 obuf_json_latin1(struct obuf *, const uint8_t *, size_t);
+void	 obuf_base64(struct obuf *, const uint8_t *, size_t);
+void	 obuf_base64_bare(struct obuf *, const uint8_t *, size_t);
+
+/* obuf_simd.c: obuf.c's bulk paths at the CPU's best level.  utf8 copies
+ * the prefix that is valid UTF-8 with nothing to escape, latin1 converts
+ * one (*out: the bytes written), base64 encodes whole groups; each says
+ * how much input it took, and may write OBUF_SLACK bytes past the end of
+ * its output. */
+#define OBUF_SLACK	32
+enum { OBUF_SCALAR, OBUF_SSE42, OBUF_AVX2 };
+struct obuf_simd_ops {
+	const char	*name;
+	size_t		(*utf8)(char *, const uint8_t *, size_t);
+	size_t		(*latin1)(char *, const uint8_t *, size_t, size_t *);
+	size_t		(*base64)(char *, const uint8_t *, size_t);
+};
+extern const struct obuf_simd_ops *obuf_simd;
+int	 obuf_simd_level(int);
+
+/* Bytes a JSON string holds as they are: printable ASCII but " and \. */
+static inline bool
+obuf_plain(uint8_t ch)
+{
+	return ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\';
+}
+
+/* The obuf appenders are inline: most values of most rows are a few
+ * bytes, and a call per value cost more than the copy. */
+static inline void
+obuf_reserve(struct obuf *b, size_t n)
+{
+	if (b->cap - b->len < n)
+		obuf_grow(b, n);
+}
+
+/* Most copies are a name or a value of a few bytes: n <= 16 in two
+ * overlapping moves instead of a call to memcpy (and no read outside
+ * [s, s + n)). */
+static inline void
+obuf_copy_small(char *d, const void *s, size_t n)
+{
+	const char *c = s;
+	uint64_t a8, z8;
+	uint32_t a4, z4;
+
+	if (n >= 8) {
+		memcpy(&a8, c, 8);
+		memcpy(&z8, c + n - 8, 8);
+		memcpy(d, &a8, 8);
+		memcpy(d + n - 8, &z8, 8);
+	} else if (n >= 4) {
+		memcpy(&a4, c, 4);
+		memcpy(&z4, c + n - 4, 4);
+		memcpy(d, &a4, 4);
+		memcpy(d + n - 4, &z4, 4);
+	} else if (n > 0) {
+		d[0] = c[0];
+		d[n / 2] = c[n / 2];
+		d[n - 1] = c[n - 1];
+	}
+}
+
+static inline void
+obuf_copy(char *d, const void *s, size_t n)
+{
+	if (n <= 16)
+		obuf_copy_small(d, s, n);
+	else
+		memcpy(d, s, n);
+}
+
+static inline void
+obuf_add(struct obuf *b, const void *p, size_t n)
+{
+	obuf_reserve(b, n);
+	obuf_copy(b->buf + b->len, p, n);
+	b->len += n;
+}
+
+static inline void
+obuf_str(struct obuf *b, const char *s)
+{
+	obuf_add(b, s, strlen(s));
+}
+
+#endif
