@@ -92,6 +92,9 @@ extern const struct sink_ops sink_file_ops;
 #ifdef HAVE_KAFKA
 extern const struct sink_ops sink_kafka_ops;
 #endif
+/* sink.c: every sink of this build, NULL-terminated; the one list of
+ * names (config.c's choices and binlogd.conf(5) agree: test_registry) */
+extern const struct sink_ops *const sink_registry[];
 
 /* sink_stdout.c */
 int	 sink_write_fd(struct sink *, int fd, const char *, size_t,

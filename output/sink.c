@@ -7,28 +7,29 @@
 #include "log.h"
 #include "output.h"
 
-static const struct sink_ops *sinks[] = {
+/* Every sink this build has, NULL-terminated; the one list of names. */
+const struct sink_ops *const sink_registry[] = {
 	&sink_stdout_ops,
 	&sink_file_ops,
 #ifdef HAVE_KAFKA
 	&sink_kafka_ops,
 #endif
+	NULL,
 };
-#define NSINKS	(sizeof(sinks) / sizeof(sinks[0]))
 
 /* Opens the sink [stream] sink names; -1 with s->error on failure. */
 int
 sink_open(struct sink *s, const struct config *conf,
     const struct sink_owner *owner)
 {
-	size_t i;
+	const struct sink_ops *const *ops;
 
 	memset(s, 0, sizeof(*s));
 	s->conf = conf;
 	s->owner = owner;
-	for (i = 0; i < NSINKS; i++)
-		if (strcmp(sinks[i]->name, conf->sink) == 0)
-			s->ops = sinks[i];
+	for (ops = sink_registry; *ops != NULL; ops++)
+		if (strcmp((*ops)->name, conf->sink) == 0)
+			s->ops = *ops;
 	if (s->ops == NULL)
 		return sink_fail(s, "[stream] sink = %s: this binlogd was built "
 		    "without it (for kafka: install librdkafka-dev, Debian's "
