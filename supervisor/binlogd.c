@@ -75,16 +75,27 @@ sup_both_down(const struct supervisor *sup)
 	    sup->children[ROLE_CHECKPOINTD].state == CHILD_DOWN;
 }
 
-/* Starts whatever is missing, in order: checkpointd (only once the streamer
- * is down, since a streamer cannot outlive its checkpointd), then the
- * streamer once checkpointd is ready. */
-static void
-sup_start_next(struct supervisor *sup)
+/* The one place the supervisor decides (the lifecycle: binlogd.h, above
+ * enum sup_state).  Stopping: checkpointd once the streamer is down, the
+ * loop's end once both are.  Otherwise, outside a backoff: start what is
+ * missing, in order -- checkpointd (only once the streamer is down, since
+ * a streamer cannot outlive its checkpointd), then the streamer once
+ * checkpointd is ready, unless it is held -- and RUNNING once both are
+ * ready. */
+void
+sup_advance(struct supervisor *sup)
 {
 	struct child *ck = &sup->children[ROLE_CHECKPOINTD];
 	struct child *st = &sup->children[ROLE_STREAMER];
 
-	if (sup->state == SUP_STOPPING)
+	if (sup->state == SUP_STOPPING) {
+		if (st->state == CHILD_DOWN && ck->state != CHILD_DOWN)
+			child_shutdown(sup, ck);
+		if (sup_both_down(sup))
+			event_base_loopbreak(sup->base);
+		return;
+	}
+	if (sup->state == SUP_BACKOFF)
 		return;
 	if (ck->state == CHILD_DOWN) {
 		if (st->state != CHILD_DOWN)
@@ -92,25 +103,32 @@ sup_start_next(struct supervisor *sup)
 		sup_set_state(sup, SUP_STARTING, "starting checkpointd");
 		if (child_spawn(sup, ck) == -1)
 			fatalx("cannot start checkpointd");
+	} else if (ck->state != CHILD_READY)
 		return;
-	}
-	if (ck->state == CHILD_READY && st->state == CHILD_DOWN &&
-	    sup->hold_streamer) {
+	else if (st->state == CHILD_DOWN && sup->hold_streamer)
 		sup_set_state(sup, SUP_HELD, "the streamer is held by "
 		    "binlogctl stop-streamer");
-		return;
-	}
-	if (ck->state == CHILD_READY && st->state == CHILD_DOWN) {
+	else if (st->state == CHILD_DOWN) {
 		sup_set_state(sup, SUP_STARTING, "starting the streamer");
 		if (child_spawn(sup, st) == -1)
 			fatalx("cannot start the streamer");
-	}
+	} else if (st->state == CHILD_READY && sup->state != SUP_RESTARTING)
+		sup_set_state(sup, SUP_RUNNING, "both children ready");
+}
+
+/* The backoff is over (its timer, or binlogctl wants the streamer now). */
+static void
+sup_backoff_end(struct supervisor *sup, const char *why)
+{
+	evtimer_del(sup->backoff_timer);
+	sup_set_state(sup, SUP_STARTING, why);
+	sup_advance(sup);
 }
 
 static void
 sup_backoff_cb(evutil_socket_t fd UNUSED, short ev UNUSED, void *arg)
 {
-	sup_start_next(arg);
+	sup_backoff_end(arg, "the backoff is over");
 }
 
 /* Exponential backoff with full jitter: uniform in [floor, min(cap,
@@ -170,10 +188,7 @@ sup_stop(struct supervisor *sup, int code, const char *why)
 	evtimer_del(sup->backoff_timer);
 	if (st->state != CHILD_DOWN)
 		child_shutdown(sup, st);
-	else
-		child_shutdown(sup, &sup->children[ROLE_CHECKPOINTD]);
-	if (sup_both_down(sup))
-		event_base_loopbreak(sup->base);
+	sup_advance(sup);
 }
 
 void
@@ -183,16 +198,14 @@ sup_child_ready(struct supervisor *sup, struct child *c)
 	struct child *st = &sup->children[ROLE_STREAMER];
 
 	log_info("%s (pid %ld) is ready", c->name, (long)c->pid);
-	if (c->role == ROLE_CHECKPOINTD) {
-		sup_start_next(sup);
+	if (c->role == ROLE_CHECKPOINTD)
 		/* Control socket, database and sink locked, checkpoint open:
 		 * what remains (the server) is retried, not a failed start. */
 		ready_done();
-		return;
-	}
-	sup_set_state(sup, SUP_RUNNING, "both children ready");
-	log_info("ready: streaming (streamer pid %ld, checkpointd pid %ld)",
-	    (long)st->pid, (long)ck->pid);
+	else
+		log_info("ready: streaming (streamer pid %ld, checkpointd pid "
+		    "%ld)", (long)st->pid, (long)ck->pid);
+	sup_advance(sup);
 }
 
 /* binlogd exits with the child's status when it is one of ours, so that
@@ -217,13 +230,8 @@ void
 sup_child_exited(struct supervisor *sup, struct child *c,
     enum exit_action action)
 {
-	struct child *ck = &sup->children[ROLE_CHECKPOINTD];
-
 	if (sup->state == SUP_STOPPING) {
-		if (c->role == ROLE_STREAMER)
-			child_shutdown(sup, ck);
-		if (sup_both_down(sup))
-			event_base_loopbreak(sup->base);
+		sup_advance(sup);
 		return;
 	}
 	if (action == ACT_GIVE_UP) {
@@ -234,12 +242,11 @@ sup_child_exited(struct supervisor *sup, struct child *c,
 		return;
 	}
 	if ((sup->state == SUP_RESTARTING || sup->hold_streamer) &&
-	    c->role == ROLE_STREAMER) {
+	    c->role == ROLE_STREAMER)
 		c->ready_at = 0;
-		sup_start_next(sup);
-		return;
-	}
-	sup_schedule_restart(sup, c, action);
+	else
+		sup_schedule_restart(sup, c, action);
+	sup_advance(sup);
 }
 
 /* Stops the streamer so that it starts again at once, from the saved
@@ -253,9 +260,8 @@ sup_restart_streamer(struct supervisor *sup, const char *why)
 	case SUP_STOPPING:
 		return -1;
 	case SUP_BACKOFF:
-		evtimer_del(sup->backoff_timer);
 		st->failures = 0;
-		sup_start_next(sup);
+		sup_backoff_end(sup, why);
 		return 0;
 	default:
 		break;
@@ -279,19 +285,16 @@ sup_hold_streamer(struct supervisor *sup, int hold)
 	sup->hold_streamer = hold;
 	if (!hold) {
 		if (sup->state == SUP_HELD)
-			sup_start_next(sup);
+			sup_set_state(sup, SUP_STARTING, "start-streamer");
 		else if (st->state == CHILD_STOPPING)
 			sup_set_state(sup, SUP_RESTARTING, "start-streamer "
 			    "while the streamer stops");
-		return 0;
-	}
-	if (sup->state == SUP_BACKOFF &&
-	    sup->children[ROLE_CHECKPOINTD].state == CHILD_READY) {
-		evtimer_del(sup->backoff_timer);
-		sup_start_next(sup);
-	}
-	if (st->state == CHILD_READY || st->state == CHILD_STARTING)
+	} else if (sup->state == SUP_BACKOFF &&
+	    sup->children[ROLE_CHECKPOINTD].state == CHILD_READY)
+		sup_backoff_end(sup, "stop-streamer during the backoff");
+	else if (st->state == CHILD_READY || st->state == CHILD_STARTING)
 		child_shutdown(sup, st);
+	sup_advance(sup);
 	return 0;
 }
 
@@ -584,7 +587,7 @@ main(int argc, char **argv)
 	sup_add_signals(&sup);
 	child_init(&sup);
 	sup.state = SUP_STARTING;
-	sup_start_next(&sup);
+	sup_advance(&sup);
 
 	event_base_dispatch(sup.base);
 

@@ -39,7 +39,28 @@ struct child {
 	struct event	*timer;		/* ready timeout / stop escalation */
 };
 
-/* The supervisor as a whole; every change goes through sup_set_state(). */
+/*
+ * The supervisor as a whole.  Every change goes through sup_set_state();
+ * every decision about what to start, stop or wait for is made in one
+ * place, sup_advance(), which every handler (a child ready, a child
+ * exited, a timer, a signal, binlogctl) calls when it has recorded what
+ * happened.  The lifecycle:
+ *
+ *   STARTING    checkpointd is started first; the streamer once
+ *               checkpointd is READY (a streamer never runs without it).
+ *   RUNNING     both children READY.
+ *   BACKOFF     a child exited with a restartable status: its restart
+ *               waits out the backoff timer (exponential, full jitter);
+ *               the timer's end, binlogctl restart or stop-streamer end
+ *               the wait, and the missing children start as in STARTING.
+ *   RESTARTING  binlogctl restart: the streamer stops gracefully and
+ *               starts again at once, from the saved position.
+ *   HELD        binlogctl stop-streamer: the streamer stopped and stays
+ *               down until start-streamer.
+ *   STOPPING    a signal, binlogctl stop, or a child that cannot run
+ *               (ACT_GIVE_UP): the streamer stops, then checkpointd, then
+ *               binlogd exits with exit_code.  Nothing leaves STOPPING.
+ */
 enum sup_state {
 	SUP_STARTING,		/* children being started in order */
 	SUP_RUNNING,		/* both children ready */
@@ -66,6 +87,7 @@ struct supervisor {
 
 /* binlogd.c */
 void	sup_set_state(struct supervisor *, enum sup_state, const char *why);
+void	sup_advance(struct supervisor *);
 const char *sup_state_name(enum sup_state);
 void	sup_stop(struct supervisor *, int code, const char *why);
 int	sup_reload(struct supervisor *, char *err, size_t errlen);
