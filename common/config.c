@@ -93,6 +93,7 @@ static const struct opt_def opts[] = {
 	CHOICE("sink", "fsync", sink_fsync, "yes", "yes|no"),
 	STR("sink", "brokers", kafka_brokers, ""),
 	STR("sink", "topic", kafka_topic, "binlogd.%{database}.%{table}"),
+	CHOICE("sink", "kafka_tombstones", kafka_tombstones, "yes", "yes|no"),
 	/* "kafka.<property> = value", any number, passed to librdkafka */
 	{ "sink", "kafka.", OPT_PREFIX, O(kafka_props),
 	    sizeof(((struct config *)0)->kafka_props), "", 0, 0, NULL },

@@ -17,21 +17,33 @@
 
 /* One complete record: a whole JSON line ending in '\n'.  db, table and
  * key are set only for a sink with per_record (key: the primary key as a
- * JSON object, or NULL when the table has none we know). */
+ * JSON object, or NULL when the table has none we know); hdr, when set,
+ * names the other key of a key change (SINK_HDR_OLDKEY, SINK_HDR_NEWKEY).
+ * A keyed sink's tombstone has buf NULL. */
 struct sink_rec {
 	const char	*db;
 	const char	*table;
 	const char	*key;
 	size_t		 keylen;
+	const char	*hdr;
+	const char	*hdrval;
+	size_t		 hdrlen;
 	const char	*buf;
 	size_t		 len;
 };
+/* Debezium's header names, so that its consumers read them unchanged. */
+#define SINK_HDR_OLDKEY	"__debezium.oldkey"
+#define SINK_HDR_NEWKEY	"__debezium.newkey"
 
 struct sink;
 
 /*
  * A kind of sink.  write takes whole records only (a run of lines, or with
- * per_record one record with its topic and key); commit ends a
+ * per_record one record with its topic and key); keyed: its records are
+ * addressed by their key, as in a compacted topic, so a change of a
+ * row's key is a delete of the old key and an insert of the new one, and
+ * a delete may be followed by a tombstone (struct sink's tombstones);
+ * commit ends a
  * transaction: the sink makes its records durable and then, and only
  * then, hands pos to streamer_publish() -- at once or later from its own
  * thread.  A negative return stops the reader with the sink's error.
@@ -39,6 +51,7 @@ struct sink;
 struct sink_ops {
 	const char	*name;
 	bool		 per_record;
+	bool		 keyed;
 	int		(*open)(struct sink *, const struct config *);
 	int		(*write)(struct sink *, const struct sink_rec *);
 	int		(*commit)(struct sink *, const struct position *,
@@ -65,6 +78,7 @@ struct sink {
 	const struct sink_owner *owner;
 	void		*priv;
 	char		 error[512];	/* why the last call failed */
+	bool		 tombstones;	/* keyed: a null record after a delete */
 };
 
 /* The records up to pos are durable: tell the owner. */

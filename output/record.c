@@ -20,10 +20,17 @@ static struct sink	 record_stdout = {
 };
 static struct sink	*record_sink = &record_stdout;
 static const struct format_ops *record_format = &format_maxwell;
-/* The pending record's table and primary key, for a per-record sink. */
-/* Per formatting thread (parallel.c), like the state below. */
+/* The pending record's table and primary key, for a per-record sink,
+ * and for a keyed one the header naming the other key of a key change
+ * and whether a tombstone follows (a delete).  Per formatting thread
+ * (parallel.c), like the state below. */
 static __thread const struct tablemap *record_tm;
-static __thread struct obuf record_key;
+static __thread struct obuf record_key, record_hdr;
+static __thread const char *record_hdr_name;
+static __thread bool record_tomb;
+/* Which image holds the row after the change: 1, but 0 while a key
+ * change's insert is made from the after image (record_rekey). */
+static __thread int record_after = 1;
 static __thread uint64_t record_event_at;	/* offset of the rows event */
 static __thread uint32_t record_rowno;		/* row within that event */
 
@@ -72,7 +79,7 @@ record_sink_fail(struct reader *r)
 }
 
 /* Hands o's bytes to the sink: one record of table tm with its key, or
- * (tm NULL) a run of lines. */
+ * (tm NULL) a run of lines, or (o NULL) the key's tombstone. */
 static int
 record_send(struct reader *r, const struct tablemap *tm, const struct obuf *o)
 {
@@ -85,8 +92,13 @@ record_send(struct reader *r, const struct tablemap *tm, const struct obuf *o)
 		rec.key = record_key.len > 0 ? record_key.buf : NULL;
 		rec.keylen = record_key.len;
 	}
-	rec.buf = o->buf;
-	rec.len = o->len;
+	if (tm != NULL && o != NULL && record_hdr_name != NULL) {
+		rec.hdr = record_hdr_name;
+		rec.hdrval = record_hdr.buf;
+		rec.hdrlen = record_hdr.len;
+	}
+	rec.buf = o != NULL ? o->buf : NULL;
+	rec.len = o != NULL ? o->len : 0;
 	if (record_sink->ops->write(record_sink, &rec) == -1)
 		return record_sink_fail(r);
 	return 0;
@@ -102,11 +114,19 @@ record_write(struct reader *r, const struct tablemap *tm)
 	return rc;
 }
 
-/* A per-record sink gets each record as soon as it is whole. */
+/* A per-record sink gets each record as soon as it is whole; a keyed
+ * one, after a delete, the key's tombstone if it wants them (a
+ * compacted topic then forgets the key). */
 static int
 record_emit(struct reader *r)
 {
-	return record_sink->ops->per_record ? record_write(r, record_tm) : 0;
+	if (!record_sink->ops->per_record)
+		return 0;
+	if (record_write(r, record_tm) == -1)
+		return -1;
+	if (!record_tomb || !record_sink->tombstones || record_key.len == 0)
+		return 0;
+	return record_send(r, record_tm, NULL);
 }
 
 /* Closes the row that was waiting to learn whether it ends its
@@ -121,26 +141,53 @@ record_close_pending(struct reader *r)
 	return record_emit(r);
 }
 
-/* The row's primary key as a JSON object, from the image that has the
- * row (after for an insert or update, before for a delete). */
+/* The row's primary key as a JSON object into key, from the image
+ * which that has the row (after for an insert or update, before for a
+ * delete), its values in img; an after image without a key column
+ * (binlog_row_image = MINIMAL: the key did not change) takes the
+ * before image's. */
 static void
 record_pk(struct reader *r, const struct tablemap *tm, int which,
-    const struct obuf *img)
+    const struct obuf *img, struct obuf *key)
 {
+	const struct obuf *b;
 	const struct span *sp;
 	uint32_t i;
 
-	record_key.len = 0;
+	key->len = 0;
 	for (i = 0; i < tm->ncols; i++) {
 		sp = &r->spans[which][i];
+		b = img;
+		if (which == 1 && !sp->present) {
+			sp = &r->spans[0][i];
+			b = &r->img[0];
+		}
 		if (!tm->cols[i].pk || !sp->present)
 			continue;
-		obuf_str(&record_key, record_key.len == 0 ? "{" : ",");
-		column_key(&record_key, tm, i);
-		obuf_add(&record_key, img->buf + sp->off, sp->len);
+		obuf_str(key, key->len == 0 ? "{" : ",");
+		column_key(key, tm, i);
+		obuf_add(key, b->buf + sp->off, sp->len);
 	}
-	if (record_key.len > 0)
-		obuf_add(&record_key, "}", 1);
+	if (key->len > 0)
+		obuf_add(key, "}", 1);
+}
+
+/* Whether an update's images give the row another primary key. */
+static bool
+record_key_changed(const struct reader *r, const struct tablemap *tm)
+{
+	const struct span *a, *b;
+	uint32_t i;
+
+	for (i = 0; i < tm->ncols; i++) {
+		a = &r->spans[0][i];
+		b = &r->spans[1][i];
+		if (tm->cols[i].pk && a->present && b->present &&
+		    (a->len != b->len || memcmp(r->img[0].buf + a->off,
+		    r->img[1].buf + b->off, a->len) != 0))
+			return true;
+	}
+	return false;
 }
 
 /* The table's names as JSON text, escaped once per TABLE_MAP rather than
@@ -190,10 +237,10 @@ record_image(struct reader *r, const struct tablemap *tm, const char *key,
 		sp = r->spans[which];
 		/* an update's data: a column only the before image has (the
 		 * key, under binlog_row_image=MINIMAL) has not changed */
-		if (!sp[i].present && which == 1 && other < 0 &&
-		    r->spans[0][i].present) {
-			img = &r->img[0];
-			sp = r->spans[0];
+		if (!sp[i].present && which == record_after && other < 0 &&
+		    r->spans[1 - which][i].present) {
+			img = &r->img[1 - which];
+			sp = r->spans[1 - which];
 		}
 		if (!sp[i].present || tm->cols[i].dropped)
 			continue;
@@ -248,7 +295,61 @@ record_row_prelude(struct reader *r, const struct tablemap *tm)
 	record_rowno = record_event_at == r->offset ? record_rowno + 1 : 0;
 	record_event_at = r->offset;
 	record_tm = tm;
+	record_hdr_name = NULL;
+	record_tomb = false;
 	r->row_at = r->out.len;
+	return 0;
+}
+
+/* Puts the after image where an insert's format looks for its one
+ * image, or back. */
+static void
+record_swap_images(struct reader *r)
+{
+	struct obuf img = r->img[0];
+	struct span *sp = r->spans[0];
+
+	r->img[0] = r->img[1];
+	r->img[1] = img;
+	r->spans[0] = r->spans[1];
+	r->spans[1] = sp;
+	record_after = 1 - record_after;
+}
+
+/*
+ * An update that gives the row another key, for a keyed sink: a delete
+ * of the old key naming the new one (and its tombstone), then an insert
+ * of the new key naming the old one, as Debezium writes it, both of the
+ * update's event; the insert stays pending like any row.  Otherwise the
+ * old key would keep the row for ever in its partition and in a
+ * compacted topic.
+ */
+static int
+record_rekey(struct reader *r, const struct tablemap *tm)
+{
+	size_t diffs = r->scratch.len;
+	struct obuf k;
+
+	record_pk(r, tm, 0, &r->img[0], &record_key);
+	record_pk(r, tm, 1, &r->img[1], &record_hdr);
+	record_hdr_name = SINK_HDR_NEWKEY;
+	r->scratch.len = 0;	/* JSON partial updates: the insert's */
+	record_format->row(r, tm, FORMAT_DELETE, record_rowno);
+	r->scratch.len = diffs;
+	record_tomb = true;
+	r->row_pending = true;
+	if (record_close_pending(r) == -1)
+		return -1;
+	k = record_key;
+	record_key = record_hdr;
+	record_hdr = k;
+	record_hdr_name = SINK_HDR_OLDKEY;
+	record_tomb = false;
+	r->row_at = r->out.len;
+	record_swap_images(r);
+	record_format->row(r, tm, FORMAT_INSERT, record_rowno);
+	record_swap_images(r);
+	r->row_pending = true;
 	return 0;
 }
 
@@ -263,10 +364,14 @@ record_row(struct reader *r, const struct tablemap *tm, int kind)
 
 	if (record_row_prelude(r, tm) == -1)
 		return -1;
+	if (upd && record_sink->ops->keyed && record_key_changed(r, tm))
+		return record_rekey(r, tm);
 	if (record_sink->ops->per_record)
-		record_pk(r, tm, upd ? 1 : 0, &r->img[upd ? 1 : 0]);
+		record_pk(r, tm, upd ? 1 : 0, &r->img[upd ? 1 : 0],
+		    &record_key);
 	record_format->row(r, tm, upd ? FORMAT_UPDATE : del ? FORMAT_DELETE :
 	    FORMAT_INSERT, record_rowno);
+	record_tomb = del;
 	r->row_pending = true;
 	return 0;
 }
@@ -286,8 +391,9 @@ record_row_open(struct reader *r, const struct tablemap *tm, int kind)
 		return 0;
 	if (record_row_prelude(r, tm) == -1)
 		return -1;
-	record_format->open(r, tm, kind == EV_DELETE_ROWS ||
-	    kind == EV_DELETE_ROWS_V1 ? FORMAT_DELETE : FORMAT_INSERT);
+	record_tomb = kind == EV_DELETE_ROWS || kind == EV_DELETE_ROWS_V1;
+	record_format->open(r, tm, record_tomb ? FORMAT_DELETE :
+	    FORMAT_INSERT);
 	return 1;
 }
 
@@ -296,7 +402,7 @@ record_row_close(struct reader *r, const struct tablemap *tm)
 {
 	obuf_add(&r->out, "}", 1);
 	if (record_sink->ops->per_record)
-		record_pk(r, tm, 0, &r->out);
+		record_pk(r, tm, 0, &r->out, &record_key);
 	r->row_pending = true;
 	return 0;
 }
@@ -385,6 +491,8 @@ record_ddl(struct reader *r, const uint8_t *db, size_t dblen,
 	strlcpy_(shown.table, d.table, sizeof(shown.table));
 	record_tm = &topic;
 	record_key.len = 0;
+	record_hdr_name = NULL;
+	record_tomb = false;
 	r->row_at = r->out.len;
 	record_format->ddl(r, &topic, &shown, d.type, sql, len);
 	r->row_pending = true;

@@ -171,6 +171,7 @@ sink_kafka_open(struct sink *s, const struct config *conf)
 		rd_kafka_conf_destroy(kc);
 		return -1;
 	}
+	s->tombstones = strcmp(conf->kafka_tombstones, "yes") == 0;
 	rd_kafka_conf_set_opaque(kc, s);
 	rd_kafka_conf_set_dr_msg_cb(kc, kafka_dr);
 	rd_kafka_conf_set_error_cb(kc, kafka_error);
@@ -237,6 +238,34 @@ kafka_slot(struct sink *s, struct sink_kafka *k, size_t *slot)
 	return 0;
 }
 
+/* One message of rec: its value without the newline (a tombstone: none),
+ * its key, the header naming the other key of a key change. */
+static rd_kafka_resp_err_t
+kafka_produce(struct sink *s, struct sink_kafka *k, const struct sink_rec *rec,
+    size_t slot)
+{
+	rd_kafka_headers_t *h = NULL;
+	rd_kafka_resp_err_t e;
+	size_t len = rec->buf != NULL ? rec->len - 1 : 0;
+
+	if (rec->hdr != NULL) {
+		h = rd_kafka_headers_new(1);
+		rd_kafka_header_add(h, rec->hdr, -1, rec->hdrval,
+		    (ssize_t)rec->hdrlen);
+	}
+	e = rd_kafka_producev(k->rk, RD_KAFKA_V_TOPIC(kafka_topic(k,
+	    s->conf->kafka_topic, rec->db, rec->table)),
+	    RD_KAFKA_V_KEY(rec->key, rec->keylen),
+	    RD_KAFKA_V_VALUE((void *)(uintptr_t)rec->buf, len),
+	    RD_KAFKA_V_HEADERS(h),
+	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+	    RD_KAFKA_V_OPAQUE((void *)(uintptr_t)slot), RD_KAFKA_V_END);
+	/* on success the message owns the headers */
+	if (e != RD_KAFKA_RESP_ERR_NO_ERROR && h != NULL)
+		rd_kafka_headers_destroy(h);
+	return e;
+}
+
 /* Produces one record; a full local queue (broker slow or gone) makes the
  * reader wait here, which bounds memory. */
 static int
@@ -253,22 +282,13 @@ sink_kafka_write(struct sink *s, const struct sink_rec *rec)
 	pthread_mutex_unlock(&k->mu);
 	if (rc == -1)
 		return -1;
-	for (;;) {
-		e = rd_kafka_producev(k->rk, RD_KAFKA_V_TOPIC(kafka_topic(k,
-		    s->conf->kafka_topic, rec->db, rec->table)),
-		    RD_KAFKA_V_KEY(rec->key, rec->keylen),
-		    RD_KAFKA_V_VALUE((void *)(uintptr_t)rec->buf, rec->len - 1),
-		    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-		    RD_KAFKA_V_OPAQUE((void *)(uintptr_t)slot), RD_KAFKA_V_END);
-		if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || sink_stopping(s) ||
-		    k->failed)
-			break;
+	while ((e = kafka_produce(s, k, rec, slot)) ==
+	    RD_KAFKA_RESP_ERR__QUEUE_FULL && !sink_stopping(s) && !k->failed)
 		usleep(10000);
-	}
-	if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
-		return sink_fail(s, "producing to %s: %s", k->topic,
-		    k->failed ? k->why : rd_kafka_err2str(e));
-	return 0;
+	if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+		return 0;
+	return sink_fail(s, "producing to %s: %s", k->topic,
+	    k->failed ? k->why : rd_kafka_err2str(e));
 }
 
 static int
@@ -315,6 +335,7 @@ sink_kafka_close(struct sink *s)
 const struct sink_ops sink_kafka_ops = {
 	.name = "kafka",
 	.per_record = true,
+	.keyed = true,
 	.open = sink_kafka_open,
 	.write = sink_kafka_write,
 	.commit = sink_kafka_commit,

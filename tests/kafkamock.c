@@ -1,6 +1,8 @@
 /* kafkamock.c: a Kafka cluster for the integration tests -- librdkafka's
- * mock cluster, a real broker protocol peer, run in this process.  Prints
- * "bootstrap HOST:PORT,..." and then answers one command per stdin line:
+ * mock cluster, a real broker protocol peer, run in this process:
+ * `kafkamock [BROKERS]` (default 1; topics get the mock's 4 partitions,
+ * spread over the brokers).  Prints "bootstrap HOST:PORT,..." and then
+ * answers one command per stdin line:
  *
  *   errors N MS     the next N produce requests fail (NOT_ENOUGH_REPLICAS,
  *                   retriable) after MS milliseconds each; prints "ok"
@@ -10,7 +12,8 @@
  *                   until it has N messages and none came for 2 s, or for
  *                   20 s: prints "partitions P", then
  *                   "PARTITION<TAB>KEY<TAB>VALUE" per message ("-" for no
- *                   key), then "end"
+ *                   key, no value: a tombstone), each header after it as
+ *                   "<TAB>NAME=VALUE", then "end"
  *   quit
  */
 #include <stdio.h>
@@ -63,15 +66,32 @@ mock_partitions(rd_kafka_t *rk, const char *topic)
 }
 
 static void
-mock_print(const rd_kafka_message_t *m)
+mock_bytes(const void *p, size_t len)
 {
-	printf("%d\t", (int)m->partition);
-	if (m->key == NULL)
+	if (p == NULL)
 		printf("-");
 	else
-		fwrite(m->key, 1, m->key_len, stdout);
+		fwrite(p, 1, len, stdout);
+}
+
+static void
+mock_print(const rd_kafka_message_t *m)
+{
+	rd_kafka_headers_t *h = NULL;
+	const char *name;
+	const void *v;
+	size_t i, len;
+
+	printf("%d\t", (int)m->partition);
+	mock_bytes(m->key, m->key_len);
 	printf("\t");
-	fwrite(m->payload, 1, m->len, stdout);
+	mock_bytes(m->payload, m->len);
+	if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR)
+		for (i = 0; rd_kafka_header_get_all(h, i, &name, &v, &len) ==
+		    RD_KAFKA_RESP_ERR_NO_ERROR; i++) {
+			printf("\t%s=", name);
+			mock_bytes(v, len);
+		}
 	printf("\n");
 }
 
@@ -138,15 +158,16 @@ mock_command(char *line)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	rd_kafka_conf_t *c = rd_kafka_conf_new();
-	char line[512], err[256];
+	char line[512], err[256] = "";
+	int brokers = argc > 1 ? atoi(argv[1]) : 1;
 	rd_kafka_t *rk;
 
 	/* the cluster's owner: a handle that does nothing else */
 	if ((rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err))) ==
-	    NULL || (mc = rd_kafka_mock_cluster_new(rk, 1)) == NULL) {
+	    NULL || (mc = rd_kafka_mock_cluster_new(rk, brokers)) == NULL) {
 		fprintf(stderr, "kafkamock: cannot start a mock cluster: %s\n",
 		    err);
 		return 1;

@@ -407,6 +407,37 @@ committed_at_least() {
 	[ "$(committed)" -ge "$1" ]
 }
 
+# ---------------------------------------------------------------- Kafka
+
+# kafkamock_start [BROKERS]: tests/kafkamock (librdkafka's mock cluster,
+# $KAFKAMOCK, set before sourcing this file) on fd 7, its bootstrap
+# servers in $BROKERS; skips the test in a build without Kafka.
+kafkamock_start() {
+	[ -x "${KAFKAMOCK:-}" ] || skip "built without Kafka (librdkafka-dev)"
+	mkfifo "$TMP/km.in"
+	KM_OUT=$TMP/km.out
+	"$KAFKAMOCK" "${1:-1}" <"$TMP/km.in" >"$KM_OUT" 2>"$TMP/km.err" &
+	PIDS="$PIDS $!"
+	exec 7>"$TMP/km.in"
+	wait_until 10 "kafkamock's bootstrap line" lib_km_answered 0 \
+	    '^bootstrap '
+	BROKERS=$(sed -n 's/^bootstrap //p' "$KM_OUT")
+}
+
+lib_km_answered() {
+	tail -n +$(($1 + 1)) "$KM_OUT" | grep -Eq "$2"
+}
+
+# km_ask END-ERE COMMAND: kafkamock's answer to COMMAND, up to END.
+km_ask() {
+	local before
+	before=$(wc -l <"$KM_OUT")
+	echo "$2" >&7
+	wait_until 40 "kafkamock to answer \"$2\"" lib_km_answered "$before" \
+	    "$1"
+	tail -n +$((before + 1)) "$KM_OUT"
+}
+
 # ---------------------------------------------------------------- binlogd
 
 # binlogd_config: writes $BL_CONF for the test server.  Tests steer it with

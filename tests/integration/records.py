@@ -86,3 +86,23 @@ def check_delivery(expected_path, records_path, log_path, kills):
     if rewinds > len(resumed):
         fail(f"{rewinds} redeliveries for {len(resumed)} resumes")
     return n, len(rows), rewinds
+
+
+def kafka_messages(path):
+    """kafkamock's answer to "consume": (partitions, [(partition, key,
+    value, headers)]), key None for no key, value None for a tombstone,
+    else the record as a JSON object; headers a dict."""
+    lines = open(path, encoding="utf-8").read().splitlines()
+    if not lines or not lines[0].startswith("partitions ") or \
+            lines[-1] != "end":
+        fail(f"kafkamock's answer in {path}: {lines[:2]} ... {lines[-1:]}")
+    out = []
+    for n, line in enumerate(lines[1:-1], 1):
+        p, key, value, *hdrs = line.split("\t")
+        headers = dict(h.split("=", 1) for h in hdrs)
+        try:
+            rec = None if value == "-" else json.loads(value)
+        except ValueError as e:
+            fail(f"{path} message {n} is not JSON ({e}): {value!r}")
+        out.append((int(p), None if key == "-" else key, rec, headers))
+    return int(lines[0].split()[1]), out

@@ -13,27 +13,7 @@
 KAFKAMOCK=$PWD/kafkamock
 . "$(dirname "$0")/../lib.sh"
 
-[ -x "$KAFKAMOCK" ] || skip "built without Kafka (librdkafka-dev)"
-
-mkfifo "$TMP/km.in"
-KM_OUT=$TMP/km.out
-"$KAFKAMOCK" <"$TMP/km.in" >"$KM_OUT" 2>"$TMP/km.err" &
-PIDS="$PIDS $!"
-exec 7>"$TMP/km.in"
-
-km_answered() {
-	tail -n +$(($1 + 1)) "$KM_OUT" | grep -Eq "$2"
-}
-# km_ask END-ERE COMMAND: kafkamock's answer to COMMAND, up to END.
-km_ask() {
-	local before
-	before=$(wc -l <"$KM_OUT")
-	echo "$2" >&7
-	wait_until 40 "kafkamock to answer \"$2\"" km_answered "$before" "$1"
-	tail -n +$((before + 1)) "$KM_OUT"
-}
-wait_until 10 "kafkamock's bootstrap line" km_answered 0 '^bootstrap '
-BROKERS=$(sed -n 's/^bootstrap //p' "$KM_OUT")
+kafkamock_start
 
 mariadb_start
 sql "CREATE DATABASE shop;
@@ -73,34 +53,29 @@ for t in items pairs nokey; do
 done
 python_check "$TMP" <<'PY'
 import json, sys, zlib
-from records import fail
+from records import fail, kafka_messages
 tmp = sys.argv[1]
-def msgs(t):
-    lines = open(f"{tmp}/{t}.msgs").read().splitlines()
-    if not lines or not lines[0].startswith("partitions "):
-        fail(f"kafkamock's answer for {t}: {lines[:2]}")
-    parts = int(lines[0].split()[1])
-    out = []
-    for l in lines[1:-1]:
-        p, key, value = l.split("\t", 2)
-        out.append((int(p), key, json.loads(value)))
-    return parts, out
 def rows(t):
     return sorted(json.dumps(json.loads(l), sort_keys=True)
                   for l in open(f"{tmp}/{t}.rows"))
-for t, pk, want_n in (("items", ["id"], 20 + 6 + 3),
-                      ("pairs", ["a", "b"], 3 + 2 + 1),
+# a delete is followed by its key's tombstone (kafka_tombstones = yes)
+for t, pk, want_n in (("items", ["id"], 20 + 6 + 3 + 3),
+                      ("pairs", ["a", "b"], 3 + 2 + 1 + 1),
                       ("nokey", [], 2)):
-    parts, ms = msgs(t)
+    parts, ms = kafka_messages(f"{tmp}/{t}.msgs")
     if len(ms) != want_n:
         fail(f"binlogd.shop.{t}: {len(ms)} messages, the SQL made {want_n}")
     state = {}
-    for n, (p, key, rec) in enumerate(ms, 1):
+    for n, (p, key, rec, _) in enumerate(ms, 1):
+        if rec is None:
+            if json.dumps(json.loads(key), sort_keys=True) in state:
+                fail(f"{t} message {n}: tombstone of {key}, a live row")
+            continue
         if (rec["database"], rec["table"]) != ("shop", t):
             fail(f"{t} message {n} is a record of another table: {rec}")
         data = rec["data"]
         if not pk:
-            if key != "-":
+            if key is not None:
                 fail(f"{t} message {n}: a table without a primary key "
                      f"has no key, got {key!r}")
             state[json.dumps(data, sort_keys=True)] = data
