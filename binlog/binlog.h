@@ -174,6 +174,11 @@ struct reader_hooks {
 	 * of its transaction, to be logged and recorded as a gap */
 	void	(*unrowed)(struct reader *, const char *kind, const char *text,
 		    bool first);
+	/* a row's record the sink could not take, skipped by [sink]
+	 * on_oversize (what: "oversize: table, key, size, limit"), to be
+	 * logged, counted and recorded as a gap; NULL: the owner cannot
+	 * record one, so the stream stops instead */
+	void	(*skipped)(struct reader *, const char *what);
 	/* the columns of a table its TABLE_MAP does not describe fully,
 	 * NULL after a reader_fail; a NULL hook: no server to ask
 	 * (tablemap.c then names columns by position) */

@@ -94,6 +94,7 @@ static const struct opt_def opts[] = {
 	STR("sink", "brokers", kafka_brokers, ""),
 	STR("sink", "topic", kafka_topic, "binlogd.%{database}.%{table}"),
 	CHOICE("sink", "kafka_tombstones", kafka_tombstones, "yes", "yes|no"),
+	CHOICE("sink", "on_oversize", on_oversize, "fail", "fail|skip"),
 	/* "kafka.<property> = value", any number, passed to librdkafka */
 	{ "sink", "kafka.", OPT_PREFIX, O(kafka_props),
 	    sizeof(((struct config *)0)->kafka_props), "", 0, 0, NULL },

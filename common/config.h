@@ -79,6 +79,7 @@ struct config {
 	char		 kafka_brokers[CONF_STR_MAX];
 	char		 kafka_topic[CONF_STR_MAX];	/* %{database} %{table} */
 	char		 kafka_tombstones[8];	/* yes|no */
+	char		 on_oversize[8];	/* fail|skip */
 	char		 kafka_props[8192];	/* kafka.* lines: "name=value\n" */
 
 	/* [filter] */

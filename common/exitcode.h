@@ -19,6 +19,9 @@
  * BX_PURGED            on_purged=fail and the position is gone   give up
  * BX_PEER_LOST         a sibling or the supervisor went away     restart
  * BX_DECODE            an event could not be decoded             restart, backoff
+ * BX_OVERSIZE          a record over the sink's message limit    hold the streamer
+ *                      with on_oversize = fail: an operator
+ *                      must raise the limit or drop the column
  */
 enum binlogd_exit {
 	BX_OK = 0,
@@ -31,6 +34,7 @@ enum binlogd_exit {
 	BX_PURGED = 83,
 	BX_PEER_LOST = 84,
 	BX_DECODE = 85,
+	BX_OVERSIZE = 86,
 };
 
 /* "access denied by the server", and "auth" for labels and scripts */

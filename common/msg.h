@@ -11,7 +11,7 @@
 #include <msgpack.h>
 
 /* Bump this if any message below, or any of its fields, changes. */
-#define MSG_PROTOCOL_VERSION	7
+#define MSG_PROTOCOL_VERSION	8
 /* Largest encoded message a reader accepts; larger is a protocol error. */
 #define MSG_MAX_SIZE		(256 * 1024)
 /* A body may carry at most this many fields. */
@@ -140,6 +140,7 @@ enum msg_type {
 	X(sink_errors, U, "errors the sink reported")			\
 	X(statement_logged, U, "changes logged as statements: no rows")	\
 	X(incidents, U, "INCIDENT events: changes the server lost")	\
+	X(oversize_skipped, U, "rows over the sink's message limit, skipped") \
 	X(last_error, S, "the streamer's last error")			\
 	X(last_error_at, U, "when it happened, seconds since the epoch")	\
 	X(connection, S, "connecting, connected, streaming, reconnecting") \

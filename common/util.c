@@ -103,6 +103,8 @@ static const struct {
 	{ BX_PURGED,		"purged",	"binlog position purged" },
 	{ BX_PEER_LOST,		"peer_lost",	"lost its peer" },
 	{ BX_DECODE,		"decode",	"event decode error" },
+	{ BX_OVERSIZE,		"oversize",
+	    "a record over the sink's message size limit" },
 };
 
 static int

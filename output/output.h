@@ -34,6 +34,9 @@ struct sink_rec {
 /* Debezium's header names, so that its consumers read them unchanged. */
 #define SINK_HDR_OLDKEY	"__debezium.oldkey"
 #define SINK_HDR_NEWKEY	"__debezium.newkey"
+/* write's answer to a record larger than the sink takes (s->error says
+ * the limit): nothing was written; record.c applies [sink] on_oversize. */
+#define SINK_TOO_BIG	(-2)
 
 struct sink;
 

@@ -78,12 +78,41 @@ record_sink_fail(struct reader *r)
 	    record_sink->ops->name, record_sink->error);
 }
 
+/*
+ * A record the sink cannot take for its size: [sink] on_oversize = skip
+ * writes nothing for it and its owner records a gap (1: skipped); fail,
+ * the default, stops the stream with BX_OVERSIZE for an operator to act.
+ */
+static int
+record_oversize(struct reader *r, const struct sink_rec *rec)
+{
+	char what[1024];
+
+	snprintf(what, sizeof(what), "oversize: %s.%s key %.*s: %s",
+	    rec->db ? rec->db : "?", rec->table ? rec->table : "?",
+	    rec->key ? (int)(rec->keylen > 200 ? 200 : rec->keylen) : 4,
+	    rec->key ? rec->key : "none", record_sink->error);
+	if (r->conf != NULL && strcmp(r->conf->on_oversize, "skip") == 0 &&
+	    r->hooks->skipped != NULL) {
+		r->hooks->skipped(r, what);
+		return 1;
+	}
+	return reader_fail(r, BX_OVERSIZE, "%s; raise [sink] "
+	    "kafka.message.max.bytes and the topic's max.message.bytes, or "
+	    "leave the large column out with [filter] drop_columns = "
+	    "db.table.column (or set [sink] on_oversize = skip to record such "
+	    "a row as a gap and go on); then binlogctl reload and "
+	    "binlogctl start-streamer", what);
+}
+
 /* Hands o's bytes to the sink: one record of table tm with its key, or
- * (tm NULL) a run of lines, or (o NULL) the key's tombstone. */
+ * (tm NULL) a run of lines, or (o NULL) the key's tombstone.  1 when the
+ * record was too big and skipped. */
 static int
 record_send(struct reader *r, const struct tablemap *tm, const struct obuf *o)
 {
 	struct sink_rec rec;
+	int rc;
 
 	memset(&rec, 0, sizeof(rec));
 	if (tm != NULL) {
@@ -99,7 +128,9 @@ record_send(struct reader *r, const struct tablemap *tm, const struct obuf *o)
 	}
 	rec.buf = o != NULL ? o->buf : NULL;
 	rec.len = o != NULL ? o->len : 0;
-	if (record_sink->ops->write(record_sink, &rec) == -1)
+	if ((rc = record_sink->ops->write(record_sink, &rec)) == SINK_TOO_BIG)
+		return record_oversize(r, &rec);
+	if (rc == -1)
 		return record_sink_fail(r);
 	return 0;
 }
@@ -120,10 +151,12 @@ record_write(struct reader *r, const struct tablemap *tm)
 static int
 record_emit(struct reader *r)
 {
+	int rc;
+
 	if (!record_sink->ops->per_record)
 		return 0;
-	if (record_write(r, record_tm) == -1)
-		return -1;
+	if ((rc = record_write(r, record_tm)) != 0)
+		return rc == 1 ? 0 : -1;
 	if (!record_tomb || !record_sink->tombstones || record_key.len == 0)
 		return 0;
 	return record_send(r, record_tm, NULL);

@@ -41,6 +41,7 @@ struct sink_kafka {
 	bool		 failed;
 	char		 why[512];
 	char		 topic[KAFKA_TOPIC_MAX + 1];
+	char		 max_bytes[32];	/* the producer's message.max.bytes */
 };
 
 /* Reports, oldest first, every transaction that is fully delivered. */
@@ -155,6 +156,7 @@ sink_kafka_open(struct sink *s, const struct config *conf)
 	struct sink_kafka *k;
 	rd_kafka_conf_t *kc = rd_kafka_conf_new();
 	char err[512];
+	size_t len;
 
 	if (conf->kafka_brokers[0] == '\0' &&
 	    strstr(conf->kafka_props, "bootstrap.servers=") == NULL &&
@@ -171,6 +173,10 @@ sink_kafka_open(struct sink *s, const struct config *conf)
 		rd_kafka_conf_destroy(kc);
 		return -1;
 	}
+	len = sizeof(k->max_bytes);
+	if (rd_kafka_conf_get(kc, "message.max.bytes", k->max_bytes, &len) !=
+	    RD_KAFKA_CONF_OK)
+		strlcpy_(k->max_bytes, "?", sizeof(k->max_bytes));
 	s->tombstones = strcmp(conf->kafka_tombstones, "yes") == 0;
 	rd_kafka_conf_set_opaque(kc, s);
 	rd_kafka_conf_set_dr_msg_cb(kc, kafka_dr);
@@ -267,7 +273,8 @@ kafka_produce(struct sink *s, struct sink_kafka *k, const struct sink_rec *rec,
 }
 
 /* Produces one record; a full local queue (broker slow or gone) makes the
- * reader wait here, which bounds memory. */
+ * reader wait here, which bounds memory.  A record over the producer's
+ * message.max.bytes is SINK_TOO_BIG, for record.c's on_oversize. */
 static int
 sink_kafka_write(struct sink *s, const struct sink_rec *rec)
 {
@@ -287,6 +294,15 @@ sink_kafka_write(struct sink *s, const struct sink_rec *rec)
 		usleep(10000);
 	if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
 		return 0;
+	pthread_mutex_lock(&k->mu);
+	k->ring[slot].remaining--;
+	pthread_mutex_unlock(&k->mu);
+	if (e == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+		sink_fail(s, "a message of %zu bytes for topic %s, over the "
+		    "producer's message.max.bytes = %s", rec->len - 1 +
+		    rec->keylen + rec->hdrlen, k->topic, k->max_bytes);
+		return SINK_TOO_BIG;
+	}
 	return sink_fail(s, "producing to %s: %s", k->topic,
 	    k->failed ? k->why : rd_kafka_err2str(e));
 }

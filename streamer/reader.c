@@ -785,36 +785,58 @@ reader_gap_server(const struct reader *r, struct gap *g)
 }
 
 
+/* The event being decoded, from its start to its end, as a gap for
+ * checkpointd (sent before any position after it: the link keeps the
+ * order). */
+static void
+reader_gap_here(struct reader *r, const char *reason)
+{
+	struct gap g;
+
+	memset(&g, 0, sizeof(g));
+	event_position_at(r, r->offset, &g.from);
+	event_position_at(r, r->offset + r->hdr.size, &g.to);
+	strlcpy_(g.reason, reason, sizeof(g.reason));
+	reader_gap_server(r, &g);
+	streamer_gap(rep.st, &g);
+}
+
 /*
  * A change the server wrote without rows.  The first of a transaction
- * goes to checkpointd as a gap (before any position after it: the link
- * keeps the order) and to the log; every one is counted.
+ * goes to checkpointd as a gap and to the log; every one is counted.
  */
 static void
 reader_unrowed(struct reader *r, const char *kind, const char *text,
     bool first)
 {
 	bool incident = strcmp(kind, "incident") == 0;
-	struct gap g;
+	char reason[sizeof(((struct gap *)0)->reason)];
 
 	stats_unrowed(incident);
 	if (!first)
 		return;
-	memset(&g, 0, sizeof(g));
-	/* the event being decoded, from its start to its end */
-	event_position_at(r, r->offset, &g.from);
-	event_position_at(r, r->offset + r->hdr.size, &g.to);
-	snprintf(g.reason, sizeof(g.reason), "%s: %s", kind, text);
-	reader_gap_server(r, &g);
+	snprintf(reason, sizeof(reason), "%s: %s", kind, text);
 	log_errx("%s at %s:%llu%s%s: %s; recorded as a gap in the "
 	    "checkpoint database", incident ? "INCIDENT: the server lost "
 	    "changes" : "a change logged as a statement, not as rows",
 	    r->file, (unsigned long long)r->offset, r->have_gtid ?
 	    ", GTID " : "", r->have_gtid ? r->gtid_text : "", incident ?
-	    g.reason : "binlogd writes no records for it (and warns once per "
+	    reason : "binlogd writes no records for it (and warns once per "
 	    "transaction); have every client write rows: SET GLOBAL "
 	    "binlog_format = ROW, and no SET SESSION binlog_format");
-	streamer_gap(rep.st, &g);
+	reader_gap_here(r, reason);
+}
+
+/* A row's record too big for the sink, skipped by on_oversize = skip. */
+static void
+reader_skipped(struct reader *r, const char *what)
+{
+	stats_oversize();
+	log_errx("%s at %s:%llu%s%s; on_oversize = skip: no record written, "
+	    "recorded as a gap in the checkpoint database", what, r->file,
+	    (unsigned long long)r->offset, r->have_gtid ? ", GTID " : "",
+	    r->have_gtid ? r->gtid_text : "");
+	reader_gap_here(r, what);
 }
 
 /* The policy's new start: the oldest binlog or the current end, recorded
@@ -983,6 +1005,7 @@ reader_start(struct streamer *st, const struct config *conf,
 	static const struct reader_hooks hooks = {
 		.fail = reader_hook_fail,
 		.unrowed = reader_unrowed,
+		.skipped = reader_skipped,
 		.schema = schema_lookup,
 		.schema_forget = schema_forget,
 		READER_OUTPUT_HOOKS,

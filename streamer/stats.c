@@ -26,6 +26,7 @@ static _Atomic uint64_t	 events[SE_COUNT];
 static _Atomic uint64_t	 bytes_read;
 static _Atomic uint64_t	 behind;
 static _Atomic uint64_t	 unrowed[2];	/* statement-logged, incidents */
+static _Atomic uint64_t	 oversize;	/* rows on_oversize = skip skipped */
 /* Where the connection stands, and since when the stream is known to be
  * complete on the server's clock: a heartbeat says "now", an event its
  * own time.  The supervisor grows the lag from it while no event comes. */
@@ -166,6 +167,12 @@ stats_unrowed(bool incident)
 	stats_add(&unrowed[incident], 1);
 }
 
+void
+stats_oversize(void)
+{
+	stats_add(&oversize, 1);
+}
+
 /* The server the reader connected to. */
 void
 stats_server(const char *ver, bool mariadb, uint32_t id, const char *sid)
@@ -231,6 +238,7 @@ stats_put_counters(struct msg_out *m)
 	msg_put_u64(m, "sink_errors", stats_get(&sink_errors));
 	msg_put_u64(m, "statement_logged", stats_get(&unrowed[0]));
 	msg_put_u64(m, "incidents", stats_get(&unrowed[1]));
+	msg_put_u64(m, "oversize_skipped", stats_get(&oversize));
 }
 
 /* Pushes one MSG_STATS; also called on the way out, so that the

@@ -97,5 +97,6 @@ void	 stats_send(void);
 void	 stats_sink_error(void);
 void	 stats_reconnecting(const char *error);
 void	 stats_unrowed(bool incident);
+void	 stats_oversize(void);
 
 #endif

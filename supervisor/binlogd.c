@@ -106,8 +106,8 @@ sup_advance(struct supervisor *sup)
 	} else if (ck->state != CHILD_READY)
 		return;
 	else if (st->state == CHILD_DOWN && sup->hold_streamer)
-		sup_set_state(sup, SUP_HELD, "the streamer is held by "
-		    "binlogctl stop-streamer");
+		sup_set_state(sup, SUP_HELD, "the streamer is held until "
+		    "binlogctl start-streamer");
 	else if (st->state == CHILD_DOWN) {
 		sup_set_state(sup, SUP_STARTING, "starting the streamer");
 		if (child_spawn(sup, st) == -1)
@@ -240,6 +240,12 @@ sup_child_exited(struct supervisor *sup, struct child *c,
 		    "it logged to syslog");
 		sup_stop(sup, sup_give_up_code(c->last_status), "giving up");
 		return;
+	}
+	if (action == ACT_HOLD) {
+		log_errx("%s stopped on a problem an operator must fix (see "
+		    "binlogctl status); it stays stopped until binlogctl "
+		    "start-streamer", c->name);
+		sup->hold_streamer = 1;
 	}
 	if ((sup->state == SUP_RESTARTING || sup->hold_streamer) &&
 	    c->role == ROLE_STREAMER)

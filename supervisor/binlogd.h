@@ -55,8 +55,9 @@ struct child {
  *               the wait, and the missing children start as in STARTING.
  *   RESTARTING  binlogctl restart: the streamer stops gracefully and
  *               starts again at once, from the saved position.
- *   HELD        binlogctl stop-streamer: the streamer stopped and stays
- *               down until start-streamer.
+ *   HELD        binlogctl stop-streamer, or a streamer exit a restart
+ *               would only repeat (ACT_HOLD): the streamer stopped and
+ *               stays down until start-streamer.
  *   STOPPING    a signal, binlogctl stop, or a child that cannot run
  *               (ACT_GIVE_UP): the streamer stops, then checkpointd, then
  *               binlogd exits with exit_code.  Nothing leaves STOPPING.
@@ -67,7 +68,7 @@ enum sup_state {
 	SUP_BACKOFF,		/* a child failed; waiting to restart it */
 	SUP_RESTARTING,		/* streamer stopping, to start again at once */
 	SUP_STOPPING,		/* graceful stop: streamer, then checkpointd */
-	SUP_HELD,		/* the operator stopped the streamer */
+	SUP_HELD,		/* the streamer held for the operator */
 };
 
 struct supervisor {
@@ -159,6 +160,9 @@ enum exit_action {
 	ACT_RESTART,		/* transient: restart with backoff */
 	ACT_RESTART_SLOW,	/* an operator must act: retry at the cap */
 	ACT_GIVE_UP,		/* restarting cannot help: stop everything */
+	ACT_HOLD,		/* the same record would stop it again: hold
+				 * the streamer for the operator, as
+				 * binlogctl stop-streamer does */
 };
 enum exit_action child_exit_action(const struct child *, int status);
 

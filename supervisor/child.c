@@ -363,7 +363,10 @@ child_log_exit(const struct child *c, int status)
  *  - the server refuses us (format, privileges, password): an operator
  *    must act, so retry slowly at the backoff cap;
  *  - configuration, store, purged position with on_purged=fail, a program
- *    that cannot be executed: restarting cannot help.
+ *    that cannot be executed: restarting cannot help;
+ *  - a record too big for the sink with on_oversize=fail: a restart meets
+ *    it again, so the streamer is held, binlogd keeps serving binlogctl
+ *    status, and start-streamer (after a reload) tries again.
  */
 enum exit_action
 child_exit_action(const struct child *c, int status)
@@ -382,6 +385,8 @@ child_exit_action(const struct child *c, int status)
 	case BX_PURGED:
 	case EXEC_FAILED:
 		return ACT_GIVE_UP;
+	case BX_OVERSIZE:
+		return ACT_HOLD;
 	default:
 		return ACT_RESTART;
 	}

@@ -321,7 +321,8 @@ metrics_stream(struct evbuffer *b, const struct supervisor *sup)
 	    "streamer's last error happened, in seconds since the epoch (0: "
 	    "none).", stats.last_error_at);
 	metrics_one(b, "gaps_total", "counter", "Gaps (binlog skipped by "
-	    "on_purged, statement-logged changes, incidents) recorded in the "
+	    "on_purged, statement-logged changes, incidents, oversize rows) "
+	    "recorded in the "
 	    "checkpoint database.", stats.gaps);
 	metrics_one(b, "checkpoint_age_seconds", "gauge", "Seconds since the "
 	    "position was last saved (0 before the first save).",
@@ -335,6 +336,10 @@ metrics_stream(struct evbuffer *b, const struct supervisor *sup)
 	metrics_one(b, "incidents_total", "counter", "INCIDENT events read: "
 	    "changes the server says it lost (each recorded as a gap).",
 	    stats.incidents);
+	metrics_one(b, "oversize_skipped_total", "counter", "Rows whose "
+	    "record was over the sink's message limit, skipped by "
+	    "on_oversize = skip (each recorded as a gap).",
+	    stats.oversize_skipped);
 	metrics_head(b, "rows_per_second", "gauge", "Rows per second over "
 	    "the last minute.");
 	evbuffer_add_printf(b, "binlogd_rows_per_second %.3f\n",
