@@ -162,26 +162,6 @@ obuf_utf8_len(const uint8_t *s, size_t n)
 	return len;
 }
 
-/* The escape of an ASCII byte that is not plain, at d; its length. */
-static size_t
-obuf_escape(char *d, uint8_t ch)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	d[0] = '\\';
-	switch (ch) {
-	case '"':	d[1] = '"'; return 2;
-	case '\\':	d[1] = '\\'; return 2;
-	case '\n':	d[1] = 'n'; return 2;
-	case '\t':	d[1] = 't'; return 2;
-	case '\r':	d[1] = 'r'; return 2;
-	}
-	memcpy(d + 1, "u00", 3);
-	d[4] = hex[ch >> 4];
-	d[5] = hex[ch & 15];
-	return 6;
-}
-
 /* MySQL's latin1 is cp1252: these are its 0x80-0x9f. */
 static const uint16_t obuf_cp1252[32] = {
 	0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
@@ -210,10 +190,11 @@ obuf_latin1_utf8(char *d, uint8_t ch)
 /*
  * Text as the inside of a JSON string: control characters as \u00XX,
  * latin1 or UTF-8 (invalid: U+FFFD) from the high bytes.  obuf_simd's
- * paths take the runs that need nothing, most of most strings, and this
- * loop the character each stops at.  The room they need, OBUF_SLACK past
- * what is left of the input (twice that in latin1), is kept up from the
- * start; each escape of up to 6 bytes reserves its excess.
+ * paths take the bulk (UTF-8's escapes too, in the room past what the
+ * rest needs), and this loop the character each stops at.  The room
+ * they need, OBUF_SLACK past what is left of the input (twice that in
+ * latin1), is kept up from the start; an escape here reserves twice
+ * the rest, so that the next ones find room.
  */
 static void
 obuf_json_run(struct obuf *b, const uint8_t *s, size_t n, bool latin1)
@@ -227,7 +208,8 @@ obuf_json_run(struct obuf *b, const uint8_t *s, size_t n, bool latin1)
 		if (latin1)
 			l = obuf_simd->latin1(d, s + i, n - i, &o);
 		else
-			l = o = obuf_simd->utf8(d, s + i, n - i);
+			l = obuf_simd->utf8(d, b->cap - (size_t)(d - b->buf) -
+			    (n - i) - OBUF_SLACK, s + i, n - i, &o);
 		i += l;
 		d += o;
 		if (i == n)
@@ -244,7 +226,7 @@ obuf_json_run(struct obuf *b, const uint8_t *s, size_t n, bool latin1)
 			continue;
 		}
 		b->len = (size_t)(d - b->buf);
-		obuf_reserve(b, w * (n - i) + 6 + OBUF_SLACK);
+		obuf_reserve(b, 2 * (n - i) + 6 + OBUF_SLACK);
 		d = b->buf + b->len;
 		if (s[i] < 0x80)
 			d += obuf_escape(d, s[i]);

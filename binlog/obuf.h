@@ -36,21 +36,23 @@ void	 obuf_json_latin1(struct obuf *, const uint8_t *, size_t);
 void	 obuf_base64(struct obuf *, const uint8_t *, size_t);
 void	 obuf_base64_bare(struct obuf *, const uint8_t *, size_t);
 
-/* obuf_simd.c: obuf.c's bulk paths at the CPU's best level.  utf8 copies
- * the prefix that is valid UTF-8 with nothing to escape, latin1 converts
- * one (*out: the bytes written), base64 encodes whole groups; each says
- * how much input it took, and may write OBUF_SLACK bytes past the end of
- * its output. */
+/* obuf_simd.c: obuf.c's bulk paths at the CPU's best level.  utf8 writes
+ * the prefix that is valid UTF-8 escaped (given the room past n +
+ * OBUF_SLACK, for escapes), latin1 converts one with nothing to escape,
+ * base64 encodes whole groups; each says how much input it took (*out:
+ * the bytes written), and may write OBUF_SLACK bytes past its output. */
 #define OBUF_SLACK	32
 enum { OBUF_SCALAR, OBUF_SSE42, OBUF_AVX2 };
 struct obuf_simd_ops {
 	const char	*name;
-	size_t		(*utf8)(char *, const uint8_t *, size_t);
+	size_t		(*utf8)(char *, size_t, const uint8_t *, size_t,
+			    size_t *);
 	size_t		(*latin1)(char *, const uint8_t *, size_t, size_t *);
 	size_t		(*base64)(char *, const uint8_t *, size_t);
 };
 extern const struct obuf_simd_ops *obuf_simd;
 int	 obuf_simd_level(int);
+size_t	 obuf_escape(char *, uint8_t);
 
 /* Bytes a JSON string holds as they are: printable ASCII but " and \. */
 static inline bool

@@ -30,11 +30,48 @@ obuf_bad8(uint64_t w)
 	    ((w ^ ones * '"') - ones) | ((w ^ ones * '\\') - ones)) & high) != 0;
 }
 
+/* Each ASCII byte's escape: its length, then its text (made once). */
+static char obuf_esc[128][8];
+
+static void
+obuf_esc_init(void)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned ch;
+	char *e;
+
+	for (ch = 0; ch < 128; ch++) {
+		e = obuf_esc[ch];
+		e[0] = 2;
+		e[1] = '\\';
+		switch (ch) {
+		case '"':	e[2] = '"'; continue;
+		case '\\':	e[2] = '\\'; continue;
+		case '\n':	e[2] = 'n'; continue;
+		case '\t':	e[2] = 't'; continue;
+		case '\r':	e[2] = 'r'; continue;
+		}
+		e[0] = 6;
+		memcpy(e + 2, "u00", 3);
+		e[5] = hex[ch >> 4];
+		e[6] = hex[ch & 15];
+	}
+}
+
+/* The escape of an ASCII byte that is not plain, at d (which has room
+ * for 6); its length. */
+size_t
+obuf_escape(char *d, uint8_t ch)
+{
+	memcpy(d, obuf_esc[ch] + 1, 6);
+	return (size_t)obuf_esc[ch][0];
+}
+
 /* The portable path: the plain ASCII bytes from s on, eight at a time
  * while a word has none other, copied to d; how many there were.  UTF-8
  * and latin1 are left to obuf.c, a character at a time. */
 static size_t
-obuf_scalar_utf8(char *d, const uint8_t *s, size_t n)
+obuf_scalar_ascii(char *d, const uint8_t *s, size_t n)
 {
 	uint64_t w;
 	size_t i = 0;
@@ -51,9 +88,16 @@ obuf_scalar_utf8(char *d, const uint8_t *s, size_t n)
 }
 
 static size_t
+obuf_scalar_utf8(char *d, size_t extra UNUSED, const uint8_t *s, size_t n,
+    size_t *out)
+{
+	return *out = obuf_scalar_ascii(d, s, n);
+}
+
+static size_t
 obuf_scalar_latin1(char *d, const uint8_t *s, size_t n, size_t *out)
 {
-	return *out = obuf_scalar_utf8(d, s, n);
+	return *out = obuf_scalar_ascii(d, s, n);
 }
 
 static size_t
@@ -122,30 +166,107 @@ static const int8_t kl_byte2_high[16] = {
 };
 
 /*
- * Where a block's clean prefix ends, from its masks (bit i: byte i):
- * bad, the bytes in error or to escape; lead, the bytes that start a
- * character; complete, whether the block's last character ends in it.
- * A block starts at a character, with "ASCII" before it.  Bytes before
- * the first bad one are valid, but the character that one ends (a lead
- * cut short is seen at the byte after it) is not: the prefix stops at
- * the last start of a character before the first error, or at the first
- * escape.  Without either, at the end or at the start of the character
- * the block cuts.
+ * Where a block's valid prefix ends, from its masks (bit i: byte i):
+ * err, the bytes in error; lead, the bytes that start a character;
+ * complete, whether the block's last character ends in it.  A block
+ * starts at a character, with "ASCII" before it.  Bytes before the first
+ * error are valid, but the character that one ends (a lead cut short is
+ * seen at the byte after it) is not: the prefix stops at the last start
+ * of a character before the first error.  Without one, at the end, or at
+ * the start of the character the block cuts.
  */
 static inline unsigned
-obuf_block_end(uint32_t err, uint32_t esc, uint32_t lead, bool complete,
-    unsigned size)
+obuf_block_end(uint32_t err, uint32_t lead, bool complete, unsigned size)
 {
-	uint32_t stop = size, below;
+	uint32_t below = lead;
 
-	if (err == 0 && esc == 0 && complete)
+	if (err == 0 && complete)
 		return size;
-	if (esc != 0)
-		stop = (unsigned)__builtin_ctz(esc) + 1;
-	if (err != 0 && (unsigned)__builtin_ctz(err) < stop)
-		stop = (unsigned)__builtin_ctz(err);
-	below = stop >= 32 ? lead : lead & ((1u << stop) - 1);
+	if (err != 0)
+		below &= (1u << __builtin_ctz(err)) - 1;
 	return below == 0 ? 0 : 31 - (unsigned)__builtin_clz(below);
+}
+
+/*
+ * The escapes of a block whose first l bytes at src are valid UTF-8,
+ * stored as they are at d + *o: after each escape the rest of the block
+ * is stored again, at its place after it (src has 2 * size bytes to read,
+ * d the room).  An escape writes up to 5 bytes more than it reads, out
+ * of *extra, the room past what the rest of the text needs: without 5 of
+ * it, the block stops at that escape, for obuf.c to make room.  Advances
+ * *o by what was written; returns the bytes taken.
+ */
+static inline __attribute__((always_inline)) unsigned
+obuf_block_escapes(char *d, size_t *o, const uint8_t *src, unsigned l,
+    uint32_t esc, size_t *extra, unsigned size)
+{
+	size_t out = *o, room = *extra;
+	unsigned pos = 0, e, k;
+
+	for (; esc != 0; esc &= esc - 1) {
+		e = (unsigned)__builtin_ctz(esc);
+		if (room < 5) {
+			l = e;
+			break;
+		}
+		out += e - pos;
+		k = (unsigned)obuf_escape(d + out, src[e]);
+		out += k;
+		room -= k - 1;
+		pos = e + 1;
+		memcpy(d + out, src + pos, size);
+	}
+	*o = out + l - pos;
+	*extra = room;
+	return l;
+}
+
+/*
+ * Runs the blocks of size from s that are valid UTF-8, escapes written
+ * as they come: the input taken, *out the bytes written.  A block that
+ * ends inside a character is taken up to it, and the next begins there.
+ * Blocks are read in place while two blocks' worth are left, then from
+ * a copy of the rest padded with spaces.  d has room for n + OBUF_SLACK
+ * + extra.  Inlined into each level's caller, block with it: block
+ * stores size bytes from src at d, says how many are valid
+ * (obuf_block_end) and which are escapes.
+ */
+static inline __attribute__((always_inline)) size_t
+obuf_utf8_blocks(char *d, size_t extra, const uint8_t *s, size_t n,
+    size_t *out, unsigned size,
+    unsigned (*block)(char *, const uint8_t *, uint32_t *))
+{
+	const uint8_t *src;
+	uint8_t t[128];
+	size_t i = 0, o = 0, t0 = SIZE_MAX;
+	uint32_t esc;
+	unsigned l;
+
+	while (i < n) {
+		if (n - i >= 2 * size)
+			src = s + i;
+		else {
+			if (t0 == SIZE_MAX) {
+				memset(t, ' ', 4 * size);
+				memcpy(t, s + i, n - i);
+				t0 = i;
+			}
+			src = t + (i - t0);
+		}
+		l = block(d + o, src, &esc);
+		if (l > n - i)
+			l = (unsigned)(n - i);
+		esc &= l >= 32 ? ~0u : (1u << l) - 1;
+		if (esc != 0)
+			l = obuf_block_escapes(d, &o, src, l, esc, &extra, size);
+		else
+			o += l;
+		i += l;
+		if (l + 3 < size && i < n)
+			break;
+	}
+	*out = o;
+	return i;
 }
 
 /* ------------------------------------------------------------ SSE4.2 */
@@ -193,15 +314,17 @@ sse_escapes(__m128i in)
 	return (unsigned)_mm_movemask_epi8(e);
 }
 
-/* How much of the 16 bytes at s (stored to d) is a clean prefix. */
+/* The 16 bytes at s, stored at d: how many are valid UTF-8, and which
+ * are escapes. */
 static inline SSE unsigned
-sse_utf8_block(char *d, const uint8_t *s)
+sse_utf8_block(char *d, const uint8_t *s, uint32_t *esc)
 {
 	__m128i in = _mm_loadu_si128((const __m128i *)s), err, inc;
-	unsigned esc = sse_escapes(in), lead;
+	unsigned lead;
 
 	_mm_storeu_si128((__m128i *)d, in);
-	if (_mm_movemask_epi8(in) == 0 && esc == 0)
+	*esc = sse_escapes(in);
+	if (_mm_movemask_epi8(in) == 0)
 		return 16;
 	err = sse_utf8_errors(in);
 	/* a lead in the last three bytes that needs more than are left */
@@ -211,43 +334,14 @@ sse_utf8_block(char *d, const uint8_t *s)
 	lead = (unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(in,
 	    _mm_set1_epi8((char)0xbf))) & 0xffff;
 	return obuf_block_end(~(unsigned)_mm_movemask_epi8(
-	    _mm_cmpeq_epi8(err, _mm_setzero_si128())) & 0xffff, esc, lead,
+	    _mm_cmpeq_epi8(err, _mm_setzero_si128())) & 0xffff, lead,
 	    _mm_testz_si128(inc, inc), 16);
 }
 
-/*
- * Runs blocks of size from s while they are clean: the clean prefix's
- * length.  A block that ends inside a character is taken up to it, and
- * the next begins there; the last, short block is read through a copy
- * padded with spaces.  d has room for n + size.  Inlined into each
- * level's caller, block with it.
- */
-static inline __attribute__((always_inline)) size_t
-obuf_utf8_blocks(char *d, const uint8_t *s, size_t n, unsigned size,
-    unsigned (*block)(char *, const uint8_t *))
-{
-	uint8_t t[32];
-	size_t i = 0;
-	unsigned l;
-
-	while (n - i >= size) {
-		l = block(d + i, s + i);
-		i += l;
-		if (l + 3 < size)
-			return i;
-	}
-	if (i == n)
-		return n;
-	memset(t, ' ', size);
-	memcpy(t, s + i, n - i);
-	l = block(d + i, t);
-	return l >= n - i ? n : i + l;
-}
-
 static SSE size_t
-sse_utf8(char *d, const uint8_t *s, size_t n)
+sse_utf8(char *d, size_t extra, const uint8_t *s, size_t n, size_t *out)
 {
-	return obuf_utf8_blocks(d, s, n, 16, sse_utf8_block);
+	return obuf_utf8_blocks(d, extra, s, n, out, 16, sse_utf8_block);
 }
 
 /*
@@ -293,34 +387,57 @@ sse_latin1_half(char *d, __m128i w)
 	return 8 + (unsigned)__builtin_popcount(m);
 }
 
+/* Blocks of ASCII are copied up to their first byte to escape; blocks
+ * with high bytes converted whole if they have none, else left to the
+ * words-of-eight path and obuf.c.  The last, short block is read through
+ * a copy padded with spaces. */
 static SSE size_t
 sse_latin1(char *d, const uint8_t *s, size_t n, size_t *out)
 {
 	const __m128i c1 = _mm_set1_epi8((char)0x80);
-	size_t i = 0, o = 0;
+	const uint8_t *src;
+	uint8_t t[16];
+	size_t i = 0, o = 0, r, k;
+	unsigned bad, w;
 	__m128i in;
 
-	for (; n - i >= 16; i += 16) {
-		in = _mm_loadu_si128((const __m128i *)(s + i));
+	while (i < n) {
+		r = n - i;
+		if (r >= 16)
+			src = s + i;
+		else {
+			memset(t, ' ', sizeof(t));
+			memcpy(t, s + i, r);
+			src = t;
+		}
+		in = _mm_loadu_si128((const __m128i *)src);
 		/* 0x80-0x9f: 0x00-0x1f after subtracting 0x80 */
-		if (sse_escapes(in) != 0 || _mm_movemask_epi8(_mm_cmpeq_epi8(
-		    _mm_min_epu8(_mm_sub_epi8(in, c1), _mm_set1_epi8(0x1f)),
-		    _mm_sub_epi8(in, c1))) != 0)
-			break;
+		bad = sse_escapes(in) | (unsigned)_mm_movemask_epi8(
+		    _mm_cmpeq_epi8(_mm_min_epu8(_mm_sub_epi8(in, c1),
+		    _mm_set1_epi8(0x1f)), _mm_sub_epi8(in, c1)));
+		k = r < 16 ? r : 16;
 		if (_mm_movemask_epi8(in) == 0) {
 			_mm_storeu_si128((__m128i *)(d + o), in);
-			o += 16;
+			if (bad != 0 && (unsigned)__builtin_ctz(bad) < k)
+				k = (unsigned)__builtin_ctz(bad);
+			i += k;
+			o += k;
+			if (k < 16)
+				break;
 			continue;
 		}
-		o += sse_latin1_half(d + o, _mm_cvtepu8_epi16(in));
-		o += sse_latin1_half(d + o,
+		if (bad != 0)
+			break;
+		w = sse_latin1_half(d + o, _mm_cvtepu8_epi16(in));
+		w += sse_latin1_half(d + o + w,
 		    _mm_cvtepu8_epi16(_mm_srli_si128(in, 8)));
+		/* padding is spaces, a byte each, at the end */
+		i += k;
+		o += w - (16 - k);
 	}
-	/* the block that stopped, or the short rest, to its first byte
-	 * that is not plain ASCII */
-	n = obuf_scalar_utf8(d + o, s + i, n - i);
-	*out = o + n;
-	return i + n;
+	k = i < n ? obuf_scalar_ascii(d + o, s + i, n - i) : 0;
+	*out = o + k;
+	return i + k;
 }
 
 /*
@@ -413,13 +530,14 @@ avx_escapes(__m256i in)
 }
 
 static inline AVX unsigned
-avx_utf8_block(char *d, const uint8_t *s)
+avx_utf8_block(char *d, const uint8_t *s, uint32_t *esc)
 {
 	__m256i in = _mm256_loadu_si256((const __m256i *)s), err, inc;
-	uint32_t esc = avx_escapes(in), lead;
+	uint32_t lead;
 
 	_mm256_storeu_si256((__m256i *)d, in);
-	if (_mm256_movemask_epi8(in) == 0 && esc == 0)
+	*esc = avx_escapes(in);
+	if (_mm256_movemask_epi8(in) == 0)
 		return 32;
 	err = avx_utf8_errors(in);
 	inc = _mm256_subs_epu8(in, _mm256_setr_epi8(-1, -1, -1, -1, -1, -1,
@@ -429,14 +547,14 @@ avx_utf8_block(char *d, const uint8_t *s)
 	lead = (uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(in,
 	    _mm256_set1_epi8((char)0xbf)));
 	return obuf_block_end(~(uint32_t)_mm256_movemask_epi8(
-	    _mm256_cmpeq_epi8(err, _mm256_setzero_si256())), esc, lead,
+	    _mm256_cmpeq_epi8(err, _mm256_setzero_si256())), lead,
 	    _mm256_testz_si256(inc, inc), 32);
 }
 
 static AVX size_t
-avx_utf8(char *d, const uint8_t *s, size_t n)
+avx_utf8(char *d, size_t extra, const uint8_t *s, size_t n, size_t *out)
 {
-	return obuf_utf8_blocks(d, s, n, 32, avx_utf8_block);
+	return obuf_utf8_blocks(d, extra, s, n, out, 32, avx_utf8_block);
 }
 
 /* Two groups of twelve a step, one a lane (read 28 bytes at a time). */
@@ -505,6 +623,7 @@ obuf_simd_best(void)
 __attribute__((constructor)) static void
 obuf_simd_init(void)
 {
+	obuf_esc_init();
 #ifdef OBUF_X86
 	latin1_squeeze_init();
 #endif

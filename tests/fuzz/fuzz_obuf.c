@@ -3,7 +3,9 @@
  * as base64 at every level the CPU has, the outputs compared byte for
  * byte with the scalar level's (tests/unit/test_obuf.c holds that one to
  * a reference).  Built with ASan and UBSan by run.sh: a store past the
- * room obuf.c keeps, or a read past the input, is a crash too. */
+ * room obuf.c keeps (the UTF-8 string is written a second time into a
+ * buffer with no room to spare), or a read past the input, is a crash
+ * too. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,7 @@ static void
 write_all(struct obuf *o, const uint8_t *s, size_t n, int level)
 {
 	uint8_t *c = malloc(n ? n : 1);
+	struct obuf tight;
 
 	if (c == NULL)
 		abort();
@@ -28,6 +31,14 @@ write_all(struct obuf *o, const uint8_t *s, size_t n, int level)
 	obuf_json_str(o, c, n);
 	obuf_json_latin1(o, c, n);
 	obuf_base64(o, c, n);
+	/* and with no room past the least obuf_json_str asks for */
+	tight.cap = n + 1 + OBUF_SLACK;
+	if ((tight.buf = malloc(tight.cap)) == NULL)
+		abort();
+	tight.len = 0;
+	obuf_json_str(&tight, c, n);
+	obuf_add(o, tight.buf, tight.len);
+	free(tight.buf);
 	free(c);
 }
 

@@ -135,18 +135,29 @@ static void
 check_one(const uint8_t *s, size_t n, int level)
 {
 	static struct obuf got, want;
-	static const char *const what[] = { "utf8", "latin1", "base64" };
+	static const char *const what[] = { "utf8", "utf8, no room",
+	    "latin1", "base64" };
 	int w;
 
-	for (w = 0; w < 3; w++) {
+	for (w = 0; w < 4; w++) {
 		/* a prefix in the buffer: writers append, at any offset */
 		got.len = want.len = 0;
-		obuf_add(&got, "x", (size_t)(n % 3));
-		obuf_add(&want, "x", (size_t)(n % 3));
+		obuf_add(&got, "xx", (size_t)(n % 3));
+		obuf_add(&want, "xx", (size_t)(n % 3));
 		if (w == 0) {
 			obuf_json_str(&got, s, n);
 			ref_json(&want, s, n, false);
 		} else if (w == 1) {
+			/* no room past the least that obuf_json_str asks
+			 * for: every escape makes room for the next */
+			free(got.buf);
+			got.cap = got.len + n + 1 + OBUF_SLACK;
+			if ((got.buf = malloc(got.cap)) == NULL)
+				abort();
+			memset(got.buf, 'x', got.len);
+			obuf_json_str(&got, s, n);
+			ref_json(&want, s, n, false);
+		} else if (w == 2) {
 			obuf_json_latin1(&got, s, n);
 			ref_json(&want, s, n, true);
 		} else {
