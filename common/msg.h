@@ -11,7 +11,7 @@
 #include <msgpack.h>
 
 /* Bump this if any message below, or any of its fields, changes. */
-#define MSG_PROTOCOL_VERSION	8
+#define MSG_PROTOCOL_VERSION	9
 /* Largest encoded message a reader accepts; larger is a protocol error. */
 #define MSG_MAX_SIZE		(256 * 1024)
 /* A body may carry at most this many fields. */
@@ -138,6 +138,9 @@ enum msg_type {
 	X(gaps, U, "gaps recorded in the checkpoint database")		\
 	X(last_gap, S, "the newest gap, or empty")			\
 	X(sink_errors, U, "errors the sink reported")			\
+	X(sink_fsyncs, U, "fsyncs of the file sink")			\
+	X(sink_fsync_trx, U, "transactions those fsyncs made durable")	\
+	X(sink_fsync_us, U, "microseconds spent in those fsyncs")	\
 	X(statement_logged, U, "changes logged as statements: no rows")	\
 	X(incidents, U, "INCIDENT events: changes the server lost")	\
 	X(oversize_skipped, U, "rows over the sink's message limit, skipped") \

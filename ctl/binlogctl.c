@@ -264,6 +264,13 @@ show_stream_text(struct msg_in *in)
 	    U("events_gtid"), U("events_table_map"), U("events_rotate"),
 	    U("events_heartbeat"), U("events_other"));
 	printf("read         %llu bytes\n", U("bytes_read"));
+	printf("fsyncs       %llu for %llu transactions", U("sink_fsyncs"),
+	    U("sink_fsync_trx"));
+	if (U("sink_fsyncs") > 0)
+		printf(" (%.1f a batch, %.2f ms each)",
+		    (double)U("sink_fsync_trx") / (double)U("sink_fsyncs"),
+		    (double)U("sink_fsync_us") / 1e3 / (double)U("sink_fsyncs"));
+	printf("\n");
 	printf("gaps         %llu%s%s\n", U("gaps"),
 	    get_str(in, "last_gap", gtid, sizeof(gtid))[0] ? ", the last: " :
 	    "", gtid);

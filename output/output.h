@@ -49,7 +49,9 @@ struct sink;
  * commit ends a
  * transaction: the sink makes its records durable and then, and only
  * then, hands pos to streamer_publish() -- at once or later from its own
- * thread.  A negative return stops the reader with the sink's error.
+ * thread; settle (optional, for a sink that reports later) waits until
+ * every position committed is handed on.  A negative return stops the
+ * reader with the sink's error.
  */
 struct sink_ops {
 	const char	*name;
@@ -59,19 +61,22 @@ struct sink_ops {
 	int		(*write)(struct sink *, const struct sink_rec *);
 	int		(*commit)(struct sink *, const struct position *,
 			    bool force);
+	int		(*settle)(struct sink *);
 	void		(*close)(struct sink *);
 };
 
 /* What a sink's owner wants told, each may be NULL: a position whose
  * records are durable (binlogd-streamer: streamer_publish; binlogcat:
- * nobody), an error the sink reported (the streamer counts them); and
- * the flag that says the owner is stopping (a sink waiting on a broker
- * gives up). */
+ * nobody), an error the sink reported, a flush (fsync) that made trx
+ * transactions durable in usec microseconds (the streamer counts both);
+ * and the flag that says the owner is stopping (a sink waiting on a
+ * broker gives up). */
 struct sink_owner {
 	void		*arg;
 	void		(*durable)(void *arg, const struct position *,
 			    bool force);
 	void		(*errored)(void);
+	void		(*flushed)(uint64_t trx, uint64_t usec);
 	const atomic_bool *stopping;
 };
 
@@ -123,6 +128,7 @@ void	 record_set_sink(struct sink *);
 int	 record_set_format(const char *);
 struct position;
 int	 record_publish(struct reader *, const struct position *, bool force);
+int	 record_settle(struct reader *);
 int	 record_ddl(struct reader *, const uint8_t *db, size_t dblen,
 	    const uint8_t *sql, size_t len);
 

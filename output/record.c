@@ -572,3 +572,15 @@ record_publish(struct reader *r, const struct position *pos, bool force)
 		return record_sink_fail(r);
 	return 0;
 }
+
+/* The stream stops: the positions the sink still owes are reported (or
+ * its failure is), so that the reader resumes from, and the streamer
+ * saves, the last transaction written. */
+int
+record_settle(struct reader *r)
+{
+	if (record_sink->ops->settle != NULL &&
+	    record_sink->ops->settle(record_sink) == -1)
+		return record_sink_fail(r);
+	return 0;
+}

@@ -746,8 +746,10 @@ reader_loop(struct reader *r)
 		if (event_decode(r, p, len) == -1)
 			break;
 	}
-	/* what was formatted before the stop or failure goes out */
+	/* what was formatted before the stop or failure goes out, and is
+	 * reported before the reader rewinds or the streamer saves */
 	par_sync(r);
+	record_settle(r);
 	if (ev != NULL)
 		mariadb_free_rpl_event(ev);
 }

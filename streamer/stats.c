@@ -36,6 +36,7 @@ static _Atomic int	 conn_state;
 static _Atomic uint64_t	 last_event_at, synced_at;
 /* Bumped by whichever thread runs the sink. */
 static _Atomic uint64_t	 sink_errors;
+static _Atomic uint64_t	 sink_fsyncs, sink_fsync_trx, sink_fsync_us;
 
 /* Set once per connection, under info_mu. */
 static pthread_mutex_t	 info_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -159,6 +160,16 @@ stats_sink_error(void)
 	stats_add(&sink_errors, 1);
 }
 
+/* One fsync of the sink made trx transactions durable in usec: how
+ * often the disk is asked, and how well the group commit batches. */
+void
+stats_sink_flush(uint64_t trx, uint64_t usec)
+{
+	stats_add(&sink_fsyncs, 1);
+	stats_add(&sink_fsync_trx, trx);
+	stats_add(&sink_fsync_us, usec);
+}
+
 /* A change without rows: one the server logged as a statement, or an
  * INCIDENT. */
 void
@@ -236,6 +247,9 @@ stats_put_counters(struct msg_out *m)
 		msg_put_u64(m, ev_names[i], stats_get(&events[i]));
 	msg_put_u64(m, "bytes_read", stats_get(&bytes_read));
 	msg_put_u64(m, "sink_errors", stats_get(&sink_errors));
+	msg_put_u64(m, "sink_fsyncs", stats_get(&sink_fsyncs));
+	msg_put_u64(m, "sink_fsync_trx", stats_get(&sink_fsync_trx));
+	msg_put_u64(m, "sink_fsync_us", stats_get(&sink_fsync_us));
 	msg_put_u64(m, "statement_logged", stats_get(&unrowed[0]));
 	msg_put_u64(m, "incidents", stats_get(&unrowed[1]));
 	msg_put_u64(m, "oversize_skipped", stats_get(&oversize));

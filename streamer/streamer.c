@@ -470,7 +470,8 @@ streamer_config(void)
 {
 	static const struct sink_owner owner = {
 		.arg = &st, .durable = streamer_durable,
-		.errored = stats_sink_error, .stopping = &st.stopping,
+		.errored = stats_sink_error, .flushed = stats_sink_flush,
+		.stopping = &st.stopping,
 	};
 	char err[1200];
 

@@ -95,6 +95,7 @@ void	 stats_start(struct event_base *, struct streamer *, struct peer **,
 	    const struct config *);
 void	 stats_send(void);
 void	 stats_sink_error(void);
+void	 stats_sink_flush(uint64_t trx, uint64_t usec);
 void	 stats_reconnecting(const char *error);
 void	 stats_unrowed(bool incident);
 void	 stats_oversize(void);

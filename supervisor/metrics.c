@@ -329,6 +329,18 @@ metrics_stream(struct evbuffer *b, const struct supervisor *sup)
 	    metrics_ckpt_age());
 	metrics_one(b, "sink_errors_total", "counter", "Errors the sink "
 	    "reported since the streamer started.", stats.sink_errors);
+	metrics_one(b, "sink_fsyncs_total", "counter", "Fsyncs of the file "
+	    "sink since the streamer started (one per group commit).",
+	    stats.sink_fsyncs);
+	metrics_one(b, "sink_fsync_transactions_total", "counter",
+	    "Transactions made durable by those fsyncs: over "
+	    "sink_fsyncs_total, the group commit's batch size.",
+	    stats.sink_fsync_trx);
+	metrics_head(b, "sink_fsync_seconds_total", "counter", "Time spent "
+	    "in those fsyncs: over sink_fsyncs_total, the disk's fsync "
+	    "latency.");
+	evbuffer_add_printf(b, "binlogd_sink_fsync_seconds_total %.6f\n",
+	    (double)stats.sink_fsync_us / 1e6);
 	metrics_one(b, "statement_logged_total", "counter", "Changes the "
 	    "server logged as statements, which have no rows in the records "
 	    "(each transaction's first is recorded as a gap).",
