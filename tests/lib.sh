@@ -442,6 +442,7 @@ km_ask() {
 
 # binlogd_config: writes $BL_CONF for the test server.  Tests steer it with
 # BL_PASSWORD, BL_START_POSITION, BL_PORT (default $DB_PORT), BL_READ_TIMEOUT,
+# BL_CHECKPOINT_INTERVAL (default 1s),
 # BL_EXTRA_SERVER (lines for [server]),
 # BL_EXTRA_DAEMON (lines for [daemon]) and BL_EXTRA_STREAM (for [stream]).
 binlogd_config() {
@@ -470,7 +471,7 @@ ${BL_EXTRA_STREAM:-}
 
 [checkpoint]
 database = $TMP/checkpoint.db
-checkpoint_interval = 1s
+checkpoint_interval = ${BL_CHECKPOINT_INTERVAL:-1s}
 EOF
 }
 
@@ -496,6 +497,91 @@ as_nobody() {
 	fi
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
 	    env PATH="$TMP/nobody-bin:/usr/bin:/bin" "$@"
+}
+
+# streamer_wrapped DIR COMMAND...: a libexec directory DIR whose
+# binlogd-streamer is COMMAND... running the real one with its arguments
+# (a shim, a profiler); binlogd runs it given BINLOGD_LIBEXECDIR=DIR.
+streamer_wrapped() {
+	local dir=$1 real=$BINLOGD_LIBEXECDIR
+	shift
+	mkdir -p "$dir"
+	ln -sf "$real/binlogd-checkpointd" "$dir/binlogd-checkpointd"
+	printf '#!/bin/sh\nexec %s %s "$@"\n' "$*" "$real/binlogd-streamer" \
+	    >"$dir/binlogd-streamer"
+	chmod +x "$dir/binlogd-streamer"
+}
+
+# fsync_log_streamer [DELAY_MS]: from now on binlogd runs binlogd-streamer
+# with tests/fsync_log.c preloaded, which appends each fsync of a file to
+# $FSYNC_LOG (when its bytes became durable, seen from outside) -- each
+# DELAY_MS slower if given, as on a slow disk.
+fsync_log_streamer() {
+	FSYNC_LOG=$TMP/fsync.log
+	cc -shared -fPIC -O2 -o "$TMP/fsync_log.so" "$LIB_DIR/fsync_log.c" \
+	    -ldl 2>"$TMP/cc.err" || { cat "$TMP/cc.err" >&2;
+		hard_error "cannot build tests/fsync_log.c"; }
+	streamer_wrapped "$TMP/libexec-fsync" env \
+	    LD_PRELOAD="$TMP/fsync_log.so" FSYNC_LOG="$FSYNC_LOG" \
+	    FSYNC_DELAY_MS="${1:-0}"
+	export BINLOGD_LIBEXECDIR=$TMP/libexec-fsync
+}
+
+# fsynced FILE: how many bytes of FILE the last fsync that returned 0
+# covered ($FSYNC_LOG), 0 if none did: what a power loss would keep.
+fsynced() {
+	awk -v ino="$(stat -c %i "$1")" '$1 == ino && $5 == 0 { n = $2 }
+	    END { print n + 0 }' "$FSYNC_LOG"
+}
+
+# fsyncs FILE: how many fsyncs of FILE returned 0.
+fsyncs() {
+	awk -v ino="$(stat -c %i "$1")" '$1 == ino && $5 == 0 { n++ }
+	    END { print n + 0 }' "$FSYNC_LOG"
+}
+
+# sysbench_replayed FILE: binlogd's records in FILE, replayed into empty
+# tables (records.py), must equal SELECT of every sbtest table.
+sysbench_replayed() {
+	local t
+	for ((t = 1; t <= ${SB_TABLES:-4}; t++)); do
+		sql "SELECT JSON_OBJECT('id', id, 'k', k, 'c', c, 'pad', pad)
+		    FROM sbtest.sbtest$t" >"$TMP/sbtest$t.jsonl"
+	done
+	python_check "$1" "$TMP" "${SB_TABLES:-4}" "$(basename "$0")" <<'PY'
+import sys
+from records import check_replay
+out, tmp, tables, test = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+rows = check_replay(out, "sbtest", {f"sbtest{t}": f"{tmp}/sbtest{t}.jsonl"
+                                    for t in range(1, tables + 1)})
+print(f"{test}: {rows} rows replayed from the records equal SELECT",
+      file=sys.stderr)
+PY
+}
+
+# sysbench_oltp ARGS...: sysbench's oltp_write_only on the test server,
+# as root on its socket, with the tables of database sbtest (SB_TABLES
+# tables of SB_ROWS rows, default 4 and 10000).
+sysbench_oltp() {
+	command -v sysbench >/dev/null ||
+	    skip "sysbench not found: apt-get install sysbench"
+	sysbench --db-driver=mysql --mysql-socket="$DB_SOCK" \
+	    --mysql-user=root --mysql-db=sbtest --tables="${SB_TABLES:-4}" \
+	    --table-size="${SB_ROWS:-10000}" oltp_write_only "$@"
+}
+
+lib_checkpoint_is() {
+	[ "$(binlogctl -s "$TMP/binlogd.sock" -j status |
+	    jq -r .checkpoint.gtid)" = "$1" ]
+}
+
+# wait_for_checkpoint [seconds]: until binlogd's saved position is the
+# server's GTID position now (default 120 s).
+wait_for_checkpoint() {
+	local gtid
+	gtid=$(sql "SELECT @@global.gtid_binlog_pos")
+	wait_until "${1:-120}" "binlogd's checkpoint to reach GTID $gtid" \
+	    lib_checkpoint_is "$gtid"
 }
 
 # log_count ERE: how many lines of binlogd's log match.

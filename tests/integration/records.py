@@ -106,3 +106,69 @@ def kafka_messages(path):
             fail(f"{path} message {n} is not JSON ({e}): {value!r}")
         out.append((int(p), None if key == "-" else key, rec, headers))
     return int(lines[0].split()[1]), out
+
+
+def replay(records_path, db):
+    """The tables of database db as binlogd's records rebuild them from
+    nothing, in the file's order: {table: {id: row}}.  Each record must
+    find the row its change starts from -- an insert no row with its id,
+    an update or a delete the row of its before image -- so a record lost
+    or out of order fails where it is, even when a later change to the
+    row would hide it.  A transaction written again after a resume comes
+    again whole: its records (the k-th of a GTID already applied) are the
+    duplicates a consumer drops by position, and so are they here."""
+    tables, seen, prev, k = {}, set(), None, 0
+    for n, rec in enumerate(load_records(records_path), 1):
+        kind, table = rec.get("type"), rec.get("table")
+        if rec.get("database") != db or \
+                kind not in ("insert", "update", "delete"):
+            continue
+        gtid = rec.get("gtid")
+        k = k + 1 if gtid == prev else 0
+        prev = gtid
+        if (gtid, k) in seen:
+            continue
+        seen.add((gtid, k))
+        data = rec.get("data")
+        if not isinstance(data, dict) or "id" not in data:
+            fail(f"record {n}: no data with an id: {rec}")
+        rows = tables.setdefault(table, {})
+        if kind == "insert":
+            if data["id"] in rows:
+                fail(f"record {n}: inserts {table} id {data['id']}, but "
+                     f"the records before left {rows[data['id']]}")
+        else:
+            before = dict(data) if kind == "delete" else \
+                {**data, **(rec.get("old") or {})}
+            if rows.get(before["id"]) != before:
+                fail(f"record {n}: {kind} of {table} id {before['id']} "
+                     f"from {before}, but the records before left "
+                     f"{rows.get(before['id'])}")
+            del rows[before["id"]]
+        if kind != "delete":
+            rows[data["id"]] = data
+    return tables
+
+
+def check_replay(records_path, db, expected):
+    """replay() must equal expected: {table: path of the table's rows as
+    JSON lines, from SELECT}.  Returns the rows compared."""
+    got = replay(records_path, db)
+    total = 0
+    for table, path in sorted(expected.items()):
+        want = {r["id"]: r for r in map(json.loads, open(path))}
+        have = got.pop(table, {})
+        total += len(want)
+        lost = sorted(set(want) - set(have))
+        extra = sorted(set(have) - set(want))
+        wrong = [i for i in sorted(want) if i in have and have[i] != want[i]]
+        if lost or extra or wrong:
+            fail(f"{db}.{table} replayed from the records differs from "
+                 f"SELECT: {len(lost)} rows missing (ids {lost[:5]}), "
+                 f"{len(extra)} rows too many (ids {extra[:5]}), "
+                 f"{len(wrong)} rows differ"
+                 + (f" (id {wrong[0]}: replayed {have[wrong[0]]}, "
+                    f"SELECT {want[wrong[0]]})" if wrong else ""))
+    if got:
+        fail(f"records of tables SELECT did not list: {sorted(got)}")
+    return total
