@@ -340,29 +340,61 @@ proxy_restore() {
 
 # sql "statements": runs them as root on the test server; with no argument,
 # reads them from stdin.  Output: tab-separated rows, no header, unescaped.
-# build_decoder CC OUT FLAGS... MAIN.c: the decoder and the records
-# (libbinlog.a's and liboutput.a's sources as binlog/ and output/'s
-# Makefile.am list them, and binlogcat's offline.c) compiled with CC and
-# FLAGS into the program OUT around MAIN.c; compiler errors in
-# $TMP/cc.err.  Run from the build's tests/, as make check does.
-build_decoder() {
-	local cc=$1 out=$2 src=$LIB_DIR/.. build lib srcs=""
-	shift 2
+# lib_sources DIR VAR: the .c files DIR/Makefile.am lists in its first
+# assignment of VAR, with their paths.
+lib_sources() {
+	sed -n "/^$2 =/,/[^\\]\$/p" "$LIB_DIR/../$1/Makefile.am" |
+	    grep -oE '[a-z0-9_]+\.c' | sed "s|^|$LIB_DIR/../$1/|"
+}
+
+# lib_build CC OUT SOURCES PKGS FLAGS...: SOURCES (a list) with
+# libcommon.a and the pkg-config packages PKGS into OUT; compiler errors
+# in $TMP/cc.err.  Run from the build's tests/, as make check does.
+lib_build() {
+	local cc=$1 out=$2 srcs=$3 pkgs=$4 src=$LIB_DIR/.. build
+	shift 4
 	build=$(cd .. && pwd)
 	[ -f "$build/common/libcommon.a" ] ||
 	    hard_error "no libcommon.a in $build"
-	for lib in binlog output; do
-		srcs="$srcs $(sed -n "/^lib${lib}_a_SOURCES =/,/[^\\]\$/p" \
-		    "$src/$lib/Makefile.am" | grep -oE '[a-z0-9_]+\.c' |
-		    sed "s|^|$src/$lib/|")"
-	done
-	[ -n "${srcs// /}" ] ||
-	    hard_error "no sources in binlog/ and output/'s Makefile.am"
+	[ -n "${srcs// /}" ] || hard_error "no sources for $out"
 	# shellcheck disable=SC2046,SC2086 # one word per file and flag
 	"$cc" -g -O1 -I"$build" -I"$src/common" -I"$src/binlog" \
-	    -I"$src/output" -I"$src/binlogcat" -o "$out" "$@" $srcs \
-	    "$src/binlogcat/offline.c" "$build/common/libcommon.a" \
-	    $(pkg-config --libs zlib libzstd) -lpthread 2>"$TMP/cc.err"
+	    -I"$src/output" -I"$src/binlogcat" -I"$src/streamer" \
+	    $(pkg-config --cflags $pkgs) -o "$out" "$@" $srcs \
+	    "$build/common/libcommon.a" $(pkg-config --libs $pkgs) \
+	    -lpthread 2>"$TMP/cc.err"
+}
+
+# lib_build_libs CC OUT PKGS SOURCES FLAGS...: lib_build with the
+# decoder's and the output's sources added (the Kafka sink when this build
+# has it: sink.c's registry names it).
+lib_build_libs() {
+	local cc=$1 out=$2 pkgs="$3 zlib libzstd" srcs=$4 kafka=""
+	shift 4
+	if grep -q '^#define HAVE_KAFKA 1' ../build.h; then
+		kafka=$LIB_DIR/../output/sink_kafka.c
+		pkgs="$pkgs rdkafka"
+	fi
+	lib_build "$cc" "$out" "$(lib_sources binlog libbinlog_a_SOURCES)
+	    $(lib_sources output liboutput_a_SOURCES) $kafka $srcs" "$pkgs" "$@"
+}
+
+# build_decoder CC OUT FLAGS... MAIN.c: the decoder and the records and
+# binlogcat's offline.c compiled with CC and FLAGS into the program OUT
+# around MAIN.c.
+build_decoder() {
+	local cc=$1 out=$2
+	shift 2
+	lib_build_libs "$cc" "$out" "" "$LIB_DIR/../binlogcat/offline.c" "$@"
+}
+
+# build_streamer CC OUT FLAGS...: binlogd-streamer from its sources and
+# the libraries', with FLAGS.
+build_streamer() {
+	local cc=$1 out=$2
+	shift 2
+	lib_build_libs "$cc" "$out" "libmariadb libevent libevent_pthreads
+	    msgpack" "$(lib_sources streamer binlogd_streamer_SOURCES)" "$@"
 }
 
 sql() {
