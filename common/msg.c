@@ -12,34 +12,11 @@ const char *
 msg_type_name(uint32_t type)
 {
 	switch (type) {
-	case MSG_SHUTDOWN:	return "SHUTDOWN";
-	case MSG_CKPT_ATTACH:	return "CKPT_ATTACH";
-	case MSG_CKPT_SHOW:	return "CKPT_SHOW";
-	case MSG_CKPT_SET:	return "CKPT_SET";
-	case MSG_CONFIG:	return "CONFIG";
-	case MSG_READY:		return "READY";
-	case MSG_STATS:		return "STATS";
-	case MSG_CKPT_COMMITTED: return "CKPT_COMMITTED";
-	case MSG_CKPT_SHOWN:	return "CKPT_SHOWN";
-	case MSG_CKPT_SET_DONE:	return "CKPT_SET_DONE";
-	case MSG_CKPT_LOAD:	return "CKPT_LOAD";
-	case MSG_CKPT_SAVE:	return "CKPT_SAVE";
-	case MSG_CKPT_POSITION:	return "CKPT_POSITION";
-	case MSG_CKPT_SAVED:	return "CKPT_SAVED";
-	case MSG_CKPT_FAILED:	return "CKPT_FAILED";
-	case MSG_CKPT_GAP:	return "CKPT_GAP";
-	case MSG_CKPT_GAP_SAVED: return "CKPT_GAP_SAVED";
-	case MSG_CTL_STATUS:	return "CTL_STATUS";
-	case MSG_CTL_RESTART:	return "CTL_RESTART";
-	case MSG_CTL_STOP:	return "CTL_STOP";
-	case MSG_CTL_RELOAD:	return "CTL_RELOAD";
-	case MSG_CTL_METRICS:	return "CTL_METRICS";
-	case MSG_CTL_STOP_STREAMER: return "CTL_STOP_STREAMER";
-	case MSG_CTL_START_STREAMER: return "CTL_START_STREAMER";
-	case MSG_CTL_CHECKPOINT: return "CTL_CHECKPOINT";
-	case MSG_CTL_SET_POSITION: return "CTL_SET_POSITION";
-	case MSG_CTL_REPLY:	return "CTL_REPLY";
-	default:		return "UNKNOWN";
+#define MSG_TYPE_CASE(name, value)	case MSG_##name: return #name;
+	MSG_TYPES(MSG_TYPE_CASE)
+#undef MSG_TYPE_CASE
+	default:
+		return "UNKNOWN";
 	}
 }
 
@@ -335,6 +312,30 @@ msg_sibling_bad(const char *who, const struct msg_in *in)
 	fatalx("%s sent a malformed or unexpected %s (%u): %s", who,
 	    msg_type_name(in->type), in->type, in->error[0] ? in->error :
 	    "not in its part of the catalogue");
+}
+
+void
+msg_put_stats(struct msg_out *m, const struct msg_stats *v)
+{
+#define PUT_U(n)	msg_put_u64(m, #n, v->n);
+#define PUT_S(n)	msg_put_str(m, #n, v->n);
+#define X(n, k, h)	PUT_##k(n)
+	MSG_STATS_FIELDS(X)
+#undef X
+#undef PUT_S
+#undef PUT_U
+}
+
+void
+msg_get_stats(struct msg_in *in, struct msg_stats *v)
+{
+#define GET_U(n)	msg_get_u64(in, #n, &v->n);
+#define GET_S(n)	msg_get_strbuf(in, #n, v->n, sizeof(v->n));
+#define X(n, k, h)	GET_##k(n)
+	MSG_STATS_FIELDS(X)
+#undef X
+#undef GET_S
+#undef GET_U
 }
 
 void

@@ -32,77 +32,84 @@
  * the saved position the server no longer had, where streaming resumed,
  * the server's error text, and the server (host:port and server_id).
  */
-enum msg_type {
-	/* supervisor -> any child (100..199) */
-	MSG_SHUTDOWN = 100,	/* {} flush, save, exit 0 */
-	MSG_CKPT_ATTACH = 101,	/* {} -> checkpointd, carries the fd of a new
-				 * streamer link (SCM_RIGHTS) */
-	MSG_CKPT_SHOW = 102,	/* {} -> checkpointd: binlogctl checkpoint */
-	MSG_CKPT_SET = 103,	/* {gtid:s file:s offset:u uid:u} ->
-				 * checkpointd: binlogctl set-position, sent
-				 * only while no streamer runs */
-	MSG_CONFIG = 104,	/* {path:s text:s password:s} the configuration
-				 * binlogd accepted: the file's text and the
-				 * password read from password_file; not sent
-				 * on the link but held by fd 5 (FD_CONFIG)
-				 * at exec, see proc.h */
-
-	/* any child -> supervisor (200..299) */
-	MSG_READY = 200,	/* {protocol:u pid:u} child is serving */
-	MSG_STATS = 201,	/* streamer: {MSG_STATS_FIELDS} every second */
-	MSG_CKPT_COMMITTED = 202, /* checkpointd: {found:b POS? saved_at:u}
-				   * the position on disk, when ready and
-				   * after each commit; saved_at in seconds
-				   * since the epoch */
-	MSG_CKPT_SHOWN = 203,	/* checkpointd: reply to SHOW, {found:b POS?
-				 * saved_at:s gaps:u gap_list:s audits:u
-				 * audit_list:s}: what is on disk; the lists
-				 * hold the newest rows, one per line */
-	MSG_CKPT_SET_DONE = 204, /* checkpointd: reply to SET, {error:s}, ""
-				  * once position and audit row are on disk */
-
-	/* streamer -> checkpointd (300..399) */
-	MSG_CKPT_LOAD = 300,	/* {} where do I start? */
-	MSG_CKPT_SAVE = 301,	/* {POS force:b} store; force = commit now */
-	MSG_CKPT_GAP = 302,	/* {GAP} an on_purged reset skipped binlog:
-				 * record it now, before any later SAVE */
-
-	/* checkpointd -> streamer (400..499) */
-	MSG_CKPT_POSITION = 400, /* {found:b POS? gaps:u last_gap:s} reply
-				  * to LOAD; the POS fields are present only
-				  * when found; gaps counts the recorded gaps,
-				  * last_gap describes the newest ("" if none) */
-	MSG_CKPT_SAVED = 401,	/* {committed:b} reply to SAVE; committed is
-				 * true once the position is on disk */
-	MSG_CKPT_FAILED = 402,	/* {error:s} the store cannot save: stop */
-	MSG_CKPT_GAP_SAVED = 403, /* {gaps:u last_gap:s} reply to GAP, once
-				   * the gap is on disk */
-
-	/* binlogctl -> supervisor (500..599), control socket; every request
-	 * is {protocol:u} and is answered by one CTL_REPLY */
-	MSG_CTL_STATUS = 500,	/* read-only */
-	MSG_CTL_RESTART = 501,	/* restart the streamer from the saved position */
-	MSG_CTL_STOP = 502,	/* stop binlogd gracefully */
-	MSG_CTL_RELOAD = 503,	/* as SIGHUP */
-	MSG_CTL_METRICS = 504,	/* read-only; the reply carries text:s, the
-				 * Prometheus exposition of /metrics */
-	MSG_CTL_STOP_STREAMER = 505, /* stop the streamer and keep it stopped */
-	MSG_CTL_START_STREAMER = 506, /* undo STOP_STREAMER */
-	MSG_CTL_CHECKPOINT = 507, /* read-only; the reply carries
-				   * CKPT_SHOWN's fields */
-	MSG_CTL_SET_POSITION = 508, /* {protocol:u position:s} file:offset or
-				     * GTID set; only while held */
-
-	/* supervisor -> binlogctl (600..699) */
-	MSG_CTL_REPLY = 600,	/* {result:u message:s} plus, for STATUS,
-				 * state:s version:s pid:u uptime:u and per child
-				 * (streamer_, checkpointd_) pid:u state:s
-				 * uptime:u restarts:u last_exit:s, and
-				 * the streamer's MSG_STATS_FIELDS with
-				 * rows_per_sec:s over the last minute, and
-				 * checkpointd's saved_gtid:s saved_file:s
-				 * saved_offset:u saved_at:u checkpoint_age:u
+/* Every message type, as X(NAME, number): enum msg_type's MSG_NAME and
+ * msg_type_name's "NAME" both come from this one list. */
+#define MSG_TYPES(X)							\
+	/* supervisor -> any child (100..199) */			\
+	X(SHUTDOWN, 100)	/* {} flush, save, exit 0 */		\
+	X(CKPT_ATTACH, 101)	/* {} -> checkpointd, carries the fd of a new \
+				 * streamer link (SCM_RIGHTS) */	\
+	X(CKPT_SHOW, 102)	/* {} -> checkpointd: binlogctl checkpoint */ \
+	X(CKPT_SET, 103)	/* {gtid:s file:s offset:u uid:u} ->	\
+				 * checkpointd: binlogctl set-position, sent \
+				 * only while no streamer runs */	\
+	X(CONFIG, 104)	/* {path:s text:s password:s} the configuration	\
+				 * binlogd accepted: the file's text and the \
+				 * password read from password_file; not sent \
+				 * on the link but held by fd 5 (FD_CONFIG) \
+				 * at exec, see proc.h */		\
+									\
+	/* any child -> supervisor (200..299) */			\
+	X(READY, 200)	/* {protocol:u pid:u} child is serving */	\
+	X(STATS, 201)	/* streamer: {MSG_STATS_FIELDS} every second */	\
+	X(CKPT_COMMITTED, 202) /* checkpointd: {found:b POS? saved_at:u} \
+				   * the position on disk, when ready and \
+				   * after each commit; saved_at in seconds \
+				   * since the epoch */			\
+	X(CKPT_SHOWN, 203)	/* checkpointd: reply to SHOW, {found:b POS? \
+				 * saved_at:s gaps:u gap_list:s audits:u \
+				 * audit_list:s}: what is on disk; the lists \
+				 * hold the newest rows, one per line */ \
+	X(CKPT_SET_DONE, 204) /* checkpointd: reply to SET, {error:s}, "" \
+				  * once position and audit row are on disk */ \
+									\
+	/* streamer -> checkpointd (300..399) */			\
+	X(CKPT_LOAD, 300)	/* {} where do I start? */		\
+	X(CKPT_SAVE, 301)	/* {POS force:b} store; force = commit now */ \
+	X(CKPT_GAP, 302)	/* {GAP} an on_purged reset skipped binlog: \
+				 * record it now, before any later SAVE */ \
+									\
+	/* checkpointd -> streamer (400..499) */			\
+	X(CKPT_POSITION, 400) /* {found:b POS? gaps:u last_gap:s} reply	\
+				  * to LOAD; the POS fields are present only \
+				  * when found; gaps counts the recorded gaps, \
+				  * last_gap describes the newest ("" if none) */ \
+	X(CKPT_SAVED, 401)	/* {committed:b} reply to SAVE; committed is \
+				 * true once the position is on disk */	\
+	X(CKPT_FAILED, 402)	/* {error:s} the store cannot save: stop */ \
+	X(CKPT_GAP_SAVED, 403) /* {gaps:u last_gap:s} reply to GAP, once \
+				   * the gap is on disk */		\
+									\
+	/* binlogctl -> supervisor (500..599), control socket; every request \
+	 * is {protocol:u} and is answered by one CTL_REPLY */		\
+	X(CTL_STATUS, 500)	/* read-only */				\
+	X(CTL_RESTART, 501)	/* restart the streamer from the saved position */ \
+	X(CTL_STOP, 502)	/* stop binlogd gracefully */		\
+	X(CTL_RELOAD, 503)	/* as SIGHUP */				\
+	X(CTL_METRICS, 504)	/* read-only; the reply carries text:s, the \
+				 * Prometheus exposition of /metrics */	\
+	X(CTL_STOP_STREAMER, 505) /* stop the streamer and keep it stopped */ \
+	X(CTL_START_STREAMER, 506) /* undo STOP_STREAMER */		\
+	X(CTL_CHECKPOINT, 507) /* read-only; the reply carries		\
+				   * CKPT_SHOWN's fields */		\
+	X(CTL_SET_POSITION, 508) /* {protocol:u position:s} file:offset or \
+				     * GTID set; only while held */	\
+									\
+	/* supervisor -> binlogctl (600..699) */			\
+	X(CTL_REPLY, 600)	/* {result:u message:s} plus, for STATUS, \
+				 * state:s version:s pid:u uptime:u and per child \
+				 * (streamer_, checkpointd_) pid:u state:s \
+				 * uptime:u restarts:u last_exit:s, and	\
+				 * the streamer's MSG_STATS_FIELDS with	\
+				 * rows_per_sec:s over the last minute, and \
+				 * checkpointd's saved_gtid:s saved_file:s \
+				 * saved_offset:u saved_at:u checkpoint_age:u \
 				 * (0 when nothing is saved) */
+
+enum msg_type {
+#define MSG_TYPE_ENUM(name, value)	MSG_##name = value,
+	MSG_TYPES(MSG_TYPE_ENUM)
+#undef MSG_TYPE_ENUM
 };
 
 /*
@@ -211,6 +218,20 @@ void	msg_get_strbuf(struct msg_in *, const char *key, char *buf,
 bool	msg_has(const struct msg_in *, const char *key);
 /* 0 when every field was taken and every get succeeded, else -1. */
 int	msg_end(struct msg_in *);
+
+/* MSG_STATS's body as a struct, one member per field of
+ * MSG_STATS_FIELDS: the streamer fills one and puts it, the supervisor
+ * gets it and puts it again in binlogctl status's reply. */
+#define MSG_STATS_STR_MAX	8192	/* a GTID set (POS_GTID_MAX) */
+#define MSG_STATS_MEMBER_U(n)	uint64_t n;
+#define MSG_STATS_MEMBER_S(n)	char n[MSG_STATS_STR_MAX];
+#define MSG_STATS_MEMBER(n, k, h)	MSG_STATS_MEMBER_##k(n)
+struct msg_stats {
+	MSG_STATS_FIELDS(MSG_STATS_MEMBER)
+};
+#undef MSG_STATS_MEMBER
+void	msg_put_stats(struct msg_out *, const struct msg_stats *);
+void	msg_get_stats(struct msg_in *, struct msg_stats *);
 
 /*
  * Trust follows the sender: a sibling process (who: "checkpointd",

@@ -197,74 +197,67 @@ stats_server(const char *ver, bool mariadb, uint32_t id, const char *sid)
 	atomic_store(&conn_state, CONN_CONNECTED);
 }
 
+/* The server the stream comes from, and the last error. */
 static void
-stats_put_server(struct msg_out *m)
+stats_fill_server(struct msg_stats *v)
 {
-	char host[CONF_STR_MAX + 16];
-
 	if (stats_conf->socket[0])
-		strlcpy_(host, stats_conf->socket, sizeof(host));
+		strlcpy_(v->server_host, stats_conf->socket,
+		    sizeof(v->server_host));
 	else
-		snprintf(host, sizeof(host), "%s:%u", stats_conf->host,
-		    stats_conf->port);
-	msg_put_str(m, "server_host", host);
+		snprintf(v->server_host, sizeof(v->server_host), "%s:%u",
+		    stats_conf->host, stats_conf->port);
 	pthread_mutex_lock(&info_mu);
-	msg_put_str(m, "server_flavour", flavour);
-	msg_put_str(m, "server_version", version);
-	msg_put_u64(m, "server_id", server_id);
-	msg_put_str(m, "server_uuid", uuid);
-	msg_put_str(m, "last_error", last_error);
-	msg_put_u64(m, "last_error_at", last_error_at);
+	strlcpy_(v->server_flavour, flavour, sizeof(v->server_flavour));
+	strlcpy_(v->server_version, version, sizeof(v->server_version));
+	v->server_id = server_id;
+	strlcpy_(v->server_uuid, uuid, sizeof(v->server_uuid));
+	strlcpy_(v->last_error, last_error, sizeof(v->last_error));
+	v->last_error_at = last_error_at;
 	pthread_mutex_unlock(&info_mu);
 }
 
 static void
-stats_put_connection(struct msg_out *m)
+stats_fill_counters(struct msg_stats *v)
 {
 	static const char *const names[] = { "connecting", "connected",
 	    "streaming", "reconnecting" };
-
-	msg_put_str(m, "connection", names[atomic_load(&conn_state)]);
-	msg_put_u64(m, "last_event_at", stats_get(&last_event_at));
-	msg_put_u64(m, "synced_at", stats_get(&synced_at));
-}
-
-static void
-stats_put_counters(struct msg_out *m)
-{
-	static const char *const ev_names[SE_COUNT] = {
-		"events_rows", "events_query", "events_xid", "events_gtid",
-		"events_table_map", "events_rotate", "events_heartbeat",
-		"events_other",
+	uint64_t *const ev[SE_COUNT] = {
+		&v->events_rows, &v->events_query, &v->events_xid,
+		&v->events_gtid, &v->events_table_map, &v->events_rotate,
+		&v->events_heartbeat, &v->events_other,
 	};
 	int i;
 
-	msg_put_u64(m, "seconds_behind", stats_get(&behind));
-	msg_put_u64(m, "rows_insert", stats_get(&rows_by_kind[0]));
-	msg_put_u64(m, "rows_update", stats_get(&rows_by_kind[1]));
-	msg_put_u64(m, "rows_delete", stats_get(&rows_by_kind[2]));
+	strlcpy_(v->connection, names[atomic_load(&conn_state)],
+	    sizeof(v->connection));
+	v->last_event_at = stats_get(&last_event_at);
+	v->synced_at = stats_get(&synced_at);
+	v->seconds_behind = stats_get(&behind);
+	v->rows_insert = stats_get(&rows_by_kind[0]);
+	v->rows_update = stats_get(&rows_by_kind[1]);
+	v->rows_delete = stats_get(&rows_by_kind[2]);
 	for (i = 0; i < SE_COUNT; i++)
-		msg_put_u64(m, ev_names[i], stats_get(&events[i]));
-	msg_put_u64(m, "bytes_read", stats_get(&bytes_read));
-	msg_put_u64(m, "sink_errors", stats_get(&sink_errors));
-	msg_put_u64(m, "sink_fsyncs", stats_get(&sink_fsyncs));
-	msg_put_u64(m, "sink_fsync_trx", stats_get(&sink_fsync_trx));
-	msg_put_u64(m, "sink_fsync_us", stats_get(&sink_fsync_us));
-	msg_put_u64(m, "statement_logged", stats_get(&unrowed[0]));
-	msg_put_u64(m, "incidents", stats_get(&unrowed[1]));
-	msg_put_u64(m, "oversize_skipped", stats_get(&oversize));
+		*ev[i] = stats_get(&events[i]);
+	v->bytes_read = stats_get(&bytes_read);
+	v->sink_errors = stats_get(&sink_errors);
+	v->sink_fsyncs = stats_get(&sink_fsyncs);
+	v->sink_fsync_trx = stats_get(&sink_fsync_trx);
+	v->sink_fsync_us = stats_get(&sink_fsync_us);
+	v->statement_logged = stats_get(&unrowed[0]);
+	v->incidents = stats_get(&unrowed[1]);
+	v->oversize_skipped = stats_get(&oversize);
 }
 
-/* Pushes one MSG_STATS; also called on the way out, so that the
- * supervisor learns the last error. */
+/* Pushes one MSG_STATS (every field of MSG_STATS_FIELDS, msg.h); also
+ * called on the way out, so that the supervisor learns the last error. */
 void
 stats_send(void)
 {
+	static struct msg_stats v;
 	static struct position pos;
 	static char error[sizeof(((struct streamer *)0)->error)];
 	struct msg_out m;
-	const char *gap;
-	uint64_t ngaps;
 
 	if (stats_sup == NULL || *stats_sup == NULL)
 		return;
@@ -275,16 +268,15 @@ stats_send(void)
 	if (error[0] != '\0')
 		stats_error(error);
 
+	memset(&v, 0, sizeof(v));
+	stats_fill_server(&v);
+	stats_fill_counters(&v);
+	strlcpy_(v.gtid, pos.gtid, sizeof(v.gtid));
+	strlcpy_(v.file, pos.file, sizeof(v.file));
+	v.offset = pos.offset;
+	strlcpy_(v.last_gap, streamer_gaps(&v.gaps), sizeof(v.last_gap));
 	msg_out_begin(&m, MSG_STATS, peer_next_id(*stats_sup));
-	stats_put_server(&m);
-	stats_put_connection(&m);
-	msg_put_str(&m, "gtid", pos.gtid);
-	msg_put_str(&m, "file", pos.file);
-	msg_put_u64(&m, "offset", pos.offset);
-	stats_put_counters(&m);
-	gap = streamer_gaps(&ngaps);
-	msg_put_u64(&m, "gaps", ngaps);
-	msg_put_str(&m, "last_gap", gap);
+	msg_put_stats(&m, &v);
 	peer_send(*stats_sup, &m);
 	msg_out_free(&m);
 }

@@ -30,15 +30,8 @@
 #define METRICS_TIMEOUT		10	/* seconds, for a request or a reply */
 #define METRICS_REQUEST_MAX	8192	/* bytes of request line and headers */
 
-/* The streamer's last MSG_STATS, one member per field of the catalogue. */
-#define STATS_MEMBER_U(n)	uint64_t n;
-#define STATS_MEMBER_S(n)	char n[POS_GTID_MAX];
-#define X(n, k, h)		STATS_MEMBER_##k(n)
-struct metrics_stats {
-	MSG_STATS_FIELDS(X)
-};
-#undef X
-static struct metrics_stats stats;
+/* The streamer's last MSG_STATS. */
+static struct msg_stats stats;
 /* Wall clock at start: how far behind a streamer that never read is. */
 static time_t metrics_started;
 
@@ -107,7 +100,7 @@ metrics_rate(void)
  * before stay (server, position, last error, times), so that an outage
  * that outlasts a streamer still shows. */
 static void
-metrics_keep(const struct metrics_stats *b)
+metrics_keep(const struct msg_stats *b)
 {
 	if (stats.server_version[0] == '\0') {
 		strlcpy_(stats.server_flavour, b->server_flavour,
@@ -171,14 +164,10 @@ metrics_lag(const struct supervisor *sup)
 void
 metrics_stats_msg(struct msg_in *msg)
 {
-	static struct metrics_stats before;
+	static struct msg_stats before;
 
 	before = stats;
-#define GET_U(n)	msg_get_u64(msg, #n, &stats.n);
-#define GET_S(n)	msg_get_strbuf(msg, #n, stats.n, sizeof(stats.n));
-#define X(n, k, h)	GET_##k(n)
-	MSG_STATS_FIELDS(X)
-#undef X
+	msg_get_stats(msg, &stats);
 	msg_sibling_end("streamer", msg);
 	metrics_keep(&before);
 	metrics_sample();
@@ -213,17 +202,13 @@ metrics_ckpt_age(void)
 void
 metrics_put_status(const struct supervisor *sup, struct msg_out *m)
 {
-	static struct metrics_stats v;
+	static struct msg_stats v;
 	char rate[32];
 
 	v = stats;
 	v.seconds_behind = metrics_lag(sup);
 	strlcpy_(v.connection, metrics_connection(sup), sizeof(v.connection));
-#define PUT_U(n)	msg_put_u64(m, #n, v.n);
-#define PUT_S(n)	msg_put_str(m, #n, v.n);
-#define X(n, k, h)	PUT_##k(n)
-	MSG_STATS_FIELDS(X)
-#undef X
+	msg_put_stats(m, &v);
 	msg_put_u64(m, "last_event_age", metrics_since(stats.last_event_at));
 	snprintf(rate, sizeof(rate), "%.1f", metrics_rate());
 	msg_put_str(m, "rows_per_sec", rate);
