@@ -41,6 +41,9 @@ struct sink_kafka {
 	bool		 failed;
 	char		 why[512];
 	char		 topic[KAFKA_TOPIC_MAX + 1];
+	rd_kafka_topic_t *last;		/* of the last message */
+	rd_kafka_topic_t **seen;	/* every topic written to */
+	size_t		 nseen;
 	char		 max_bytes[32];	/* the producer's message.max.bytes */
 };
 
@@ -222,6 +225,37 @@ kafka_topic(struct sink_kafka *k, const char *tpl, const char *db,
 	return k->topic;
 }
 
+/*
+ * The topic handle of a message: kept from its first message to the
+ * sink's close, rather than looked up by name in librdkafka per message.
+ * At its first message its metadata is asked for: librdkafka would hold
+ * the messages of a topic it has no metadata for until its next scan of
+ * topics, up to a second later -- every table's first row, and every
+ * transaction waiting behind it.
+ */
+static rd_kafka_topic_t *
+kafka_topic_handle(struct sink_kafka *k, const char *topic)
+{
+	const struct rd_kafka_metadata *md;
+	rd_kafka_topic_t *t;
+	size_t i;
+
+	if (k->last != NULL && strcmp(rd_kafka_topic_name(k->last), topic) == 0)
+		return k->last;
+	for (i = 0; i < k->nseen; i++)
+		if (strcmp(rd_kafka_topic_name(k->seen[i]), topic) == 0)
+			return k->last = k->seen[i];
+	if ((k->seen = reallocarray(k->seen, k->nseen + 1,
+	    sizeof(*k->seen))) == NULL ||
+	    (t = rd_kafka_topic_new(k->rk, topic, NULL)) == NULL)
+		fatal("kafka sink: topic %s", topic);
+	k->seen[k->nseen++] = t;
+	if (rd_kafka_metadata(k->rk, 0, t, &md, 1000) ==
+	    RD_KAFKA_RESP_ERR_NO_ERROR)
+		rd_kafka_metadata_destroy(md);
+	return k->last = t;
+}
+
 /* The open transaction's slot, starting one if needed; waits while the
  * ring is full of transactions awaiting reports.  Called locked. */
 static int
@@ -253,14 +287,15 @@ kafka_produce(struct sink *s, struct sink_kafka *k, const struct sink_rec *rec,
 	rd_kafka_headers_t *h = NULL;
 	rd_kafka_resp_err_t e;
 	size_t len = rec->buf != NULL ? rec->len - 1 : 0;
+	rd_kafka_topic_t *t = kafka_topic_handle(k, kafka_topic(k,
+	    s->conf->kafka_topic, rec->db, rec->table));
 
 	if (rec->hdr != NULL) {
 		h = rd_kafka_headers_new(1);
 		rd_kafka_header_add(h, rec->hdr, -1, rec->hdrval,
 		    (ssize_t)rec->hdrlen);
 	}
-	e = rd_kafka_producev(k->rk, RD_KAFKA_V_TOPIC(kafka_topic(k,
-	    s->conf->kafka_topic, rec->db, rec->table)),
+	e = rd_kafka_producev(k->rk, RD_KAFKA_V_RKT(t),
 	    RD_KAFKA_V_KEY(rec->key, rec->keylen),
 	    RD_KAFKA_V_VALUE((void *)(uintptr_t)rec->buf, len),
 	    RD_KAFKA_V_HEADERS(h),
@@ -335,6 +370,9 @@ sink_kafka_close(struct sink *s)
 
 	if (k == NULL)
 		return;
+	while (k->nseen > 0)
+		rd_kafka_topic_destroy(k->seen[--k->nseen]);
+	free(k->seen);
 	if (k->rk != NULL) {
 		k->stop = 1;
 		pthread_join(k->poller, NULL);
