@@ -124,7 +124,8 @@ struct tablemap {
 	struct obuf	 raw;		/* the TABLE_MAP's body, once decoded */
 };
 
-/* Column facts from information_schema, cached per (db, table). */
+/* Column facts from information_schema, cached per (db, table); a
+ * column's type is one the server logs it as, COL_NULL if not known. */
 struct schema_entry {
 	char		 db[65];
 	char		 table[65];
@@ -347,6 +348,9 @@ struct ddl {
 	char		 table[DDL_NAME_MAX];
 };
 void	 ddl_classify(const uint8_t *, size_t, struct ddl *);
+/* The binlog type the server logs a column of an information_schema
+ * DATA_TYPE as (COL_NULL: not known). */
+uint8_t	 ddl_sql_type(const char *data_type);
 
 /* charset.c: a collation or charset name to the CS_* text is read as */
 uint8_t	 charset_by_name(const char *);

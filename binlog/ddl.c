@@ -226,3 +226,38 @@ ddl_stmt(const uint8_t *q, size_t n)
 			return STMT_DML;
 	return STMT_DDL;
 }
+
+/* A binlog type the server logs a column of DATA_TYPE as (tablemap.c
+ * compares kinds: TIME or TIME2, BLOB or VARCHAR, ...); COL_NULL for a
+ * type not listed, which is not compared. */
+uint8_t
+ddl_sql_type(const char *data_type)
+{
+	static const struct {
+		const char	*name;
+		uint8_t		 type;
+	} types[] = {
+		{ "tinyint", COL_TINY }, { "smallint", COL_SHORT },
+		{ "mediumint", COL_INT24 }, { "int", COL_LONG },
+		{ "bigint", COL_LONGLONG }, { "float", COL_FLOAT },
+		{ "double", COL_DOUBLE }, { "decimal", COL_NEWDECIMAL },
+		{ "date", COL_DATE }, { "time", COL_TIME2 },
+		{ "datetime", COL_DATETIME2 }, { "timestamp", COL_TIMESTAMP2 },
+		{ "year", COL_YEAR }, { "bit", COL_BIT },
+		{ "enum", COL_ENUM }, { "set", COL_SET },
+		{ "char", COL_STRING }, { "varchar", COL_VARCHAR },
+		{ "binary", COL_STRING }, { "varbinary", COL_VARCHAR },
+		{ "tinytext", COL_BLOB }, { "text", COL_BLOB },
+		{ "mediumtext", COL_BLOB }, { "longtext", COL_BLOB },
+		{ "tinyblob", COL_BLOB }, { "blob", COL_BLOB },
+		{ "mediumblob", COL_BLOB }, { "longblob", COL_BLOB },
+		{ "inet6", COL_STRING }, { "uuid", COL_STRING },
+	};
+	size_t i;
+
+	for (i = 0; data_type != NULL && i < sizeof(types) / sizeof(types[0]);
+	    i++)
+		if (strcmp(data_type, types[i].name) == 0)
+			return types[i].type;
+	return COL_NULL;
+}

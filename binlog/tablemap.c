@@ -533,9 +533,99 @@ tablemap_copy_names(struct tablemap *tm, struct column *col,
 	col->nstr = ec->nstr;
 }
 
-/* Fills in what the TABLE_MAP did not carry; a column count that differs
- * from the table's (a DDL since the event was written) is an error, never
- * misnamed output. */
+/* A binlog type's kind: the types one SQL type is logged as by old and
+ * new servers (TIME or TIME2, ...) and the sizes of BLOB are one. */
+static uint8_t
+tablemap_kind(uint8_t t)
+{
+	switch (t) {
+	case COL_DECIMAL:	return COL_NEWDECIMAL;
+	case COL_NEWDATE:	return COL_DATE;
+	case COL_TIME:		return COL_TIME2;
+	case COL_DATETIME:	return COL_DATETIME2;
+	case COL_TIMESTAMP:	return COL_TIMESTAMP2;
+	case COL_VAR_STRING:	return COL_VARCHAR;
+	case COL_TINY_BLOB: case COL_MEDIUM_BLOB: case COL_LONG_BLOB:
+		return COL_BLOB;
+	}
+	return t;
+}
+
+static const char *
+tablemap_kind_name(uint8_t t)
+{
+	switch (tablemap_kind(t)) {
+	case COL_TINY:		return "TINYINT";
+	case COL_SHORT:		return "SMALLINT";
+	case COL_INT24:		return "MEDIUMINT";
+	case COL_LONG:		return "INT";
+	case COL_LONGLONG:	return "BIGINT";
+	case COL_FLOAT:		return "FLOAT";
+	case COL_DOUBLE:	return "DOUBLE";
+	case COL_NEWDECIMAL:	return "DECIMAL";
+	case COL_DATE:		return "DATE";
+	case COL_TIME2:		return "TIME";
+	case COL_DATETIME2:	return "DATETIME";
+	case COL_TIMESTAMP2:	return "TIMESTAMP";
+	case COL_YEAR:		return "YEAR";
+	case COL_BIT:		return "BIT";
+	case COL_ENUM:		return "ENUM";
+	case COL_SET:		return "SET";
+	case COL_STRING:	return "CHAR or BINARY";
+	case COL_VARCHAR:	return "VARCHAR or VARBINARY";
+	case COL_BLOB:		return "TEXT or BLOB";
+	case COL_JSON:		return "JSON";
+	case COL_GEOMETRY:	return "GEOMETRY";
+	}
+	return "another type";
+}
+
+/* The event was written with another schema than the one binlogd knows
+ * for its table: the streamer is held (exitcode.h), not restarted into
+ * the same event, and nothing is misnamed. */
+static int
+tablemap_mismatch(struct reader *r, const struct tablemap *tm,
+    const char *what)
+{
+	return reader_fail(r, BX_SCHEMA, "table %s.%s at %s:%llu: %s; the "
+	    "table changed after this event was written (binlog_row_metadata="
+	    "FULL on the server logs column names in-band from now on).  "
+	    "binlogd holds the streamer rather than name columns wrongly: "
+	    "skip past the event with binlogctl set-position, or leave the "
+	    "table out ([filter]), then binlogctl start-streamer",
+	    tm->db, tm->table, r->file, (unsigned long long)r->offset, what);
+}
+
+/* The column count and each column's kind of type in the TABLE_MAP
+ * against the schema's. */
+static int
+tablemap_check(struct reader *r, const struct tablemap *tm,
+    const struct schema_entry *e)
+{
+	char what[512];
+	uint32_t i;
+
+	if (e->ncols != tm->ncols) {
+		snprintf(what, sizeof(what), "%u columns in the binlog but %u "
+		    "in information_schema (as the user sees it)", tm->ncols, e->ncols);
+		return tablemap_mismatch(r, tm, what);
+	}
+	for (i = 0; i < tm->ncols; i++) {
+		if (e->cols[i].type == COL_NULL ||
+		    tablemap_kind(e->cols[i].type) ==
+		    tablemap_kind(tm->cols[i].type))
+			continue;
+		snprintf(what, sizeof(what), "column %u is %s in the binlog "
+		    "but %s (%s) in information_schema", i + 1,
+		    tablemap_kind_name(tm->cols[i].type), e->cols[i].name,
+		    tablemap_kind_name(e->cols[i].type));
+		return tablemap_mismatch(r, tm, what);
+	}
+	return 0;
+}
+
+/* Fills in what the TABLE_MAP did not carry, once its columns agree with
+ * the schema's. */
 static int
 tablemap_complete(struct reader *r, struct tablemap *tm)
 {
@@ -555,13 +645,8 @@ tablemap_complete(struct reader *r, struct tablemap *tm)
 		    "binlog_row_metadata=FULL on the server), unless the table "
 		    "was dropped since", tm->db, tm->table, r->file,
 		    (unsigned long long)r->offset, r->conf->user);
-	if (e->ncols != tm->ncols)
-		return reader_fail(r, BX_DECODE, "table %s.%s at %s:%llu has %u "
-		    "columns in the binlog but %u in information_schema (the "
-		    "table changed since, or SELECT on it is not granted); set "
-		    "binlog_row_metadata=FULL on the server to log column "
-		    "names in-band", tm->db, tm->table, r->file,
-		    (unsigned long long)r->offset, tm->ncols, e->ncols);
+	if (tablemap_check(r, tm, e) == -1)
+		return -1;
 	for (i = 0; i < tm->ncols; i++) {
 		if (!tm->have_names)
 			strlcpy_(tm->cols[i].name, e->cols[i].name,

@@ -22,6 +22,9 @@
  * BX_OVERSIZE          a record over the sink's message limit    hold the streamer
  *                      with on_oversize = fail: an operator
  *                      must raise the limit or drop the column
+ * BX_SCHEMA            a TABLE_MAP's columns differ from the     hold the streamer
+ *                      table's known schema: an operator must
+ *                      act, and a restart would meet it again
  */
 enum binlogd_exit {
 	BX_OK = 0,
@@ -35,6 +38,7 @@ enum binlogd_exit {
 	BX_PEER_LOST = 84,
 	BX_DECODE = 85,
 	BX_OVERSIZE = 86,
+	BX_SCHEMA = 87,
 };
 
 /* "access denied by the server", and "auth" for labels and scripts */

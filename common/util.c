@@ -105,6 +105,8 @@ static const struct {
 	{ BX_DECODE,		"decode",	"event decode error" },
 	{ BX_OVERSIZE,		"oversize",
 	    "a record over the sink's message size limit" },
+	{ BX_SCHEMA,		"schema",
+	    "a table's columns differ from its schema" },
 };
 
 static int

@@ -74,6 +74,7 @@ schema_row(struct schema_entry *e, uint32_t i, MYSQL_ROW row)
 	col->is_binary = row[2] == NULL || strcmp(row[2], "binary") == 0;
 	col->charset = row[2] == NULL ? CS_UTF8 : charset_by_name(row[2]);
 	col->pk = row[3] != NULL && strcmp(row[3], "PRI") == 0;
+	col->type = ddl_sql_type(row[4]);
 	if (row[4] != NULL && strcmp(row[4], "inet6") == 0)
 		col->form = COLFORM_INET6;
 	if (row[4] != NULL && strcmp(row[4], "uuid") == 0)

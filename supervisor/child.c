@@ -366,7 +366,9 @@ child_log_exit(const struct child *c, int status)
  *    that cannot be executed: restarting cannot help;
  *  - a record too big for the sink with on_oversize=fail: a restart meets
  *    it again, so the streamer is held, binlogd keeps serving binlogctl
- *    status, and start-streamer (after a reload) tries again.
+ *    status, and start-streamer (after a reload) tries again;
+ *  - a table's columns differ from its schema: held the same way, for
+ *    the operator to skip the event or filter the table out.
  */
 enum exit_action
 child_exit_action(const struct child *c, int status)
@@ -386,6 +388,7 @@ child_exit_action(const struct child *c, int status)
 	case EXEC_FAILED:
 		return ACT_GIVE_UP;
 	case BX_OVERSIZE:
+	case BX_SCHEMA:
 		return ACT_HOLD;
 	default:
 		return ACT_RESTART;
