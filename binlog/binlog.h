@@ -133,6 +133,7 @@ struct schema_entry {
 	struct column	*cols;		/* name, is_unsigned, is_binary */
 	struct obuf	 strs;		/* ENUM/SET names from COLUMN_TYPE */
 	struct obuf	 stridx;
+	char		 charset[33];	/* the table's default ("": unknown) */
 	struct schema_entry *next;
 };
 
@@ -348,9 +349,6 @@ struct ddl {
 	char		 table[DDL_NAME_MAX];
 };
 void	 ddl_classify(const uint8_t *, size_t, struct ddl *);
-/* The binlog type the server logs a column of an information_schema
- * DATA_TYPE as (COL_NULL: not known). */
-uint8_t	 ddl_sql_type(const char *data_type);
 
 /* charset.c: a collation or charset name to the CS_* text is read as */
 uint8_t	 charset_by_name(const char *);

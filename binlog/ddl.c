@@ -1,18 +1,14 @@
 /* ddl.c: what a QUERY event's statement is, by a small keyword parser:
  * its part in the transaction around it (ddl_stmt), and for a DDL
  * statement Maxwell's record type (table-create, database-drop, ...) and
- * the database and table named -- without a full SQL grammar. */
+ * the database and table named -- without a full SQL grammar.  Its lexer
+ * is ddlschema.c's too. */
 #include <ctype.h>
 #include <string.h>
 
 #include "binlog_int.h"
+#include "ddlschema.h"
 #include "util.h"
-
-struct ddl_lex {
-	const uint8_t	*p, *end;
-	char		 tok[DDL_NAME_MAX];
-	bool		 quoted;
-};
 
 /* Comments are blanks; MariaDB's executable comments run as code, so
  * only their markers are skipped. */
@@ -45,16 +41,56 @@ ddl_blank(struct ddl_lex *l)
 	}
 }
 
-/* The next word, `quoted name` or punctuation character into tok. */
-static bool
+/* A byte of a token, or a mark that it did not fit. */
+static void
+ddl_tok_add(struct ddl_lex *l, size_t *n, uint8_t c)
+{
+	if (*n < sizeof(l->tok) - 1)
+		l->tok[(*n)++] = (char)c;
+	else
+		l->trunc = true;
+}
+
+/* A 'string' or "string" (a name under ANSI_QUOTES: the parser decides),
+ * its quotes doubled or backslash-escaped, into tok. */
+static void
+ddl_string(struct ddl_lex *l, size_t *n)
+{
+	uint8_t q = *l->p++, c;
+
+	l->string = true;
+	for (; l->p < l->end; l->p++) {
+		c = *l->p;
+		if (c == q && l->p + 1 < l->end && l->p[1] == q)
+			l->p++;
+		else if (c == q)
+			break;
+		else if (c == '\\' && l->p + 1 < l->end) {
+			switch ((c = *++l->p)) {
+			case '0': c = '\0'; break;
+			case 'n': c = '\n'; break;
+			case 'r': c = '\r'; break;
+			case 't': c = '\t'; break;
+			case 'b': c = '\b'; break;
+			case 'Z': c = 032; break;
+			}
+		}
+		ddl_tok_add(l, n, c);
+	}
+	l->p += l->p < l->end;
+}
+
+/* The next word, `quoted name`, 'string' or punctuation character into
+ * tok (truncated: trunc). */
+bool
 ddl_next(struct ddl_lex *l)
 {
 	size_t n = 0;
 
 	ddl_blank(l);
-	l->quoted = false;
+	l->quoted = l->string = l->trunc = false;
 	if (l->p >= l->end)
-		return l->tok[0] = '\0', false;
+		return l->tok[0] = '\0', l->len = 0, false;
 	if (*l->p == '`') {
 		l->quoted = true;
 		for (l->p++; l->p < l->end; l->p++) {
@@ -62,28 +98,27 @@ ddl_next(struct ddl_lex *l)
 				break;
 			if (*l->p == '`')
 				l->p++;
-			if (n < sizeof(l->tok) - 1)
-				l->tok[n++] = (char)*l->p;
+			ddl_tok_add(l, &n, *l->p);
 		}
 		l->p += l->p < l->end;
-	} else if (isalnum(*l->p) || *l->p == '_' || *l->p == '$' ||
+	} else if (*l->p == '\'' || *l->p == '"')
+		ddl_string(l, &n);
+	else if (isalnum(*l->p) || *l->p == '_' || *l->p == '$' ||
 	    *l->p >= 0x80) {
 		while (l->p < l->end && (isalnum(*l->p) || *l->p == '_' ||
-		    *l->p == '$' || *l->p >= 0x80)) {
-			if (n < sizeof(l->tok) - 1)
-				l->tok[n++] = (char)*l->p;
-			l->p++;
-		}
+		    *l->p == '$' || *l->p >= 0x80))
+			ddl_tok_add(l, &n, *l->p++);
 	} else
 		l->tok[n++] = (char)*l->p++;
 	l->tok[n] = '\0';
+	l->len = n;
 	return true;
 }
 
-static bool
-ddl_is(struct ddl_lex *l, const char *word)
+bool
+ddl_is(const struct ddl_lex *l, const char *word)
 {
-	return !l->quoted && strcasecmp(l->tok, word) == 0;
+	return !l->quoted && !l->string && strcasecmp(l->tok, word) == 0;
 }
 
 /* Skips the words of list that come next, in order, each optional. */
@@ -122,7 +157,7 @@ ddl_classify(const uint8_t *q, size_t n, struct ddl *d)
 	static const char *const create[] = { "OR", "REPLACE", "TEMPORARY",
 	    NULL };
 	static const char *const alter[] = { "ONLINE", "IGNORE", NULL };
-	struct ddl_lex l = { q, q + n, "", false };
+	struct ddl_lex l = { .p = q, .end = q + n };
 	const char *verb = NULL;
 
 	d->type = "ddl";
@@ -200,7 +235,7 @@ ddl_stmt(const uint8_t *q, size_t n)
 {
 	static const char *const dml[] = { "INSERT", "UPDATE", "DELETE",
 	    "REPLACE", "LOAD", "CALL", "DO", "SELECT", "WITH", NULL };
-	struct ddl_lex l = { q, q + n, "", false };
+	struct ddl_lex l = { .p = q, .end = q + n };
 	size_t i;
 
 	if (!ddl_next(&l))
@@ -225,39 +260,4 @@ ddl_stmt(const uint8_t *q, size_t n)
 		if (ddl_is(&l, dml[i]))
 			return STMT_DML;
 	return STMT_DDL;
-}
-
-/* A binlog type the server logs a column of DATA_TYPE as (tablemap.c
- * compares kinds: TIME or TIME2, BLOB or VARCHAR, ...); COL_NULL for a
- * type not listed, which is not compared. */
-uint8_t
-ddl_sql_type(const char *data_type)
-{
-	static const struct {
-		const char	*name;
-		uint8_t		 type;
-	} types[] = {
-		{ "tinyint", COL_TINY }, { "smallint", COL_SHORT },
-		{ "mediumint", COL_INT24 }, { "int", COL_LONG },
-		{ "bigint", COL_LONGLONG }, { "float", COL_FLOAT },
-		{ "double", COL_DOUBLE }, { "decimal", COL_NEWDECIMAL },
-		{ "date", COL_DATE }, { "time", COL_TIME2 },
-		{ "datetime", COL_DATETIME2 }, { "timestamp", COL_TIMESTAMP2 },
-		{ "year", COL_YEAR }, { "bit", COL_BIT },
-		{ "enum", COL_ENUM }, { "set", COL_SET },
-		{ "char", COL_STRING }, { "varchar", COL_VARCHAR },
-		{ "binary", COL_STRING }, { "varbinary", COL_VARCHAR },
-		{ "tinytext", COL_BLOB }, { "text", COL_BLOB },
-		{ "mediumtext", COL_BLOB }, { "longtext", COL_BLOB },
-		{ "tinyblob", COL_BLOB }, { "blob", COL_BLOB },
-		{ "mediumblob", COL_BLOB }, { "longblob", COL_BLOB },
-		{ "inet6", COL_STRING }, { "uuid", COL_STRING },
-	};
-	size_t i;
-
-	for (i = 0; data_type != NULL && i < sizeof(types) / sizeof(types[0]);
-	    i++)
-		if (strcmp(data_type, types[i].name) == 0)
-			return types[i].type;
-	return COL_NULL;
 }

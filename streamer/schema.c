@@ -10,6 +10,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "streamer.h"
+#include "ddlschema.h"
 #include "util.h"
 
 /* Every table looked up since the last DDL statement, newest first. */
@@ -38,34 +39,29 @@ schema_enum_name(const char *p, struct obuf *name)
 /* ENUM and SET names from COLUMN_TYPE, kept like tablemap_strs keeps
  * those of the optional metadata. */
 static void
-schema_enum_names(struct schema_entry *e, struct column *col,
-    const char *type)
+schema_enum_names(struct schema_entry *e, uint32_t i, const char *type)
 {
 	struct obuf name = { 0 };
 	const char *p = strchr(type, '(');
-	uint32_t off;
 
 	if (p == NULL || (strncmp(type, "enum(", 5) != 0 &&
 	    strncmp(type, "set(", 4) != 0))
 		return;
-	col->str_first = (uint32_t)(e->stridx.len / 4);
+	schema_names_begin(e, i);
 	for (p++; p != NULL && *p == '\''; p += *p == ',') {
 		if ((p = schema_enum_name(p, &name)) == NULL)
 			break;
-		off = (uint32_t)e->strs.len;
-		obuf_add(&e->stridx, &off, 4);
-		obuf_json_str(&e->strs, (const uint8_t *)name.buf, name.len);
-		col->nstr++;
+		schema_names_add(e, i, name.buf, name.len);
 	}
-	off = (uint32_t)e->strs.len;
-	obuf_add(&e->stridx, &off, 4);
+	schema_names_end(e);
 	free(name.buf);
 }
 
 static int
-schema_row(struct schema_entry *e, uint32_t i, MYSQL_ROW row)
+schema_row(struct schema_entry *e, uint32_t i, MYSQL_ROW row, bool mariadb)
 {
 	struct column *col = &e->cols[i];
+	bool binary;
 
 	if (row[0] == NULL || strlen(row[0]) >= sizeof(col->name))
 		return -1;
@@ -74,13 +70,13 @@ schema_row(struct schema_entry *e, uint32_t i, MYSQL_ROW row)
 	col->is_binary = row[2] == NULL || strcmp(row[2], "binary") == 0;
 	col->charset = row[2] == NULL ? CS_UTF8 : charset_by_name(row[2]);
 	col->pk = row[3] != NULL && strcmp(row[3], "PRI") == 0;
-	col->type = ddl_sql_type(row[4]);
+	col->type = ddl_sql_type(row[4], mariadb, &binary);
 	if (row[4] != NULL && strcmp(row[4], "inet6") == 0)
 		col->form = COLFORM_INET6;
 	if (row[4] != NULL && strcmp(row[4], "uuid") == 0)
 		col->form = COLFORM_UUID;
 	if (row[1] != NULL)
-		schema_enum_names(e, col, row[1]);
+		schema_enum_names(e, i, row[1]);
 	return 0;
 }
 
@@ -118,7 +114,7 @@ schema_load(struct reader *r, const struct tablemap *tm)
 	strlcpy_(e->db, tm->db, sizeof(e->db));
 	strlcpy_(e->table, tm->table, sizeof(e->table));
 	while ((row = mysql_fetch_row(res)) != NULL && bad == 0)
-		bad = schema_row(e, i++, row);
+		bad = schema_row(e, i++, row, r->mariadb);
 	mysql_free_result(res);
 	e->ncols = i;
 	e->next = schema_cache;
@@ -153,10 +149,7 @@ schema_forget(struct reader *r UNUSED)
 
 	for (e = schema_cache; e != NULL; e = next) {
 		next = e->next;
-		free(e->cols);
-		free(e->strs.buf);
-		free(e->stridx.buf);
-		free(e);
+		schema_entry_free(e);
 	}
 	schema_cache = NULL;
 }

@@ -1,0 +1,46 @@
+#!/bin/bash
+# ddl.sh: binlog/ddlschema.c under ASan and UBSan (clang, libFuzzer):
+# first the CREATE/ALTER/RENAME TABLE lines of MariaDB's own test suite
+# (the mariadb-test-data package), each applied or refused with a message
+# and none crashing, the counts noted; then a bounded fuzzing run seeded
+# with them.  Skips (77) without clang or the test suite's files.
+# FUZZ_SECONDS sets the length of the fuzzing run (default 20).
+. "$(dirname "$0")/../lib.sh"
+
+SUITE=/usr/share/mysql/mysql-test
+command -v clang >/dev/null || skip "clang is not installed (contrib/debian-deps)"
+[ -d "$SUITE" ] || skip "no $SUITE (mariadb-test-data, contrib/debian-deps)"
+lib_build clang "$TMP/fuzz_ddl" "$(lib_sources binlog libbinlog_a_SOURCES)
+    $LIB_DIR/fuzz/fuzz_ddl.c" "zlib libzstd" \
+    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined ||
+    hard_error "building the fuzz target: $(cat "$TMP/cc.err")"
+
+# one statement a line: those the suite writes on one line, the
+# mysqltest commands and variables left in (refused, like any nonsense)
+mkdir "$TMP/corpus"
+find "$SUITE" -name '*.test' -print0 | sort -z | xargs -0 cat |
+    grep -aiE '^[[:space:]]*(create( or replace)?( temporary)? table|alter( online)?( ignore)? table|rename table|drop table|create database|truncate)[^;]*;[[:space:]]*$' |
+    sed 's/;[[:space:]]*$//' >"$TMP/statements"
+total=$(wc -l <"$TMP/statements")
+[ "$total" -gt 10000 ] || fail "only $total statements from $SUITE"
+split -l 2000 "$TMP/statements" "$TMP/corpus/part."
+
+# each part once, in one process: a crash or sanitizer report fails
+DDL_STATS=1 "$TMP/fuzz_ddl" -runs=0 "$TMP/corpus" >"$TMP/suite.log" 2>&1 ||
+    fail "the test suite's statements: $(grep -m5 -E 'ERROR|SUMMARY|runtime error' "$TMP/suite.log")"
+grep -q "runtime error" "$TMP/suite.log" &&
+    fail "UBSan: $(grep -m3 'runtime error' "$TMP/suite.log")"
+read -r applied ignored refused <<<"$(awk '/^applied/ {
+    a += $2; i += $4; r += $6 } END { print a, i, r }' "$TMP/suite.log")"
+assert_eq "$total" "$((applied + ignored + refused))" \
+    "statements applied, ignored or refused"
+note "$total statements of MariaDB's test suite: $applied applied," \
+    "$ignored ignored, $refused refused with a message"
+
+"$TMP/fuzz_ddl" -max_total_time="${FUZZ_SECONDS:-20}" -max_len=4096 \
+    -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 "$TMP/corpus" \
+    >"$TMP/fuzz.log" 2>&1 ||
+    fail "fuzzing found a problem: $(grep -m5 -E 'ERROR|SUMMARY|runtime error' "$TMP/fuzz.log")"
+grep -q "runtime error" "$TMP/fuzz.log" &&
+    fail "UBSan: $(grep -m3 'runtime error' "$TMP/fuzz.log")"
+note "$(grep -E 'stat::number_of_executed_units' "$TMP/fuzz.log")"
