@@ -6,7 +6,7 @@
  * over a fixed corpus: texts made of valid and broken sequences and
  * escapes at every offset around the 16- and 32-byte blocks, and random
  * bytes.  tests/fuzz/fuzz_obuf.c compares the levels on inputs libFuzzer
- * makes. */
+ * makes.  Numbers (obuf_digits, obuf_int) are held to printf. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,9 +286,46 @@ test_examples(void)
 	free(o.buf);
 }
 
+/* Numbers as printf writes them, around every power of ten and with
+ * every width: the one-word, two-word and table paths of put_digits. */
+static void
+test_numbers(void)
+{
+	struct obuf o = { 0 };
+	char want[64];
+	uint64_t v, p;
+	int k, d, w, bad = 0;
+
+	for (k = 0, p = 1; k < 20; k++, p *= 10)
+		for (d = -3; d <= 3; d++) {
+			v = p + (uint64_t)(int64_t)d;
+			for (w = 1; w <= 24; w++) {
+				o.len = 0;
+				obuf_digits(&o, v, w);
+				snprintf(want, sizeof(want), "%0*llu", w,
+				    (unsigned long long)v);
+				bad += o.len != strlen(want) ||
+				    memcmp(o.buf, want, o.len) != 0;
+			}
+			o.len = 0;
+			obuf_int(&o, -(int64_t)(v >> 1));
+			snprintf(want, sizeof(want), "%lld",
+			    -(long long)(v >> 1));
+			bad += o.len != strlen(want) ||
+			    memcmp(o.buf, want, o.len) != 0;
+		}
+	o.len = 0;
+	obuf_uint(&o, UINT64_MAX);
+	obuf_add(&o, "", 1);
+	CHECK_STR(o.buf, "18446744073709551615");
+	CHECK_INT(bad, 0);
+	free(o.buf);
+}
+
 int
 main(void)
 {
+	RUN(test_numbers);
 	RUN(test_examples);
 	RUN(test_levels);
 	return tap_done();
