@@ -352,6 +352,7 @@ void	 ddl_classify(const uint8_t *, size_t, struct ddl *);
 
 /* charset.c: a collation or charset name to the CS_* text is read as */
 uint8_t	 charset_by_name(const char *);
+const char *charset_name(uint8_t);
 void	 charset_free(void);
 
 #endif

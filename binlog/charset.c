@@ -118,6 +118,13 @@ static const char *charset_uca1400[] = {
 static struct obuf charset_scratch;
 static pthread_mutex_t charset_mu = PTHREAD_MUTEX_INITIALIZER;
 
+/* The server's name of a CS_* charset ("utf8mb4" for utf8mb3 too). */
+const char *
+charset_name(uint8_t cs)
+{
+	return cs < NCHARSETS ? charsets[cs].name : "unknown";
+}
+
 uint8_t
 charset_by_name(const char *name)
 {

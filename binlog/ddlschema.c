@@ -29,6 +29,7 @@ struct ddlp {
 	char		 pk[64][65];	/* PRIMARY KEY columns, set at the end */
 	int		 npk;
 	bool		 pk_set;
+	char		 unique[65];	/* UNIQUE NOT NULL: the key if none */
 };
 
 /* A column as its definition gives it, before it joins a table. */
@@ -37,6 +38,7 @@ struct coldef {
 	char		 cs[33];	/* CHARACTER SET or COLLATE's ("": none) */
 	bool		 text;		/* takes a charset: CHAR, TEXT, ENUM, ... */
 	bool		 pk;
+	bool		 unique, not_null;
 	struct obuf	 names;		/* ENUM/SET members: uint32 length, bytes */
 };
 
@@ -73,6 +75,19 @@ take(struct ddlp *p, const char *word)
 		return false;
 	adv(p);
 	return true;
+}
+
+/* Whether the next token (after the current one) is word. */
+static bool
+peek(struct ddlp *p, const char *word)
+{
+	struct ddl_lex save = p->l;
+	bool yes;
+
+	adv(p);
+	yes = kw(p, word);
+	p->l = save;
+	return yes;
 }
 
 static bool
@@ -225,7 +240,7 @@ skip_option(struct ddlp *p)
 
 /* A charset name as information_schema spells it, or a collation's. */
 static bool
-charset_name(struct ddlp *p, char *cs, bool collation)
+charset_value(struct ddlp *p, char *cs, bool collation)
 {
 	char buf[65];
 	char *u;
@@ -263,9 +278,9 @@ charset_option(struct ddlp *p, char *cs, bool *matched)
 	*matched = true;
 	if (take(p, "CHARSET") || (kw(p, "CHARACTER") &&
 	    (adv(p), take(p, "SET"))))
-		return charset_name(p, cs, false);
+		return charset_value(p, cs, false);
 	if (take(p, "COLLATE"))
-		return charset_name(p, cs, true);
+		return charset_value(p, cs, true);
 	*matched = false;
 	return true;
 }
@@ -426,7 +441,7 @@ type_name(struct ddlp *p, struct coldef *d)
 	if (national)
 		strlcpy_(d->cs, "utf8mb3", sizeof(d->cs));
 	if (strcasecmp(t->name, "serial") == 0)
-		d->col.is_unsigned = true;
+		d->col.is_unsigned = d->unique = d->not_null = true;
 	if (strcasecmp(t->name, "inet6") == 0)
 		d->col.form = COLFORM_INET6;
 	if (strcasecmp(t->name, "uuid") == 0)
@@ -540,6 +555,13 @@ column_attributes(struct ddlp *p, struct coldef *d)
 		if (take(p, "UNIQUE")) {
 			if (!take(p, "KEY"))
 				take(p, "INDEX");
+			d->unique = true;
+			continue;
+		}
+		if (kw(p, "NOT") && peek(p, "NULL")) {
+			adv(p);
+			adv(p);
+			d->not_null = true;
 			continue;
 		}
 		if (take(p, "SERIAL")) {	/* SERIAL DEFAULT VALUE */
@@ -567,7 +589,7 @@ column_def(struct ddlp *p, const struct schema_entry *e, struct coldef *d)
 
 	memset(&d->col, 0, sizeof(d->col));
 	d->cs[0] = '\0';
-	d->pk = d->text = false;
+	d->pk = d->text = d->unique = d->not_null = false;
 	d->names.len = 0;
 	if (!name(p, d->col.name, sizeof(d->col.name), "a column name") ||
 	    !type_name(p, d) || !column_attributes(p, d))
@@ -676,6 +698,8 @@ column_join(struct ddlp *p, struct schema_entry *e, uint32_t at,
 		p->pk_set = true;
 		strlcpy_(p->pk[0], d->col.name, sizeof(p->pk[0]));
 	}
+	if (d->unique && d->not_null && p->unique[0] == '\0')
+		strlcpy_(p->unique, d->col.name, sizeof(p->unique));
 	return true;
 }
 
@@ -729,21 +753,27 @@ key_columns(struct ddlp *p)
 	return skip_item(p);
 }
 
+/* The PRIMARY KEY the statement gave; a table without one has its first
+ * UNIQUE NOT NULL column's for a key, as information_schema says (only
+ * a column's own UNIQUE counts here, not a UNIQUE KEY clause). */
 static bool
 key_apply(struct ddlp *p, struct schema_entry *e)
 {
 	int i, k;
 
-	if (!p->pk_set)
-		return true;
-	for (i = 0; i < (int)e->ncols; i++)
+	for (i = 0; p->pk_set && i < (int)e->ncols; i++)
 		e->cols[i].pk = false;
-	for (k = 0; k < p->npk; k++) {
+	for (k = 0; p->pk_set && k < p->npk; k++) {
 		if ((i = column_index(e, p->pk[k])) == -1)
 			return refuse(p, "PRIMARY KEY on %s: table %s.%s has no "
 			    "such column", p->pk[k], e->db, e->table);
 		e->cols[i].pk = true;
 	}
+	for (i = 0; i < (int)e->ncols; i++)
+		if (e->cols[i].pk)
+			return true;
+	if (p->unique[0] != '\0' && (i = column_index(e, p->unique)) != -1)
+		e->cols[i].pk = true;
 	return true;
 }
 
@@ -892,19 +922,6 @@ create_like(struct ddlp *p, struct schema_entry **ep, const char *db,
 	strlcpy_((*ep)->db, db, sizeof((*ep)->db));
 	strlcpy_((*ep)->table, table, sizeof((*ep)->table));
 	return true;
-}
-
-/* Whether the next token (after the current one) is word. */
-static bool
-peek(struct ddlp *p, const char *word)
-{
-	struct ddl_lex save = p->l;
-	bool yes;
-
-	adv(p);
-	yes = kw(p, word);
-	p->l = save;
-	return yes;
 }
 
 /* The elements between the parentheses; the table's charset, from the
@@ -1169,7 +1186,7 @@ alter_convert(struct ddlp *p, struct schema_entry *e)
 		return matched ? false : refuse(p, "CONVERT TO %s", here(p));
 	if (strcmp(cs, "default") == 0)
 		strlcpy_(cs, db_charset(p->cat, e->db), sizeof(cs));
-	if (take(p, "COLLATE") && !charset_name(p, cs, true))
+	if (take(p, "COLLATE") && !charset_value(p, cs, true))
 		return false;
 	for (i = 0; i < e->ncols; i++) {
 		c = &e->cols[i];
