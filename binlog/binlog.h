@@ -335,6 +335,12 @@ void	 cursor_init(struct cursor *, const uint8_t *, size_t);
 
 /* rows.c: a rows event's rows, to the hooks */
 int	 rows_decode(struct reader *, struct cursor *, int kind);
+/* rows.c: a value as the server's text protocol gives it (NULL: SQL
+ * NULL) to the JSON its row image gives -- a snapshot's values; a column
+ * rows_text_as_double says yes to is to be selected CAST(col AS DOUBLE). */
+void	 rows_text(const struct column *, const char *v, size_t n,
+	    struct obuf *);
+bool	 rows_text_as_double(const struct column *);
 
 /* tablemap.c */
 int	 tablemap_decode(struct reader *, struct cursor *);

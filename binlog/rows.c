@@ -584,6 +584,94 @@ rows_value(struct reader *r, struct cursor *c, const struct tablemap *tm,
 }
 
 static void
+rows_text_number(struct obuf *o, const char *v, size_t n, bool is_float)
+{
+	char buf[DTOA_BUFSZ], text[64];
+	double d;
+
+	if (n >= sizeof(text))
+		n = sizeof(text) - 1;
+	memcpy(text, v, n);
+	text[n] = '\0';
+	d = strtod(text, NULL);
+	if (is_float)
+		obuf_add(o, buf, dtoa_float((float)d, buf));
+	else
+		obuf_add(o, buf, dtoa_double(d, buf));
+}
+
+/* SET: "a,b" to ["a","b"]. */
+static void
+rows_text_set(struct obuf *o, const char *v, size_t n)
+{
+	const char *end = v + n, *comma;
+
+	obuf_lit(o, "[");
+	while (v < end) {
+		if ((comma = memchr(v, ',', (size_t)(end - v))) == NULL)
+			comma = end;
+		if (o->buf[o->len - 1] != '[')
+			obuf_lit(o, ",");
+		obuf_json_str(o, (const uint8_t *)v, (size_t)(comma - v));
+		v = comma + 1;
+	}
+	obuf_lit(o, "]");
+}
+
+/* rows_text_as_double: FLOAT is read as a double, whose 17 digits give
+ * the float32 back exactly (its own text has 6). */
+bool
+rows_text_as_double(const struct column *col)
+{
+	return col->type == COL_FLOAT;
+}
+
+/* A value in the server's text (a snapshot's SELECT, the connection in
+ * utf8mb4, time_zone +00:00) as the JSON its row image gives. */
+void
+rows_text(const struct column *col, const char *v, size_t n,
+    struct obuf *o)
+{
+	uint64_t u = 0;
+	size_t i;
+
+	if (v == NULL) {
+		obuf_lit(o, "null");
+		return;
+	}
+	switch (col->type) {
+	case COL_TINY: case COL_SHORT: case COL_INT24: case COL_LONG:
+	case COL_LONGLONG: case COL_NEWDECIMAL:
+		obuf_add(o, v, n);
+		return;
+	case COL_FLOAT:
+	case COL_DOUBLE:
+		rows_text_number(o, v, n, col->type == COL_FLOAT);
+		return;
+	case COL_YEAR:
+		obuf_uint(o, strtoull(v, NULL, 10));
+		return;
+	case COL_BIT:
+		for (i = 0; i < n; i++)
+			u = u << 8 | (uint8_t)v[i];
+		obuf_uint(o, u);
+		return;
+	case COL_SET:
+		rows_text_set(o, v, n);
+		return;
+	case COL_DATE: case COL_NEWDATE: case COL_TIME: case COL_TIME2:
+	case COL_DATETIME: case COL_DATETIME2: case COL_TIMESTAMP:
+	case COL_TIMESTAMP2: case COL_ENUM:
+		obuf_json_str(o, (const uint8_t *)v, n);
+		return;
+	}
+	if (col->is_binary && col->form == COLFORM_NONE)
+		obuf_base64(o, (const uint8_t *)v, n);
+	else
+		obuf_json_str(o, (const uint8_t *)v, n);
+}
+
+static void
 rows_spans(struct reader *r, uint32_t ncols)
 {
 	struct span *s;

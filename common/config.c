@@ -86,6 +86,8 @@ static const struct opt_def opts[] = {
 	CHOICE("stream", "sink", sink, "stdout", "stdout|file|kafka"),
 	CHOICE("stream", "format", format, "maxwell", "maxwell|debezium"),
 	STR("stream", "server_name", server_name, "binlogd"),
+	CHOICE("stream", "snapshot", snapshot, "never",
+	    "never|initial|when_needed"),
 	STR("stream", "spill_dir", spill_dir, ""),
 	UINT("stream", "decode_threads", decode_threads, "2", 1, 2),
 
@@ -516,6 +518,10 @@ conf_check(const struct config *conf, char *err, size_t errlen)
 		    "(%gs) must be shorter than read_timeout (%gs), or an idle "
 		    "stream times out", conf->heartbeat_period,
 		    conf->read_timeout);
+	if (strcmp(conf->snapshot, "when_needed") == 0)
+		return conf_error(err, errlen, "[stream] snapshot = when_needed "
+		    "is not available yet; use initial (a snapshot on the first "
+		    "start, when there is no checkpoint) or never");
 	if (conf->database[0] == '\0')
 		return conf_error(err, errlen, "[checkpoint] database must "
 		    "name a file");

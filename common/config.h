@@ -70,6 +70,7 @@ struct config {
 	char		 sink[32];		/* stdout|file|kafka */
 	char		 format[32];		/* maxwell|debezium */
 	char		 server_name[128];	/* debezium source.name */
+	char		 snapshot[16];	/* never|initial|when_needed */
 	char		 spill_dir[CONF_STR_MAX];	/* "": database's directory */
 	unsigned	 decode_threads;	/* rows events formatted by 1 or 2 */
 

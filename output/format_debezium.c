@@ -32,7 +32,8 @@ debezium_now_ms(void)
 
 /* source: where the change was read, in Debezium's field names. */
 static void
-debezium_source(struct reader *r, const struct tablemap *tm, uint32_t rowno)
+debezium_source(struct reader *r, const struct tablemap *tm, uint32_t rowno,
+    const char *snapshot)
 {
 	struct obuf *o = &r->out;
 
@@ -42,7 +43,9 @@ debezium_source(struct reader *r, const struct tablemap *tm, uint32_t rowno)
 	    "binlogd");
 	obuf_lit(o, ",\"ts_ms\":");
 	obuf_uint(o, (uint64_t)r->trx_ts * 1000);
-	obuf_lit(o, ",\"snapshot\":\"false\"");
+	obuf_lit(o, ",\"snapshot\":\"");
+	obuf_str(o, snapshot);
+	obuf_lit(o, "\"");
 	debezium_str(o, "db", tm->db);
 	debezium_str(o, "table", tm->table);
 	obuf_lit(o, ",\"server_id\":");
@@ -72,7 +75,8 @@ debezium_row(struct reader *r, const struct tablemap *tm,
     enum format_change change, uint32_t rowno)
 {
 	static const char op[] = { [FORMAT_INSERT] = 'c',
-	    [FORMAT_UPDATE] = 'u', [FORMAT_DELETE] = 'd' };
+	    [FORMAT_UPDATE] = 'u', [FORMAT_DELETE] = 'd',
+	    [FORMAT_READ] = 'r', [FORMAT_READ_LAST] = 'r' };
 	bool upd = change == FORMAT_UPDATE, del = change == FORMAT_DELETE;
 	struct obuf *o = &r->out;
 
@@ -87,7 +91,8 @@ debezium_row(struct reader *r, const struct tablemap *tm,
 		obuf_str(o, ",\"after\":null");
 	else
 		record_image(r, tm, "after", upd ? 1 : 0, -1);
-	debezium_source(r, tm, rowno);
+	debezium_source(r, tm, rowno, change == FORMAT_READ ? "true" :
+	    change == FORMAT_READ_LAST ? "last" : "false");
 	obuf_lit(o, ",\"ts_ms\":");
 	obuf_uint(o, debezium_now_ms());
 	obuf_lit(o, ",\"transaction\":null");
@@ -106,7 +111,7 @@ debezium_ddl(struct reader *r, const struct tablemap *topic,
 	obuf_str(o, ",\"ddl\":");
 	obuf_json_str(o, sql, len);
 	obuf_str(o, ",\"tableChanges\":[]");
-	debezium_source(r, topic, 0);
+	debezium_source(r, topic, 0, "false");
 	obuf_lit(o, ",\"ts_ms\":");
 	obuf_uint(o, debezium_now_ms());
 }

@@ -83,6 +83,33 @@ static const char *const maxwell_type[] = {
 	[FORMAT_DELETE] = "delete",
 };
 
+/* A snapshot's record as maxwell-bootstrap writes it: database, table,
+ * type, ts and data, no position (the rows were read, not logged). */
+static void
+maxwell_bootstrap(struct reader *r, const struct tablemap *tm,
+    const char *type)
+{
+	struct obuf *o = &r->out;
+
+	obuf_lit(o, "{\"database\":");
+	obuf_json_str(o, (const uint8_t *)tm->db, strlen(tm->db));
+	obuf_lit(o, ",\"table\":");
+	obuf_json_str(o, (const uint8_t *)tm->table, strlen(tm->table));
+	obuf_lit(o, ",\"type\":\"");
+	obuf_str(o, type);
+	obuf_lit(o, "\",\"ts\":");
+	obuf_uint(o, r->trx_ts);
+}
+
+/* bootstrap-start and bootstrap-complete, with Maxwell's empty data. */
+static void
+maxwell_snapshot(struct reader *r, const struct tablemap *tm, bool start)
+{
+	maxwell_bootstrap(r, tm, start ? "bootstrap-start" :
+	    "bootstrap-complete");
+	obuf_lit(&r->out, ",\"data\":{}");
+}
+
 /* A row: its images as "data" (and an update's changed columns' old
  * values as "old"), then the JSON columns' partial updates. */
 static void
@@ -91,6 +118,11 @@ maxwell_row(struct reader *r, const struct tablemap *tm,
 {
 	bool upd = change == FORMAT_UPDATE;
 
+	if (change == FORMAT_READ || change == FORMAT_READ_LAST) {
+		maxwell_bootstrap(r, tm, "bootstrap-insert");
+		record_image(r, tm, "data", 0, -1);
+		return;
+	}
 	maxwell_begin(r, tm, maxwell_type[change]);
 	record_image(r, tm, "data", upd ? 1 : 0, -1);
 	if (upd)
@@ -139,5 +171,6 @@ const struct format_ops format_maxwell = {
 	.row = maxwell_row,
 	.open = maxwell_open,
 	.ddl = maxwell_ddl,
+	.snapshot = maxwell_snapshot,
 	.commit = maxwell_commit,
 };

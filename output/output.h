@@ -149,7 +149,10 @@ bool	 filter_pattern_match(const char *pattern, const char *db,
  * transaction ends.  A new format is one format_*.c file with its ops
  * and one line in record.c's format_registry.
  */
-enum format_change { FORMAT_INSERT, FORMAT_UPDATE, FORMAT_DELETE };
+/* FORMAT_READ: a row an initial snapshot read (its one image in
+ * r->img[0]); FORMAT_READ_LAST, the snapshot's last row. */
+enum format_change { FORMAT_INSERT, FORMAT_UPDATE, FORMAT_DELETE,
+	FORMAT_READ, FORMAT_READ_LAST };
 struct format_ops {
 	const char	*name;
 	/* a row, its images in r->img (record_image writes them) */
@@ -164,6 +167,10 @@ struct format_ops {
 	void		(*ddl)(struct reader *, const struct tablemap *topic,
 			    const struct tablemap *shown, const char *type,
 			    const uint8_t *sql, size_t len);
+	/* optional: a snapshot of the table begins (start) or ends, as a
+	 * record of its own */
+	void		(*snapshot)(struct reader *, const struct tablemap *,
+			    bool start);
 	/* optional: marks the transaction's last record */
 	void		(*commit)(struct reader *, bool have_xid,
 			    uint64_t xid);
@@ -182,6 +189,10 @@ void	 record_image(struct reader *, const struct tablemap *,
 void	 record_query(struct obuf *, const struct obuf *);
 int	 record_row(struct reader *, const struct tablemap *, int kind);
 int	 record_row_open(struct reader *, const struct tablemap *, int kind);
+int	 record_snapshot_row(struct reader *, const struct tablemap *,
+	    bool last);
+int	 record_snapshot_mark(struct reader *, const struct tablemap *,
+	    bool start);
 int	 record_row_close(struct reader *, const struct tablemap *);
 void	 record_row_abort(struct reader *);
 bool	 record_drains(const struct reader *, const struct obuf *);

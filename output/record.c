@@ -409,6 +409,35 @@ record_row(struct reader *r, const struct tablemap *tm, int kind)
 	return 0;
 }
 
+/* A row a snapshot read (its image in r->img[0]), pending like any row;
+ * last: the snapshot's last. */
+int
+record_snapshot_row(struct reader *r, const struct tablemap *tm, bool last)
+{
+	if (record_row_prelude(r, tm) == -1)
+		return -1;
+	if (record_sink->ops->per_record)
+		record_pk(r, tm, 0, &r->img[0], &record_key);
+	record_format->row(r, tm, last ? FORMAT_READ_LAST : FORMAT_READ, 0);
+	r->row_pending = true;
+	return 0;
+}
+
+/* A table's snapshot begins or ends: a record of its own in a format
+ * that has one (Maxwell's bootstrap-start and bootstrap-complete). */
+int
+record_snapshot_mark(struct reader *r, const struct tablemap *tm, bool start)
+{
+	if (record_format->snapshot == NULL)
+		return 0;
+	if (record_row_prelude(r, tm) == -1)
+		return -1;
+	record_key.len = 0;
+	record_format->snapshot(r, tm, start);
+	r->row_pending = true;
+	return 0;
+}
+
 /*
  * An insert or delete whose format takes its one image unchanged
  * (format_ops.open): 1 when its record is begun, up to its opening

@@ -246,7 +246,7 @@ reader_connect_fail(struct reader *r, MYSQL *m, const char *what)
 
 /* Opens one connection with the configured options; NULL after
  * reader_fail() (reader_connect_fail() says with which code). */
-static MYSQL *
+MYSQL *
 reader_connect(struct reader *r, const char *what)
 {
 	const struct config *conf = r->conf;
@@ -534,10 +534,12 @@ reader_gtid_at(struct reader *r, struct position *pos)
  * for latest) is saved at once, as a checkpoint at a transaction
  * boundary.  Else a streamer that died before its first checkpoint
  * (checkpoint_interval) would resolve latest again when restarted, past
- * the rows committed in between.
+ * the rows committed in between.  After a snapshot the position goes
+ * through the sink: saved once the snapshot's records are durable.
  */
-static void
-reader_first_start(struct reader *r, const struct position *pos)
+static int
+reader_first_start(struct reader *r, const struct position *pos,
+    bool snapshot)
 {
 	struct position at = *pos;
 
@@ -545,7 +547,16 @@ reader_first_start(struct reader *r, const struct position *pos)
 	strlcpy_(at.server_uuid, r->server_uuid, sizeof(at.server_uuid));
 	reader_from.pos = at;
 	reader_from.saved = true;
-	streamer_publish(rep.st, &at, true);
+	if (!snapshot) {
+		streamer_publish(rep.st, &at, true);
+		return 0;
+	}
+	if (record_close(r) == -1 || record_publish(r, &at, true) == -1 ||
+	    record_settle(r) == -1) {
+		reader_from.saved = false;
+		return -1;
+	}
+	return 0;
 }
 
 /* Decides file:offset or GTID; fills pos and says which. */
@@ -553,10 +564,15 @@ static int
 reader_resolve(struct reader *r, struct position *pos, bool *by_gtid)
 {
 	const struct config *conf = r->conf;
+	bool snapshot = !reader_from.saved &&
+	    strcmp(conf->snapshot, "initial") == 0;
 
 	*by_gtid = false;
 	memset(pos, 0, sizeof(*pos));
-	if (reader_from.saved) {
+	if (snapshot) {
+		if (snapshot_take(r, pos, &rep.st->stopping) == -1)
+			return -1;
+	} else if (reader_from.saved) {
 		*pos = reader_from.pos;
 		*by_gtid = pos->gtid[0] != '\0' && conf->gtid != GTID_USE_OFF &&
 		    (r->mariadb || conf->gtid == GTID_USE_ON) &&
@@ -577,7 +593,7 @@ reader_resolve(struct reader *r, struct position *pos, bool *by_gtid)
 	if (!*by_gtid && pos->gtid[0] == '\0' && reader_gtid_at(r, pos) == -1)
 		return -1;
 	if (!reader_from.saved)
-		reader_first_start(r, pos);
+		return reader_first_start(r, pos, snapshot);
 	return 0;
 }
 

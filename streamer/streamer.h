@@ -76,6 +76,8 @@ void	 reader_stop(struct streamer *, bool at_commit);
 int	 reader_wait(void);
 /* The TLS options' files exist and agree with ssl_mode; -1 with err. */
 int	 reader_check_tls(const struct config *, char *err, size_t errlen);
+/* A new connection with the configured options; NULL after reader_fail. */
+MYSQL	*reader_connect(struct reader *, const char *what);
 /* The information_schema connection, made when first needed. */
 MYSQL	*reader_meta(struct reader *);
 
@@ -83,6 +85,10 @@ MYSQL	*reader_meta(struct reader *);
 const struct schema_entry *schema_lookup(struct reader *,
 	    const struct tablemap *);
 void	 schema_forget(struct reader *);
+
+/* snapshot.c */
+int	 snapshot_take(struct reader *, struct position *,
+	    const atomic_bool *stopping);
 
 /* stats.c */
 struct peer;
