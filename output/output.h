@@ -69,14 +69,18 @@ struct sink_ops {
  * records are durable (binlogd-streamer: streamer_publish; binlogcat:
  * nobody), an error the sink reported, a flush (fsync) that made trx
  * transactions durable in usec microseconds (the streamer counts both);
- * and the flag that says the owner is stopping (a sink waiting on a
- * broker gives up). */
+ * a failure the sink found on a thread of its own (a delivery report),
+ * which ends the stream at once rather than at the next record, code 0
+ * meaning BX_FAILURE; and the flag that says the owner is stopping (a
+ * sink waiting on a broker gives up). */
 struct sink_owner {
 	void		*arg;
 	void		(*durable)(void *arg, const struct position *,
 			    bool force);
 	void		(*errored)(void);
 	void		(*flushed)(uint64_t trx, uint64_t usec);
+	void		(*failed)(void *arg, const char *sink, int code,
+			    const char *why);
 	const atomic_bool *stopping;
 };
 
@@ -86,6 +90,8 @@ struct sink {
 	const struct sink_owner *owner;
 	void		*priv;
 	char		 error[512];	/* why the last call failed */
+	int		 code;		/* the exit status it calls for, 0:
+					 * BX_FAILURE (exitcode.h) */
 	bool		 tombstones;	/* keyed: a null record after a delete */
 };
 

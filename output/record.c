@@ -74,8 +74,9 @@ record_sink_fail(struct reader *r)
 {
 	if (record_sink->owner->errored != NULL)
 		record_sink->owner->errored();
-	return reader_fail(r, BX_FAILURE, "%s sink: %s",
-	    record_sink->ops->name, record_sink->error);
+	return reader_fail(r, record_sink->code != 0 ? record_sink->code :
+	    BX_FAILURE, "%s sink: %s", record_sink->ops->name,
+	    record_sink->error);
 }
 
 /*

@@ -14,6 +14,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "exitcode.h"
 #include "log.h"
 #include "output.h"
 #include "util.h"
@@ -40,6 +41,7 @@ struct sink_kafka {
 	bool		 open;		/* ring[head + count - 1] takes msgs */
 	bool		 failed;
 	char		 why[512];
+	int		 code;		/* the exit status why calls for */
 	char		 topic[KAFKA_TOPIC_MAX + 1];
 	rd_kafka_topic_t *last;		/* of the last message */
 	rd_kafka_topic_t **seen;	/* every topic written to */
@@ -63,6 +65,34 @@ kafka_drain(struct sink *s, struct sink_kafka *k)
 	}
 }
 
+/*
+ * Why a delivery failed.  A broker that refuses a message as too large
+ * has a lower limit than the producer's (the topic's max.message.bytes):
+ * a restart would send the same message again, so the stream stops with
+ * BX_OVERSIZE, which the supervisor holds, as for on_oversize = fail.
+ */
+static void
+kafka_why_dr(struct sink_kafka *k, const rd_kafka_message_t *m)
+{
+	if (m->err != RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+		snprintf(k->why, sizeof(k->why), "delivery to topic %s failed: "
+		    "%s; no later position is reported, the restart sends "
+		    "again from the last one", rd_kafka_topic_name(m->rkt),
+		    rd_kafka_err2str(m->err));
+		return;
+	}
+	k->code = BX_OVERSIZE;
+	snprintf(k->why, sizeof(k->why), "oversize: the broker refused a "
+	    "message of %zu bytes for topic %s, key %.*s, as too large (the "
+	    "topic's max.message.bytes is below the producer's "
+	    "message.max.bytes = %s): raise the topic's max.message.bytes, "
+	    "lower [sink] kafka.message.max.bytes to it (then on_oversize "
+	    "applies) or drop the column ([filter] drop_columns)", m->len,
+	    rd_kafka_topic_name(m->rkt),
+	    m->key != NULL ? (int)(m->key_len > 60 ? 60 : m->key_len) : 4,
+	    m->key != NULL ? (const char *)m->key : "none", k->max_bytes);
+}
+
 static void
 kafka_dr(rd_kafka_t *rk UNUSED, const rd_kafka_message_t *m, void *arg)
 {
@@ -72,11 +102,12 @@ kafka_dr(rd_kafka_t *rk UNUSED, const rd_kafka_message_t *m, void *arg)
 
 	pthread_mutex_lock(&k->mu);
 	if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-		if (!k->failed)
-			snprintf(k->why, sizeof(k->why), "delivery to topic "
-			    "%s failed: %s; no later position is reported, "
-			    "the restart sends again from the last one",
-			    rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
+		if (!k->failed) {
+			kafka_why_dr(k, m);
+			if (s->owner->failed != NULL)
+				s->owner->failed(s->owner->arg, "kafka",
+				    k->code, k->why);
+		}
 		k->failed = true;
 	} else
 		k->ring[slot].remaining--;
@@ -97,7 +128,8 @@ kafka_error(rd_kafka_t *rk, int err, const char *reason, void *arg)
 	}
 	rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
 	pthread_mutex_lock(&k->mu);
-	snprintf(k->why, sizeof(k->why), "producer failed: %s", fatal);
+	if (!k->failed)
+		snprintf(k->why, sizeof(k->why), "producer failed: %s", fatal);
 	k->failed = true;
 	pthread_mutex_unlock(&k->mu);
 }
@@ -256,6 +288,14 @@ kafka_topic_handle(struct sink_kafka *k, const char *topic)
 	return k->last = t;
 }
 
+/* The sink failed (k->failed), or its owner stops. */
+static int
+kafka_fail(struct sink *s, struct sink_kafka *k)
+{
+	s->code = k->failed ? k->code : 0;
+	return sink_fail(s, "%s", k->failed ? k->why : "stopping");
+}
+
 /* The open transaction's slot, starting one if needed; waits while the
  * ring is full of transactions awaiting reports.  Called locked. */
 static int
@@ -268,7 +308,7 @@ kafka_slot(struct sink *s, struct sink_kafka *k, size_t *slot)
 		pthread_mutex_lock(&k->mu);
 	}
 	if (k->failed || (!k->open && k->count == KAFKA_RING))
-		return sink_fail(s, "%s", k->failed ? k->why : "stopping");
+		return kafka_fail(s, k);
 	*slot = (k->head + k->count - (k->open ? 1 : 0)) % KAFKA_RING;
 	if (!k->open) {
 		memset(&k->ring[*slot], 0, sizeof(k->ring[*slot]));
@@ -338,8 +378,10 @@ sink_kafka_write(struct sink *s, const struct sink_rec *rec)
 		    rec->keylen + rec->hdrlen, k->topic, k->max_bytes);
 		return SINK_TOO_BIG;
 	}
+	if (k->failed)
+		return kafka_fail(s, k);
 	return sink_fail(s, "producing to %s: %s", k->topic,
-	    k->failed ? k->why : rd_kafka_err2str(e));
+	    rd_kafka_err2str(e));
 }
 
 static int

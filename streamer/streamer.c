@@ -465,12 +465,23 @@ streamer_durable(void *arg, const struct position *pos, bool force)
 	streamer_publish(arg, pos, force);
 }
 
+/* sink_owner.failed: the sink failed on its own thread; the stream ends
+ * with code, as if the reader had failed. */
+static void
+streamer_sink_failed(void *arg, const char *sink, int code, const char *why)
+{
+	stats_sink_error();
+	streamer_finish(arg, code != 0 ? code : BX_FAILURE, "%s sink: %s",
+	    sink, why);
+}
+
 static void
 streamer_config(void)
 {
 	static const struct sink_owner owner = {
 		.arg = &st, .durable = streamer_durable,
 		.errored = stats_sink_error, .flushed = stats_sink_flush,
+		.failed = streamer_sink_failed,
 		.stopping = &st.stopping,
 	};
 	char err[1200];

@@ -4,9 +4,12 @@
  * spread over the brokers).  Prints "bootstrap HOST:PORT,..." and then
  * answers one command per stdin line:
  *
- *   errors N MS     the next N produce requests fail (NOT_ENOUGH_REPLICAS,
- *                   retriable) after MS milliseconds each; prints "ok"
- *   pending         produce errors not yet used: prints the count
+ *   errors N MS [E] the next N produce requests to each broker fail after
+ *                   MS milliseconds each, with Kafka error code E
+ *                   (default 19, NOT_ENOUGH_REPLICAS, retriable); prints
+ *                   "ok"
+ *   pending         broker 1's produce errors not yet used: prints the
+ *                   count
  *   down | up       the broker stops / starts answering; prints "ok"
  *   consume TOPIC N reads TOPIC from the beginning of every partition
  *                   until it has N messages and none came for 2 s, or for
@@ -28,6 +31,7 @@
 #define MOCK_API_PRODUCE	0
 
 static rd_kafka_mock_cluster_t *mc;
+static int brokers = 1;
 static const char *bootstrap;
 
 static rd_kafka_t *
@@ -134,12 +138,13 @@ mock_command(char *line)
 	char topic[256];
 	long n, ms;
 	size_t left = 0;
+	int b, e = RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS;
 
-	if (sscanf(line, "errors %ld %ld", &n, &ms) == 2) {
+	if (sscanf(line, "errors %ld %ld %d", &n, &ms, &e) >= 2) {
 		for (; n > 0; n--)
-			rd_kafka_mock_broker_push_request_error_rtts(mc, 1,
-			    MOCK_API_PRODUCE, 1,
-			    RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, (int)ms);
+			for (b = 1; b <= brokers; b++)
+				rd_kafka_mock_broker_push_request_error_rtts(mc,
+				    b, MOCK_API_PRODUCE, 1, e, (int)ms);
 		printf("ok\n");
 	} else if (strcmp(line, "pending") == 0) {
 		rd_kafka_mock_broker_error_stack_cnt(mc, 1, MOCK_API_PRODUCE,
@@ -162,9 +167,10 @@ main(int argc, char **argv)
 {
 	rd_kafka_conf_t *c = rd_kafka_conf_new();
 	char line[512], err[256] = "";
-	int brokers = argc > 1 ? atoi(argv[1]) : 1;
 	rd_kafka_t *rk;
 
+	if (argc > 1)
+		brokers = atoi(argv[1]);
 	/* the cluster's owner: a handle that does nothing else */
 	if ((rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err))) ==
 	    NULL || (mc = rd_kafka_mock_cluster_new(rk, brokers)) == NULL) {

@@ -10,7 +10,8 @@
 # start-streamer: the row is recorded as a gap in the checkpoint database
 # (reason oversize, with its table, key and size, at its event's
 # position), counted in binlogd_oversize_skipped_total, and the rows after
-# it, and new ones, arrive.
+# it, and new ones, arrive.  A broker that refuses a message as too large
+# (a topic's limit below the producer's) also stops it with 86, held.
 # shellcheck source=SCRIPTDIR/../lib.sh
 KAFKAMOCK=$PWD/kafkamock
 . "$(dirname "$0")/../lib.sh"
@@ -107,4 +108,18 @@ print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' \
 }
 counted() { [ "$(metric binlogd_oversize_skipped_total)" = 1 ]; }
 wait_until 10 "binlogd_oversize_skipped_total to be 1" counted
+
+# --- a broker that refuses a message as too large (the topic's
+# max.message.bytes below the producer's limit): exit 86 and held too,
+# not restarted into the same message
+km_ask '^ok$' 'errors 1 0 10' >/dev/null
+sql "INSERT INTO shop.blobs VALUES (5, 'refused')"
+wait_until 30 "binlogd to hold the streamer after the broker's refusal" held
+st=$(status)
+assert_match "$st" 'exited with code 86' "the streamer's last exit"
+assert_match "$st" 'broker refused a message of [0-9]+ bytes for topic t\.shop\.blobs, key \{"id":5\}' \
+    "the refused message"
+assert_match "$st" "the topic's max\.message\.bytes" "the remedy"
+assert_eq 2 "$(log_count 'streamer \(pid [0-9]+\) exited with code 86')" \
+    "streamer exits with code 86"
 binlogd_stop
