@@ -49,7 +49,7 @@ struct sink_file {
 	bool		 busy;		/* the syncer's fsync is under way */
 	bool		 stop;
 	bool		 failed;
-	char		 why[1200];
+	char		 why[1536];
 };
 
 /* The length of the file up to and including its last '\n' (0 if it has
@@ -161,9 +161,11 @@ sink_file_syncer(void *arg)
 		f->busy = false;
 		if (err != 0) {
 			f->failed = true;
-			snprintf(f->why, sizeof(f->why), "fsync of %s: %s; no "
-			    "later position is reported, the restart writes "
-			    "again from the last one", s->conf->sink_path,
+			snprintf(f->why, sizeof(f->why), "fsync of %s: %s; "
+			    "what was written since the last fsync may be lost "
+			    "(see the kernel's log for the disk), so no later "
+			    "position is reported: the restart writes it again "
+			    "from the last one saved", s->conf->sink_path,
 			    strerror(err));
 			if (s->owner->errored != NULL)
 				s->owner->errored();

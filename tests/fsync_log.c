@@ -11,7 +11,8 @@
  * by bench/run -S (commit-to-durable latency) and the sink tests (a
  * power loss: the file cut back to what the last fsync covered).
  * $FSYNC_DELAY_MS makes each such call that much slower, as a slow disk
- * would, before it begins.
+ * would, before it begins; from the $FSYNC_FAIL_AT'th call on (if set),
+ * each fails with EIO, as on a failing disk, and syncs nothing.
  *
  *   cc -shared -fPIC -O2 -o fsync_log.so tests/fsync_log.c -ldl
  */
@@ -27,18 +28,35 @@
 
 static int	 fsync_log_fd = -1;
 static long	 fsync_log_delay_ms;
+static long	 fsync_log_fail_at;
+static long	 fsync_log_calls;
 
 __attribute__((constructor)) static void
 fsync_log_open(void)
 {
 	const char *path = getenv("FSYNC_LOG");
 	const char *delay = getenv("FSYNC_DELAY_MS");
+	const char *fail = getenv("FSYNC_FAIL_AT");
 
 	if (path != NULL)
 		fsync_log_fd = open(path, O_WRONLY | O_APPEND | O_CREAT |
 		    O_CLOEXEC, 0644);
 	if (delay != NULL)
 		fsync_log_delay_ms = strtol(delay, NULL, 10);
+	if (fail != NULL)
+		fsync_log_fail_at = strtol(fail, NULL, 10);
+}
+
+/* The real call, or EIO once FSYNC_FAIL_AT calls are reached. */
+static int
+fsync_log_real(int (*real)(int), int fd)
+{
+	if (fsync_log_fail_at > 0 && __atomic_add_fetch(&fsync_log_calls, 1,
+	    __ATOMIC_RELAXED) >= fsync_log_fail_at) {
+		errno = EIO;
+		return -1;
+	}
+	return real(fd);
 }
 
 static long long
@@ -69,7 +87,7 @@ fsync_log_call(const char *name, int fd)
 		fstat(fd, &sb);
 	}
 	t0 = fsync_log_now();
-	rc = real(fd);
+	rc = fsync_log_real(real, fd);
 	saved = errno;
 	t1 = fsync_log_now();
 	n = snprintf(line, sizeof(line), "%llu %lld %lld %lld %d\n",

@@ -544,10 +544,11 @@ streamer_wrapped() {
 	chmod +x "$dir/binlogd-streamer"
 }
 
-# fsync_log_streamer [DELAY_MS]: from now on binlogd runs binlogd-streamer
-# with tests/fsync_log.c preloaded, which appends each fsync of a file to
-# $FSYNC_LOG (when its bytes became durable, seen from outside) -- each
-# DELAY_MS slower if given, as on a slow disk.
+# fsync_log_streamer [DELAY_MS [FAIL_AT]]: from now on binlogd runs
+# binlogd-streamer with tests/fsync_log.c preloaded, which appends each
+# fsync of a file to $FSYNC_LOG (when its bytes became durable, seen from
+# outside) -- each DELAY_MS slower if given, as on a slow disk, and
+# failing with EIO from a streamer's FAIL_AT'th on, as on a failing one.
 fsync_log_streamer() {
 	FSYNC_LOG=$TMP/fsync.log
 	cc -shared -fPIC -O2 -o "$TMP/fsync_log.so" "$LIB_DIR/fsync_log.c" \
@@ -555,7 +556,7 @@ fsync_log_streamer() {
 		hard_error "cannot build tests/fsync_log.c"; }
 	streamer_wrapped "$TMP/libexec-fsync" env \
 	    LD_PRELOAD="$TMP/fsync_log.so" FSYNC_LOG="$FSYNC_LOG" \
-	    FSYNC_DELAY_MS="${1:-0}"
+	    FSYNC_DELAY_MS="${1:-0}" FSYNC_FAIL_AT="${2:-0}"
 	export BINLOGD_LIBEXECDIR=$TMP/libexec-fsync
 }
 

@@ -2,7 +2,7 @@
 # shellcheck disable=SC2119 # helpers called without arguments
 # sink_sysbench.sh: a real OLTP workload into the durable file sink --
 # sysbench oltp_write_only, 4 threads for 5 s, streamed from the server's
-# first event with fsync = yes on a disk whose every fsync takes 10 ms
+# first event with fsync = yes on a disk whose every fsync takes 20 ms
 # (tests/fsync_log.c): one fsync per transaction could not keep up, the
 # group commit must.  Once binlogd's checkpoint holds the server's last
 # GTID, the records replayed into empty tables equal SELECT of every
@@ -18,7 +18,7 @@ SB_ROWS=1000
 
 mariadb_start
 sql "CREATE DATABASE sbtest"
-fsync_log_streamer 10
+fsync_log_streamer 20
 BL_START_POSITION=earliest
 BL_EXTRA_STREAM="sink = file
 [sink]
