@@ -30,6 +30,7 @@ struct ddlp {
 	int		 npk;
 	bool		 pk_set;
 	char		 unique[65];	/* UNIQUE NOT NULL: the key if none */
+	char		 period[3][65];	/* PERIOD FOR name (start, end) */
 };
 
 /* A column as its definition gives it, before it joins a table. */
@@ -86,6 +87,20 @@ peek(struct ddlp *p, const char *word)
 
 	adv(p);
 	yes = kw(p, word);
+	p->l = save;
+	return yes;
+}
+
+/* Whether the next token is the punctuation c. */
+static bool
+peek_punct(struct ddlp *p, char c)
+{
+	struct ddl_lex save = p->l;
+	bool yes;
+
+	adv(p);
+	yes = !p->l.quoted && !p->l.string && p->l.len == 1 &&
+	    p->l.tok[0] == c;
 	p->l = save;
 	return yes;
 }
@@ -574,6 +589,13 @@ column_attributes(struct ddlp *p, struct coldef *d)
 			    "types binlogd does not decode");
 		if (!column_skipped(p, &matched))
 			return false;
+		if (!matched && !p->l.quoted && !p->l.string &&
+		    isalpha((unsigned char)p->l.tok[0]) && peek_punct(p, '=')) {
+			adv(p);			/* MariaDB's engine-defined */
+			if (!skip_option(p))	/* attributes: JPATH='...' */
+				return false;
+			continue;
+		}
 		if (!matched)
 			return refuse(p, "unknown column attribute %s",
 			    here(p));
@@ -725,6 +747,35 @@ column_place(struct ddlp *p, const struct schema_entry *e, uint32_t *at)
 	return true;
 }
 
+/* p WITHOUT OVERLAPS: the key has the period's two columns for p. */
+static bool
+key_period(struct ddlp *p)
+{
+	if (p->period[0][0] == '\0' ||
+	    strcasecmp(p->pk[p->npk - 1], p->period[0]) != 0)
+		return refuse(p, "%s WITHOUT OVERLAPS: no PERIOD FOR %s in this "
+		    "statement", p->pk[p->npk - 1], p->pk[p->npk - 1]);
+	if (p->npk == 64)
+		return refuse(p, "a PRIMARY KEY of over 64 columns");
+	strlcpy_(p->pk[p->npk - 1], p->period[1], sizeof(p->pk[0]));
+	strlcpy_(p->pk[p->npk++], p->period[2], sizeof(p->pk[0]));
+	return true;
+}
+
+/* PERIOD FOR name (start, end), kept for a key WITHOUT OVERLAPS. */
+static bool
+period(struct ddlp *p)
+{
+	if (!take(p, "FOR") || !name(p, p->period[0], 65, "a period name") ||
+	    !accept_punct(p, '(') ||
+	    !name(p, p->period[1], 65, "a column name") ||
+	    !accept_punct(p, ',') ||
+	    !name(p, p->period[2], 65, "a column name") ||
+	    !accept_punct(p, ')'))
+		return refuse(p, "PERIOD FOR name (start, end) expected");
+	return true;
+}
+
 /* (col [(len)] [ASC|DESC], ...): kept for the end of the statement. */
 static bool
 key_columns(struct ddlp *p)
@@ -746,6 +797,9 @@ key_columns(struct ddlp *p)
 			return false;
 		if (!take(p, "ASC"))
 			take(p, "DESC");
+		if (take(p, "WITHOUT") && take(p, "OVERLAPS") &&
+		    !key_period(p))
+			return false;
 	} while (accept_punct(p, ','));
 	if (!accept_punct(p, ')'))
 		return refuse(p, "expected ) after the key's columns, found "
@@ -897,9 +951,11 @@ create_element(struct ddlp *p, struct schema_entry *e)
 			return refuse(p, "PRIMARY %s", here(p));
 		return key_columns(p);
 	}
+	if (take(p, "PERIOD"))
+		return period(p);
 	if (kw(p, "INDEX") || kw(p, "KEY") || kw(p, "UNIQUE") ||
 	    kw(p, "FULLTEXT") || kw(p, "SPATIAL") || kw(p, "FOREIGN") ||
-	    kw(p, "CHECK") || kw(p, "PERIOD") || kw(p, "VECTOR"))
+	    kw(p, "CHECK") || kw(p, "VECTOR"))
 		return skip_item(p);
 	ok = column_def(p, e, &d) && column_join(p, e, e->ncols, &d);
 	free(d.names.buf);

@@ -1,9 +1,9 @@
 #!/bin/bash
 # ddl.sh: binlog/ddlschema.c under ASan and UBSan (clang, libFuzzer):
-# first the CREATE/ALTER/RENAME TABLE lines of MariaDB's own test suite
-# (the mariadb-test-data package), each applied or refused with a message
-# and none crashing, the counts noted; then a bounded fuzzing run seeded
-# with them.  Skips (77) without clang or the test suite's files.
+# first the CREATE/ALTER/RENAME/DROP TABLE statements of MariaDB's own
+# test suite (the mariadb-test-data package), each applied, ignored or
+# refused with a message and none crashing, the counts noted; then a
+# bounded fuzzing run seeded with them.  Skips (77) without clang or the test suite's files.
 # FUZZ_SECONDS sets the length of the fuzzing run (default 20).
 . "$(dirname "$0")/../lib.sh"
 
@@ -15,12 +15,32 @@ lib_build clang "$TMP/fuzz_ddl" "$(lib_sources binlog libbinlog_a_SOURCES)
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined ||
     hard_error "building the fuzz target: $(cat "$TMP/cc.err")"
 
-# one statement a line: those the suite writes on one line, the
-# mysqltest commands and variables left in (refused, like any nonsense)
+# each statement on one line: the DDL statements of the suite's *.test
+# files, outside its DELIMITER blocks, the mysqltest commands and
+# variables left in (refused, like any nonsense)
 mkdir "$TMP/corpus"
-find "$SUITE" -name '*.test' -print0 | sort -z | xargs -0 cat |
-    grep -aiE '^[[:space:]]*(create( or replace)?( temporary)? table|alter( online)?( ignore)? table|rename table|drop table|create database|truncate)[^;]*;[[:space:]]*$' |
-    sed 's/;[[:space:]]*$//' >"$TMP/statements"
+python3 - "$SUITE" >"$TMP/statements" <<'PY'
+import glob, re, sys
+ddl = re.compile(r"\s*(create( or replace)?( temporary)? table|alter( online)?"
+                 r"( ignore)? table|rename table|drop table|create database"
+                 r"|truncate)\b", re.I)
+for name in sorted(glob.glob(sys.argv[1] + "/**/*.test", recursive=True)):
+    stmt, delim = None, ";"
+    for line in open(name, encoding="utf-8", errors="replace"):
+        line = line.strip()
+        m = re.match(r"(?i)delimiter\s+(\S+)", line)
+        if stmt is None and m:
+            delim = m.group(1)
+        elif stmt is None and (delim != ";" or not ddl.match(line)):
+            continue
+        elif line.startswith(("--", "#")):
+            continue
+        else:
+            stmt = (stmt or []) + [line]
+            if line.endswith(";"):
+                print(" ".join(stmt)[:-1])
+                stmt = None
+PY
 total=$(wc -l <"$TMP/statements")
 [ "$total" -gt 10000 ] || fail "only $total statements from $SUITE"
 split -l 2000 "$TMP/statements" "$TMP/corpus/part."

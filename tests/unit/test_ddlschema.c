@@ -108,6 +108,9 @@ test_create(void)
 	    "PRECISION, l LONG VARBINARY, s SERIAL, j JSON, i6 INET6)");
 	CHECK_STR(columns("s", "t3"), "n:15 d:5 l:252b s:8u* j:252 i6:254b");
 	CHECK_INT(catalog_table(&cat, "s", "t3")->cols[5].form, COLFORM_INET6);
+	ok("CREATE TABLE per (id INT, s DATE, e DATE, PERIOD FOR p(s, e), "
+	    "PRIMARY KEY (id, p WITHOUT OVERLAPS))");
+	CHECK_STR(columns("s", "per"), "id:3* s:10* e:10*");
 	CHECK_INT(run("s", "CREATE TEMPORARY TABLE tt (a INT)"), DDL_IGNORED);
 	CHECK_STR(columns("s", "tt"), "none");
 }
@@ -143,6 +146,8 @@ test_alter(void)
 	    "ALTER COLUMN w DROP DEFAULT, FORCE");
 	ok("SET STATEMENT max_statement_time=10 FOR ALTER TABLE b2 DROP w");
 	CHECK_STR(columns("s", "b2"), "c:1u id:3 a2:15*l b:8* x:3 y:10 z:252l");
+	ok("ALTER TABLE b2 ADD jp INT JPATH='$.x' FLAG=2 NOT NULL");
+	ok("ALTER TABLE b2 DROP jp");
 	ok("ALTER TABLE b2 PARTITION BY HASH(id) PARTITIONS 4");
 	ok("ALTER TABLE b2 DROP PARTITION p0, p1");
 }
