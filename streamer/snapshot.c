@@ -355,7 +355,7 @@ snapshot_take(struct reader *r, struct position *pos,
 	mysql_close(m);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (rc == 0)
-		log_info("snapshot: done in %.1f s; streaming from %s",
+		log_info("snapshot: done in %.2f s; streaming from %s",
 		    (double)(t1.tv_sec - t0.tv_sec) +
 		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, desc);
 	return rc;

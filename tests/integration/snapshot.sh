@@ -51,8 +51,8 @@ writer_sql >"$TMP/writer.sql"
 sql <"$TMP/writer.sql" &
 WRITER=$!
 PIDS="$PIDS $WRITER"
-wait_until 30 "the writer's first changes" \
-    eval '[ "$(sql "SELECT COUNT(*) FROM big.lat")" -ge 20 ]'
+writing() { [ "$(sql "SELECT COUNT(*) FROM big.lat")" -ge 20 ]; }
+wait_until 30 "the writer's first changes" writing
 
 # binlogd's stdout through a FIFO to a reader that takes 8 KiB per 5 ms
 # until $TMP/fast exists: the first snapshot lasts long enough to be
@@ -79,8 +79,8 @@ binlogd -f -c "$BL_CONF" >"$TMP/out" 2>>"$BL_LOG" &
 BL_PID=$!
 PIDS="$PIDS $BL_PID"
 inserts() { wc -l <"$RECORDS"; }
-wait_until 60 "the snapshot's first 20000 rows" \
-    eval '[ "$(inserts)" -ge 20000 ]'
+under_way() { [ "$(inserts)" -ge 20000 ]; }
+wait_until 60 "the snapshot's first 20000 records" under_way
 touch "$TMP/fast"
 kill_child streamer >/dev/null
 partial=$(inserts)

@@ -12,6 +12,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 mariadb_start
+# shellcheck disable=SC2034 # types.sh's values name it
 big="large Ω"
 # types.sh's columns and its rows' values, as it defines them
 types=$(dirname "$0")/types.sh
@@ -22,6 +23,7 @@ while read -r name type _; do
 	ncols=$((ncols + 1))
 done <<<"$COLUMNS"
 eval "$(sed -n '/^maxes=/,/^nulls=/p' "$types")"
+# shellcheck disable=SC2154 # maxes, mins, nulls, mids: from types.sh
 sql "SET sql_mode = ''; CREATE DATABASE ty;
     CREATE TABLE ty.t ($ddl) DEFAULT CHARSET = utf8mb4;
     SET time_zone = '-07:00';
@@ -29,8 +31,8 @@ sql "SET sql_mode = ''; CREATE DATABASE ty;
 
 # the binlog's records of the four inserts
 BL_START_POSITION=earliest binlogd_start
-wait_until 60 "the four inserts' records" \
-    eval '[ "$(grep -c "\"type\":\"insert\"" "$RECORDS")" -ge 4 ]'
+four_inserts() { [ "$(grep -c '"type":"insert"' "$RECORDS")" -ge 4 ]; }
+wait_until 60 "the four inserts' records" four_inserts
 binlogd_stop
 mv "$RECORDS" "$TMP/binlog.jsonl"
 rm -f "$TMP/checkpoint.db"*
