@@ -149,6 +149,12 @@ msg_in_parse(struct msg_in *in, const msgpack_object *o)
 	return 0;
 }
 
+static bool
+msg_taken(const struct msg_in *in, uint32_t i)
+{
+	return (in->taken[i / 64] >> (i % 64)) & 1;
+}
+
 static int
 msg_key_is(const msgpack_object *k, const char *key)
 {
@@ -186,11 +192,11 @@ msg_take(struct msg_in *in, const char *key)
 		msg_fail(in, "missing field \"%s\"", key);
 		return NULL;
 	}
-	if (in->taken & (1ULL << i)) {
+	if (msg_taken(in, (uint32_t)i)) {
 		msg_fail(in, "field \"%s\" read twice", key);
 		return NULL;
 	}
-	in->taken |= 1ULL << i;
+	in->taken[i / 64] |= 1ULL << (i % 64);
 	return &in->body->ptr[i].val;
 }
 
@@ -291,7 +297,7 @@ msg_end(struct msg_in *in)
 	if (in->error[0] != '\0')
 		return -1;
 	for (i = 0; i < in->body->size; i++) {
-		if (in->taken & (1ULL << i))
+		if (msg_taken(in, i))
 			continue;
 		if (in->body->ptr[i].key.type == MSGPACK_OBJECT_STR)
 			snprintf(in->error, sizeof(in->error),

@@ -15,7 +15,7 @@
 /* Largest encoded message a reader accepts; larger is a protocol error. */
 #define MSG_MAX_SIZE		(256 * 1024)
 /* A body may carry at most this many fields. */
-#define MSG_MAX_FIELDS		64
+#define MSG_MAX_FIELDS		128
 
 /*
  * The catalogue, grouped by direction.  Fields are listed as name:type with
@@ -199,7 +199,7 @@ struct msg_in {
 	uint32_t		 type;
 	uint32_t		 id;
 	const msgpack_object_map *body;
-	uint64_t		 taken;		/* bit per body field */
+	uint64_t		 taken[MSG_MAX_FIELDS / 64]; /* bit per field */
 	char			 error[160];
 };
 
