@@ -209,38 +209,29 @@ snapshot_rows(struct reader *r, MYSQL *m, struct tablemap *tm, bool last,
 	MYSQL_RES *res;
 	MYSQL_ROW row;
 	bool have = false;
+	int rc = 0;
 
 	snapshot_select(tm, &q);
 	if (mysql_query(m, q.buf) != 0 || (res = mysql_use_result(m)) == NULL)
 		return snapshot_fail(r, m, q.buf);
-	if (mysql_num_fields(res) != tm->ncols) {
-		mysql_free_result(res);
-		return reader_fail(r, BX_FAILURE, "snapshot: %s.%s changed "
-		    "while it was read; restart binlogd", tm->db, tm->table);
-	}
-	for (;;) {
-		row = atomic_load(stopping) ? NULL : mysql_fetch_row(res);
-		if (have && record_snapshot_row(r, tm, last && row == NULL) ==
-		    -1)
-			break;
+	while (rc == 0 && !atomic_load(stopping)) {
+		row = mysql_fetch_row(res);
+		if (have)
+			rc = record_snapshot_row(r, tm, last && row == NULL);
 		if (row == NULL)
 			break;
 		snapshot_image(r, tm, row, mysql_fetch_lengths(res));
 		have = true;
 		++*nrows;
 	}
-	if (row == NULL && !atomic_load(stopping) && mysql_errno(m) != 0) {
-		snapshot_fail(r, m, q.buf);
-		row = (MYSQL_ROW)1;	/* failed */
-	}
+	if (rc == 0 && !atomic_load(stopping) && mysql_errno(m) != 0)
+		rc = snapshot_fail(r, m, q.buf);
 	mysql_free_result(res);
-	if (row != NULL)
-		return -1;
-	if (atomic_load(stopping))
-		return reader_fail(r, BX_OK, "stopped during the snapshot of "
+	if (rc == 0 && atomic_load(stopping))
+		rc = reader_fail(r, BX_OK, "stopped during the snapshot of "
 		    "%s.%s; the next start takes a new one", tm->db,
 		    tm->table);
-	return 0;
+	return rc;
 }
 
 /* The base tables [filter] wants, "db\0table\0" each, in name order. */
