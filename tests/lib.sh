@@ -379,6 +379,24 @@ lib_build_libs() {
 	    $(lib_sources output liboutput_a_SOURCES) $kafka $srcs" "$pkgs" "$@"
 }
 
+# fuzz_run TARGET SECONDS CORPUS [LIBFUZZER OPTIONS...]: runs the
+# libFuzzer program $TMP/TARGET for SECONDS over CORPUS; a crash, a
+# sanitizer report or an input over the time or memory bounds fails
+# (-rss_limit_mb bounds what a corrupt size field may make it allocate,
+# -timeout makes work out of proportion to an input a failure); notes
+# how many inputs ran.
+fuzz_run() {
+	local target=$1 seconds=$2 corpus=$3 log=$TMP/$1.log
+	shift 3
+	"$TMP/$target" -max_total_time="$seconds" -rss_limit_mb=2048 \
+	    -timeout=10 -print_final_stats=1 "$@" "$corpus" >"$log" 2>&1 ||
+	    fail "$target found a problem: $(grep -m5 -E \
+	        'ERROR|SUMMARY|runtime error|deadly' "$log")"
+	! grep -q "runtime error" "$log" ||
+	    fail "$target: UBSan: $(grep -m3 'runtime error' "$log")"
+	note "$target: $(grep -E 'stat::number_of_executed_units' "$log")"
+}
+
 # build_decoder CC OUT FLAGS... MAIN.c: the decoder and the records and
 # binlogcat's offline.c compiled with CC and FLAGS into the program OUT
 # around MAIN.c.

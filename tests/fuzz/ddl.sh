@@ -57,10 +57,4 @@ assert_eq "$total" "$((applied + ignored + refused))" \
 note "$total statements of MariaDB's test suite: $applied applied," \
     "$ignored ignored, $refused refused with a message"
 
-"$TMP/fuzz_ddl" -max_total_time="${FUZZ_SECONDS:-20}" -max_len=4096 \
-    -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 "$TMP/corpus" \
-    >"$TMP/fuzz.log" 2>&1 ||
-    fail "fuzzing found a problem: $(grep -m5 -E 'ERROR|SUMMARY|runtime error' "$TMP/fuzz.log")"
-grep -q "runtime error" "$TMP/fuzz.log" &&
-    fail "UBSan: $(grep -m3 'runtime error' "$TMP/fuzz.log")"
-note "$(grep -E 'stat::number_of_executed_units' "$TMP/fuzz.log")"
+fuzz_run fuzz_ddl "${FUZZ_SECONDS:-20}" "$TMP/corpus" -max_len=4096

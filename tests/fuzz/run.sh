@@ -15,23 +15,10 @@ build_decoder clang "$TMP/fuzz_decode" -fsanitize=fuzzer,address,undefined \
 
 mkdir "$TMP/corpus"
 cp "$LIB_DIR"/fixtures/files/*.binlog "$TMP/corpus/"
-# -rss_limit_mb bounds what a corrupt size field may make us allocate,
-# -timeout makes a slow input (work out of proportion to its size) a failure
-"$TMP/fuzz_decode" -max_total_time="${FUZZ_SECONDS:-30}" -rss_limit_mb=2048 -timeout=10 \
-    -print_final_stats=1 "$TMP/corpus" >"$TMP/fuzz.log" 2>&1 ||
-    fail "fuzzing found a problem: $(grep -m5 -E 'ERROR|SUMMARY|runtime error' "$TMP/fuzz.log")"
-grep -q "runtime error" "$TMP/fuzz.log" &&
-    fail "UBSan: $(grep -m3 'runtime error' "$TMP/fuzz.log")"
-note "$(grep -E 'stat::number_of_executed_units' "$TMP/fuzz.log")"
+fuzz_run fuzz_decode "${FUZZ_SECONDS:-30}" "$TMP/corpus"
 
 build_decoder clang "$TMP/fuzz_obuf" -fsanitize=fuzzer,address,undefined \
     -fno-sanitize-recover=undefined "$LIB_DIR/fuzz/fuzz_obuf.c" ||
     hard_error "building fuzz_obuf: $(cat "$TMP/cc.err")"
 # -max_len: strings of a row are short; long ones are the same blocks
-"$TMP/fuzz_obuf" -max_total_time="${FUZZ_OBUF_SECONDS:-10}" -max_len=512 \
-    -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 "$TMP/corpus" \
-    >"$TMP/fuzz_obuf.log" 2>&1 ||
-    fail "fuzz_obuf: the levels differ or crash: $(grep -m5 -E 'ERROR|SUMMARY|runtime error|deadly' "$TMP/fuzz_obuf.log")"
-grep -q "runtime error" "$TMP/fuzz_obuf.log" &&
-    fail "UBSan: $(grep -m3 'runtime error' "$TMP/fuzz_obuf.log")"
-note "fuzz_obuf: $(grep -E 'stat::number_of_executed_units' "$TMP/fuzz_obuf.log")"
+fuzz_run fuzz_obuf "${FUZZ_OBUF_SECONDS:-10}" "$TMP/corpus" -max_len=512
