@@ -167,12 +167,16 @@ sink_file_syncer(void *arg)
 			    "position is reported: the restart writes it again "
 			    "from the last one saved", s->conf->sink_path,
 			    strerror(err));
-			if (s->owner->errored != NULL)
-				s->owner->errored();
 		}
 		pthread_cond_broadcast(&f->done);
 	}
 	pthread_mutex_unlock(&f->mu);
+	/* at once, not at the reader's next commit, which an idle server
+	 * may never bring: the stream ends and the restart writes again */
+	if (err != 0 && s->owner->failed != NULL)
+		s->owner->failed(s->owner->arg, "file", 0, f->why);
+	else if (err != 0 && s->owner->errored != NULL)
+		s->owner->errored();
 	return NULL;
 }
 

@@ -21,6 +21,8 @@ fi
 if [ -n "${BINLOGD_TEST_LIBEXECDIR:-}" ]; then
 	export BINLOGD_LIBEXECDIR=$BINLOGD_TEST_LIBEXECDIR
 fi
+# The installed children, whatever a test later points binlogd at.
+LIB_LIBEXECDIR=${BINLOGD_LIBEXECDIR:-}
 # mariadbd and mariadb-install-db's helpers live in sbin on Debian.
 PATH=$PATH:/usr/sbin:/usr/local/sbin
 export PATH
@@ -552,8 +554,10 @@ as_nobody() {
 # streamer_wrapped DIR COMMAND...: a libexec directory DIR whose
 # binlogd-streamer is COMMAND... running the real one with its arguments
 # (a shim, a profiler); binlogd runs it given BINLOGD_LIBEXECDIR=DIR.
+# The real one is always the installed one, so that a second wrapping
+# does not wrap the first.
 streamer_wrapped() {
-	local dir=$1 real=$BINLOGD_LIBEXECDIR
+	local dir=$1 real=${LIB_LIBEXECDIR:?no installed libexec directory}
 	shift
 	mkdir -p "$dir"
 	ln -sf "$real/binlogd-checkpointd" "$dir/binlogd-checkpointd"

@@ -6,7 +6,8 @@
 # the streamer stops with a message that names the file and the error,
 # reports no position after the failed fsync, and is restarted, writing
 # again from the last position saved.  In the end every committed row is
-# in the file, in commit order, repeated only after a resume.
+# in the file, in commit order, repeated only after a resume.  Then an
+# fsync that fails while the server stays idle stops the streamer at once.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -40,3 +41,13 @@ n, rows, rewinds = check_delivery(sys.argv[1], sys.argv[2], sys.argv[3],
 print(f"sink_fsync_error.sh: {n} lines for {rows} rows; {rewinds} "
       f"redeliveries", file=sys.stderr)
 PY
+
+# An fsync that fails while the server then stays idle: the streamer
+# stops at once, not at a next commit that may never come.
+fsync_log_streamer 0 1
+before=$(log_count "$FAILED")
+binlogd_start
+sql "INSERT INTO shop.n (id, v) VALUES ($((TOTAL + 1)), 'idle')"
+wait_for_log "$FAILED" $((before + 1)) 30
+binlogd_stop
+note "a failed fsync with no later transaction stopped the streamer"
