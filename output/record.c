@@ -1,5 +1,6 @@
-/* record.c: the JSON record writer -- one reused output buffer, Maxwell
- * field names, one line per row, the last row of a transaction marked. */
+/* record.c: the format-independent record pipeline -- one reused output
+ * buffer, one line per row in the chosen format (format_registry), the
+ * last row of a transaction marked, records handed to the sink. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
