@@ -44,6 +44,7 @@ struct sink_kafka {
 	int		 code;		/* the exit status why calls for */
 	char		 topic[KAFKA_TOPIC_MAX + 1];
 	rd_kafka_topic_t *last;		/* of the last message */
+	char		 last_db[65], last_table[65];	/* ... and its table */
 	rd_kafka_topic_t **seen;	/* every topic written to */
 	size_t		 nseen;
 	char		 max_bytes[32];	/* the producer's message.max.bytes */
@@ -272,8 +273,6 @@ kafka_topic_handle(struct sink_kafka *k, const char *topic)
 	rd_kafka_topic_t *t;
 	size_t i;
 
-	if (k->last != NULL && strcmp(rd_kafka_topic_name(k->last), topic) == 0)
-		return k->last;
 	for (i = 0; i < k->nseen; i++)
 		if (strcmp(rd_kafka_topic_name(k->seen[i]), topic) == 0)
 			return k->last = k->seen[i];
@@ -286,6 +285,22 @@ kafka_topic_handle(struct sink_kafka *k, const char *topic)
 	    RD_KAFKA_RESP_ERR_NO_ERROR)
 		rd_kafka_metadata_destroy(md);
 	return k->last = t;
+}
+
+/* The topic of a record: most follow one of the same table, whose topic
+ * is taken as it is rather than made again from the template (once per
+ * message, that cost nearly as much as librdkafka's produce). */
+static rd_kafka_topic_t *
+kafka_rec_topic(struct sink *s, struct sink_kafka *k,
+    const struct sink_rec *rec)
+{
+	if (k->last != NULL && strcmp(k->last_table, rec->table) == 0 &&
+	    strcmp(k->last_db, rec->db) == 0)
+		return k->last;
+	strlcpy_(k->last_db, rec->db, sizeof(k->last_db));
+	strlcpy_(k->last_table, rec->table, sizeof(k->last_table));
+	return kafka_topic_handle(k, kafka_topic(k, s->conf->kafka_topic,
+	    rec->db, rec->table));
 }
 
 /* The sink failed (k->failed), or its owner stops. */
@@ -327,8 +342,7 @@ kafka_produce(struct sink *s, struct sink_kafka *k, const struct sink_rec *rec,
 	rd_kafka_headers_t *h = NULL;
 	rd_kafka_resp_err_t e;
 	size_t len = rec->buf != NULL ? rec->len - 1 : 0;
-	rd_kafka_topic_t *t = kafka_topic_handle(k, kafka_topic(k,
-	    s->conf->kafka_topic, rec->db, rec->table));
+	rd_kafka_topic_t *t = kafka_rec_topic(s, k, rec);
 
 	if (rec->hdr != NULL) {
 		h = rd_kafka_headers_new(1);
