@@ -150,7 +150,7 @@ struct trx_end {
 	uint64_t	 xid;
 	bool		 have_pos;	/* a position to report, when durable */
 	bool		 force;		/* ... at once */
-	struct position	 pos;
+	struct position	 pos;		/* last: copied by its fields */
 };
 
 /* Kinds of change, for reader_hooks.want */

@@ -32,6 +32,7 @@ struct gap {
 
 void	position_put(struct msg_out *, const struct position *);
 void	position_get(struct msg_in *, struct position *);
+void	position_copy(struct position *, const struct position *);
 /* The GAP fields of the catalogue in msg.h. */
 void	gap_put(struct msg_out *, const struct gap *);
 void	gap_get(struct msg_in *, struct gap *);

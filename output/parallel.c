@@ -493,7 +493,9 @@ par_commit(struct reader *r, const struct trx_end *e)
 		return -1;
 	n = atomic_load(&par.tail);
 	par_job(n)->is_end = true;
-	par_job(n)->end = *e;
+	memcpy(&par_job(n)->end, e, offsetof(struct trx_end, pos));
+	if (e->have_pos)
+		position_copy(&par_job(n)->end.pos, &e->pos);
 	par_publish(n);
 	return 0;
 }
