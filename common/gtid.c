@@ -2,9 +2,7 @@
  * grown one committed transaction at a time, and printed back canonically. */
 #include <ctype.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -587,21 +585,46 @@ gtid_set_merge(struct gtid_set *set, const char *text, char *err,
 
 /* Formatting */
 
-static void gtid_out_printf(struct gtid_out *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
+/*
+ * Text into buf as snprintf puts it: what fits, NUL-terminated, and len
+ * counting all of it.  Written by hand, not by snprintf: a position per
+ * transaction formats its GTID and its set, and printf's format parsing
+ * cost more than the rest of a small transaction's decoding.
+ */
+static void
+gtid_out_add(struct gtid_out *o, const char *s, size_t n)
+{
+	size_t k;
+
+	if (o->len < o->size) {
+		k = o->size - o->len - 1;
+		if (k > n)
+			k = n;
+		memcpy(o->buf + o->len, s, k);
+		o->buf[o->len + k] = '\0';
+	}
+	o->len += n;
+}
 
 static void
-gtid_out_printf(struct gtid_out *o, const char *fmt, ...)
+gtid_out_str(struct gtid_out *o, const char *s)
 {
-	va_list	 ap;
-	int	 n;
+	gtid_out_add(o, s, strlen(s));
+}
 
-	va_start(ap, fmt);
-	n = vsnprintf(o->len < o->size ? o->buf + o->len : NULL,
-	    o->len < o->size ? o->size - o->len : 0, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->len += n;
+/* A decimal number after the character sep (none if '\0'). */
+static void
+gtid_out_u64(struct gtid_out *o, char sep, uint64_t v)
+{
+	char t[21];
+	size_t i = sizeof(t);
+
+	do
+		t[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	if (sep != '\0')
+		t[--i] = sep;
+	gtid_out_add(o, t + i, sizeof(t) - i);
 }
 
 /* The length written, or -1 when buf was too small (or size is 0). */
@@ -616,11 +639,18 @@ gtid_out_result(const struct gtid_out *o)
 static void
 gtid_out_uuid(struct gtid_out *o, const uint8_t uuid[16])
 {
+	static const char hex[] = "0123456789abcdef";
+	char t[36];
+	size_t n = 0;
 	int i;
 
-	for (i = 0; i < 16; i++)
-		gtid_out_printf(o, "%s%02x",
-		    i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "", uuid[i]);
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			t[n++] = '-';
+		t[n++] = hex[uuid[i] >> 4];
+		t[n++] = hex[uuid[i] & 15];
+	}
+	gtid_out_add(o, t, n);
 }
 
 /*
@@ -637,17 +667,30 @@ gtid_out_mysql(struct gtid_out *o, const struct gtid_set *set)
 	for (i = 0; i < set->nsid; i++) {
 		s = &set->sid[i];
 		if (i == 0 || memcmp(s->uuid, set->sid[i - 1].uuid, 16) != 0) {
-			gtid_out_printf(o, "%s", i == 0 ? "" : ",");
+			if (i > 0)
+				gtid_out_add(o, ",", 1);
 			gtid_out_uuid(o, s->uuid);
 		}
-		if (s->tag[0] != '\0')
-			gtid_out_printf(o, ":%s", s->tag);
+		if (s->tag[0] != '\0') {
+			gtid_out_add(o, ":", 1);
+			gtid_out_str(o, s->tag);
+		}
 		for (j = 0; j < s->niv; j++) {
-			gtid_out_printf(o, ":%" PRIu64, s->iv[j].start);
+			gtid_out_u64(o, ':', s->iv[j].start);
 			if (s->iv[j].end != s->iv[j].start)
-				gtid_out_printf(o, "-%" PRIu64, s->iv[j].end);
+				gtid_out_u64(o, '-', s->iv[j].end);
 		}
 	}
+}
+
+/* domain-server_id-seq */
+static void
+gtid_out_triple(struct gtid_out *o, char sep, uint32_t domain,
+    uint32_t server_id, uint64_t seq)
+{
+	gtid_out_u64(o, sep, domain);
+	gtid_out_u64(o, '-', server_id);
+	gtid_out_u64(o, '-', seq);
 }
 
 static void
@@ -656,8 +699,7 @@ gtid_out_mariadb(struct gtid_out *o, const struct gtid_set *set)
 	size_t i;
 
 	for (i = 0; i < set->ndom; i++)
-		gtid_out_printf(o, "%s%" PRIu32 "-%" PRIu32 "-%" PRIu64,
-		    i == 0 ? "" : ",", set->dom[i].domain,
+		gtid_out_triple(o, i == 0 ? '\0' : ',', set->dom[i].domain,
 		    set->dom[i].server_id, set->dom[i].seq);
 }
 
@@ -681,8 +723,9 @@ gtid_format_mariadb(char *buf, size_t size, uint32_t domain,
 {
 	struct gtid_out o = { buf, size, 0 };
 
-	gtid_out_printf(&o, "%" PRIu32 "-%" PRIu32 "-%" PRIu64, domain,
-	    server_id, seq);
+	if (size > 0)
+		buf[0] = '\0';
+	gtid_out_triple(&o, '\0', domain, server_id, seq);
 	return gtid_out_result(&o);
 }
 
@@ -695,9 +738,11 @@ gtid_format_mysql(char *buf, size_t size, const uint8_t uuid[16],
 	if (size > 0)
 		buf[0] = '\0';
 	gtid_out_uuid(&o, uuid);
-	if (tag != NULL && *tag != '\0')
-		gtid_out_printf(&o, ":%s", tag);
-	gtid_out_printf(&o, ":%" PRIu64, gno);
+	if (tag != NULL && *tag != '\0') {
+		gtid_out_add(&o, ":", 1);
+		gtid_out_str(&o, tag);
+	}
+	gtid_out_u64(&o, ':', gno);
 	return gtid_out_result(&o);
 }
 

@@ -311,6 +311,46 @@ test_format_sizes(void)
 	gtid_set_free(set);
 }
 
+/* The hand-written formatting against snprintf's, which it replaced:
+ * numbers of every length, each buffer size from none to room enough
+ * (the same return, the same NUL-terminated prefix). */
+static void
+test_format_vs_snprintf(void)
+{
+	char got[64], want[64], tag[8];
+	uint64_t seq;
+	uint32_t dom, sid;
+	int i, n, size, bad = 0;
+
+	srandom(17);
+	for (i = 0; i < 20000; i++) {
+		dom = (uint32_t)random() >> (random() % 32);
+		sid = (uint32_t)random() >> (random() % 32);
+		seq = ((uint64_t)random() << 33 ^ (uint64_t)random()) >>
+		    (random() % 64);
+		if (i == 0)
+			dom = sid = 0, seq = UINT64_MAX;
+		size = (int)(random() % 48);
+		memset(got, 'x', sizeof(got));
+		memset(want, 'x', sizeof(want));
+		n = snprintf(want, (size_t)size, "%u-%u-%llu", dom, sid,
+		    (unsigned long long)seq);
+		bad += gtid_format_mariadb(got, (size_t)size, dom, sid,
+		    seq) != (n < size ? n : -1) || memcmp(got, want, 48) != 0;
+		snprintf(tag, sizeof(tag), "t%d", i % 100);
+		size = (int)(random() % 64);
+		memset(got, 'x', sizeof(got));
+		memset(want, 'x', sizeof(want));
+		n = snprintf(want, (size_t)size, "%s%s%s:%llu", U1,
+		    i % 2 ? ":" : "", i % 2 ? tag : "",
+		    (unsigned long long)seq);
+		bad += gtid_format_mysql(got, (size_t)size, u1,
+		    i % 2 ? tag : NULL, seq) != (n < size ? n : -1) ||
+		    memcmp(got, want, 64) != 0;
+	}
+	CHECK_INT(bad, 0);
+}
+
 /* A parse error explains itself even in a small buffer. */
 static void
 test_error_truncated(void)
@@ -404,6 +444,7 @@ main(void)
 	RUN(test_mysql_add_refused);
 	RUN(test_mysql_rejects);
 	RUN(test_format_sizes);
+	RUN(test_format_vs_snprintf);
 	RUN(test_error_truncated);
 	RUN(test_text_flavor);
 	RUN(test_mysql_random_model);
