@@ -262,12 +262,14 @@ tablemap_optional(struct reader *r, struct tablemap *tm, struct cursor *c)
 	return 0;
 }
 
-/* A slot for table_id: the same id again replaces its old mapping. */
+/* A slot for table_id: the same id again replaces its old mapping; a
+ * new one takes a slot that no decoded map holds if there is one, so
+ * that tables taking turns keep theirs (tablemap_same). */
 static struct tablemap *
 tablemap_slot(struct reader *r, uint64_t table_id)
 {
-	struct tablemap *tm;
-	size_t cap;
+	struct tablemap *tm, t;
+	size_t cap, k;
 
 	if ((tm = tablemap_find(r, table_id)) != NULL)
 		return tm;
@@ -278,6 +280,13 @@ tablemap_slot(struct reader *r, uint64_t table_id)
 		memset(tm + r->maps_cap, 0, (cap - r->maps_cap) * sizeof(*tm));
 		r->maps = tm;
 		r->maps_cap = cap;
+	}
+	for (k = r->nmaps; k < r->maps_cap && r->maps[k].raw.len > 0; k++)
+		;
+	if (k != r->nmaps && k < r->maps_cap) {
+		t = r->maps[k];
+		r->maps[k] = r->maps[r->nmaps];
+		r->maps[r->nmaps] = t;
 	}
 	tm = &r->maps[r->nmaps++];
 	tm->table_id = table_id;
@@ -349,29 +358,47 @@ tablemap_columns(struct reader *r, struct tablemap *tm, struct cursor *c)
 	return c->err ? tablemap_bad(r, "too short") : 0;
 }
 
-/*
- * Whether a TABLE_MAP maps its table as the one decoded before it did:
- * the same id and bytes, in the slot it goes to (the same id in this
- * transaction, or the next slot, which held it in the last one), and no
- * DDL since.  A server maps each table again for every statement; the
- * decoded map is then kept, and rows events still being formatted with
- * it (parallel.c) need not be waited for.
- */
+/* Whether tm holds table id's map decoded from these bytes. */
 static bool
+tablemap_holds(const struct tablemap *tm, uint64_t id, const uint8_t *body,
+    size_t len)
+{
+	return tm->table_id == id && tm->raw.len == len &&
+	    memcmp(tm->raw.buf, body, len) == 0;
+}
+
+/*
+ * Whether a TABLE_MAP maps its table as a map decoded before did: the
+ * same id and bytes, in this transaction or in a slot past its maps (one
+ * an earlier transaction left), and no DDL since.  A server maps each
+ * table again for every statement, and transactions take turns at
+ * tables: the decoded map is kept, and moved to the transaction's next
+ * slot if it is not there (once the rows events still being formatted
+ * with the maps, parallel.c, are done).  1 if so, 0 if not, -1 failed.
+ */
+static int
 tablemap_same(struct reader *r, uint64_t id, const uint8_t *body,
     size_t len)
 {
-	struct tablemap *tm = tablemap_find(r, id);
+	struct tablemap *tm = tablemap_find(r, id), t;
+	size_t j;
 
-	if (tm == NULL && r->nmaps < r->maps_cap &&
-	    r->maps[r->nmaps].table_id == id)
-		tm = &r->maps[r->nmaps];
-	if (tm == NULL || tm->raw.len != len ||
-	    memcmp(tm->raw.buf, body, len) != 0)
-		return false;
-	if (tm == &r->maps[r->nmaps])
-		r->nmaps++;
-	return true;
+	if (tm != NULL)
+		return tablemap_holds(tm, id, body, len);
+	for (j = r->nmaps; j < r->maps_cap; j++)
+		if (tablemap_holds(&r->maps[j], id, body, len))
+			break;
+	if (j == r->maps_cap)
+		return 0;
+	if (j != r->nmaps) {
+		if (r->hooks->sync(r) == -1)
+			return -1;
+		t = r->maps[j];
+		r->maps[j] = r->maps[r->nmaps];
+		r->maps[r->nmaps] = t;
+	}
+	r->nmaps++;
+	return 1;
 }
 
 int
@@ -381,15 +408,15 @@ tablemap_decode(struct reader *r, struct cursor *c)
 	size_t len = c->len - c->off;
 	struct tablemap *tm;
 	uint64_t id;
-	int idlen = 6;
+	int idlen = 6, same;
 
 	if (r->npost_header >= EV_TABLE_MAP &&
 	    r->post_header[EV_TABLE_MAP - 1] == 6)
 		idlen = 4;
 	id = cursor_uint(c, idlen);
 	cursor_bytes(c, 2);			/* flags */
-	if (c->err == 0 && tablemap_same(r, id, body, len))
-		return 0;
+	if (c->err == 0 && (same = tablemap_same(r, id, body, len)) != 0)
+		return same == 1 ? 0 : -1;
 	if (r->hooks->sync(r) == -1)
 		return -1;
 	tm = tablemap_slot(r, id);
