@@ -57,6 +57,7 @@ static bool		 reader_reset_due;	/* on_purged: skip before opening */
 static char		 reader_reset_why[512];
 static int		 reader_resets;
 static bool		 reader_got_event;	/* in this attempt */
+static double		 reader_dump_sent;	/* mono_now() of the dump command */
 static struct packet	 reader_pk;
 static bool		 reader_own_packets;	/* else mariadb_rpl_fetch */
 /* Under st->mu: a graceful stop waits for the open transaction's commit,
@@ -653,6 +654,8 @@ reader_open(struct reader *r)
 	else
 		snprintf(rep.st->start_desc, sizeof(rep.st->start_desc),
 		    "%s:%llu", pos.file, (unsigned long long)pos.offset);
+	stale_dump_end(rep.mysql, r->conf, r->mariadb, r->server_id);
+	reader_dump_sent = mono_now();
 	if ((rep.rpl = mariadb_rpl_init(rep.mysql)) == NULL)
 		fatalx("mariadb_rpl_init: out of memory");
 	mariadb_rpl_optionsv(rep.rpl, MARIADB_RPL_FILENAME,
@@ -663,6 +666,7 @@ reader_open(struct reader *r)
 	if ((by_gtid && !r->mariadb ? dump_gtid_send(rep.mysql, r->gtids, sid) :
 	    mariadb_rpl_open(rep.rpl)) != 0)
 		return reader_dump_fail(r);
+	stale_dump_note(rep.mysql, r->conf, r->server_id);
 	pthread_mutex_lock(&rep.st->mu);
 	rep.st->dump_fd = mysql_get_socket(rep.mysql);
 	pthread_mutex_unlock(&rep.st->mu);
@@ -751,6 +755,9 @@ reader_loop(struct reader *r)
 	while (!reader_stop_here(r)) {
 		if (reader_fetch(r, &ev, &p, &len) == -1)
 			break;
+		if (!reader_got_event)
+			log_debug("first event %.1f ms after the dump command",
+			    (mono_now() - reader_dump_sent) * 1e3);
 		if (!reader_got_event && r->seen_event)
 			log_info("reconnected: streaming from %s",
 			    rep.st->start_desc);

@@ -81,6 +81,13 @@ MYSQL	*reader_connect(struct reader *, const char *what);
 /* The information_schema connection, made when first needed. */
 MYSQL	*reader_meta(struct reader *);
 
+/* stale.c: ends the previous streamer's dump thread (before the dump
+ * command, on its connection), notes this one's (after it); server_id
+ * is the source server's. */
+void	 stale_dump_end(MYSQL *, const struct config *, bool mariadb,
+	    uint32_t server_id);
+void	 stale_dump_note(MYSQL *, const struct config *, uint32_t server_id);
+
 /* schema.c */
 const struct schema_entry *schema_lookup(struct reader *,
 	    const struct tablemap *);

@@ -513,7 +513,7 @@ user = binlogd
 password = ${BL_PASSWORD:-secret}
 replica_server_id = 4242
 read_timeout = ${BL_READ_TIMEOUT:-30s}
-heartbeat_period = 1s
+heartbeat_period = ${BL_HEARTBEAT:-1s}
 connect_timeout = 10s
 ${BL_EXTRA_SERVER:-}
 

@@ -1,0 +1,162 @@
+/* stale.c: ends the dump thread a previous streamer left on the server.
+ *
+ * A dump thread that is waiting for new events does not notice that its
+ * replica went away until it next writes (an event or a heartbeat).  When
+ * a replica with the same server id asks for a new dump, the server kills
+ * the old thread itself, but the new dump's first event then comes ~100 ms
+ * later (measured on MariaDB 10.11: 0.3 ms without a stale thread, 102-111
+ * ms with one).  Nothing on the server links a dump thread to a replica
+ * id that our user may read, so the streamer notes its own dump
+ * connection's id, with the server's identity and boot time, in a small
+ * file beside the checkpoint database; the next streamer ends exactly
+ * that thread, and only if it is still our user's binlog dump on the same
+ * server life.  The note is advisory: missing, unreadable or stale, it
+ * costs the ~100 ms and nothing else. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <mysql.h>
+
+#include "log.h"
+#include "util.h"
+#include "streamer.h"
+
+#define STALE_WAIT_MS	1000	/* the KILLed thread's exit, at most */
+
+/* The server's start, read before the dump (the dump connection answers
+ * no queries once it streams); -1 when unknown. */
+static long long	 stale_server_booted = -1;
+
+struct stale_note {
+	unsigned long	 server_id;
+	long long	 booted;	/* the server's start, Unix seconds */
+	unsigned long	 thread_id;
+};
+
+static void
+stale_path(const struct config *conf, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s.dumpthread", conf->database);
+}
+
+/* The first value of the first row as a number; false if there is none. */
+static bool
+stale_number(MYSQL *m, const char *sql, long long *v)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	bool ok;
+
+	if (mysql_query(m, sql) != 0 || (res = mysql_store_result(m)) == NULL)
+		return false;
+	ok = (row = mysql_fetch_row(res)) != NULL && row[0] != NULL;
+	if (ok)
+		*v = strtoll(row[0], NULL, 10);
+	mysql_free_result(res);
+	return ok;
+}
+
+/* When the server started: seconds are enough to tell two lives apart. */
+static bool
+stale_booted(MYSQL *m, bool mariadb, long long *booted)
+{
+	return stale_number(m, mariadb ?
+	    "SELECT UNIX_TIMESTAMP() - VARIABLE_VALUE FROM "
+	    "information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'UPTIME'" :
+	    "SELECT UNIX_TIMESTAMP() - VARIABLE_VALUE FROM "
+	    "performance_schema.global_status WHERE VARIABLE_NAME = 'Uptime'",
+	    booted);
+}
+
+/* Is thread id still our user's binlog dump? */
+static bool
+stale_alive(MYSQL *m, unsigned long id)
+{
+	char sql[256];
+	long long n;
+
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM "
+	    "information_schema.PROCESSLIST WHERE ID = %lu AND COMMAND LIKE "
+	    "'Binlog Dump%%' AND USER = SUBSTRING_INDEX(CURRENT_USER(), '@', 1)",
+	    id);
+	return stale_number(m, sql, &n) && n > 0;
+}
+
+static bool
+stale_read(const struct config *conf, struct stale_note *n)
+{
+	char path[CONF_STR_MAX + 16];
+	FILE *f;
+	int got;
+
+	stale_path(conf, path, sizeof(path));
+	if ((f = fopen(path, "r")) == NULL)
+		return false;
+	got = fscanf(f, "%lu %lld %lu", &n->server_id, &n->booted,
+	    &n->thread_id);
+	fclose(f);
+	return got == 3;
+}
+
+/* Polls (bounded) until the KILLed thread is gone, so that the dump
+ * command that follows finds no zombie to wait for. */
+static void
+stale_wait_gone(MYSQL *m, unsigned long id)
+{
+	struct timespec ms = { 0, 1000000 };
+	int i;
+
+	for (i = 0; i < STALE_WAIT_MS; i++) {
+		if (!stale_alive(m, id))
+			return;
+		nanosleep(&ms, NULL);
+	}
+	log_debug("dump thread %lu still listed after %d ms", id,
+	    STALE_WAIT_MS);
+}
+
+void
+stale_dump_end(MYSQL *m, const struct config *conf, bool mariadb,
+    uint32_t server_id)
+{
+	struct stale_note n;
+	char sql[64];
+
+	if (!stale_booted(m, mariadb, &stale_server_booted))
+		stale_server_booted = -1;
+	if (stale_server_booted == -1 || !stale_read(conf, &n) ||
+	    n.server_id != server_id ||
+	    llabs(stale_server_booted - n.booted) > 2 ||
+	    !stale_alive(m, n.thread_id))
+		return;
+	snprintf(sql, sizeof(sql), "KILL CONNECTION %lu", n.thread_id);
+	if (mysql_query(m, sql) != 0) {
+		log_debug("%s: %s", sql, mysql_error(m));
+		return;
+	}
+	log_info("ended dump thread %lu, left on the server by the previous "
+	    "streamer", n.thread_id);
+	stale_wait_gone(m, n.thread_id);
+}
+
+void
+stale_dump_note(MYSQL *m, const struct config *conf, uint32_t server_id)
+{
+	char path[CONF_STR_MAX + 16];
+	FILE *f;
+
+	if (stale_server_booted == -1)
+		return;
+	stale_path(conf, path, sizeof(path));
+	if ((f = fopen(path, "w")) == NULL) {
+		log_debug("%s: %s", path, strerror(errno));
+		return;
+	}
+	fprintf(f, "%lu %lld %lu\n", (unsigned long)server_id,
+	    stale_server_booted, mysql_thread_id(m));
+	if (fclose(f) != 0)
+		log_debug("%s: %s", path, strerror(errno));
+}
