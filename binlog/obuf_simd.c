@@ -193,31 +193,36 @@ obuf_block_end(uint32_t err, uint32_t lead, bool complete, unsigned size)
  * is stored again, at its place after it (src has 2 * size bytes to read,
  * d the room).  An escape writes up to 5 bytes more than it reads, out
  * of *extra, the room past what the rest of the text needs: without 5 of
- * it, the block stops at that escape, for obuf.c to make room.  Advances
- * *o by what was written; returns the bytes taken.
+ * it, the block stops at that escape, for obuf.c to make room.  " and \
+ * (most escapes: JSON text in a string) are written without the table.
+ * Advances *o by what was written; returns the bytes taken.
  */
 static inline __attribute__((always_inline)) unsigned
 obuf_block_escapes(char *d, size_t *o, const uint8_t *src, unsigned l,
     uint32_t esc, size_t *extra, unsigned size)
 {
-	size_t out = *o, room = *extra;
-	unsigned pos = 0, e, k;
+	/* src[i] is at d[i + at] until the next escape */
+	size_t at = *o, room = *extra + at;
+	unsigned e;
+	uint8_t ch;
 
 	for (; esc != 0; esc &= esc - 1) {
 		e = (unsigned)__builtin_ctz(esc);
-		if (room < 5) {
+		if (room < at + 5) {
 			l = e;
 			break;
 		}
-		out += e - pos;
-		k = (unsigned)obuf_escape(d + out, src[e]);
-		out += k;
-		room -= k - 1;
-		pos = e + 1;
-		memcpy(d + out, src + pos, size);
+		ch = src[e];
+		if (ch == '"' || ch == '\\') {
+			d[at + e] = '\\';
+			d[at + e + 1] = (char)ch;
+			at++;
+		} else
+			at += obuf_escape(d + at + e, ch) - 1;
+		memcpy(d + at + e + 1, src + e + 1, size);
 	}
-	*o = out + l - pos;
-	*extra = room;
+	*extra = room - at;
+	*o = at + l;
 	return l;
 }
 
