@@ -455,22 +455,18 @@ reader_check(struct reader *r)
 static int
 reader_session(struct reader *r)
 {
-	char sql[128];
+	char sql[256];
 	double hb = r->conf->heartbeat_period;
 
 	if (hb <= 0 || hb >= r->conf->read_timeout)
 		hb = r->conf->read_timeout / 2;
-	snprintf(sql, sizeof(sql), "SET @master_heartbeat_period = %llu",
-	    (unsigned long long)(hb * 1e9));
-	if (reader_exec(r, "SET @master_binlog_checksum = "
-	    "@@global.binlog_checksum") == -1 ||
-	    reader_exec(r, sql) == -1 ||
-	    reader_exec(r, "SET SESSION net_write_timeout = 3600") == -1)
-		return -1;
-	if (r->mariadb && reader_exec(r, "SET @mariadb_slave_capability = 4")
-	    == -1)
-		return -1;
-	return 0;
+	/* one statement, one round trip */
+	snprintf(sql, sizeof(sql), "SET @master_binlog_checksum = "
+	    "@@global.binlog_checksum, @master_heartbeat_period = %llu, "
+	    "SESSION net_write_timeout = 3600%s",
+	    (unsigned long long)(hb * 1e9),
+	    r->mariadb ? ", @mariadb_slave_capability = 4" : "");
+	return reader_exec(r, sql);
 }
 
 /* Where the server's binlog ends now (start_position = latest). */
