@@ -341,6 +341,8 @@ int	 rows_decode(struct reader *, struct cursor *, int kind);
 void	 rows_text(const struct column *, const char *v, size_t n,
 	    struct obuf *);
 bool	 rows_text_as_double(const struct column *);
+/* Whether a key of such columns can be resumed after (snapshot.c). */
+bool	 rows_text_keyed(const struct column *);
 
 /* tablemap.c */
 int	 tablemap_decode(struct reader *, struct cursor *);

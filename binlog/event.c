@@ -125,6 +125,7 @@ event_position_at(const struct reader *r, uint64_t offset,
 	strlcpy_(pos->server_uuid, r->server_uuid, sizeof(pos->server_uuid));
 	pos->ts = r->hdr.ts;
 	pos->rows_done = 0;
+	pos->snap.id = 0;
 }
 
 /* The durable position after the transaction that just ended. */

@@ -626,6 +626,29 @@ rows_text_as_double(const struct column *col)
 	return col->type == COL_FLOAT;
 }
 
+/* rows_text_keyed: rows_text's JSON of the column's values, back in a
+ * query, is the value exactly and compares as the server orders the
+ * column: a snapshot can go on after a key made of such columns.  Not
+ * FLOAT (shortest digits), ENUM (ordered by number, compared by name),
+ * SET, BIT, JSON, INET6/UUID's text forms. */
+bool
+rows_text_keyed(const struct column *col)
+{
+	switch (col->type) {
+	case COL_TINY: case COL_SHORT: case COL_INT24: case COL_LONG:
+	case COL_LONGLONG: case COL_NEWDECIMAL: case COL_YEAR:
+	case COL_DATE: case COL_NEWDATE: case COL_TIME: case COL_TIME2:
+	case COL_DATETIME: case COL_DATETIME2: case COL_TIMESTAMP:
+	case COL_TIMESTAMP2:
+		return true;
+	case COL_VARCHAR: case COL_VAR_STRING: case COL_STRING:
+	case COL_TINY_BLOB: case COL_MEDIUM_BLOB: case COL_LONG_BLOB:
+	case COL_BLOB:
+		return col->form == COLFORM_NONE;
+	}
+	return false;
+}
+
 /* A value in the server's text (a snapshot's SELECT, the connection in
  * utf8mb4, time_zone +00:00) as the JSON its row image gives. */
 void

@@ -160,25 +160,28 @@ ckpt_put_gaps(struct msg_out *m)
 	msg_put_str(m, "last_gap", last);
 }
 
+/* Where to start is read back from the file, what is pending committed
+ * first: the position with the snapshot still running, if there is one
+ * (saved by an earlier report than the position's last). */
 static void
 ckpt_reply_position(struct peer *p, uint32_t id)
 {
-	const struct position *pos = NULL;
+	static struct position pos;
 	struct msg_out m;
+	bool found;
 
-	if (ckpt.has_pending)
-		pos = &ckpt.pending;
-	else if (ckpt.has_saved)
-		pos = &ckpt.saved;
+	ckpt_commit();
+	if (store_load(ckpt.store, &pos, &found) == -1)
+		ckpt_store_failed();
 	msg_out_begin(&m, MSG_CKPT_POSITION, id);
-	msg_put_bool(&m, "found", pos != NULL);
-	if (pos != NULL)
-		position_put(&m, pos);
+	msg_put_bool(&m, "found", found);
+	if (found)
+		position_put(&m, &pos);
 	ckpt_put_gaps(&m);
 	peer_send(p, &m);
 	msg_out_free(&m);
 	log_debug("%s asked where to start: %s", peer_name(p),
-	    pos ? ckpt_pos_str(pos) : "no checkpoint");
+	    found ? ckpt_pos_str(&pos) : "no checkpoint");
 }
 
 /* The latest report wins; it reaches the disk when the interval ends, or
@@ -191,6 +194,10 @@ ckpt_save(struct peer *p, uint32_t id, const struct position *pos,
 	struct msg_out m;
 	double iv = ckpt.conf.checkpoint_interval;
 
+	/* a snapshot's progress is not replaced by a report without it */
+	if (ckpt.has_pending && ckpt.pending.snap.id != 0 &&
+	    ckpt.pending.snap.id != pos->snap.id)
+		ckpt_commit();
 	ckpt.pending = *pos;
 	ckpt.has_pending = true;
 	if (force || iv <= 0)

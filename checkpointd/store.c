@@ -33,6 +33,9 @@ struct store {
 	sqlite3_stmt	*gap;
 	sqlite3_stmt	*gaps;
 	sqlite3_stmt	*audit;
+	sqlite3_stmt	*snap;
+	sqlite3_stmt	*snap_load;
+	sqlite3_stmt	*snap_stop;
 	char		 path[1024];
 	char		 err[1536];
 };
@@ -85,6 +88,21 @@ static const struct store_migration store_migrations[] = {
 	  " uid INTEGER NOT NULL,"
 	  " reason TEXT NOT NULL,"
 	  " recorded_at TEXT NOT NULL)" },
+	{ "snapshot_progress: how far each snapshot got",
+	  "CREATE TABLE snapshot_progress ("
+	  " id INTEGER PRIMARY KEY CHECK (id > 0),"
+	  " kind TEXT NOT NULL CHECK (kind IN ('initial', 'incremental')),"
+	  " state TEXT NOT NULL"
+	  "  CHECK (state IN ('running', 'done', 'stopped')),"
+	  " table_schema TEXT NOT NULL,"
+	  " table_name TEXT NOT NULL,"
+	  " last_key TEXT NOT NULL,"
+	  " rows_done INTEGER NOT NULL CHECK (rows_done >= 0),"
+	  " from_file TEXT NOT NULL,"
+	  " from_offset INTEGER NOT NULL CHECK (from_offset >= 0),"
+	  " from_gtid TEXT NOT NULL,"
+	  " started_at TEXT NOT NULL,"
+	  " updated_at TEXT NOT NULL)" },
 };
 
 #define STORE_LATEST \
@@ -145,6 +163,33 @@ static const char store_saved_at_sql[] =
 static const char store_load_sql[] =
     "SELECT gtid, file, offset, server_id, server_uuid, event_ts, rows_done"
     " FROM checkpoint WHERE id = 1";
+
+/* A snapshot's progress, saved with the position that carries it; its
+ * from_ columns keep the position of its first report: the one an
+ * initial snapshot is consistent with. */
+static const char store_snap_sql[] =
+    "INSERT INTO snapshot_progress (id, kind, state, table_schema,"
+    " table_name, last_key, rows_done, from_file, from_offset, from_gtid,"
+    " started_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+    " ?10, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),"
+    " strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
+    " ON CONFLICT (id) DO UPDATE SET state = excluded.state,"
+    " table_schema = excluded.table_schema,"
+    " table_name = excluded.table_name, last_key = excluded.last_key,"
+    " rows_done = excluded.rows_done, updated_at = excluded.updated_at";
+
+/* The snapshot a new streamer resumes: the newest still running. */
+static const char store_snap_load_sql[] =
+    "SELECT id, kind, state, table_schema, table_name, last_key, rows_done"
+    " FROM snapshot_progress WHERE state = 'running'"
+    " ORDER BY id DESC LIMIT 1";
+
+/* An operator's position replaces the one a running snapshot was
+ * consistent with: the snapshot cannot be resumed from it. */
+static const char store_snap_stop_sql[] =
+    "UPDATE snapshot_progress SET state = 'stopped',"
+    " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+    " WHERE state = 'running'";
 
 int
 store_schema_latest(void)
@@ -396,6 +441,12 @@ store_prepare(struct store *st)
 	    sqlite3_prepare_v2(st->db, store_gaps_sql, -1, &st->gaps,
 	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(st->db, store_audit_sql, -1, &st->audit,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, store_snap_sql, -1, &st->snap,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, store_snap_load_sql, -1, &st->snap_load,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, store_snap_stop_sql, -1, &st->snap_stop,
 	    NULL) != SQLITE_OK)
 		return store_sqlfail(st, "preparing statements");
 	return 0;
@@ -410,6 +461,9 @@ store_free(struct store *st)
 	sqlite3_finalize(st->gap);
 	sqlite3_finalize(st->gaps);
 	sqlite3_finalize(st->audit);
+	sqlite3_finalize(st->snap);
+	sqlite3_finalize(st->snap_load);
+	sqlite3_finalize(st->snap_stop);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -452,11 +506,11 @@ store_open(const char *path, char *err, size_t errlen)
 
 /* Copies a TEXT column into buf; longer than buf means a foreign file. */
 static int
-store_column_text(struct store *st, int col, const char *name, char *buf,
-    size_t size)
+store_column_text(struct store *st, sqlite3_stmt *stmt, int col,
+    const char *name, char *buf, size_t size)
 {
-	const unsigned char *text = sqlite3_column_text(st->load, col);
-	int len = sqlite3_column_bytes(st->load, col);
+	const unsigned char *text = sqlite3_column_text(stmt, col);
+	int len = sqlite3_column_bytes(stmt, col);
 
 	if (text == NULL || (size_t)len >= size)
 		return store_fail(st, "checkpoint database %s: stored %s is %s "
@@ -468,12 +522,12 @@ store_column_text(struct store *st, int col, const char *name, char *buf,
 }
 
 static int
-store_column_u64(struct store *st, int col, const char *name, uint64_t max,
-    uint64_t *v)
+store_column_u64(struct store *st, sqlite3_stmt *stmt, int col,
+    const char *name, uint64_t max, uint64_t *v)
 {
-	sqlite3_int64 i = sqlite3_column_int64(st->load, col);
+	sqlite3_int64 i = sqlite3_column_int64(stmt, col);
 
-	if (sqlite3_column_type(st->load, col) != SQLITE_INTEGER || i < 0 ||
+	if (sqlite3_column_type(stmt, col) != SQLITE_INTEGER || i < 0 ||
 	    (uint64_t)i > max)
 		return store_fail(st, "checkpoint database %s: stored %s is not "
 		    "an integer in 0..%llu: %s", st->path, name,
@@ -485,19 +539,61 @@ store_column_u64(struct store *st, int col, const char *name, uint64_t max,
 static int
 store_load_row(struct store *st, struct position *pos)
 {
+	sqlite3_stmt *s = st->load;
 	uint64_t server_id;
 
-	if (store_column_text(st, 0, "gtid", pos->gtid, sizeof(pos->gtid)) ||
-	    store_column_text(st, 1, "file", pos->file, sizeof(pos->file)) ||
-	    store_column_u64(st, 2, "offset", INT64_MAX, &pos->offset) ||
-	    store_column_u64(st, 3, "server_id", UINT32_MAX, &server_id) ||
-	    store_column_text(st, 4, "server_uuid", pos->server_uuid,
+	if (store_column_text(st, s, 0, "gtid", pos->gtid,
+	    sizeof(pos->gtid)) ||
+	    store_column_text(st, s, 1, "file", pos->file,
+	    sizeof(pos->file)) ||
+	    store_column_u64(st, s, 2, "offset", INT64_MAX, &pos->offset) ||
+	    store_column_u64(st, s, 3, "server_id", UINT32_MAX, &server_id) ||
+	    store_column_text(st, s, 4, "server_uuid", pos->server_uuid,
 	    sizeof(pos->server_uuid)) ||
-	    store_column_u64(st, 5, "event_ts", INT64_MAX, &pos->ts) ||
-	    store_column_u64(st, 6, "rows_done", INT64_MAX, &pos->rows_done))
+	    store_column_u64(st, s, 5, "event_ts", INT64_MAX, &pos->ts) ||
+	    store_column_u64(st, s, 6, "rows_done", INT64_MAX,
+	    &pos->rows_done))
 		return -1;
 	pos->server_id = (uint32_t)server_id;
 	return 0;
+}
+
+static int
+store_snap_row(struct store *st, struct snap_progress *p)
+{
+	sqlite3_stmt *s = st->snap_load;
+
+	if (store_column_u64(st, s, 0, "snapshot id", INT64_MAX, &p->id) ||
+	    store_column_text(st, s, 1, "snapshot kind", p->kind,
+	    sizeof(p->kind)) ||
+	    store_column_text(st, s, 2, "snapshot state", p->state,
+	    sizeof(p->state)) ||
+	    store_column_text(st, s, 3, "snapshot table_schema", p->db,
+	    sizeof(p->db)) ||
+	    store_column_text(st, s, 4, "snapshot table_name", p->table,
+	    sizeof(p->table)) ||
+	    store_column_text(st, s, 5, "snapshot last_key", p->last_key,
+	    sizeof(p->last_key)) ||
+	    store_column_u64(st, s, 6, "snapshot rows_done", INT64_MAX,
+	    &p->rows))
+		return -1;
+	return 0;
+}
+
+/* The running snapshot, if any, into p (id 0 when none). */
+static int
+store_snap_load(struct store *st, struct snap_progress *p)
+{
+	int rc, ret = 0;
+
+	memset(p, 0, sizeof(*p));
+	rc = sqlite3_step(st->snap_load);
+	if (rc == SQLITE_ROW)
+		ret = store_snap_row(st, p);
+	else if (rc != SQLITE_DONE)
+		ret = store_sqlfail(st, "loading the snapshot's progress");
+	sqlite3_reset(st->snap_load);
+	return ret;
 }
 
 int
@@ -514,6 +610,8 @@ store_load(struct store *st, struct position *pos, bool *found)
 	} else if (rc != SQLITE_DONE)
 		ret = store_sqlfail(st, "loading the checkpoint");
 	sqlite3_reset(st->load);
+	if (ret == 0 && *found)
+		ret = store_snap_load(st, &pos->snap);
 	return ret;
 }
 
@@ -537,6 +635,29 @@ store_bind(struct store *st, const struct position *pos)
 	return 0;
 }
 
+static int
+store_bind_snap(struct store *st, const struct position *pos)
+{
+	const struct snap_progress *p = &pos->snap;
+	sqlite3_stmt *s = st->snap;
+
+	if (p->id > INT64_MAX || p->rows > INT64_MAX)
+		return store_fail(st, "checkpoint database %s: snapshot id or "
+		    "rows above 2^63", st->path);
+	if (sqlite3_bind_int64(s, 1, (sqlite3_int64)p->id) ||
+	    sqlite3_bind_text(s, 2, p->kind, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(s, 3, p->state, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(s, 4, p->db, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(s, 5, p->table, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(s, 6, p->last_key, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(s, 7, (sqlite3_int64)p->rows) ||
+	    sqlite3_bind_text(s, 8, pos->file, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(s, 9, (sqlite3_int64)pos->offset) ||
+	    sqlite3_bind_text(s, 10, pos->gtid, -1, SQLITE_STATIC))
+		return store_sqlfail(st, "binding the snapshot's progress");
+	return 0;
+}
+
 /* Runs a bound INSERT to its end; its bindings are kept for a retry. */
 static int
 store_step(struct store *st, sqlite3_stmt *stmt, const char *what)
@@ -549,14 +670,19 @@ store_step(struct store *st, sqlite3_stmt *stmt, const char *what)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* The position, and the audit row when there is one, in one transaction:
- * both reach the disk or neither does. */
+/* The position, and the snapshot's progress or the audit row when there
+ * is one, in one transaction: all reach the disk or none does.  An
+ * operator's position stops a running snapshot. */
 static int
-store_write(struct store *st, bool audit)
+store_write(struct store *st, bool snap, bool audit)
 {
 	if (store_exec(st, "BEGIN IMMEDIATE", "starting a save") == -1)
 		return -1;
 	if (store_step(st, st->save, "saving the position") == -1 ||
+	    (snap && store_step(st, st->snap, "saving the snapshot's "
+	    "progress") == -1) ||
+	    (audit && store_step(st, st->snap_stop, "stopping the running "
+	    "snapshot") == -1) ||
 	    (audit && store_step(st, st->audit, "recording the change in "
 	    "the audit table") == -1)) {
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -574,9 +700,14 @@ store_write(struct store *st, bool audit)
 int
 store_save(struct store *st, const struct position *pos)
 {
-	int rc = store_bind(st, pos) == -1 ? -1 : store_write(st, false);
+	bool snap = pos->snap.id != 0;
+	int rc = -1;
 
+	if (store_bind(st, pos) == 0 &&
+	    (!snap || store_bind_snap(st, pos) == 0))
+		rc = store_write(st, snap, false);
 	sqlite3_clear_bindings(st->save);
+	sqlite3_clear_bindings(st->snap);
 	return rc;
 }
 
@@ -609,7 +740,7 @@ store_set(struct store *st, const struct position *from,
 		    "2^63", st->path);
 	else if (store_bind(st, to) == 0 &&
 	    store_bind_audit(st, from, to, uid, reason) == 0)
-		rc = store_write(st, true);
+		rc = store_write(st, false, true);
 	sqlite3_clear_bindings(st->save);
 	sqlite3_clear_bindings(st->audit);
 	return rc;

@@ -88,6 +88,8 @@ static const struct opt_def opts[] = {
 	STR("stream", "server_name", server_name, "binlogd"),
 	CHOICE("stream", "snapshot", snapshot, "never",
 	    "never|initial|when_needed"),
+	UINT("stream", "snapshot_chunk_size", snapshot_chunk_size, "1024", 1,
+	    1048576),
 	STR("stream", "spill_dir", spill_dir, ""),
 	UINT("stream", "decode_threads", decode_threads, "2", 1, 2),
 

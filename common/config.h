@@ -71,6 +71,7 @@ struct config {
 	char		 format[32];		/* maxwell|debezium */
 	char		 server_name[128];	/* debezium source.name */
 	char		 snapshot[16];	/* never|initial|when_needed */
+	unsigned	 snapshot_chunk_size;	/* rows per SELECT */
 	char		 spill_dir[CONF_STR_MAX];	/* "": database's directory */
 	unsigned	 decode_threads;	/* rows events formatted by 1 or 2 */
 

@@ -11,7 +11,7 @@
 #include <msgpack.h>
 
 /* Bump this if any message below, or any of its fields, changes. */
-#define MSG_PROTOCOL_VERSION	9
+#define MSG_PROTOCOL_VERSION	10
 /* Largest encoded message a reader accepts; larger is a protocol error. */
 #define MSG_MAX_SIZE		(256 * 1024)
 /* A body may carry at most this many fields. */
@@ -23,8 +23,12 @@
  *
  * A position (POS below) is the fields
  *   gtid:s file:s offset:u server_id:u server_uuid:s? ts:u rows_done:u
+ *   snap_id:u? snap_kind:s? snap_state:s? snap_db:s? snap_table:s?
+ *   snap_key:s? snap_rows:u?
  * written and read by position.c; rows_done counts rows of the transaction
- * after the position that were already delivered.
+ * after the position that were already delivered; the snap_ fields, all
+ * or none, are a snapshot's progress (struct snap_progress) whose
+ * records the position's include: checkpointd saves them with it.
  *
  * A gap (GAP below) is the fields
  *   from_file:s from_offset:u from_gtid:s to_file:s to_offset:u to_gtid:s
@@ -72,8 +76,10 @@
 	/* checkpointd -> streamer (400..499) */			\
 	X(CKPT_POSITION, 400) /* {found:b POS? gaps:u last_gap:s} reply	\
 				  * to LOAD; the POS fields are present only \
-				  * when found; gaps counts the recorded gaps, \
-				  * last_gap describes the newest ("" if none) */ \
+				  * when found, its snap_ fields when a	\
+				  * snapshot is still running; gaps counts \
+				  * the recorded gaps, last_gap describes the \
+				  * newest ("" if none) */		\
 	X(CKPT_SAVED, 401)	/* {committed:b} reply to SAVE; committed is \
 				 * true once the position is on disk */	\
 	X(CKPT_FAILED, 402)	/* {error:s} the store cannot save: stop */ \
@@ -155,7 +161,14 @@ enum msg_type {
 	X(last_error_at, U, "when it happened, seconds since the epoch")	\
 	X(connection, S, "connecting, connected, streaming, reconnecting") \
 	X(last_event_at, U, "when the last event or heartbeat was read")	\
-	X(synced_at, U, "the server time the stream is complete up to")
+	X(synced_at, U, "the server time the stream is complete up to")	\
+	X(snapshot, S, "the snapshot: running, done, or empty for none")	\
+	X(snapshot_table, S, "the table it reads, db.table")		\
+	X(snapshot_rows, U, "rows it wrote, every table, resumed ones too") \
+	X(snapshot_table_rows, U, "rows of that table written")		\
+	X(snapshot_table_estimate, U, "that table's rows, as estimated by " \
+	    "information_schema")					\
+	X(snapshot_chunks, U, "that table's chunks handed to the sink")
 
 /* CTL_REPLY result codes; binlogctl exits with them. */
 enum ctl_result {

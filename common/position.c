@@ -17,11 +17,21 @@ position_put(struct msg_out *m, const struct position *p)
 	msg_put_str(m, "server_uuid", p->server_uuid);
 	msg_put_u64(m, "ts", p->ts);
 	msg_put_u64(m, "rows_done", p->rows_done);
+	if (p->snap.id == 0)
+		return;
+	msg_put_u64(m, "snap_id", p->snap.id);
+	msg_put_str(m, "snap_kind", p->snap.kind);
+	msg_put_str(m, "snap_state", p->snap.state);
+	msg_put_str(m, "snap_db", p->snap.db);
+	msg_put_str(m, "snap_table", p->snap.table);
+	msg_put_str(m, "snap_key", p->snap.last_key);
+	msg_put_u64(m, "snap_rows", p->snap.rows);
 }
 
 /* A position copied by its fields: a struct copy moves all 8 KiB of
  * its GTID text, once or twice per transaction (and most of a small
- * transaction's cost was those copies). */
+ * transaction's cost was those copies).  A snapshot's progress only
+ * when there is one (id 0: none, the rest unset). */
 void
 position_copy(struct position *dst, const struct position *src)
 {
@@ -32,6 +42,10 @@ position_copy(struct position *dst, const struct position *src)
 	strlcpy_(dst->server_uuid, src->server_uuid, sizeof(dst->server_uuid));
 	dst->ts = src->ts;
 	dst->rows_done = src->rows_done;
+	if (src->snap.id != 0)
+		dst->snap = src->snap;
+	else
+		dst->snap.id = 0;
 }
 
 void
@@ -46,6 +60,18 @@ position_get(struct msg_in *in, struct position *p)
 	    sizeof(p->server_uuid));
 	msg_get_u64(in, "ts", &p->ts);
 	msg_get_u64(in, "rows_done", &p->rows_done);
+	if (!msg_has(in, "snap_id"))
+		return;
+	msg_get_u64(in, "snap_id", &p->snap.id);
+	msg_get_strbuf(in, "snap_kind", p->snap.kind, sizeof(p->snap.kind));
+	msg_get_strbuf(in, "snap_state", p->snap.state,
+	    sizeof(p->snap.state));
+	msg_get_strbuf(in, "snap_db", p->snap.db, sizeof(p->snap.db));
+	msg_get_strbuf(in, "snap_table", p->snap.table,
+	    sizeof(p->snap.table));
+	msg_get_strbuf(in, "snap_key", p->snap.last_key,
+	    sizeof(p->snap.last_key));
+	msg_get_u64(in, "snap_rows", &p->snap.rows);
 }
 
 void

@@ -10,6 +10,27 @@
 #define POS_GTID_MAX	8192
 #define POS_FILE_MAX	512
 #define POS_UUID_MAX	64
+/* A snapshot's last key: a JSON array of primary-key values */
+#define POS_KEY_MAX	2048
+#define POS_NAME_MAX	257	/* a database or table name, 64 characters */
+
+/*
+ * A snapshot's progress, carried by the position whose records include
+ * it, so that checkpointd saves it only once they are durable -- as it
+ * saves the position itself (checkpointd/SCHEMA.md, snapshot_progress).
+ * Every table before (db, table) in byte order is complete; of (db,
+ * table) every row up to last_key in primary-key order, or all of it
+ * when last_key is "".  id 0: the position carries no snapshot.
+ */
+struct snap_progress {
+	uint64_t	id;		/* the streamer's clock (us) at its start */
+	char		kind[16];	/* initial | incremental */
+	char		state[16];	/* running | done | stopped */
+	char		db[POS_NAME_MAX];
+	char		table[POS_NAME_MAX];
+	char		last_key[POS_KEY_MAX];
+	uint64_t	rows;		/* rows read so far, every table */
+};
 
 struct position {
 	char		gtid[POS_GTID_MAX];	/* executed set, "" if none */
@@ -19,6 +40,7 @@ struct position {
 	char		server_uuid[POS_UUID_MAX];
 	uint64_t	ts;		/* event timestamp, seconds since epoch */
 	uint64_t	rows_done;	/* rows of the next transaction delivered */
+	struct snap_progress snap;
 };
 
 /* An on_purged reset: from the saved position the server no longer had

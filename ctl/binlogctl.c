@@ -271,6 +271,12 @@ show_stream_text(struct msg_in *in)
 		    (double)U("sink_fsync_trx") / (double)U("sink_fsyncs"),
 		    (double)U("sink_fsync_us") / 1e3 / (double)U("sink_fsyncs"));
 	printf("\n");
+	if (get_str(in, "snapshot", a, sizeof(a))[0] != '\0')
+		printf("snapshot     %s, %llu rows; %s: %llu of ~%llu rows, "
+		    "%llu chunks\n", a, U("snapshot_rows"), get_str(in,
+		    "snapshot_table", gtid, sizeof(gtid)),
+		    U("snapshot_table_rows"), U("snapshot_table_estimate"),
+		    U("snapshot_chunks"));
 	printf("gaps         %llu%s%s\n", U("gaps"),
 	    get_str(in, "last_gap", gtid, sizeof(gtid))[0] ? ", the last: " :
 	    "", gtid);

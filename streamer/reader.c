@@ -556,18 +556,38 @@ reader_first_start(struct reader *r, const struct position *pos,
 	return 0;
 }
 
+/* The initial snapshot the checkpoint says was not finished, to be
+ * resumed (snapshot.c); NULL when there is none. */
+static const struct position *
+reader_unfinished(const struct config *conf)
+{
+	const struct snap_progress *p = &reader_from.pos.snap;
+
+	if (!reader_from.saved || p->id == 0 ||
+	    strcmp(p->kind, "initial") != 0 || strcmp(p->state, "running") != 0)
+		return NULL;
+	if (strcmp(conf->snapshot, "never") != 0)
+		return &reader_from.pos;
+	log_warning("snapshot: the initial snapshot stopped in %s.%s is not "
+	    "resumed: [stream] snapshot = never; streaming from its position, "
+	    "the tables from %s.%s on are incomplete", p->db, p->table, p->db,
+	    p->table);
+	return NULL;
+}
+
 /* Decides file:offset or GTID; fills pos and says which. */
 static int
 reader_resolve(struct reader *r, struct position *pos, bool *by_gtid)
 {
 	const struct config *conf = r->conf;
-	bool snapshot = !reader_from.saved &&
-	    strcmp(conf->snapshot, "initial") == 0;
+	const struct position *resume = reader_unfinished(conf);
+	bool snapshot = resume != NULL || (!reader_from.saved &&
+	    strcmp(conf->snapshot, "never") != 0);
 
 	*by_gtid = false;
 	memset(pos, 0, sizeof(*pos));
 	if (snapshot) {
-		if (snapshot_take(r, pos, &rep.st->stopping) == -1)
+		if (snapshot_take(r, pos, resume, &rep.st->stopping) == -1)
 			return -1;
 	} else if (reader_from.saved) {
 		*pos = reader_from.pos;
@@ -589,7 +609,7 @@ reader_resolve(struct reader *r, struct position *pos, bool *by_gtid)
 		return -1;
 	if (!*by_gtid && pos->gtid[0] == '\0' && reader_gtid_at(r, pos) == -1)
 		return -1;
-	if (!reader_from.saved)
+	if (!reader_from.saved || snapshot)
 		return reader_first_start(r, pos, snapshot);
 	return 0;
 }

@@ -11,10 +11,44 @@
  * after); BINLOG_GTID_POS turns that into the GTID position.  Writers go
  * on meanwhile.
  *
- * Each table is one SELECT in primary-key order (a table without one:
- * the whole table in storage order, the same consistent read) read with
- * mysql_use_result, a row at a time: memory does not grow with the
- * table.
+ * Chunks.  A table is read in primary-key order, [stream]
+ * snapshot_chunk_size rows per SELECT (WHERE the key is after the last
+ * one read ... LIMIT n), each read with mysql_use_result, a row at a
+ * time: memory does not grow with the table.  After each chunk its
+ * records are closed and handed to the sink with the position, which
+ * carries the progress (struct snap_progress: the table and the key of
+ * the last row written); checkpointd saves the progress only once the
+ * sink has made those records durable, as it saves any position.  A
+ * table without a primary key, or with one whose values do not come
+ * back exactly as text (rows_text_keyed: FLOAT, ENUM, SET, BIT, ...), is
+ * read whole in one SELECT, its progress saved at its end.
+ *
+ * Resuming.  A streamer killed in the middle finds the progress on its
+ * next start and goes on after the last durable chunk: tables before it
+ * are not read again, the table it was in gets no second bootstrap-start
+ * and is read from after the saved key.  It reads in a NEW consistent
+ * snapshot, at a later binlog position P1 than the first one's P0, so
+ * the rows after the key are as of P1 while those before it are as of
+ * P0.  The stream still starts at P0, the position saved with the
+ * progress, never at P1.  That is consistent for a consumer that applies
+ * records as upserts and deletes by primary key (a bootstrap-insert or
+ * insert, an update -- the old key removed when it changes --, a delete
+ * sets or removes its key whatever was there):
+ *  - a key no transaction after P0 touched has the same row at P0 and at
+ *    P1, so whichever snapshot read it is right, and nothing follows;
+ *  - a key a transaction after P0 touched gets that transaction's record
+ *    from the stream, which starts at P0 and comes after every snapshot
+ *    record, so its last change wins whatever the snapshot said (a row
+ *    read at P1 that a change before P1 made is made again; one deleted
+ *    before P1 is missing from the resumed chunk and deleted again).
+ * So once the stream passes P1 the copy equals the table; between P0 and
+ * P1 a resumed table may show a key's newer row and then, briefly, older
+ * ones again.  The killed snapshot's records after its last durable
+ * chunk are in the sink too (at-least-once) and are read again, as
+ * anything after a saved position is.  tests/integration/snapshot.sh
+ * kills the streamer mid-snapshot under writes and replays.  A snapshot
+ * that finished (its records durable, the position saved with state
+ * done) is never taken again.
  *
  * Values.  The binlog path writes each value from its binary row image
  * (rows.c); a snapshot has the server's text of it instead, which
@@ -33,13 +67,8 @@
  * comes padded, as rows.c pads it), text as JSON strings (the connection
  * is utf8mb4, so the server converts other charsets to UTF-8 as
  * charset.c does).  tests/integration/snapshot_types.sh holds every type
- * to the binlog record of the same row.
- *
- * Resuming: the snapshot's position is saved only once all of its
- * records are durable; a streamer stopped or killed before that takes a
- * new snapshot on its next start (its partial records stay in the sink:
- * a consumer replaying records starts a table afresh at its
- * bootstrap-start).  A snapshot that finished is never taken again.
+ * to the binlog record of the same row.  A saved key is a JSON array of
+ * those values, turned back into SQL literals to resume after it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +80,35 @@
 #include "output.h"
 #include "streamer.h"
 #include "util.h"
+
+/* Key parts of a primary key (MariaDB allows 32). */
+#define SNAP_KEY_MAX	32
+
+/* The table being read. */
+struct snap_table {
+	struct tablemap	 tm;
+	uint32_t	 key[SNAP_KEY_MAX];	/* its primary key's columns */
+	uint32_t	 nkey;			/* 0: none */
+	bool		 chunked;		/* read by key, a chunk at a time */
+	uint64_t	 estimate;		/* information_schema's TABLE_ROWS */
+};
+
+/* The snapshot being taken. */
+struct snap_run {
+	MYSQL		*m;
+	const atomic_bool *stopping;
+	struct position	 at;		/* where the stream starts; progress */
+	uint64_t	 chunk;		/* rows per SELECT */
+	uint64_t	 table_rows;	/* rows of this table written */
+	uint64_t	 chunks;	/* and its chunks */
+	struct obuf	 q;		/* the SELECT */
+	struct obuf	 after;		/* the next chunk starts after this key */
+	struct obuf	 val;		/* a key value, unescaped */
+	bool		 held;		/* a row read waits in r->img[0] */
+	bool		 written;	/* a row of this table written: img[1] */
+	bool		 last_table;
+};
+
 
 static int
 snapshot_fail(struct reader *r, MYSQL *m, const char *sql)
@@ -104,6 +162,7 @@ snapshot_position(struct reader *r, MYSQL *m, struct position *pos)
 	return 0;
 }
 
+
 /* `name` with its backquotes doubled. */
 static void
 snapshot_ident(struct obuf *o, const char *name)
@@ -115,6 +174,16 @@ snapshot_ident(struct obuf *o, const char *name)
 		else
 			obuf_add(o, name, 1);
 	obuf_lit(o, "`");
+}
+
+/* `s` as a quoted SQL string of the connection's charset. */
+static void
+snapshot_quote(MYSQL *m, struct obuf *o, const char *s, size_t n)
+{
+	obuf_reserve(o, 2 * n + 3);
+	obuf_lit(o, "'");
+	o->len += mysql_real_escape_string(m, o->buf + o->len, s, n);
+	obuf_lit(o, "'");
 }
 
 /* The table's columns (schema.c, information_schema) into tm, its JSON
@@ -142,36 +211,261 @@ snapshot_map(struct reader *r, struct tablemap *tm)
 	return 0;
 }
 
-/* SELECT of every column, FLOATs as doubles, in primary-key order. */
-static void
-snapshot_select(const struct tablemap *tm, struct obuf *q)
+/* The primary key's columns in key order (information_schema, as
+ * schema.c's columns); chunked when each can be resumed after. */
+static int
+snapshot_pk(struct snap_run *s, struct reader *r, struct snap_table *t)
 {
-	bool pk = false;
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	uint32_t i;
+	bool whole = true;
+
+	s->q.len = 0;
+	obuf_lit(&s->q, "SELECT COLUMN_NAME, SUB_PART FROM "
+	    "information_schema.STATISTICS WHERE TABLE_SCHEMA = ");
+	snapshot_quote(s->m, &s->q, t->tm.db, strlen(t->tm.db));
+	obuf_lit(&s->q, " AND TABLE_NAME = ");
+	snapshot_quote(s->m, &s->q, t->tm.table, strlen(t->tm.table));
+	obuf_lit(&s->q, " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX");
+	obuf_add(&s->q, "", 1);
+	if (mysql_query(s->m, s->q.buf) != 0 ||
+	    (res = mysql_store_result(s->m)) == NULL)
+		return snapshot_fail(r, s->m, s->q.buf);
+	t->nkey = 0;
+	while ((row = mysql_fetch_row(res)) != NULL && t->nkey < SNAP_KEY_MAX) {
+		for (i = 0; i < t->tm.ncols; i++)
+			if (row[0] != NULL &&
+			    strcmp(t->tm.cols[i].name, row[0]) == 0)
+				break;
+		if (i == t->tm.ncols)	/* dropped by [filter] drop_columns */
+			whole = false;
+		else {
+			t->key[t->nkey++] = i;
+			whole &= row[1] == NULL &&
+			    rows_text_keyed(&t->tm.cols[i]);
+		}
+	}
+	mysql_free_result(res);
+	t->chunked = t->nkey > 0 && whole;
+	return 0;
+}
+
+/* UTF-8 of a code point from a \u escape. */
+static void
+snapshot_utf8(struct obuf *o, unsigned cp)
+{
+	char b[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		b[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xc0 | cp >> 6);
+		b[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xe0 | cp >> 12);
+		b[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		b[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		b[0] = (char)(0xf0 | cp >> 18);
+		b[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+		b[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+		b[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	obuf_add(o, b, n);
+}
+
+static int
+snapshot_hex4(const char *s, unsigned *cp)
+{
+	char h[5], *end;
+
+	memcpy(h, s, 4);
+	h[4] = '\0';
+	if (strlen(h) != 4)
+		return -1;
+	*cp = (unsigned)strtoul(h, &end, 16);
+	return *end == '\0' ? 0 : -1;
+}
+
+/* A JSON string's escape at *p (after the backslash) into o. */
+static int
+snapshot_unescape(const char **p, struct obuf *o)
+{
+	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	const char *s = *p, *c;
+	unsigned cp, lo;
+
+	if (*s != 'u') {
+		if (*s == '\0' || (c = strchr(from, *s)) == NULL)
+			return -1;
+		obuf_add(o, &to[c - from], 1);
+		*p = s + 1;
+		return 0;
+	}
+	if (snapshot_hex4(s + 1, &cp) == -1)
+		return -1;
+	s += 5;
+	if (cp >= 0xd800 && cp < 0xdc00 && s[0] == '\\' && s[1] == 'u' &&
+	    snapshot_hex4(s + 2, &lo) == 0 && lo >= 0xdc00 && lo < 0xe000) {
+		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+		s += 6;
+	}
+	snapshot_utf8(o, cp);
+	*p = s;
+	return 0;
+}
+
+/* One value of a saved key at *p as an SQL literal into q: a number as
+ * it is, a string quoted, a binary string's base64 through FROM_BASE64.
+ * -1 for anything else (a key not written by snapshot_key). */
+static int
+snapshot_literal(struct snap_run *s, const struct column *col,
+    const char **p, struct obuf *q)
+{
+	const char *v = *p;
+	bool b64 = col->is_binary && col->form == COLFORM_NONE;
+
+	s->val.len = 0;
+	if (*v != '"') {
+		while (*v != '\0' && strchr("+-.0123456789eE", *v) != NULL)
+			obuf_add(&s->val, v++, 1);
+		if (s->val.len == 0)
+			return -1;
+		obuf_add(q, s->val.buf, s->val.len);
+		*p = v;
+		return 0;
+	}
+	for (v++; *v != '"'; )
+		if (*v == '\0')
+			return -1;
+		else if (*v != '\\')
+			obuf_add(&s->val, v++, 1);
+		else if (v++, snapshot_unescape(&v, &s->val) == -1)
+			return -1;
+	*p = v + 1;
+	if (b64)
+		obuf_lit(q, "FROM_BASE64(");
+	snapshot_quote(s->m, q, s->val.buf ? s->val.buf : "", s->val.len);
+	if (b64)
+		obuf_lit(q, ")");
+	return 0;
+}
+
+/* The key's values as literals, lits[i] the offset of value i's in q
+ * (after its end, the next's start). */
+static int
+snapshot_literals(struct snap_run *s, const struct snap_table *t,
+    const char *key, struct obuf *q, size_t *lits)
+{
+	const char *p = key;
 	uint32_t i;
 
-	q->len = 0;
-	obuf_lit(q, "SELECT ");
+	if (*p++ != '[')
+		return -1;
+	for (i = 0; i < t->nkey; i++) {
+		lits[i] = q->len;
+		if ((i > 0 && *p++ != ',') ||
+		    snapshot_literal(s, &t->tm.cols[t->key[i]], &p, q) == -1)
+			return -1;
+	}
+	lits[i] = q->len;
+	return *p == ']' && p[1] == '\0' ? 0 : -1;
+}
+
+/* " WHERE (k1 > v1) OR (k1 = v1 AND k2 > v2) ...": after the key, in
+ * the form the range optimiser turns into one range of the primary key
+ * (MariaDB does not for a row comparison (k1, k2) > (v1, v2)). */
+static int
+snapshot_where(struct snap_run *s, struct reader *r,
+    const struct snap_table *t, const char *key)
+{
+	static struct obuf lit;
+	size_t at[SNAP_KEY_MAX + 1];
+	uint32_t i, j;
+
+	lit.len = 0;
+	if (snapshot_literals(s, t, key, &lit, at) == -1)
+		return reader_fail(r, BX_FAILURE, "snapshot: %s.%s: the saved "
+		    "key %.200s does not fit the table's primary key (changed "
+		    "since?); to start the snapshot over, reset the checkpoint "
+		    "(binlogctl set-position)", t->tm.db, t->tm.table, key);
+	obuf_lit(&s->q, " WHERE ");
+	for (i = 0; i < t->nkey; i++) {
+		obuf_str(&s->q, i > 0 ? " OR (" : "(");
+		for (j = 0; j <= i; j++) {
+			if (j > 0)
+				obuf_lit(&s->q, " AND ");
+			snapshot_ident(&s->q, t->tm.cols[t->key[j]].name);
+			obuf_str(&s->q, j < i ? " = " : " > ");
+			obuf_add(&s->q, lit.buf + at[j], at[j + 1] - at[j]);
+		}
+		obuf_lit(&s->q, ")");
+	}
+	return 0;
+}
+
+/* SELECT of every column, FLOATs as doubles, in primary-key order; a
+ * chunk of them after the key in s->after when chunked. */
+static int
+snapshot_select(struct snap_run *s, struct reader *r,
+    const struct snap_table *t)
+{
+	const struct tablemap *tm = &t->tm;
+	uint32_t i;
+
+	s->q.len = 0;
+	obuf_lit(&s->q, "SELECT ");
 	for (i = 0; i < tm->ncols; i++) {
 		if (i > 0)
-			obuf_lit(q, ", ");
+			obuf_lit(&s->q, ", ");
 		if (rows_text_as_double(&tm->cols[i]))
-			obuf_lit(q, "CAST(");
-		snapshot_ident(q, tm->cols[i].name);
+			obuf_lit(&s->q, "CAST(");
+		snapshot_ident(&s->q, tm->cols[i].name);
 		if (rows_text_as_double(&tm->cols[i]))
-			obuf_lit(q, " AS DOUBLE)");
+			obuf_lit(&s->q, " AS DOUBLE)");
 	}
-	obuf_lit(q, " FROM ");
-	snapshot_ident(q, tm->db);
-	obuf_lit(q, ".");
-	snapshot_ident(q, tm->table);
-	for (i = 0; i < tm->ncols; i++) {
-		if (!tm->cols[i].pk)
-			continue;
-		obuf_str(q, pk ? ", " : " ORDER BY ");
-		snapshot_ident(q, tm->cols[i].name);
-		pk = true;
+	obuf_lit(&s->q, " FROM ");
+	snapshot_ident(&s->q, tm->db);
+	obuf_lit(&s->q, ".");
+	snapshot_ident(&s->q, tm->table);
+	if (s->after.len > 0 && snapshot_where(s, r, t, s->after.buf) == -1)
+		return -1;
+	for (i = 0; i < t->nkey; i++) {
+		obuf_str(&s->q, i > 0 ? ", " : " ORDER BY ");
+		snapshot_ident(&s->q, tm->cols[t->key[i]].name);
 	}
-	obuf_add(q, "", 1);
+	if (t->chunked)
+		obuf_printf(&s->q, " LIMIT %llu", (unsigned long long)s->chunk);
+	obuf_add(&s->q, "", 1);
+	return 0;
+}
+
+/* The key of the row in r->img[which] as a JSON array of its values,
+ * NUL-terminated. */
+static void
+snapshot_key(struct reader *r, const struct snap_table *t, int which,
+    struct obuf *o)
+{
+	const struct span *sp;
+	uint32_t i;
+
+	o->len = 0;
+	obuf_lit(o, "[");
+	for (i = 0; i < t->nkey; i++) {
+		sp = &r->spans[which][t->key[i]];
+		if (i > 0)
+			obuf_lit(o, ",");
+		obuf_add(o, r->img[which].buf + sp->off, sp->len);
+	}
+	obuf_lit(o, "]");
+	obuf_add(o, "", 1);
+	o->len--;
 }
 
 /* The row's values into r->img[0], every column present. */
@@ -199,112 +493,239 @@ snapshot_image(struct reader *r, const struct tablemap *tm, MYSQL_ROW row,
 	}
 }
 
-/* One table's rows, each record made once the next row is read, so that
- * the last of the last table is marked as the snapshot's last. */
+/* The held row's record; its image then kept in r->img[1], whose key is
+ * the progress once the chunk ends. */
 static int
-snapshot_rows(struct reader *r, MYSQL *m, struct tablemap *tm, bool last,
-    const atomic_bool *stopping, uint64_t *nrows)
+snapshot_write(struct snap_run *s, struct reader *r, struct snap_table *t,
+    bool last)
 {
-	static struct obuf q;
+	struct obuf img = r->img[0];
+	struct span *sp = r->spans[0];
+
+	if (record_snapshot_row(r, &t->tm, last) == -1)
+		return -1;
+	r->img[0] = r->img[1];
+	r->img[1] = img;
+	r->spans[0] = r->spans[1];
+	r->spans[1] = sp;
+	s->held = false;
+	s->written = true;
+	s->at.snap.rows++;
+	s->table_rows++;
+	return 0;
+}
+
+/* One SELECT's rows, each row's record made once the next is read, so
+ * that the last of the last table can be marked as the snapshot's last;
+ * n: the rows read. */
+static int
+snapshot_read(struct snap_run *s, struct reader *r, struct snap_table *t,
+    uint64_t *n)
+{
 	MYSQL_RES *res;
 	MYSQL_ROW row;
-	bool have = false;
 	int rc = 0;
 
-	snapshot_select(tm, &q);
-	if (mysql_query(m, q.buf) != 0 || (res = mysql_use_result(m)) == NULL)
-		return snapshot_fail(r, m, q.buf);
-	while (rc == 0 && !atomic_load(stopping)) {
-		row = mysql_fetch_row(res);
-		if (have)
-			rc = record_snapshot_row(r, tm, last && row == NULL);
-		if (row == NULL)
+	*n = 0;
+	if (mysql_query(s->m, s->q.buf) != 0 ||
+	    (res = mysql_use_result(s->m)) == NULL)
+		return snapshot_fail(r, s->m, s->q.buf);
+	while (!atomic_load(s->stopping) &&
+	    (row = mysql_fetch_row(res)) != NULL) {
+		if (s->held && (rc = snapshot_write(s, r, t, false)) != 0)
 			break;
-		snapshot_image(r, tm, row, mysql_fetch_lengths(res));
-		have = true;
-		++*nrows;
+		snapshot_image(r, &t->tm, row, mysql_fetch_lengths(res));
+		s->held = true;
+		++*n;
 	}
-	if (rc == 0 && !atomic_load(stopping) && mysql_errno(m) != 0)
-		rc = snapshot_fail(r, m, q.buf);
+	if (rc == 0 && !atomic_load(s->stopping) && mysql_errno(s->m) != 0)
+		rc = snapshot_fail(r, s->m, s->q.buf);
 	mysql_free_result(res);
-	if (rc == 0 && atomic_load(stopping))
+	if (rc == 0 && atomic_load(s->stopping))
 		rc = reader_fail(r, BX_OK, "stopped during the snapshot of "
-		    "%s.%s; the next start takes a new one", tm->db,
-		    tm->table);
+		    "%s.%s after %llu rows; the next start resumes it", t->tm.db,
+		    t->tm.table, (unsigned long long)s->at.snap.rows);
 	return rc;
 }
 
-/* The base tables [filter] wants, "db\0table\0" each, in name order. */
+/* The records so far go to the sink with the position that carries the
+ * progress: the last row written (a table's end: last_key "").  A key
+ * too long for a position is not saved: the next chunk's is. */
+static int
+snapshot_progress(struct snap_run *s, struct reader *r,
+    const struct snap_table *t, bool end)
+{
+	static struct obuf key;
+
+	s->chunks++;
+	if (!end) {
+		if (!s->written)
+			return 0;
+		snapshot_key(r, t, 1, &key);
+		if (key.len >= sizeof(s->at.snap.last_key))
+			return 0;
+		memcpy(s->at.snap.last_key, key.buf, key.len + 1);
+	}
+	stats_snapshot(&s->at.snap, s->table_rows, t->estimate, s->chunks);
+	if (record_close(r) == -1 || record_publish(r, &s->at, false) == -1)
+		return -1;
+	return 0;
+}
+
+/* One table: its start mark (none when resumed), its rows a chunk at a
+ * time, its end mark. */
+static int
+snapshot_table(struct snap_run *s, struct reader *r, struct snap_table *t,
+    bool resume)
+{
+	uint64_t n;
+
+	s->held = s->written = false;
+	s->after.len = 0;
+	s->table_rows = s->chunks = 0;
+	if (resume) {
+		obuf_str(&s->after, s->at.snap.last_key);
+		obuf_add(&s->after, "", 1);
+		s->after.len--;
+	} else if (record_snapshot_mark(r, &t->tm, true) == -1)
+		return -1;
+	strlcpy_(s->at.snap.db, t->tm.db, sizeof(s->at.snap.db));
+	strlcpy_(s->at.snap.table, t->tm.table, sizeof(s->at.snap.table));
+	stats_snapshot(&s->at.snap, 0, t->estimate, 0);
+	for (;;) {
+		if (snapshot_select(s, r, t) == -1 ||
+		    snapshot_read(s, r, t, &n) == -1)
+			return -1;
+		if (!t->chunked || n < s->chunk)
+			break;
+		snapshot_key(r, t, 0, &s->after);
+		if (snapshot_progress(s, r, t, false) == -1)
+			return -1;
+	}
+	if ((s->held && snapshot_write(s, r, t, s->last_table) == -1) ||
+	    record_snapshot_mark(r, &t->tm, false) == -1)
+		return -1;
+	log_info("snapshot: %s.%s: %llu rows%s", t->tm.db, t->tm.table,
+	    (unsigned long long)s->table_rows, resume ? " after the saved "
+	    "key" : "");
+	s->at.snap.last_key[0] = '\0';
+	return snapshot_progress(s, r, t, true);
+}
+
+/* The base tables [filter] wants, "db\0table\0rows\0" each, in byte
+ * order (the order a saved progress compares with strcmp). */
 static int
 snapshot_tables(struct reader *r, MYSQL *m, struct obuf *list, size_t *n)
 {
-	static const char sql[] = "SELECT TABLE_SCHEMA, TABLE_NAME FROM "
-	    "information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND "
-	    "TABLE_SCHEMA NOT IN ('mysql', 'information_schema', "
-	    "'performance_schema', 'sys') ORDER BY 1, 2";
+	static const char sql[] = "SELECT TABLE_SCHEMA, TABLE_NAME, "
+	    "COALESCE(TABLE_ROWS, 0) FROM information_schema.TABLES WHERE "
+	    "TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN ('mysql', "
+	    "'information_schema', 'performance_schema', 'sys') "
+	    "ORDER BY BINARY TABLE_SCHEMA, BINARY TABLE_NAME";
 	MYSQL_RES *res;
 	MYSQL_ROW row;
+	int i;
 
 	if (mysql_query(m, sql) != 0 || (res = mysql_store_result(m)) == NULL)
 		return snapshot_fail(r, m, sql);
 	*n = 0;
 	while ((row = mysql_fetch_row(res)) != NULL) {
-		if (row[0] == NULL || row[1] == NULL ||
+		if (row[0] == NULL || row[1] == NULL || row[2] == NULL ||
 		    strlen(row[0]) > 64 || strlen(row[1]) > 64 ||
 		    !filter_table(row[0], row[1]))
 			continue;
-		obuf_add(list, row[0], strlen(row[0]) + 1);
-		obuf_add(list, row[1], strlen(row[1]) + 1);
+		for (i = 0; i < 3; i++)
+			obuf_add(list, row[i], strlen(row[i]) + 1);
 		++*n;
 	}
 	mysql_free_result(res);
 	return 0;
 }
 
-/* Every wanted table: its start mark, rows and end mark. */
+/* Where a table stands against the saved progress: <0 done before it,
+ * 0 the table it was in, >0 not begun. */
 static int
-snapshot_all(struct reader *r, MYSQL *m, const atomic_bool *stopping)
+snapshot_cmp(const struct snap_progress *p, const char *db,
+    const char *table)
+{
+	int c;
+
+	if (p->db[0] == '\0')
+		return 1;
+	if ((c = strcmp(db, p->db)) == 0)
+		c = strcmp(table, p->table);
+	return c < 0 || (c == 0 && p->last_key[0] == '\0') ? -1 : c;
+}
+
+/* Every wanted table the saved progress has not done. */
+static int
+snapshot_all(struct snap_run *s, struct reader *r)
 {
 	struct obuf list = { 0 };
-	struct tablemap tm;
+	struct snap_table t;
 	const char *p;
 	size_t n = 0, i;
-	uint64_t rows = 0, before;
-	int rc = snapshot_tables(r, m, &list, &n);
+	int rc = snapshot_tables(r, s->m, &list, &n), c;
 
-	memset(&tm, 0, sizeof(tm));
+	memset(&t, 0, sizeof(t));
 	for (i = 0, p = list.buf; rc == 0 && i < n; i++) {
-		strlcpy_(tm.db, p, sizeof(tm.db));
+		strlcpy_(t.tm.db, p, sizeof(t.tm.db));
 		p += strlen(p) + 1;
-		strlcpy_(tm.table, p, sizeof(tm.table));
+		strlcpy_(t.tm.table, p, sizeof(t.tm.table));
 		p += strlen(p) + 1;
-		before = rows;
-		if ((rc = snapshot_map(r, &tm)) == 0 &&
-		    (rc = record_snapshot_mark(r, &tm, true)) == 0 &&
-		    (rc = snapshot_rows(r, m, &tm, i + 1 == n, stopping,
-		    &rows)) == 0)
-			rc = record_snapshot_mark(r, &tm, false);
-		if (rc == 0)
-			log_info("snapshot: %s.%s: %llu rows", tm.db, tm.table,
-			    (unsigned long long)(rows - before));
-		/* the pending record closes before tm is reused */
-		if (rc == 0)
-			rc = record_close(r);
+		t.estimate = strtoull(p, NULL, 10);
+		p += strlen(p) + 1;
+		if ((c = snapshot_cmp(&s->at.snap, t.tm.db, t.tm.table)) < 0)
+			continue;
+		s->last_table = i + 1 == n;
+		if ((rc = snapshot_map(r, &t.tm)) == 0 &&
+		    (rc = snapshot_pk(s, r, &t)) == 0)
+			rc = snapshot_table(s, r, &t, c == 0);
 	}
-	free(tm.cols);
-	free(tm.json.buf);
+	free(t.tm.cols);
+	free(t.tm.json.buf);
 	free(list.buf);
 	return rc;
 }
 
+/* A new snapshot's progress, or the saved one's (its position P0). */
+static void
+snapshot_begin(struct snap_run *s, const struct position *now,
+    const struct position *resume)
+{
+	static char desc[2][POS_GTID_MAX + POS_FILE_MAX + 16];
+	struct timespec ts;
+
+	if (resume != NULL) {
+		s->at = *resume;
+		log_info("snapshot: resuming the snapshot consistent with %s "
+		    "after %s.%s key %s (%llu rows done), reading at %s; the "
+		    "stream starts at the first", position_str(resume, desc[0],
+		    sizeof(desc[0])), s->at.snap.db, s->at.snap.table,
+		    s->at.snap.last_key[0] ? s->at.snap.last_key : "(all)",
+		    (unsigned long long)s->at.snap.rows,
+		    position_str(now, desc[1], sizeof(desc[1])));
+		return;
+	}
+	s->at = *now;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	s->at.snap.id = (uint64_t)ts.tv_sec * 1000000 +
+	    (uint64_t)ts.tv_nsec / 1000;
+	strlcpy_(s->at.snap.kind, "initial", sizeof(s->at.snap.kind));
+	log_info("snapshot: consistent with %s; reading the tables",
+	    position_str(now, desc[0], sizeof(desc[0])));
+}
+
 /*
- * Takes the snapshot: its records written to the sink, pos set to the
- * position the stream starts from.  The caller saves pos through the
- * sink (record_publish) once they are durable.  -1 after reader_fail.
+ * Takes the snapshot, or resumes the one whose progress resume carries:
+ * its records written to the sink, pos set to the position the stream
+ * starts from, with the progress (state done).  The caller saves pos
+ * through the sink (record_publish) once they are durable.  -1 after
+ * reader_fail.
  */
 int
 snapshot_take(struct reader *r, struct position *pos,
-    const atomic_bool *stopping)
+    const struct position *resume, const atomic_bool *stopping)
 {
 	static const char *const setup[] = {
 		"SET SESSION time_zone = '+00:00'",
@@ -314,40 +735,51 @@ snapshot_take(struct reader *r, struct position *pos,
 		"SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
 		"START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
 	};
-	char desc[POS_GTID_MAX + POS_FILE_MAX + 16];
+	static struct snap_run s;
+	struct position now;
 	struct timespec t0, t1;
-	MYSQL *m;
 	size_t i;
 	int rc = 0;
 
 	if (!r->mariadb)
-		return reader_fail(r, BX_CONFIG, "[stream] snapshot = initial "
+		return reader_fail(r, BX_CONFIG, "[stream] snapshot = %s "
 		    "needs MariaDB (START TRANSACTION WITH CONSISTENT SNAPSHOT "
 		    "gives the binlog position only there); set snapshot = "
-		    "never");
-	if ((m = reader_connect(r, "snapshot")) == NULL)
+		    "never", r->conf->snapshot);
+	if ((s.m = reader_connect(r, "snapshot")) == NULL)
 		return -1;
+	s.stopping = stopping;
+	s.chunk = r->conf->snapshot_chunk_size;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; rc == 0 && i < sizeof(setup) / sizeof(setup[0]); i++)
-		rc = snapshot_exec(r, m, setup[i]);
+		rc = snapshot_exec(r, s.m, setup[i]);
 	if (rc == 0)
-		rc = snapshot_position(r, m, pos);
+		rc = snapshot_position(r, s.m, &now);
 	if (rc == 0) {
-		log_info("snapshot: consistent with %s; reading the tables",
-		    position_str(pos, desc, sizeof(desc)));
-		strlcpy_(r->file, pos->file, sizeof(r->file));
-		r->offset = pos->offset;
+		snapshot_begin(&s, &now, resume);
+		s.at.server_id = r->server_id;
+		strlcpy_(s.at.server_uuid, r->server_uuid,
+		    sizeof(s.at.server_uuid));
+		strlcpy_(s.at.snap.state, "running", sizeof(s.at.snap.state));
+		strlcpy_(r->file, s.at.file, sizeof(r->file));
+		r->offset = s.at.offset;
 		r->trx_ts = (uint32_t)time(NULL);
 		r->have_gtid = false;
 		r->query.len = 0;
 		r->hdr.server_id = r->server_id;
-		rc = snapshot_all(r, m, stopping);
+		rc = snapshot_all(&s, r);
 	}
-	mysql_close(m);
+	mysql_close(s.m);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (rc == 0)
-		log_info("snapshot: done in %.2f s; streaming from %s",
-		    (double)(t1.tv_sec - t0.tv_sec) +
-		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, desc);
-	return rc;
+	if (rc != 0)
+		return rc;
+	strlcpy_(s.at.snap.state, "done", sizeof(s.at.snap.state));
+	*pos = s.at;
+	log_info("snapshot: done in %.2f s, %llu rows; streaming from %s:%llu",
+	    (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+	    (unsigned long long)s.at.snap.rows, pos->file,
+	    (unsigned long long)pos->offset);
+	stats_snapshot(&s.at.snap, 0, 0, 0);
+	return 0;
 }

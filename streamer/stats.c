@@ -44,6 +44,12 @@ static char		 flavour[16], version[128], uuid[POS_UUID_MAX];
 static uint32_t		 server_id;
 static char		 last_error[sizeof(((struct streamer *)0)->error)];
 static uint64_t		 last_error_at;
+/* The snapshot's progress, set by the reader under info_mu. */
+static struct {
+	char		 state[16];
+	char		 table[2 * POS_NAME_MAX];
+	uint64_t	 rows, table_rows, estimate, chunks;
+} snap;
 
 static struct streamer	*stats_st;
 static struct peer	**stats_sup;
@@ -184,6 +190,21 @@ stats_oversize(void)
 	stats_add(&oversize, 1);
 }
 
+/* Where the snapshot stands: what binlogctl status shows of it. */
+void
+stats_snapshot(const struct snap_progress *p, uint64_t table_rows,
+    uint64_t estimate, uint64_t chunks)
+{
+	pthread_mutex_lock(&info_mu);
+	strlcpy_(snap.state, p->state, sizeof(snap.state));
+	snprintf(snap.table, sizeof(snap.table), "%s.%s", p->db, p->table);
+	snap.rows = p->rows;
+	snap.table_rows = table_rows;
+	snap.estimate = estimate;
+	snap.chunks = chunks;
+	pthread_mutex_unlock(&info_mu);
+}
+
 /* The server the reader connected to. */
 void
 stats_server(const char *ver, bool mariadb, uint32_t id, const char *sid)
@@ -214,6 +235,12 @@ stats_fill_server(struct msg_stats *v)
 	strlcpy_(v->server_uuid, uuid, sizeof(v->server_uuid));
 	strlcpy_(v->last_error, last_error, sizeof(v->last_error));
 	v->last_error_at = last_error_at;
+	strlcpy_(v->snapshot, snap.state, sizeof(v->snapshot));
+	strlcpy_(v->snapshot_table, snap.table, sizeof(v->snapshot_table));
+	v->snapshot_rows = snap.rows;
+	v->snapshot_table_rows = snap.table_rows;
+	v->snapshot_table_estimate = snap.estimate;
+	v->snapshot_chunks = snap.chunks;
 	pthread_mutex_unlock(&info_mu);
 }
 

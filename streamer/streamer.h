@@ -95,7 +95,7 @@ void	 schema_forget(struct reader *);
 
 /* snapshot.c */
 int	 snapshot_take(struct reader *, struct position *,
-	    const atomic_bool *stopping);
+	    const struct position *resume, const atomic_bool *stopping);
 
 /* stats.c */
 struct peer;
@@ -112,5 +112,7 @@ void	 stats_sink_flush(uint64_t trx, uint64_t usec);
 void	 stats_reconnecting(const char *error);
 void	 stats_unrowed(bool incident);
 void	 stats_oversize(void);
+void	 stats_snapshot(const struct snap_progress *, uint64_t table_rows,
+	    uint64_t table_estimate, uint64_t chunks);
 
 #endif

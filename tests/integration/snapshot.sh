@@ -4,10 +4,13 @@
 # is purged, while a writer goes on updating, deleting, inserting and
 # changing primary keys.  The streamer is killed (-9) in the middle of
 # the snapshot (its records read slowly until then, so that there is a
-# middle) and restarted by the supervisor: it takes a new snapshot.
+# middle) and restarted by the supervisor: it resumes the snapshot after
+# the last chunk checkpointd saved (no second bootstrap-start), in a new
+# consistent read, and the stream starts at the first read's position.
 # Replaying the records (a table emptied at bootstrap-start, then its
-# bootstrap-inserts, then the stream's changes) equals the server's
-# SELECT.  The writer's statements, timed by the server, are never held
+# bootstrap-inserts, then the stream's changes, as upserts and deletes
+# by key) equals the server's SELECT.  A restart after the snapshot
+# does not take it again.  The writer's statements, timed by the server, are never held
 # by the snapshot (no lock): its slowest is reported and bounded.  The
 # streamer's peak RSS stays below the snapshot's size (rows are streamed).
 # shellcheck source=SCRIPTDIR/../lib.sh
@@ -82,12 +85,22 @@ inserts() { wc -l <"$RECORDS"; }
 under_way() { [ "$(inserts)" -ge 20000 ]; }
 wait_until 60 "the snapshot's first 20000 records" under_way
 touch "$TMP/fast"
+saved() {
+	[ "$(sqlite3 "$TMP/checkpoint.db" "SELECT rows_done FROM snapshot_progress
+	    WHERE state = 'running'")" -ge 8192 ] 2>/dev/null
+}
+wait_until 60 "8 chunks of progress in the checkpoint database" saved
 kill_child streamer >/dev/null
 partial=$(inserts)
 note "streamer killed after $partial records"
 assert_eq 0 "$(log_count 'snapshot: done')" \
     "finished snapshots when the streamer was killed"
 wait_for_log 'snapshot: done' 1 120
+assert_eq 1 "$(log_count 'snapshot: resuming the snapshot')" \
+    "snapshots resumed after the kill"
+assert_eq 1 "$(sqlite3 "$TMP/checkpoint.db" "SELECT COUNT(*) FROM snapshot_progress
+    WHERE kind = 'initial' AND state = 'done' AND table_name = 't'")" \
+    "snapshots done in the checkpoint database"
 wait "$WRITER" || fail "the writer failed"
 lib_forget "$WRITER"
 wait_for_checkpoint
@@ -101,8 +114,8 @@ note "streamer's peak RSS ${hwm} kB; the snapshot's records $((size / 1024)) kB"
 assert_le "$hwm" $((size / 1024 / 2)) \
     "the streamer's peak RSS (kB), under half the snapshot's records"
 
-assert_eq 2 "$(grep -c '"table":"t","type":"bootstrap-start"' "$RECORDS")" \
-    "bootstrap-start records (the killed snapshot's and the new one's)"
+assert_eq 1 "$(grep -c '"table":"t","type":"bootstrap-start"' "$RECORDS")" \
+    "bootstrap-start records (the resumed snapshot has none)"
 assert_eq 1 "$(grep -c '"table":"t","type":"bootstrap-complete"' "$RECORDS")" \
     "bootstrap-complete records"
 note "writer's slowest statement: $(sql 'SELECT MAX(us) FROM big.lat') us"

@@ -201,6 +201,45 @@ test_position_roundtrip(void)
 	msg_out_free(&m);
 }
 
+/* A snapshot's progress rides with its position, through a message and
+ * through position_copy; a position without one clears the copy's. */
+static void
+test_position_snapshot(void)
+{
+	static struct position p, q, c;
+	struct msg_out	 m;
+	struct decoded	 d;
+
+	fill_position(&p);
+	p.snap.id = 1700000000123456ULL;
+	strcpy(p.snap.kind, "initial");
+	strcpy(p.snap.state, "running");
+	strcpy(p.snap.db, "shop");
+	strcpy(p.snap.table, "orders");
+	strcpy(p.snap.last_key, "[7,\"x\"]");
+	p.snap.rows = 1024;
+	msg_out_begin(&m, MSG_CKPT_SAVE, 4);
+	position_put(&m, &p);
+	if (decode(&d, &m) == 0) {
+		position_get(&d.in, &q);
+		if (!CHECK_INT(msg_end(&d.in), 0))
+			printf("#   error: %s\n", d.in.error);
+		CHECK_U64(q.snap.id, p.snap.id);
+		CHECK_STR(q.snap.state, "running");
+		CHECK_STR(q.snap.table, "orders");
+		CHECK_STR(q.snap.last_key, "[7,\"x\"]");
+		CHECK_U64(q.snap.rows, 1024);
+	}
+	decoded_free(&d);
+	msg_out_free(&m);
+	position_copy(&c, &p);
+	CHECK_U64(c.snap.id, p.snap.id);
+	CHECK_STR(c.snap.last_key, p.snap.last_key);
+	fill_position(&q);
+	position_copy(&c, &q);
+	CHECK_U64(c.snap.id, 0);
+}
+
 static void
 test_position_str(void)
 {
@@ -533,6 +572,7 @@ main(void)
 	RUN(test_roundtrip_types);
 	RUN(test_strbuf_sizes);
 	RUN(test_position_roundtrip);
+	RUN(test_position_snapshot);
 	RUN(test_position_str);
 	RUN(test_position_refused);
 	RUN(test_end_refuses);

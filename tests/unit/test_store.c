@@ -282,8 +282,8 @@ test_gaps(void)
 
 	make_position(&p, 5);
 	save_one(path, &p);
-	raw_exec(path, "DROP TABLE gaps; DROP TABLE audit; DELETE FROM "
-	    "schema_version WHERE version >= 2");
+	raw_exec(path, "DROP TABLE gaps; DROP TABLE audit; DROP TABLE "
+	    "snapshot_progress; DELETE FROM schema_version WHERE version >= 2");
 	st = must_open(path);
 	check_loads(st, &p);
 	CHECK_INT(store_gaps(st, &n, last, sizeof(last)), 0);
@@ -539,6 +539,45 @@ test_failed_save(void)
 	check_reopen_loads(path, &old);
 }
 
+/* A snapshot's progress goes with its position and comes back while it
+ * runs; done, or stopped by an operator's position, it does not. */
+static void
+test_snapshot_progress(void)
+{
+	const char *path = tpath("snap.db");
+	struct position p, got;
+	struct store *st = must_open(path);
+	bool found;
+
+	make_position(&p, 3);
+	p.snap.id = 1700000000123456ULL;
+	strcpy(p.snap.kind, "initial");
+	strcpy(p.snap.state, "running");
+	strcpy(p.snap.db, "shop");
+	strcpy(p.snap.table, "orders");
+	strcpy(p.snap.last_key, "[42,\"a\\\"b\"]");
+	p.snap.rows = 2048;
+	CHECK_INT(store_save(st, &p), 0);
+	make_position(&p, 4);	/* the stream's next: no progress */
+	p.snap.id = 0;
+	CHECK_INT(store_save(st, &p), 0);
+	CHECK_INT(store_load(st, &got, &found), 0);
+	CHECK_U64(got.snap.id, 1700000000123456ULL);
+	CHECK_STR(got.snap.state, "running");
+	CHECK_STR(got.snap.table, "orders");
+	CHECK_STR(got.snap.last_key, "[42,\"a\\\"b\"]");
+	CHECK_U64(got.snap.rows, 2048);
+	check_same_position(&got, &p);
+	CHECK_INT(raw_int(path, "SELECT from_offset FROM snapshot_progress"),
+	    4294967296LL + 3);
+	CHECK_INT(store_set(st, &p, &p, 0, "test"), 0);
+	CHECK_INT(store_load(st, &got, &found), 0);
+	CHECK_U64(got.snap.id, 0);
+	CHECK_INT(raw_int(path, "SELECT count(*) FROM snapshot_progress "
+	    "WHERE state = 'stopped'"), 1);
+	store_close(st);
+}
+
 static int
 rm_one(const char *path, const struct stat *sb UNUSED, int flag UNUSED,
     struct FTW *ftw UNUSED)
@@ -559,6 +598,7 @@ main(void)
 	RUN(test_oversized_row);
 	RUN(test_schema_version);
 	RUN(test_gaps);
+	RUN(test_snapshot_progress);
 	RUN(test_wal_mode);
 	RUN(test_newer_schema);
 	RUN(test_not_sqlite);
