@@ -520,10 +520,6 @@ conf_check(const struct config *conf, char *err, size_t errlen)
 		    "(%gs) must be shorter than read_timeout (%gs), or an idle "
 		    "stream times out", conf->heartbeat_period,
 		    conf->read_timeout);
-	if (strcmp(conf->snapshot, "when_needed") == 0)
-		return conf_error(err, errlen, "[stream] snapshot = when_needed "
-		    "is not available yet; use initial (a snapshot on the first "
-		    "start, when there is no checkpoint) or never");
 	if (conf->database[0] == '\0')
 		return conf_error(err, errlen, "[checkpoint] database must "
 		    "name a file");

@@ -54,6 +54,7 @@ static struct start	 reader_from;
 static bool		 reader_file_only;	/* after a reset: to is a file pos */
 static struct position	 reader_req;		/* what the dump asked for */
 static bool		 reader_reset_due;	/* on_purged: skip before opening */
+static bool		 reader_snapshot_due;	/* snapshot = when_needed, purged */
 static char		 reader_reset_why[512];
 static int		 reader_resets;
 static bool		 reader_got_event;	/* in this attempt */
@@ -581,14 +582,15 @@ reader_resolve(struct reader *r, struct position *pos, bool *by_gtid)
 {
 	const struct config *conf = r->conf;
 	const struct position *resume = reader_unfinished(conf);
-	bool snapshot = resume != NULL || (!reader_from.saved &&
-	    strcmp(conf->snapshot, "never") != 0);
+	bool snapshot = resume != NULL || reader_snapshot_due ||
+	    (!reader_from.saved && strcmp(conf->snapshot, "never") != 0);
 
 	*by_gtid = false;
 	memset(pos, 0, sizeof(*pos));
 	if (snapshot) {
 		if (snapshot_take(r, pos, resume, &rep.st->stopping) == -1)
 			return -1;
+		reader_snapshot_due = false;
 	} else if (reader_from.saved) {
 		*pos = reader_from.pos;
 		*by_gtid = pos->gtid[0] != '\0' && conf->gtid != GTID_USE_OFF &&
@@ -959,10 +961,15 @@ reader_rewind(void)
 		    position_str(&reader_from.pos, buf, sizeof(buf)));
 }
 
+/* The saved position is gone: with snapshot = when_needed a new
+ * snapshot replaces what was missed (its bootstrap-start empties the
+ * consumer's copy of each table); else on_purged skips, a gap. */
 static bool
 reader_purged(struct reader *r)
 {
-	if (strcmp(r->conf->on_purged, "fail") == 0) {
+	bool snapshot = strcmp(r->conf->snapshot, "when_needed") == 0;
+
+	if (!snapshot && strcmp(r->conf->on_purged, "fail") == 0) {
 		reader_explain("; on_purged = fail: restore the purged binlogs, "
 		    "or set [stream] on_purged = earliest or latest to skip to "
 		    "a position the server has (the skipped range is recorded "
@@ -976,7 +983,12 @@ reader_purged(struct reader *r)
 	}
 	strlcpy_(reader_reset_why, reader_err.msg, sizeof(reader_reset_why));
 	reader_rewind();
-	reader_reset_due = true;
+	if (snapshot)
+		log_errx("%s; [stream] snapshot = when_needed: taking a new "
+		    "snapshot, then streaming from its position (no gap)",
+		    reader_err.msg);
+	reader_snapshot_due = snapshot;
+	reader_reset_due = !snapshot;
 	return true;
 }
 

@@ -291,11 +291,11 @@ test_checks(void)
 	CHECK_HAS(err, "heartbeat_period");
 	CHECK_INT(load("[server]\npassword = x\npassword_file = /p\n"), -1);
 	CHECK_HAS(err, "both password and password_file");
-	CHECK_INT(load("[stream]\nsnapshot = when_needed\n"), -1);
-	CHECK_HAS(err, "snapshot = when_needed is not available yet; use "
-	    "initial");
 	if (loads("[stream]\nsnapshot = initial\n"))
 		CHECK_STR(conf.snapshot, "initial");
+	if (loads("[stream]\nsnapshot = when_needed\n"))
+		CHECK_STR(conf.snapshot, "when_needed");
+	CHECK_INT(load("[stream]\nsnapshot_chunk_size = 0\n"), -1);
 	CHECK_INT(config_load(&conf, "/nonexistent/binlogd.conf", err,
 	    sizeof(err)), -1);
 	CHECK_HAS(err, "/nonexistent/binlogd.conf: ");
