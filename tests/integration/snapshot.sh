@@ -84,12 +84,28 @@ PIDS="$PIDS $BL_PID"
 inserts() { wc -l <"$RECORDS"; }
 under_way() { [ "$(inserts)" -ge 20000 ]; }
 wait_until 60 "the snapshot's first 20000 records" under_way
-touch "$TMP/fast"
 saved() {
 	[ "$(sqlite3 "$TMP/checkpoint.db" "SELECT rows_done FROM snapshot_progress
 	    WHERE state = 'running'")" -ge 8192 ] 2>/dev/null
 }
 wait_until 60 "8 chunks of progress in the checkpoint database" saved
+# binlogctl status shows the progress: the table, its rows written of
+# the server's estimate, its chunks
+progress() {
+	binlogctl -s "$TMP/binlogd.sock" -j status | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["stream"]
+ok = (s["snapshot"] == "running" and s["snapshot_table"] == "big.t" and
+      s["snapshot_table_rows"] >= 1024 and s["snapshot_chunks"] >= 1 and
+      s["snapshot_table_estimate"] > 100000)
+print(s["snapshot_table_rows"], "of ~", s["snapshot_table_estimate"],
+      s["snapshot_chunks"], "chunks", file=sys.stderr)
+sys.exit(0 if ok else 1)'
+}
+wait_until 10 "the snapshot's progress in binlogctl status" progress
+binlogctl -s "$TMP/binlogd.sock" status | grep -q '^snapshot     running, ' ||
+    fail "no snapshot line in binlogctl status"
+touch "$TMP/fast"
 kill_child streamer >/dev/null
 partial=$(inserts)
 note "streamer killed after $partial records"
