@@ -527,6 +527,7 @@ snapshot_read(struct snap_run *s, struct reader *r, struct snap_table *t,
 	int rc = 0;
 
 	*n = 0;
+	r->trx_ts = (uint32_t)time(NULL);	/* ts: when it was read */
 	if (mysql_query(s->m, s->q.buf) != 0 ||
 	    (res = mysql_use_result(s->m)) == NULL)
 		return snapshot_fail(r, s->m, s->q.buf);
@@ -583,6 +584,7 @@ snapshot_table(struct snap_run *s, struct reader *r, struct snap_table *t,
 	s->held = s->written = false;
 	s->after.len = 0;
 	s->table_rows = s->chunks = 0;
+	r->trx_ts = (uint32_t)time(NULL);
 	if (resume) {
 		obuf_str(&s->after, s->at.snap.last_key);
 		obuf_add(&s->after, "", 1);
@@ -602,8 +604,10 @@ snapshot_table(struct snap_run *s, struct reader *r, struct snap_table *t,
 		if (snapshot_progress(s, r, t, false) == -1)
 			return -1;
 	}
-	if ((s->held && snapshot_write(s, r, t, s->last_table) == -1) ||
-	    record_snapshot_mark(r, &t->tm, false) == -1)
+	if (s->held && snapshot_write(s, r, t, s->last_table) == -1)
+		return -1;
+	r->trx_ts = (uint32_t)time(NULL);
+	if (record_snapshot_mark(r, &t->tm, false) == -1)
 		return -1;
 	log_info("snapshot: %s.%s: %llu rows%s", t->tm.db, t->tm.table,
 	    (unsigned long long)s->table_rows, resume ? " after the saved "
@@ -763,7 +767,6 @@ snapshot_take(struct reader *r, struct position *pos,
 		strlcpy_(s.at.snap.state, "running", sizeof(s.at.snap.state));
 		strlcpy_(r->file, s.at.file, sizeof(r->file));
 		r->offset = s.at.offset;
-		r->trx_ts = (uint32_t)time(NULL);
 		r->have_gtid = false;
 		r->query.len = 0;
 		r->hdr.server_id = r->server_id;

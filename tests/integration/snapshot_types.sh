@@ -90,10 +90,39 @@ print(f"{fmt}: {len(want)} rows x {len(want[min(want)])} columns equal")
 EOF
 }
 
+# The snapshot records' layout: per kind, its keys in order (source's
+# after it, a dot between), against tests/golden: Maxwell's as its
+# SynchronousBootstrapper and RowMap.toJSON write them (no position, xid
+# or commit; data {} for start and complete).
+layout() { # format
+	python3 - "$RECORDS" "$1" <<'EOF' >"$TMP/layout"
+import json, sys
+seen = {}
+def keys(o, at=""):
+    out = []
+    for k, v in o.items():
+        out.append(at + k)
+        if isinstance(v, dict) and k == "source":
+            out += keys(v, at + k + ".")
+    return out
+for line in open(sys.argv[1], encoding="utf-8"):
+    r = json.loads(line)
+    kind = r["type"] if sys.argv[2] == "maxwell" else \
+        "r/" + r["source"]["snapshot"]
+    seen.setdefault(kind, " ".join(keys(r)))
+for k in sorted(seen):
+    print(f"{k}: {seen[k]}")
+EOF
+	diff -u "$GOLDEN/snapshot-$1.keys" "$TMP/layout" ||
+	    fail "the $1 snapshot records' layout differs from tests/golden"
+}
+GOLDEN=$(dirname "$0")/../golden
+
 BL_EXTRA_STREAM="snapshot = initial" binlogd_start
 wait_for_log 'snapshot: done'
 binlogd_stop
 check "$RECORDS" maxwell
+layout maxwell
 # a finished snapshot is not taken again
 BL_EXTRA_STREAM="snapshot = initial" binlogd_start
 binlogd_stop
@@ -106,3 +135,4 @@ format = debezium" binlogd_start
 wait_for_log 'snapshot: done'
 binlogd_stop
 check "$RECORDS" debezium
+layout debezium
