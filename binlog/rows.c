@@ -136,22 +136,23 @@ rows_string(struct reader *r, struct cursor *c, const struct column *col,
 	return 0;
 }
 
-/* The big-endian number in n (0..4) bytes at p. */
-static uint32_t
-rows_be(const uint8_t *p, int n)
-{
-	uint32_t v = 0;
-	int i;
-
-	for (i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* A DECIMAL's text is at most 65 digits, a sign and a point; a group of
  * garbage may print ten digits instead of nine, and the last number is
  * written into 24 bytes of room. */
 #define ROWS_DECIMAL_ROOM	128
+
+/* The next group of a DECIMAL, n (1..4) big-endian bytes read in place:
+ * every bit flipped for a negative number (mask), and the sign bit of
+ * the number's first byte (*sign, then 0) flipped back. */
+static inline uint32_t
+rows_dgroup(struct cursor *c, int n, uint32_t mask, uint32_t *sign)
+{
+	uint32_t v = (uint32_t)cursor_uint_be(c, n);
+
+	v ^= *sign << (8 * (n - 1));
+	*sign = 0;
+	return (v ^ mask) & (uint32_t)(0xffffffffULL >> (32 - 8 * n));
+}
 
 /* DECIMAL: exact text from the packed base-10^9 groups, written after
  * one check for room. */
@@ -160,11 +161,9 @@ rows_decimal(struct cursor *c, const struct column *col, struct obuf *o)
 {
 	static const int dig2bytes[10] = { 0, 1, 1, 2, 2, 3, 3, 4, 4, 4 };
 	int prec = col->meta >> 8, scale = col->meta & 0xff;
-	int intg = prec - scale, ix = intg % 9, fx = scale % 9, i, size, at;
-	uint8_t buf[40], mask;
-	const uint8_t *p;
+	int intg = prec - scale, ix = intg % 9, fx = scale % 9, i, size;
+	uint32_t g, mask, sign = 0x80;
 	bool lead = true;
-	uint32_t g;
 	char *d;
 
 	if (prec > 65 || scale > prec || prec == 0) {
@@ -172,25 +171,23 @@ rows_decimal(struct cursor *c, const struct column *col, struct obuf *o)
 		return;
 	}
 	size = (intg / 9) * 4 + dig2bytes[ix] + (scale / 9) * 4 + dig2bytes[fx];
-	if ((p = cursor_bytes(c, size)) == NULL)
+	if (c->err || (size_t)size > c->len - c->off) {
+		c->err = 1;
 		return;
+	}
 	/* negative numbers are stored with every bit flipped, and the
 	 * sign bit set for positive ones */
-	mask = (p[0] & 0x80) ? 0 : 0xff;
-	for (i = 0; i < size; i++)
-		buf[i] = p[i] ^ mask;
-	buf[0] ^= 0x80;
+	mask = (c->p[c->off] & 0x80) ? 0 : 0xffffffff;
 	obuf_reserve(o, ROWS_DECIMAL_ROOM);
 	d = o->buf + o->len;
 	if (mask != 0)
 		*d++ = '-';
-	if (ix && (g = rows_be(buf, dig2bytes[ix])) != 0) {
+	if (ix && (g = rows_dgroup(c, dig2bytes[ix], mask, &sign)) != 0) {
 		d = obuf_put_digits(d, g, 1);
 		lead = false;
 	}
-	at = dig2bytes[ix];
-	for (i = 0; i < intg / 9; i++, at += 4) {
-		g = rows_be(buf + at, 4);
+	for (i = 0; i < intg / 9; i++) {
+		g = rows_dgroup(c, 4, mask, &sign);
 		if (lead && g == 0)
 			continue;
 		d = obuf_put_digits(d, g, lead ? 1 : 9);
@@ -200,10 +197,11 @@ rows_decimal(struct cursor *c, const struct column *col, struct obuf *o)
 		*d++ = '0';
 	if (scale > 0)
 		*d++ = '.';
-	for (i = 0; i < scale / 9; i++, at += 4)
-		d = obuf_put_digits(d, rows_be(buf + at, 4), 9);
+	for (i = 0; i < scale / 9; i++)
+		d = obuf_put_digits(d, rows_dgroup(c, 4, mask, &sign), 9);
 	if (fx)
-		d = obuf_put_digits(d, rows_be(buf + at, dig2bytes[fx]), fx);
+		d = obuf_put_digits(d, rows_dgroup(c, dig2bytes[fx], mask,
+		    &sign), fx);
 	o->len = (size_t)(d - o->buf);
 }
 
