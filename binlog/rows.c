@@ -248,16 +248,23 @@ rows_two(char *d, unsigned v)
 	return d + 2;
 }
 
+/* The fraction's first fsp of the six digits of us: three pairs, the
+ * room past them written over (a garbage value of seven or more digits
+ * takes the long way, as it always printed). */
 static char *
 rows_frac_text(char *d, uint32_t us, int fsp)
 {
 	static const uint32_t div[7] = { 1, 100000, 10000, 1000, 100, 10, 1 };
 
-	if (fsp > 0 && fsp <= 6) {
-		*d++ = '.';
-		d = obuf_put_digits(d, us / div[fsp], fsp);
-	}
-	return d;
+	if (fsp <= 0 || fsp > 6)
+		return d;
+	*d++ = '.';
+	if (us >= 1000000)
+		return obuf_put_digits(d, us / div[fsp], fsp);
+	memcpy(d, obuf_pairs + 2 * (us / 10000), 2);
+	memcpy(d + 2, obuf_pairs + 2 * (us / 100 % 100), 2);
+	memcpy(d + 4, obuf_pairs + 2 * (us % 100), 2);
+	return d + fsp;
 }
 
 /* A date's opening quote and YYYY-MM-DD. */
