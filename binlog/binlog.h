@@ -343,6 +343,7 @@ void	 rows_text(const struct column *, const char *v, size_t n,
 bool	 rows_text_as_double(const struct column *);
 /* Whether a key of such columns can be resumed after (snapshot.c). */
 bool	 rows_text_keyed(const struct column *);
+bool	 rows_text_base64(const struct column *);
 
 /* tablemap.c */
 int	 tablemap_decode(struct reader *, struct cursor *);

@@ -654,6 +654,21 @@ rows_text_keyed(const struct column *col)
 	return false;
 }
 
+/* rows_text_base64: of the types rows_text_keyed allows, whether
+ * rows_text writes the column's values as base64 (a binary string;
+ * numbers and temporal values have charset binary too, and are not). */
+bool
+rows_text_base64(const struct column *col)
+{
+	switch (col->type) {
+	case COL_VARCHAR: case COL_VAR_STRING: case COL_STRING:
+	case COL_TINY_BLOB: case COL_MEDIUM_BLOB: case COL_LONG_BLOB:
+	case COL_BLOB:
+		return col->is_binary && col->form == COLFORM_NONE;
+	}
+	return false;
+}
+
 /* A value in the server's text (a snapshot's SELECT, the connection in
  * utf8mb4, time_zone +00:00) as the JSON its row image gives. */
 void

@@ -238,7 +238,7 @@ snapshot_pk(struct snap_run *s, struct reader *r, struct snap_table *t)
 			if (row[0] != NULL &&
 			    strcmp(t->tm.cols[i].name, row[0]) == 0)
 				break;
-		if (i == t->tm.ncols)	/* dropped by [filter] drop_columns */
+		if (i == t->tm.ncols)	/* not a column read: changed since */
 			whole = false;
 		else {
 			t->key[t->nkey++] = i;
@@ -329,7 +329,7 @@ snapshot_literal(struct snap_run *s, const struct column *col,
     const char **p, struct obuf *q)
 {
 	const char *v = *p;
-	bool b64 = col->is_binary && col->form == COLFORM_NONE;
+	bool b64 = rows_text_base64(col);
 
 	s->val.len = 0;
 	if (*v != '"') {
@@ -609,9 +609,10 @@ snapshot_table(struct snap_run *s, struct reader *r, struct snap_table *t,
 	r->trx_ts = (uint32_t)time(NULL);
 	if (record_snapshot_mark(r, &t->tm, false) == -1)
 		return -1;
-	log_info("snapshot: %s.%s: %llu rows%s", t->tm.db, t->tm.table,
+	log_info("snapshot: %s.%s: %llu rows%s, %s", t->tm.db, t->tm.table,
 	    (unsigned long long)s->table_rows, resume ? " after the saved "
-	    "key" : "");
+	    "key" : "", t->chunked ? "by key" : "read whole (no primary key "
+	    "a snapshot can resume after)");
 	s->at.snap.last_key[0] = '\0';
 	return snapshot_progress(s, r, t, true);
 }
