@@ -280,6 +280,8 @@ struct reader {
 	bool		 row_pending;
 	size_t		 row_at;	/* where that record begins in out */
 	bool		 detached;	/* formatted apart: no sink (parallel.c) */
+	struct obuf	 recs;		/* ... for a per-record sink, each
+					 * record's table and key (record.c) */
 	struct obuf	 img[2];	/* before/after image values as JSON */
 	struct span	*spans[2];
 	size_t		 spans_cap;

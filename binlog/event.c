@@ -885,8 +885,8 @@ void
 event_release(struct reader *r)
 {
 	struct obuf *bufs[] = { &r->query, &r->payload, &r->inflated,
-	    &r->scratch, &r->jd[0], &r->jd[1], &r->jd[2], &r->out, &r->img[0],
-	    &r->img[1] };
+	    &r->scratch, &r->jd[0], &r->jd[1], &r->jd[2], &r->out, &r->recs,
+	    &r->img[0], &r->img[1] };
 	size_t i;
 
 	for (i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)

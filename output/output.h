@@ -202,9 +202,10 @@ int	 record_snapshot_mark(struct reader *, const struct tablemap *,
 int	 record_row_close(struct reader *, const struct tablemap *);
 void	 record_row_abort(struct reader *);
 bool	 record_drains(const struct reader *, const struct obuf *);
-bool	 record_joinable(void);
-int	 record_join(struct reader *, const struct obuf *, bool pending,
-	    size_t at);
+bool	 record_joinable(const struct reader *);
+void	 record_job_end(struct reader *);
+int	 record_join(struct reader *, const struct obuf *,
+	    const struct obuf *recs, bool pending, size_t at);
 
 /* The output hooks both owners set: the ring, the records, the filter. */
 #define READER_OUTPUT_HOOKS						\

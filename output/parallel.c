@@ -3,7 +3,8 @@
  * second thread takes the oldest queued job and formats it into the job's
  * own buffers, and so does the reader while the ring is full or before
  * another event.  The reader hands the jobs' records to the sink in ring
- * order, which is binlog order.  A transaction's end goes into the ring
+ * order, which is binlog order (a per-record sink's one by one, each
+ * with the table and key record.c noted beside it).  A transaction's end goes into the ring
  * too, so the reader can go on to the next one while the thread formats;
  * its records and position are out before the reader waits for the
  * server (packet.c).  Other events first wait for the whole ring
@@ -27,7 +28,7 @@
 
 /* What rows_decode writes into, apart from r->out's owner. */
 struct par_bufs {
-	struct obuf	 out, img[2], scratch, jd[3], inflated;
+	struct obuf	 out, recs, img[2], scratch, jd[3], inflated;
 	struct span	*spans[2];
 	size_t		 spans_cap;
 	bool		 pending;	/* its records end in an open one */
@@ -99,6 +100,7 @@ par_swap(struct reader *r, struct par_bufs *b)
 	int i;
 
 	PAR_SWAP(r->out, b->out);
+	PAR_SWAP(r->recs, b->recs);
 	PAR_SWAP(r->scratch, b->scratch);
 	PAR_SWAP(r->inflated, b->inflated);
 	PAR_SWAP(r->spans_cap, b->spans_cap);
@@ -161,6 +163,7 @@ par_run(unsigned n)
 	if (!j->is_end) {
 		cursor_init(&c, (const uint8_t *)j->ev.buf, j->ev.len);
 		j->rc = rows_decode(&j->r, &c, j->kind);
+		record_job_end(&j->r);
 	}
 	par_finish(j);
 }
@@ -262,6 +265,7 @@ par_trim_job(struct par_job *j)
 	par_trim(&j->ev);
 	par_trim(&j->query);
 	par_trim(&b->out);
+	par_trim(&b->recs);
 	par_trim(&b->scratch);
 	par_trim(&b->inflated);
 	for (i = 0; i < 2; i++)
@@ -290,8 +294,8 @@ par_join_rows(struct reader *r, struct par_job *j)
 	par_swap(&j->r, &j->bufs);
 	if (j->fail_code != 0)
 		r->hooks->fail(r, j->fail_code, j->fail_msg);
-	rc = j->rc == -1 || record_join(r, &j->bufs.out, j->bufs.pending,
-	    j->bufs.pending_at) == -1 ? -1 : 0;
+	rc = j->rc == -1 || record_join(r, &j->bufs.out, &j->bufs.recs,
+	    j->bufs.pending, j->bufs.pending_at) == -1 ? -1 : 0;
 	par.queued -= j->ev.len;
 	par_trim_job(j);
 	return rc;
@@ -466,6 +470,7 @@ par_queue(struct reader *r, const struct cursor *c, int kind)
 	j->r.hooks = &j->hooks;
 	j->fail_code = 0;
 	j->bufs.out.len = 0;
+	j->bufs.recs.len = 0;
 	j->bufs.pending = false;
 	par_swap(&j->r, &j->bufs);
 	j->kind = kind;
@@ -516,18 +521,18 @@ par_start(void)
 }
 
 /*
- * A rows event: into the ring, once there is room in it.  Not for a
- * per-record sink, nor for an event over PAR_EVENT_MAX (which a value
- * long enough to go to the sink in pieces, rows_long, needs anyway), nor
- * inside a TRANSACTION_PAYLOAD (its events share one position, and rows
- * are counted across them).
+ * A rows event: into the ring, once there is room in it.  Not when the
+ * records must go out as they are made (record_joinable), nor for an
+ * event over PAR_EVENT_MAX (which a value long enough to go to the sink
+ * in pieces, rows_long, needs anyway), nor inside a TRANSACTION_PAYLOAD
+ * (its events share one position, and rows are counted across them).
  */
 int
 par_rows(struct reader *r, struct cursor *c, int kind)
 {
 	size_t len = c->len - c->off;
 
-	if (!par.on || !record_joinable() || len > PAR_EVENT_MAX ||
+	if (!par.on || !record_joinable(r) || len > PAR_EVENT_MAX ||
 	    r->in_payload || !par_start()) {
 		if (par_sync(r) == -1)
 			return -1;
@@ -545,6 +550,7 @@ par_free_bufs(struct par_bufs *b)
 	int i;
 
 	free(b->out.buf);
+	free(b->recs.buf);
 	free(b->scratch.buf);
 	free(b->inflated.buf);
 	for (i = 0; i < 2; i++) {

@@ -24,16 +24,38 @@ static const struct format_ops *record_format = &format_maxwell;
 /* The pending record's table and primary key, for a per-record sink,
  * and for a keyed one the header naming the other key of a key change
  * and whether a tombstone follows (a delete).  Per formatting thread
- * (parallel.c), like the state below. */
-static __thread const struct tablemap *record_tm;
-static __thread struct obuf record_key, record_hdr;
-static __thread const char *record_hdr_name;
-static __thread bool record_tomb;
+ * (parallel.c), like the state below, and per kind of reader: the
+ * reader thread formats jobs too (detached readers), between the rows
+ * of its own pending record and that record's end. */
+struct record_meta {
+	const struct tablemap *tm;
+	struct obuf	 key, hdr;
+	const char	*hdr_name;
+	bool		 tomb;
+};
+static __thread struct record_meta record_metas[2];
 /* Which image holds the row after the change: 1, but 0 while a key
  * change's insert is made from the after image (record_rekey). */
 static __thread int record_after = 1;
 static __thread uint64_t record_event_at;	/* offset of the rows event */
 static __thread uint32_t record_rowno;		/* row within that event */
+
+/* A record formatted apart for a per-record sink (r->recs, in out's
+ * order): where it is in out, and its record_meta; then the key's and
+ * the header's bytes. */
+struct record_ent {
+	const struct tablemap *tm;
+	const char	*hdr_name;
+	size_t		 at, len;
+	size_t		 keylen, hdrlen;
+	bool		 tomb;
+};
+
+static struct record_meta *
+record_meta(const struct reader *r)
+{
+	return &record_metas[r->detached ? 1 : 0];
+}
 
 void
 record_set_sink(struct sink *s)
@@ -113,6 +135,7 @@ record_oversize(struct reader *r, const struct sink_rec *rec)
 static int
 record_send(struct reader *r, const struct tablemap *tm, const struct obuf *o)
 {
+	const struct record_meta *m = record_meta(r);
 	struct sink_rec rec;
 	int rc;
 
@@ -120,13 +143,13 @@ record_send(struct reader *r, const struct tablemap *tm, const struct obuf *o)
 	if (tm != NULL) {
 		rec.db = tm->db;
 		rec.table = tm->table;
-		rec.key = record_key.len > 0 ? record_key.buf : NULL;
-		rec.keylen = record_key.len;
+		rec.key = m->key.len > 0 ? m->key.buf : NULL;
+		rec.keylen = m->key.len;
 	}
-	if (tm != NULL && o != NULL && record_hdr_name != NULL) {
-		rec.hdr = record_hdr_name;
-		rec.hdrval = record_hdr.buf;
-		rec.hdrlen = record_hdr.len;
+	if (tm != NULL && o != NULL && m->hdr_name != NULL) {
+		rec.hdr = m->hdr_name;
+		rec.hdrval = m->hdr.buf;
+		rec.hdrlen = m->hdr.len;
 	}
 	rec.buf = o != NULL ? o->buf : NULL;
 	rec.len = o != NULL ? o->len : 0;
@@ -137,19 +160,53 @@ record_send(struct reader *r, const struct tablemap *tm, const struct obuf *o)
 	return 0;
 }
 
-/* Hands the buffer's records to the sink and empties it. */
+/* Hands the buffer's records to a byte sink and empties it. */
 static int
-record_write(struct reader *r, const struct tablemap *tm)
+record_write(struct reader *r)
 {
-	int rc = record_send(r, tm, &r->out);
+	int rc = record_send(r, NULL, &r->out);
 
 	r->out.len = 0;
 	return rc;
 }
 
-/* A per-record sink gets each record as soon as it is whole; a keyed
- * one, after a delete, the key's tombstone if it wants them (a
- * compacted topic then forgets the key). */
+/* One whole record o of a per-record sink, with its table and key; a
+ * keyed sink, after a delete, the key's tombstone too if it wants them
+ * (a compacted topic then forgets the key). */
+static int
+record_deliver(struct reader *r, const struct obuf *o)
+{
+	const struct record_meta *m = record_meta(r);
+	int rc;
+
+	if ((rc = record_send(r, m->tm, o)) != 0)
+		return rc == 1 ? 0 : -1;
+	if (!m->tomb || !record_sink->tombstones || m->key.len == 0)
+		return 0;
+	return record_send(r, m->tm, NULL) == -1 ? -1 : 0;
+}
+
+/* The record from r->row_at to the end of out, with its record_meta,
+ * noted in r->recs for record_join to hand on. */
+static void
+record_keep(struct reader *r)
+{
+	const struct record_meta *m = record_meta(r);
+	struct record_ent e = {
+		.tm = m->tm, .hdr_name = m->hdr_name, .at = r->row_at,
+		.len = r->out.len - r->row_at, .keylen = m->key.len,
+		.hdrlen = m->hdr.len, .tomb = m->tomb,
+	};
+
+	obuf_add(&r->recs, &e, sizeof(e));
+	if (e.keylen > 0)
+		obuf_add(&r->recs, m->key.buf, e.keylen);
+	if (e.hdrlen > 0)
+		obuf_add(&r->recs, m->hdr.buf, e.hdrlen);
+}
+
+/* A per-record sink gets each record as soon as it is whole -- one
+ * formatted apart (parallel.c) once it is joined, in binlog order. */
 static int
 record_emit(struct reader *r)
 {
@@ -157,11 +214,13 @@ record_emit(struct reader *r)
 
 	if (!record_sink->ops->per_record)
 		return 0;
-	if ((rc = record_write(r, record_tm)) != 0)
-		return rc == 1 ? 0 : -1;
-	if (!record_tomb || !record_sink->tombstones || record_key.len == 0)
+	if (r->detached) {
+		record_keep(r);
 		return 0;
-	return record_send(r, record_tm, NULL);
+	}
+	rc = record_deliver(r, &r->out);
+	r->out.len = 0;
+	return rc;
 }
 
 /* Closes the row that was waiting to learn whether it ends its
@@ -322,6 +381,8 @@ record_query(struct obuf *o, const struct obuf *q)
 static int
 record_row_prelude(struct reader *r, const struct tablemap *tm)
 {
+	struct record_meta *m = record_meta(r);
+
 	if (record_close_pending(r) == -1)
 		return -1;
 	if (!r->detached && r->out.len >= OBUF_FLUSH_AT &&
@@ -329,9 +390,9 @@ record_row_prelude(struct reader *r, const struct tablemap *tm)
 		return -1;
 	record_rowno = record_event_at == r->offset ? record_rowno + 1 : 0;
 	record_event_at = r->offset;
-	record_tm = tm;
-	record_hdr_name = NULL;
-	record_tomb = false;
+	m->tm = tm;
+	m->hdr_name = NULL;
+	m->tomb = false;
 	r->row_at = r->out.len;
 	return 0;
 }
@@ -362,24 +423,25 @@ record_swap_images(struct reader *r)
 static int
 record_rekey(struct reader *r, const struct tablemap *tm)
 {
+	struct record_meta *m = record_meta(r);
 	size_t diffs = r->scratch.len;
 	struct obuf k;
 
-	record_pk(r, tm, 0, &r->img[0], &record_key);
-	record_pk(r, tm, 1, &r->img[1], &record_hdr);
-	record_hdr_name = SINK_HDR_NEWKEY;
+	record_pk(r, tm, 0, &r->img[0], &m->key);
+	record_pk(r, tm, 1, &r->img[1], &m->hdr);
+	m->hdr_name = SINK_HDR_NEWKEY;
 	r->scratch.len = 0;	/* JSON partial updates: the insert's */
 	record_format->row(r, tm, FORMAT_DELETE, record_rowno);
 	r->scratch.len = diffs;
-	record_tomb = true;
+	m->tomb = true;
 	r->row_pending = true;
 	if (record_close_pending(r) == -1)
 		return -1;
-	k = record_key;
-	record_key = record_hdr;
-	record_hdr = k;
-	record_hdr_name = SINK_HDR_OLDKEY;
-	record_tomb = false;
+	k = m->key;
+	m->key = m->hdr;
+	m->hdr = k;
+	m->hdr_name = SINK_HDR_OLDKEY;
+	m->tomb = false;
 	r->row_at = r->out.len;
 	record_swap_images(r);
 	record_format->row(r, tm, FORMAT_INSERT, record_rowno);
@@ -403,10 +465,10 @@ record_row(struct reader *r, const struct tablemap *tm, int kind)
 		return record_rekey(r, tm);
 	if (record_sink->ops->per_record)
 		record_pk(r, tm, upd ? 1 : 0, &r->img[upd ? 1 : 0],
-		    &record_key);
+		    &record_meta(r)->key);
 	record_format->row(r, tm, upd ? FORMAT_UPDATE : del ? FORMAT_DELETE :
 	    FORMAT_INSERT, record_rowno);
-	record_tomb = del;
+	record_meta(r)->tomb = del;
 	r->row_pending = true;
 	return 0;
 }
@@ -419,7 +481,7 @@ record_snapshot_row(struct reader *r, const struct tablemap *tm, bool last)
 	if (record_row_prelude(r, tm) == -1)
 		return -1;
 	if (record_sink->ops->per_record)
-		record_pk(r, tm, 0, &r->img[0], &record_key);
+		record_pk(r, tm, 0, &r->img[0], &record_meta(r)->key);
 	record_format->row(r, tm, last ? FORMAT_READ_LAST : FORMAT_READ, 0);
 	r->row_pending = true;
 	return 0;
@@ -434,7 +496,7 @@ record_snapshot_mark(struct reader *r, const struct tablemap *tm, bool start)
 		return 0;
 	if (record_row_prelude(r, tm) == -1)
 		return -1;
-	record_key.len = 0;
+	record_meta(r)->key.len = 0;
 	record_format->snapshot(r, tm, start);
 	r->row_pending = true;
 	return 0;
@@ -455,8 +517,9 @@ record_row_open(struct reader *r, const struct tablemap *tm, int kind)
 		return 0;
 	if (record_row_prelude(r, tm) == -1)
 		return -1;
-	record_tomb = kind == EV_DELETE_ROWS || kind == EV_DELETE_ROWS_V1;
-	record_format->open(r, tm, record_tomb ? FORMAT_DELETE :
+	record_meta(r)->tomb = kind == EV_DELETE_ROWS ||
+	    kind == EV_DELETE_ROWS_V1;
+	record_format->open(r, tm, record_meta(r)->tomb ? FORMAT_DELETE :
 	    FORMAT_INSERT);
 	return 1;
 }
@@ -466,7 +529,7 @@ record_row_close(struct reader *r, const struct tablemap *tm)
 {
 	obuf_add(&r->out, "}", 1);
 	if (record_sink->ops->per_record)
-		record_pk(r, tm, 0, &r->out, &record_key);
+		record_pk(r, tm, 0, &r->out, &record_meta(r)->key);
 	r->row_pending = true;
 	return 0;
 }
@@ -488,23 +551,83 @@ record_drains(const struct reader *r, const struct obuf *o)
 	return o == &r->out && !record_sink->ops->per_record && !r->detached;
 }
 
-/* Whether rows may be formatted apart from the buffer (parallel.c): a
- * per-record sink takes each record as it is made. */
+/*
+ * Whether rows may be formatted apart from the buffer (parallel.c).  A
+ * per-record sink's records go with their tables and keys (r->recs) --
+ * but not under on_oversize = skip: a record the sink refuses is found
+ * only when it is handed on, after the reader has moved past its event,
+ * and its gap must name that event and the GTID set before it.
+ */
 bool
-record_joinable(void)
+record_joinable(const struct reader *r)
 {
-	return !record_sink->ops->per_record;
+	return !record_sink->ops->per_record || r->conf == NULL ||
+	    strcmp(r->conf->on_oversize, "skip") != 0;
+}
+
+/* A job's rows are formatted (parallel.c): a per-record sink's open
+ * last record is noted too, for record_join to make it the reader's
+ * pending record with its table and key. */
+void
+record_job_end(struct reader *r)
+{
+	if (r->row_pending && record_sink->ops->per_record)
+		record_keep(r);
+}
+
+/* The entry of recs at p into the reader's record_meta: the offset of
+ * the next one. */
+static size_t
+record_ent_load(struct reader *r, const struct obuf *recs, size_t p,
+    struct record_ent *e)
+{
+	struct record_meta *m = record_meta(r);
+
+	memcpy(e, recs->buf + p, sizeof(*e));
+	p += sizeof(*e);
+	m->tm = e->tm;
+	m->hdr_name = e->hdr_name;
+	m->tomb = e->tomb;
+	m->key.len = m->hdr.len = 0;
+	if (e->keylen > 0)
+		obuf_add(&m->key, recs->buf + p, e->keylen);
+	if (e->hdrlen > 0)
+		obuf_add(&m->hdr, recs->buf + p + e->keylen, e->hdrlen);
+	return p + e->keylen + e->hdrlen;
+}
+
+/* A per-record sink's whole records of o, each with its entry of recs;
+ * the open last one's entry stays loaded, its record's now. */
+static int
+record_join_each(struct reader *r, const struct obuf *o,
+    const struct obuf *recs)
+{
+	struct record_ent e;
+	struct obuf one = *o;
+	size_t p = 0;
+
+	while (p < recs->len) {
+		p = record_ent_load(r, recs, p, &e);
+		if (e.at >= o->len)
+			break;
+		one.buf = o->buf + e.at;
+		one.len = e.len;
+		if (record_deliver(r, &one) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 /* Records formatted apart (parallel.c), in binlog order after the
- * pending record: the whole ones handed to the byte sink from where they
- * are, without a copy into the buffer; an open last one (pending, from
+ * pending record: the whole ones handed to a byte sink from where they
+ * are, without a copy into the buffer, or to a per-record sink one by
+ * one with what recs says of each; an open last one (pending, from
  * offset at) is copied into the buffer, where its end and the commit's
  * mark follow, so that the sink never holds half a record if the stream
  * stops first. */
 int
-record_join(struct reader *r, const struct obuf *o, bool pending,
-    size_t at)
+record_join(struct reader *r, const struct obuf *o, const struct obuf *recs,
+    bool pending, size_t at)
 {
 	struct obuf whole = *o;
 
@@ -514,10 +637,12 @@ record_join(struct reader *r, const struct obuf *o, bool pending,
 		return -1;
 	if (pending)
 		whole.len = at;
-	if ((whole.len > 0 || r->out.len >= OBUF_FLUSH_AT) &&
-	    record_flush(r) == -1)
-		return -1;
-	if (whole.len > 0 && record_send(r, NULL, &whole) == -1)
+	if (record_sink->ops->per_record) {
+		if (record_join_each(r, &whole, recs) == -1)
+			return -1;
+	} else if (((whole.len > 0 || r->out.len >= OBUF_FLUSH_AT) &&
+	    record_flush(r) == -1) ||
+	    (whole.len > 0 && record_send(r, NULL, &whole) == -1))
 		return -1;
 	r->row_at = r->out.len;
 	obuf_add(&r->out, o->buf + whole.len, o->len - whole.len);
@@ -529,7 +654,7 @@ record_join(struct reader *r, const struct obuf *o, bool pending,
 int
 record_drain(struct reader *r)
 {
-	return r->out.len >= OBUF_FLUSH_AT ? record_write(r, NULL) : 0;
+	return r->out.len >= OBUF_FLUSH_AT ? record_write(r) : 0;
 }
 
 /*
@@ -543,6 +668,7 @@ record_ddl(struct reader *r, const uint8_t *db, size_t dblen,
     const uint8_t *sql, size_t len)
 {
 	static struct tablemap topic = { .table = "_ddl" }, shown;
+	struct record_meta *m = record_meta(r);
 	struct ddl d;
 
 	if (record_close_pending(r) == -1)
@@ -553,10 +679,10 @@ record_ddl(struct reader *r, const uint8_t *db, size_t dblen,
 	strlcpy_(topic.db, d.db, sizeof(topic.db));
 	strlcpy_(shown.db, d.db, sizeof(shown.db));
 	strlcpy_(shown.table, d.table, sizeof(shown.table));
-	record_tm = &topic;
-	record_key.len = 0;
-	record_hdr_name = NULL;
-	record_tomb = false;
+	m->tm = &topic;
+	m->key.len = 0;
+	m->hdr_name = NULL;
+	m->tomb = false;
 	r->row_at = r->out.len;
 	record_format->ddl(r, &topic, &shown, d.type, sql, len);
 	r->row_pending = true;
@@ -591,7 +717,7 @@ record_flush(struct reader *r)
 {
 	if (r->out.len == 0 || record_sink->ops->per_record)
 		return 0;
-	return record_write(r, NULL);
+	return record_write(r);
 }
 
 /* The transaction's records are written: the sink reports pos once they

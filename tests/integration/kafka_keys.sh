@@ -13,7 +13,7 @@
 # default).  Replaying every partition in order, per key, gives exactly
 # the server's rows: no ghost of an old key.  Then, with
 # kafka_tombstones = no and format = debezium, the same without
-# tombstones.
+# tombstones, over a backlog: records made on both formatting threads.
 # shellcheck source=SCRIPTDIR/../lib.sh
 KAFKAMOCK=$PWD/kafkamock
 . "$(dirname "$0")/../lib.sh"
@@ -149,7 +149,12 @@ workload 16 400 "$TMP/one" >"$TMP/one.sql"
 sql <"$TMP/one.sql"
 consume one yes
 
+# The second workload is written while binlogd is stopped: read as a
+# backlog, its rows events fill parallel.c's ring, so that records are
+# formatted on both threads and handed to the sink as they are joined.
 binlogd_stop
+workload 61 600 "$TMP/two" >"$TMP/two.sql"
+sql <"$TMP/two.sql"
 BL_EXTRA_STREAM="sink = kafka
 format = debezium
 [sink]
@@ -157,8 +162,6 @@ brokers = $BROKERS
 topic = two.%{database}.%{table}
 kafka_tombstones = no"
 binlogd_start
-workload 61 150 "$TMP/two" >"$TMP/two.sql"
-sql <"$TMP/two.sql"
 consume two no
 server_rows
 
