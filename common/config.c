@@ -90,6 +90,8 @@ static const struct opt_def opts[] = {
 	    "never|initial|when_needed"),
 	UINT("stream", "snapshot_chunk_size", snapshot_chunk_size, "1024", 1,
 	    1048576),
+	STR("stream", "snapshot_watermark_table", snapshot_watermark_table,
+	    "binlogd.watermark"),
 	STR("stream", "spill_dir", spill_dir, ""),
 	UINT("stream", "decode_threads", decode_threads, "2", 1, 2),
 
@@ -509,6 +511,22 @@ conf_line(struct config *conf, char *line, char *section, size_t seclen,
 	return conf_set(conf, o, name + strlen(o->name), value, err, errlen);
 }
 
+/* The incremental snapshot's watermark table: database.table, each a
+ * name of up to 64 characters without another dot. */
+static int
+conf_check_watermark(const char *v, char *err, size_t errlen)
+{
+	const char *dot = strchr(v, '.');
+
+	if (dot == NULL || dot == v || dot[1] == '\0' ||
+	    strchr(dot + 1, '.') != NULL || dot - v > 64 ||
+	    strlen(dot + 1) > 64)
+		return conf_error(err, errlen, "[stream] "
+		    "snapshot_watermark_table = %s: give database.table, "
+		    "e.g. binlogd.watermark", v);
+	return 0;
+}
+
 static int
 conf_check(const struct config *conf, char *err, size_t errlen)
 {
@@ -523,7 +541,8 @@ conf_check(const struct config *conf, char *err, size_t errlen)
 	if (conf->database[0] == '\0')
 		return conf_error(err, errlen, "[checkpoint] database must "
 		    "name a file");
-	return 0;
+	return conf_check_watermark(conf->snapshot_watermark_table, err,
+	    errlen);
 }
 
 int

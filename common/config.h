@@ -72,6 +72,7 @@ struct config {
 	char		 server_name[128];	/* debezium source.name */
 	char		 snapshot[16];	/* never|initial|when_needed */
 	unsigned	 snapshot_chunk_size;	/* rows per SELECT */
+	char		 snapshot_watermark_table[CONF_STR_MAX]; /* db.table */
 	char		 spill_dir[CONF_STR_MAX];	/* "": database's directory */
 	unsigned	 decode_threads;	/* rows events formatted by 1 or 2 */
 

@@ -11,7 +11,7 @@
 #include <msgpack.h>
 
 /* Bump this if any message below, or any of its fields, changes. */
-#define MSG_PROTOCOL_VERSION	10
+#define MSG_PROTOCOL_VERSION	11
 /* Largest encoded message a reader accepts; larger is a protocol error. */
 #define MSG_MAX_SIZE		(256 * 1024)
 /* A body may carry at most this many fields. */
@@ -52,6 +52,10 @@
 				 * password read from password_file; not sent \
 				 * on the link but held by fd 5 (FD_CONFIG) \
 				 * at exec, see proc.h */		\
+	X(SNAPSHOT, 105)	/* {table:s where:s uid:u} -> streamer:	\
+				 * binlogctl snapshot of table ("db.table") \
+				 * rows where (SQL, "" for all); table	\
+				 * "stop" stops the running one */	\
 									\
 	/* any child -> supervisor (200..299) */			\
 	X(READY, 200)	/* {protocol:u pid:u} child is serving */	\
@@ -66,6 +70,8 @@
 				 * hold the newest rows, one per line */ \
 	X(CKPT_SET_DONE, 204) /* checkpointd: reply to SET, {error:s}, "" \
 				  * once position and audit row are on disk */ \
+	X(SNAPSHOT_DONE, 205) /* streamer: reply to SNAPSHOT, {result:u \
+				  * message:s}, result an enum ctl_result */ \
 									\
 	/* streamer -> checkpointd (300..399) */			\
 	X(CKPT_LOAD, 300)	/* {} where do I start? */		\
@@ -100,6 +106,8 @@
 				   * CKPT_SHOWN's fields */		\
 	X(CTL_SET_POSITION, 508) /* {protocol:u position:s} file:offset or \
 				     * GTID set; only while held */	\
+	X(CTL_SNAPSHOT, 509)	/* {protocol:u table:s where:s?} as	\
+				 * SNAPSHOT, answered by the streamer */ \
 									\
 	/* supervisor -> binlogctl (600..699) */			\
 	X(CTL_REPLY, 600)	/* {result:u message:s} plus, for STATUS, \

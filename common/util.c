@@ -17,6 +17,19 @@
 #include "log.h"
 #include "util.h"
 
+void
+strcatf_(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t n = strlen(buf);
+	va_list ap;
+
+	if (n >= size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, size - n, fmt, ap);
+	va_end(ap);
+}
+
 size_t
 strlcpy_(char *dst, const char *src, size_t size)
 {

@@ -30,5 +30,8 @@ int	err_set(char *err, size_t errlen, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 /* Copies src to dst like strlcpy; returns strlen(src). */
 size_t	strlcpy_(char *dst, const char *src, size_t size);
+/* Appends the formatted text to the string in buf, cut to fit. */
+void	strcatf_(char *buf, size_t size, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 
 #endif

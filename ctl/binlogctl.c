@@ -1,6 +1,7 @@
 /* binlogctl.c: the operator's command: asks a running binlogd over its
  * control socket for its status, metrics or checkpoint, or to restart,
- * reload, stop, hold the streamer or set its start position. */
+ * reload, stop, hold the streamer, set its start position or snapshot a
+ * table. */
 #include "build.h"
 
 #include <sys/socket.h>
@@ -33,7 +34,10 @@ struct ctl_cmd {
 	uint32_t	 type;
 	void		(*show)(struct msg_in *, int json);
 	const char	*help;
-	int		 takes_arg;	/* sent as the request's position */
+	const char	*args[2];	/* the request's fields its arguments
+					 * fill, in order */
+	int		 optional;	/* how many of the last may be left
+					 * out */
 };
 
 static void show_status(struct msg_in *, int);
@@ -43,23 +47,29 @@ static void show_checkpoint(struct msg_in *, int);
 
 static const struct ctl_cmd commands[] = {
 	{ "status", MSG_CTL_STATUS, show_status,
-	    "state of binlogd and its helpers", 0 },
+	    "state of binlogd and its helpers", { NULL }, 0 },
 	{ "restart", MSG_CTL_RESTART, show_message,
-	    "restart the streamer from the saved position", 0 },
+	    "restart the streamer from the saved position", { NULL }, 0 },
 	{ "reload", MSG_CTL_RELOAD, show_message,
-	    "reload the configuration and restart the streamer", 0 },
-	{ "stop", MSG_CTL_STOP, show_message, "stop binlogd gracefully", 0 },
+	    "reload the configuration and restart the streamer", { NULL },
+	    0 },
+	{ "stop", MSG_CTL_STOP, show_message, "stop binlogd gracefully",
+	    { NULL }, 0 },
 	{ "metrics", MSG_CTL_METRICS, show_metrics,
-	    "the figures of the metrics endpoint, as Prometheus text", 0 },
+	    "the figures of the metrics endpoint, as Prometheus text",
+	    { NULL }, 0 },
 	{ "stop-streamer", MSG_CTL_STOP_STREAMER, show_message,
-	    "stop the streamer and keep it stopped", 0 },
+	    "stop the streamer and keep it stopped", { NULL }, 0 },
 	{ "start-streamer", MSG_CTL_START_STREAMER, show_message,
-	    "let a stopped streamer run again", 0 },
+	    "let a stopped streamer run again", { NULL }, 0 },
 	{ "checkpoint", MSG_CTL_CHECKPOINT, show_checkpoint,
-	    "the saved position, the gaps and the audit log", 0 },
+	    "the saved position, the gaps and the audit log", { NULL }, 0 },
 	{ "set-position", MSG_CTL_SET_POSITION, show_message,
 	    "set the start position (file:offset or GTID set) while the "
-	    "streamer is stopped", 1 },
+	    "streamer is stopped", { "position" }, 0 },
+	{ "snapshot", MSG_CTL_SNAPSHOT, show_message,
+	    "DB.TABLE [WHERE-condition]: the table's rows while streaming "
+	    "goes on; snapshot stop: stop it", { "table", "where" }, 1 },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -76,7 +86,7 @@ usage(int code)
 	size_t i;
 
 	fprintf(code ? stderr : stdout, "usage: binlogctl [-hj] [-c file] "
-	    "[-s socket] command [argument]\n"
+	    "[-s socket] command [argument ...]\n"
 	    "  -c file    read control_socket from this configuration "
 	    "(default %s)\n"
 	    "  -h         this help\n"
@@ -470,6 +480,16 @@ ctl_connect(const char *path)
 	}
 }
 
+static int
+ctl_nargs(const struct ctl_cmd *cmd)
+{
+	int n = 0;
+
+	while (n < 2 && cmd->args[n] != NULL)
+		n++;
+	return n;
+}
+
 static const struct ctl_cmd *
 ctl_find(const char *name)
 {
@@ -492,7 +512,7 @@ main(int argc, char **argv)
 	struct msg_out m;
 	struct peer *p;
 	char errbuf[1024];
-	int ch;
+	int ch, i, nargs;
 
 	version_option(argc, argv, "binlogctl");
 	if (argc > 1 && strcmp(argv[1], "--help") == 0)
@@ -516,10 +536,16 @@ main(int argc, char **argv)
 	}
 	if (optind == argc)
 		usage(CTL_USAGE);
-	st.cmd = ctl_find(argv[optind]);
-	if (argc - optind != 1 + st.cmd->takes_arg) {
-		warnx("%s takes %s", st.cmd->name, st.cmd->takes_arg ?
-		    "one argument" : "no argument");
+	st.cmd = ctl_find(argv[optind++]);
+	nargs = ctl_nargs(st.cmd);
+	if (argc - optind > nargs || argc - optind < nargs -
+	    st.cmd->optional) {
+		if (st.cmd->optional > 0)
+			warnx("%s takes %d to %d arguments", st.cmd->name,
+			    nargs - st.cmd->optional, nargs);
+		else
+			warnx("%s takes %s", st.cmd->name, nargs == 0 ?
+			    "no argument" : "one argument");
 		usage(CTL_USAGE);
 	}
 	/* Only control_socket: the rest of the file is binlogd's to judge. */
@@ -537,8 +563,8 @@ main(int argc, char **argv)
 	p = peer_new(st.base, ctl_connect(sock), "binlogd", ctl_dispatch, &st);
 	msg_out_begin(&m, st.cmd->type, peer_next_id(p));
 	msg_put_u64(&m, "protocol", MSG_PROTOCOL_VERSION);
-	if (st.cmd->takes_arg)
-		msg_put_str(&m, "position", argv[optind + 1]);
+	for (i = 0; optind + i < argc; i++)
+		msg_put_str(&m, st.cmd->args[i], argv[optind + i]);
 	peer_send(p, &m);
 	msg_out_free(&m);
 	event_base_loopexit(st.base, &tv);

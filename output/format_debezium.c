@@ -76,7 +76,12 @@ debezium_row(struct reader *r, const struct tablemap *tm,
 {
 	static const char op[] = { [FORMAT_INSERT] = 'c',
 	    [FORMAT_UPDATE] = 'u', [FORMAT_DELETE] = 'd',
-	    [FORMAT_READ] = 'r', [FORMAT_READ_LAST] = 'r' };
+	    [FORMAT_READ] = 'r', [FORMAT_READ_LAST] = 'r',
+	    [FORMAT_READ_INCREMENTAL] = 'r' };
+	static const char *const snapshot[] = { [FORMAT_INSERT] = "false",
+	    [FORMAT_UPDATE] = "false", [FORMAT_DELETE] = "false",
+	    [FORMAT_READ] = "true", [FORMAT_READ_LAST] = "last",
+	    [FORMAT_READ_INCREMENTAL] = "incremental" };
 	bool upd = change == FORMAT_UPDATE, del = change == FORMAT_DELETE;
 	struct obuf *o = &r->out;
 
@@ -91,8 +96,7 @@ debezium_row(struct reader *r, const struct tablemap *tm,
 		obuf_str(o, ",\"after\":null");
 	else
 		record_image(r, tm, "after", upd ? 1 : 0, -1);
-	debezium_source(r, tm, rowno, change == FORMAT_READ ? "true" :
-	    change == FORMAT_READ_LAST ? "last" : "false");
+	debezium_source(r, tm, rowno, snapshot[change]);
 	obuf_lit(o, ",\"ts_ms\":");
 	obuf_uint(o, debezium_now_ms());
 	obuf_lit(o, ",\"transaction\":null");

@@ -118,7 +118,7 @@ maxwell_row(struct reader *r, const struct tablemap *tm,
 {
 	bool upd = change == FORMAT_UPDATE;
 
-	if (change == FORMAT_READ || change == FORMAT_READ_LAST) {
+	if (change >= FORMAT_READ) {
 		maxwell_bootstrap(r, tm, "bootstrap-insert");
 		record_image(r, tm, "data", 0, -1);
 		return;

@@ -156,9 +156,11 @@ bool	 filter_pattern_match(const char *pattern, const char *db,
  * and one line in record.c's format_registry.
  */
 /* FORMAT_READ: a row an initial snapshot read (its one image in
- * r->img[0]); FORMAT_READ_LAST, the snapshot's last row. */
+ * r->img[0]); FORMAT_READ_LAST, the snapshot's last row;
+ * FORMAT_READ_INCREMENTAL, a row of an incremental snapshot (binlogctl
+ * snapshot), read while the stream goes on. */
 enum format_change { FORMAT_INSERT, FORMAT_UPDATE, FORMAT_DELETE,
-	FORMAT_READ, FORMAT_READ_LAST };
+	FORMAT_READ, FORMAT_READ_LAST, FORMAT_READ_INCREMENTAL };
 struct format_ops {
 	const char	*name;
 	/* a row, its images in r->img (record_image writes them) */
@@ -196,7 +198,7 @@ void	 record_query(struct obuf *, const struct obuf *);
 int	 record_row(struct reader *, const struct tablemap *, int kind);
 int	 record_row_open(struct reader *, const struct tablemap *, int kind);
 int	 record_snapshot_row(struct reader *, const struct tablemap *,
-	    bool last);
+	    enum format_change);
 int	 record_snapshot_mark(struct reader *, const struct tablemap *,
 	    bool start);
 int	 record_row_close(struct reader *, const struct tablemap *);

@@ -474,15 +474,16 @@ record_row(struct reader *r, const struct tablemap *tm, int kind)
 }
 
 /* A row a snapshot read (its image in r->img[0]), pending like any row;
- * last: the snapshot's last. */
+ * change says which snapshot (FORMAT_READ*). */
 int
-record_snapshot_row(struct reader *r, const struct tablemap *tm, bool last)
+record_snapshot_row(struct reader *r, const struct tablemap *tm,
+    enum format_change change)
 {
 	if (record_row_prelude(r, tm) == -1)
 		return -1;
 	if (record_sink->ops->per_record)
 		record_pk(r, tm, 0, &r->img[0], &record_meta(r)->key);
-	record_format->row(r, tm, last ? FORMAT_READ_LAST : FORMAT_READ, 0);
+	record_format->row(r, tm, change, 0);
 	r->row_pending = true;
 	return 0;
 }

@@ -101,15 +101,29 @@ packet_recv(struct packet *p, int flags)
 	return n;
 }
 
+/* Waits up to timeout_ms for the socket to have bytes: 1 when it has,
+ * 0 when not, -1 on error.  A binlogctl snapshot request that comes
+ * meanwhile is served at once (incremental.c), and the wait starts
+ * over; -2 when that failed the stream. */
 static int
 packet_poll(struct packet *p, int timeout_ms)
 {
-	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+	struct pollfd pfd[2] = {
+		{ .fd = p->fd, .events = POLLIN },
+		{ .fd = incr_wake_fd(), .events = POLLIN },
+	};
 	int rc;
 
-	while ((rc = poll(&pfd, 1, timeout_ms)) == -1 && errno == EINTR)
-		;
-	return rc;
+	for (;;) {
+		while ((rc = poll(pfd, 2, timeout_ms)) == -1 && errno == EINTR)
+			;
+		if (rc <= 0 || !(pfd[1].revents & POLLIN))
+			return rc;
+		if (incr_poll(p->r) == -1)
+			return -2;
+		if (pfd[0].revents != 0)
+			return 1;
+	}
 }
 
 /* Waits up to the read timeout for the socket to have bytes.  The rows
@@ -135,6 +149,9 @@ packet_wait(struct packet *p)
 		    "server: nothing read for read_timeout");
 	if (ready == -1)
 		return packet_fail(p, CR_SERVER_LOST, strerror(errno));
+	if (ready == -2)
+		return packet_fail(p, CR_UNKNOWN_ERROR, "binlogctl snapshot "
+		    "failed the stream");
 	return 0;
 }
 

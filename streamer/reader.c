@@ -771,7 +771,7 @@ reader_loop(struct reader *r)
 	size_t len;
 
 	while (!reader_stop_here(r)) {
-		if (reader_fetch(r, &ev, &p, &len) == -1)
+		if (incr_poll(r) == -1 || reader_fetch(r, &ev, &p, &len) == -1)
 			break;
 		if (!reader_got_event)
 			log_debug("first event %.1f ms after the dump command",
@@ -805,6 +805,7 @@ reader_cleanup(struct reader *r)
 		packet_free(&reader_pk);
 	reader_own_packets = false;
 	par_release();		/* the next attempt starts with an empty ring */
+	incr_abandon();
 	if (rep.rpl != NULL)
 		mariadb_rpl_close(rep.rpl);
 	else if (rep.mysql != NULL)
@@ -930,18 +931,6 @@ reader_attempt(struct reader *r)
 	reader_cleanup(r);
 }
 
-/* Appends to the failure message what the operator should know. */
-static void
-reader_explain(const char *fmt, ...)
-{
-	size_t n = strlen(reader_err.msg);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(reader_err.msg + n, sizeof(reader_err.msg) - n, fmt, ap);
-	va_end(ap);
-}
-
 /* The next attempt starts after the last transaction whose records are
  * out: never the server's position, never further back than needed. */
 static void
@@ -970,15 +959,15 @@ reader_purged(struct reader *r)
 	bool snapshot = strcmp(r->conf->snapshot, "when_needed") == 0;
 
 	if (!snapshot && strcmp(r->conf->on_purged, "fail") == 0) {
-		reader_explain("; on_purged = fail: restore the purged binlogs, "
-		    "or set [stream] on_purged = earliest or latest to skip to "
-		    "a position the server has (the skipped range is recorded "
-		    "as a gap)");
+		strcatf_(reader_err.msg, sizeof(reader_err.msg), "; on_purged "
+		    "= fail: restore the purged binlogs, or set [stream] "
+		    "on_purged = earliest or latest to skip to a position the "
+		    "server has (the skipped range is recorded as a gap)");
 		return false;
 	}
 	if (reader_resets++ > 0) {
-		reader_explain(" (again right after an on_purged reset: "
-		    "stopping)");
+		strcatf_(reader_err.msg, sizeof(reader_err.msg), " (again "
+		    "right after an on_purged reset: stopping)");
 		return false;
 	}
 	strlcpy_(reader_reset_why, reader_err.msg, sizeof(reader_reset_why));
@@ -1017,8 +1006,8 @@ reader_retry(struct reader *r, int *attempt)
 	if (reader_got_event)
 		*attempt = 0;
 	if (++*attempt > READER_RETRIES) {
-		reader_explain(" (gave up after %d reconnects)",
-		    READER_RETRIES);
+		strcatf_(reader_err.msg, sizeof(reader_err.msg), " (gave up "
+		    "after %d reconnects)", READER_RETRIES);
 		return false;
 	}
 	delay = 1 << (*attempt - 1);
@@ -1055,7 +1044,7 @@ int
 reader_start(struct streamer *st, const struct config *conf,
     const struct start *from)
 {
-	static const struct reader_hooks hooks = {
+	static struct reader_hooks hooks = {
 		.fail = reader_hook_fail,
 		.unrowed = reader_unrowed,
 		.skipped = reader_skipped,
@@ -1067,6 +1056,7 @@ reader_start(struct streamer *st, const struct config *conf,
 		.rows_seen = stats_rows,
 	};
 
+	incr_hooks(&hooks, conf);
 	memset(&reader, 0, sizeof(reader));
 	memset(&rep, 0, sizeof(rep));
 	rep.st = st;

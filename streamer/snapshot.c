@@ -164,7 +164,7 @@ snapshot_position(struct reader *r, MYSQL *m, struct position *pos)
 
 
 /* `name` with its backquotes doubled. */
-static void
+void
 snapshot_ident(struct obuf *o, const char *name)
 {
 	obuf_lit(o, "`");
@@ -188,7 +188,7 @@ snapshot_quote(MYSQL *m, struct obuf *o, const char *s, size_t n)
 
 /* The table's columns (schema.c, information_schema) into tm, its JSON
  * names made and [filter] drop_columns applied; -1 after reader_fail. */
-static int
+int
 snapshot_map(struct reader *r, struct tablemap *tm)
 {
 	const struct schema_entry *e;
@@ -410,8 +410,31 @@ snapshot_where(struct snap_run *s, struct reader *r,
 	return 0;
 }
 
-/* SELECT of every column, FLOATs as doubles, in primary-key order; a
- * chunk of them after the key in s->after when chunked. */
+/* "SELECT every column, FLOATs as doubles, FROM `db`.`table`" into q. */
+void
+snapshot_columns(const struct tablemap *tm, struct obuf *q)
+{
+	uint32_t i;
+
+	q->len = 0;
+	obuf_lit(q, "SELECT ");
+	for (i = 0; i < tm->ncols; i++) {
+		if (i > 0)
+			obuf_lit(q, ", ");
+		if (rows_text_as_double(&tm->cols[i]))
+			obuf_lit(q, "CAST(");
+		snapshot_ident(q, tm->cols[i].name);
+		if (rows_text_as_double(&tm->cols[i]))
+			obuf_lit(q, " AS DOUBLE)");
+	}
+	obuf_lit(q, " FROM ");
+	snapshot_ident(q, tm->db);
+	obuf_lit(q, ".");
+	snapshot_ident(q, tm->table);
+}
+
+/* The SELECT in primary-key order; a chunk of it after the key in
+ * s->after when chunked. */
 static int
 snapshot_select(struct snap_run *s, struct reader *r,
     const struct snap_table *t)
@@ -419,21 +442,7 @@ snapshot_select(struct snap_run *s, struct reader *r,
 	const struct tablemap *tm = &t->tm;
 	uint32_t i;
 
-	s->q.len = 0;
-	obuf_lit(&s->q, "SELECT ");
-	for (i = 0; i < tm->ncols; i++) {
-		if (i > 0)
-			obuf_lit(&s->q, ", ");
-		if (rows_text_as_double(&tm->cols[i]))
-			obuf_lit(&s->q, "CAST(");
-		snapshot_ident(&s->q, tm->cols[i].name);
-		if (rows_text_as_double(&tm->cols[i]))
-			obuf_lit(&s->q, " AS DOUBLE)");
-	}
-	obuf_lit(&s->q, " FROM ");
-	snapshot_ident(&s->q, tm->db);
-	obuf_lit(&s->q, ".");
-	snapshot_ident(&s->q, tm->table);
+	snapshot_columns(tm, &s->q);
 	if (s->after.len > 0 && snapshot_where(s, r, t, s->after.buf) == -1)
 		return -1;
 	for (i = 0; i < t->nkey; i++) {
@@ -468,21 +477,30 @@ snapshot_key(struct reader *r, const struct snap_table *t, int which,
 	o->len--;
 }
 
+/* Room in r->spans for n columns. */
+void
+snapshot_spans(struct reader *r, uint32_t n)
+{
+	int i;
+
+	if (n <= r->spans_cap)
+		return;
+	for (i = 0; i < 2; i++)
+		if ((r->spans[i] = realloc(r->spans[i],
+		    n * sizeof(*r->spans[i]))) == NULL)
+			fatal("snapshot spans");
+	r->spans_cap = n;
+}
+
 /* The row's values into r->img[0], every column present. */
-static void
+void
 snapshot_image(struct reader *r, const struct tablemap *tm, MYSQL_ROW row,
     const unsigned long *len)
 {
 	struct span *sp;
 	uint32_t i;
 
-	if (tm->ncols > r->spans_cap) {
-		for (i = 0; i < 2; i++)
-			if ((r->spans[i] = realloc(r->spans[i],
-			    tm->ncols * sizeof(*sp))) == NULL)
-				fatal("snapshot spans");
-		r->spans_cap = tm->ncols;
-	}
+	snapshot_spans(r, tm->ncols);
 	r->img[0].len = 0;
 	for (i = 0; i < tm->ncols; i++) {
 		sp = &r->spans[0][i];
@@ -502,7 +520,8 @@ snapshot_write(struct snap_run *s, struct reader *r, struct snap_table *t,
 	struct obuf img = r->img[0];
 	struct span *sp = r->spans[0];
 
-	if (record_snapshot_row(r, &t->tm, last) == -1)
+	if (record_snapshot_row(r, &t->tm, last ? FORMAT_READ_LAST :
+	    FORMAT_READ) == -1)
 		return -1;
 	r->img[0] = r->img[1];
 	r->img[1] = img;
@@ -728,15 +747,30 @@ snapshot_begin(struct snap_run *s, const struct position *now,
  * through the sink (record_publish) once they are durable.  -1 after
  * reader_fail.
  */
+/* A snapshot connection's session: values in rows_text's forms.  -1
+ * after reader_fail. */
 int
-snapshot_take(struct reader *r, struct position *pos,
-    const struct position *resume, const atomic_bool *stopping)
+snapshot_session(struct reader *r, MYSQL *m)
 {
 	static const char *const setup[] = {
 		"SET SESSION time_zone = '+00:00'",
 		"SET SESSION sql_mode = ''",
 		/* the sink may be slower than the server's write timeout */
 		"SET SESSION net_write_timeout = 31536000",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(setup) / sizeof(setup[0]); i++)
+		if (snapshot_exec(r, m, setup[i]) == -1)
+			return -1;
+	return 0;
+}
+
+int
+snapshot_take(struct reader *r, struct position *pos,
+    const struct position *resume, const atomic_bool *stopping)
+{
+	static const char *const setup[] = {
 		"SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
 		"START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
 	};
@@ -756,6 +790,7 @@ snapshot_take(struct reader *r, struct position *pos,
 	s.stopping = stopping;
 	s.chunk = r->conf->snapshot_chunk_size;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = snapshot_session(r, s.m);
 	for (i = 0; rc == 0 && i < sizeof(setup) / sizeof(setup[0]); i++)
 		rc = snapshot_exec(r, s.m, setup[i]);
 	if (rc == 0)

@@ -409,6 +409,10 @@ streamer_dispatch_sup(struct peer *p, struct msg_in *msg, void *arg UNUSED)
 		streamer_stop(BX_PEER_LOST);
 		return;
 	}
+	if (msg->type == MSG_SNAPSHOT) {
+		incr_request(msg);
+		return;
+	}
 	if (msg->type != MSG_SHUTDOWN)
 		msg_sibling_bad("supervisor", msg);
 	msg_sibling_end("supervisor", msg);
@@ -523,6 +527,7 @@ streamer_setup(void)
 	    event_add(term_ev, NULL))
 		fatalx("cannot set up events");
 	stats_start(base, &st, &sup, &conf);
+	incr_setup(base, &sup);
 }
 
 int

@@ -93,13 +93,33 @@ const struct schema_entry *schema_lookup(struct reader *,
 	    const struct tablemap *);
 void	 schema_forget(struct reader *);
 
-/* snapshot.c */
+/* snapshot.c: the initial snapshot, and the pieces incremental.c reads
+ * its chunks with (the failures through reader_fail) */
 int	 snapshot_take(struct reader *, struct position *,
 	    const struct position *resume, const atomic_bool *stopping);
+int	 snapshot_session(struct reader *, MYSQL *);
+int	 snapshot_map(struct reader *, struct tablemap *);
+void	 snapshot_ident(struct obuf *, const char *name);
+void	 snapshot_columns(const struct tablemap *, struct obuf *);
+void	 snapshot_spans(struct reader *, uint32_t ncols);
+void	 snapshot_image(struct reader *, const struct tablemap *, MYSQL_ROW,
+	    const unsigned long *len);
+
+/* incremental.c: binlogctl snapshot, beside the stream.  The main
+ * thread: setup and a SNAPSHOT request.  The reader: the hooks it
+ * wraps, the wake fd it polls and the request it serves between events,
+ * and a reconnect that ends a snapshot. */
+struct event_base;
+struct peer;
+struct msg_in;
+void	 incr_setup(struct event_base *, struct peer **sup);
+void	 incr_request(struct msg_in *);
+void	 incr_hooks(struct reader_hooks *, const struct config *);
+int	 incr_wake_fd(void);
+int	 incr_poll(struct reader *);
+void	 incr_abandon(void);
 
 /* stats.c */
-struct peer;
-struct event_base;
 void	 stats_rows(int kind, uint64_t n);
 void	 stats_event(const struct evhdr *, size_t len);
 void	 stats_server(const char *version, bool mariadb, uint32_t server_id,

@@ -122,7 +122,7 @@ int	sup_become_user(const struct passwd *);
 void	control_init(struct supervisor *);
 void	control_chown(uid_t, gid_t);
 void	control_cleanup(void);
-void	control_ckpt_reply(struct msg_in *);
+void	control_child_reply(const char *who, struct msg_in *);
 
 /* lock.c: the checkpoint database and the sink file, locked for as long
  * as binlogd runs; -1 with err when another binlogd holds one. */

@@ -294,7 +294,12 @@ child_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 		if (msg->type == MSG_CKPT_COMMITTED)
 			metrics_ckpt_msg(msg);
 		else
-			control_ckpt_reply(msg);
+			control_child_reply(c->name, msg);
+		break;
+	case MSG_SNAPSHOT_DONE:
+		if (c->role != ROLE_STREAMER)
+			msg_sibling_bad(c->name, msg);
+		control_child_reply(c->name, msg);
 		break;
 	default:
 		msg_sibling_bad(c->name, msg);

@@ -1,7 +1,8 @@
 /* control.c: the supervisor's control socket for binlogctl: one request, one
  * reply; callers identified by peer credentials; a malformed request closes
  * that client and nothing else.  checkpoint and set-position are answered
- * by checkpointd: the request waits, keyed by message id, for its reply. */
+ * by checkpointd, snapshot by the streamer: the request waits, keyed by
+ * message id, for its reply. */
 #include "build.h"
 
 #include <sys/socket.h>
@@ -27,7 +28,7 @@
 /* Slots only root and binlogd's own user may take: a user who may only
  * look cannot lock out the one who must act. */
 #define CONTROL_RESERVED	2
-/* How long a request forwarded to checkpointd waits for its reply. */
+/* How long a request forwarded to a child waits for its reply. */
 #define CONTROL_CKPT_TIMEOUT	5
 /* How long a client may take to send a whole request (binlogctl sends
  * its one at once): idle and half-sent clients lose their slot. */
@@ -37,7 +38,8 @@ struct ctl_client {
 	struct peer	*peer;
 	uid_t		 uid;
 	pid_t		 pid;
-	uint32_t	 ckpt_id;	/* forwarded to checkpointd, 0 if none */
+	uint32_t	 ckpt_id;	/* forwarded to a child, 0 if none */
+	const char	*fwd_to;	/* ... that child's name */
 	uint32_t	 req_id;	/* the request it answers */
 	struct event	*timer;		/* CONTROL_CKPT_TIMEOUT */
 	struct event	*idle;		/* CONTROL_IDLE_TIMEOUT */
@@ -350,24 +352,29 @@ control_ckpt_timeout(evutil_socket_t fd UNUSED, short ev UNUSED, void *arg)
 {
 	struct ctl_client *c = arg;
 
-	log_errx("control: checkpointd did not answer within %d s",
+	char msg[128];
+
+	log_errx("control: %s did not answer within %d s", c->fwd_to,
 	    CONTROL_CKPT_TIMEOUT);
 	c->ckpt_id = 0;
-	control_reply_id(c, c->req_id, CTL_FAILED, "checkpointd did not "
-	    "answer in time; see binlogd's log");
+	snprintf(msg, sizeof(msg), "%s did not answer in time; see binlogd's "
+	    "log", c->fwd_to);
+	control_reply_id(c, c->req_id, CTL_FAILED, msg);
 }
 
-/* The id a request forwarded to checkpointd goes out with, or 0 when it
- * cannot go (and the client has its answer). */
+/* The id a request forwarded to the child of role goes out with, or 0
+ * when it cannot go (and the client has its answer). */
 static uint32_t
 control_forward_id(struct supervisor *sup, struct ctl_client *c,
-    const struct msg_in *req)
+    const struct msg_in *req, enum child_role role)
 {
-	struct child *ck = &sup->children[ROLE_CHECKPOINTD];
+	struct child *ck = &sup->children[role];
+	char msg[160];
 
 	if (ck->state != CHILD_READY || ck->peer == NULL) {
-		control_reply(c, req, CTL_FAILED, "checkpointd is not running; "
-		    "try again when binlogctl status shows it ready");
+		snprintf(msg, sizeof(msg), "%s is not running; try again when "
+		    "binlogctl status shows it ready", ck->name);
+		control_reply(c, req, CTL_FAILED, msg);
 		return 0;
 	}
 	if (c->ckpt_id != 0) {
@@ -382,16 +389,17 @@ control_forward_id(struct supervisor *sup, struct ctl_client *c,
 		control_ckpt_next = 1;
 	c->ckpt_id = control_ckpt_next;
 	c->req_id = req->id;
+	c->fwd_to = ck->name;
 	return c->ckpt_id;
 }
 
 static void
 control_forward(struct supervisor *sup, struct ctl_client *c,
-    struct msg_out *m)
+    struct msg_out *m, enum child_role role)
 {
 	struct timeval tv = { CONTROL_CKPT_TIMEOUT, 0 };
 
-	peer_send(sup->children[ROLE_CHECKPOINTD].peer, m);
+	peer_send(sup->children[role].peer, m);
 	msg_out_free(m);
 	evtimer_add(c->timer, &tv);
 }
@@ -403,10 +411,10 @@ control_checkpoint(struct supervisor *sup, struct ctl_client *c,
 	struct msg_out m;
 	uint32_t id;
 
-	if ((id = control_forward_id(sup, c, req)) == 0)
+	if ((id = control_forward_id(sup, c, req, ROLE_CHECKPOINTD)) == 0)
 		return;
 	msg_out_begin(&m, MSG_CKPT_SHOW, id);
-	control_forward(sup, c, &m);
+	control_forward(sup, c, &m, ROLE_CHECKPOINTD);
 }
 
 /* The same parser as start_position; latest and earliest need the server,
@@ -456,7 +464,7 @@ control_set_position(struct supervisor *sup, struct ctl_client *c,
 		control_reply(c, req, CTL_INVALID, err);
 		return;
 	}
-	if ((id = control_forward_id(sup, c, req)) == 0)
+	if ((id = control_forward_id(sup, c, req, ROLE_CHECKPOINTD)) == 0)
 		return;
 	log_warning("control: set-position %.*s requested by uid %ld", (int)len,
 	    v, (long)c->uid);
@@ -467,7 +475,30 @@ control_set_position(struct supervisor *sup, struct ctl_client *c,
 	    parsed.start_file : "");
 	msg_put_u64(&m, "offset", parsed.start_offset);
 	msg_put_u64(&m, "uid", (uint64_t)c->uid);
-	control_forward(sup, c, &m);
+	control_forward(sup, c, &m, ROLE_CHECKPOINTD);
+}
+
+/* binlogctl snapshot: the streamer checks the table and answers.  The
+ * request is logged at warning level, as set-position is: it adds the
+ * table's rows to what every consumer receives. */
+static void
+control_snapshot(struct supervisor *sup, struct ctl_client *c,
+    const struct msg_in *req, const char *table, size_t tlen,
+    const char *where, size_t wlen)
+{
+	struct msg_out m;
+	uint32_t id;
+
+	if ((id = control_forward_id(sup, c, req, ROLE_STREAMER)) == 0)
+		return;
+	log_warning("control: snapshot %.*s%s%.*s requested by uid %ld",
+	    (int)tlen, table, wlen > 0 ? " where " : "", (int)wlen, where,
+	    (long)c->uid);
+	msg_out_begin(&m, MSG_SNAPSHOT, id);
+	msg_put_strn(&m, "table", table, tlen);
+	msg_put_strn(&m, "where", where, wlen);
+	msg_put_u64(&m, "uid", (uint64_t)c->uid);
+	control_forward(sup, c, &m, ROLE_STREAMER);
 }
 
 /* The client whose forwarded request this reply answers, or NULL. */
@@ -508,23 +539,33 @@ control_shown(struct msg_in *msg, struct msg_out *m)
 #undef COPY_U
 }
 
-/* checkpointd's CKPT_SHOWN or CKPT_SET_DONE: trust follows the sender, so
- * a malformed one is fatal; one for a client that has gone is dropped. */
+/* A child's reply to a forwarded request: checkpointd's CKPT_SHOWN or
+ * CKPT_SET_DONE, the streamer's SNAPSHOT_DONE.  Trust follows the
+ * sender, so a malformed one is fatal; one for a client that has gone is
+ * dropped. */
 void
-control_ckpt_reply(struct msg_in *msg)
+control_child_reply(const char *who, struct msg_in *msg)
 {
 	struct ctl_client *c = control_waiting(msg->id);
 	char text[2048] = "";
+	uint64_t result = CTL_OK;
 	struct msg_out m;
 
-	if (msg->type == MSG_CKPT_SET_DONE)
+	if (msg->type == MSG_CKPT_SET_DONE) {
 		msg_get_strbuf(msg, "error", text, sizeof(text));
-	control_reply_begin(&m, c ? c->req_id : 0, text[0] ? CTL_FAILED :
-	    CTL_OK, text[0] || msg->type != MSG_CKPT_SET_DONE ? text :
-	    "position set; start-streamer resumes from it");
+		result = text[0] ? CTL_FAILED : CTL_OK;
+		if (!text[0])
+			strlcpy_(text, "position set; start-streamer resumes "
+			    "from it", sizeof(text));
+	} else if (msg->type == MSG_SNAPSHOT_DONE) {
+		msg_get_u64(msg, "result", &result);
+		msg_get_strbuf(msg, "message", text, sizeof(text));
+	}
+	control_reply_begin(&m, c ? c->req_id : 0, (enum ctl_result)result,
+	    text);
 	if (msg->type == MSG_CKPT_SHOWN)
 		control_shown(msg, &m);
-	msg_sibling_end("checkpointd", msg);
+	msg_sibling_end(who, msg);
 	if (c == NULL)
 		log_info("control: %s for a client that has gone",
 		    msg_type_name(msg->type));
@@ -549,8 +590,8 @@ control_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 	struct supervisor *sup = arg;
 	struct ctl_client *c = control_client(p);
 	uint64_t protocol = 0;
-	const char *arg_s = "";
-	size_t arg_len = 0;
+	const char *arg_s = "", *where = "";
+	size_t arg_len = 0, where_len = 0;
 	char err[1024];
 
 	if (msg == NULL) {
@@ -561,6 +602,10 @@ control_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 	msg_get_u64(msg, "protocol", &protocol);
 	if (msg->type == MSG_CTL_SET_POSITION && msg_has(msg, "position"))
 		msg_get_str(msg, "position", &arg_s, &arg_len);
+	if (msg->type == MSG_CTL_SNAPSHOT && msg_has(msg, "table"))
+		msg_get_str(msg, "table", &arg_s, &arg_len);
+	if (msg->type == MSG_CTL_SNAPSHOT && msg_has(msg, "where"))
+		msg_get_str(msg, "where", &where, &where_len);
 	if (msg_end(msg) == -1) {
 		log_errx("control: malformed %s from pid %ld: %s; closing",
 		    msg_type_name(msg->type), (long)c->pid, msg->error);
@@ -595,6 +640,9 @@ control_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 		break;
 	case MSG_CTL_SET_POSITION:
 		control_set_position(sup, c, msg, arg_s, arg_len);
+		break;
+	case MSG_CTL_SNAPSHOT:
+		control_snapshot(sup, c, msg, arg_s, arg_len, where, where_len);
 		break;
 	case MSG_CTL_RESTART:
 		log_info("control: restart requested by uid %ld",

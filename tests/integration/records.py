@@ -150,6 +150,39 @@ def replay(records_path, db):
     return tables
 
 
+def replay_snapshot(records_path, db, table):
+    """db.table as a consumer of an incremental snapshot rebuilds it from
+    the records in the file's order, keyed by id: a bootstrap-insert or an
+    insert sets the row, an update moves it from its old id, a delete
+    removes it.  Lenient where replay() is strict: the stream may change
+    a row before the snapshot reached it.  Returns (rows, {type: count})."""
+    rows, ops = {}, {}
+    for rec in load_records(records_path):
+        if (rec.get("database"), rec.get("table")) != (db, table):
+            continue
+        kind, data = rec["type"], rec["data"]
+        ops[kind] = ops.get(kind, 0) + 1
+        if kind in ("bootstrap-insert", "insert"):
+            rows[data["id"]] = data
+        elif kind == "update":
+            rows.pop((rec.get("old") or {}).get("id", data["id"]), None)
+            rows[data["id"]] = data
+        elif kind == "delete":
+            rows.pop(data["id"], None)
+    return rows, ops
+
+
+def same_rows(got, want, what):
+    """Fails unless the rows {id: row} got equal want, naming the first
+    ids missing, too many and different."""
+    if got != want:
+        missing = sorted(set(want) - set(got))[:5]
+        extra = sorted(set(got) - set(want))[:5]
+        diff = [k for k in want if k in got and got[k] != want[k]][:5]
+        fail(f"{what} != SELECT: missing {missing} extra {extra} "
+             f"differ {diff}")
+
+
 def check_replay(records_path, db, expected):
     """replay() must equal expected: {table: path of the table's rows as
     JSON lines, from SELECT}.  Returns the rows compared."""

@@ -1,0 +1,964 @@
+/* incremental.c: binlogctl snapshot DB.TABLE [WHERE] -- a table's
+ * existing rows while the stream goes on, by the DBLog method (Debezium's
+ * and Flink CDC's incremental snapshots).
+ *
+ * The reader thread does it all, between the events it decodes, so that
+ * the stream and the chunks meet in the one order the records go out in.
+ * A chunk is snapshot_chunk_size rows in primary-key order after the last
+ * chunk's last key, read on a connection of its own (autocommit: one
+ * statement, one read view) between two watermarks: rows binlogd writes
+ * into its own table ([stream] snapshot_watermark_table), so that the
+ * low mark, then the high mark, pass through the stream.  The chunk is
+ * held in memory (one chunk, never more) until the stream reaches them.
+ * Between the low and the high mark, every row the stream changes in the
+ * table drops its keys (before and after) from the chunk: the stream's
+ * record of that row is newer than, or as new as, what the chunk read.
+ * At the high mark the rows left go out as snapshot records, read while
+ * the stream was there, and the next chunk is read.
+ *
+ * Why a watermark table rather than the GTID set read before and after
+ * the chunk (Debezium's read-only variant): MariaDB sets
+ * gtid_binlog_pos when a transaction is written to the binlog, before
+ * the engine commits it, so a GTID read can count as before the chunk a
+ * change the chunk's SELECT did not yet see -- and the chunk's older
+ * value would then go out after the stream's newer one.  A watermark
+ * INSERT returns only after its own commit, and MariaDB commits in binlog
+ * order, so everything before the low mark in the binlog is visible to
+ * the SELECT that follows it.  The price: the user needs INSERT and
+ * UPDATE on that table (and CREATE, for binlogd to create it), and each
+ * chunk writes two small transactions.
+ *
+ * While a snapshot runs, rows events are decoded on the reader thread
+ * (no parallel formatting): a chunk's keys are dropped in binlog order.
+ * A failure of the snapshot's own SQL stops the snapshot, not the
+ * stream; a reconnect of the stream stops it too (the marks are read
+ * again from the saved position), and binlogctl status says so.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "exitcode.h"
+#include "log.h"
+#include "msg.h"
+#include "output.h"
+#include "peer.h"
+#include "streamer.h"
+#include "util.h"
+
+#define INCR_WHERE_MAX	4096
+#define INCR_MSG_MAX	1024
+#define INCR_KEY_MAX	32	/* key parts of a primary key */
+
+/* A request from binlogctl, from the main thread to the reader, and its
+ * answer back.  Under mu. */
+struct incr_req {
+	char		 db[65];
+	char		 table[65];
+	char		 where[INCR_WHERE_MAX];
+	bool		 stop;
+	uint32_t	 id;		/* the supervisor's SNAPSHOT */
+};
+
+static struct {
+	pthread_mutex_t	 mu;
+	int		 ask[2];	/* main -> reader: a request waits */
+	int		 answer[2];	/* reader -> main: it is answered */
+	atomic_bool	 asked;
+	struct incr_req	 req;
+	bool		 answered;
+	uint32_t	 answer_id;
+	int		 answer_result;	/* enum ctl_result */
+	char		 answer_msg[INCR_MSG_MAX];
+	struct peer	**sup;
+	struct event	*ev;
+} io = { .mu = PTHREAD_MUTEX_INITIALIZER, .ask = { -1, -1 } };
+
+/* The running snapshot: the reader thread's alone. */
+static struct {
+	atomic_bool	 active;	/* rows decoded on the reader */
+	MYSQL		*m;
+	struct tablemap	 tm;		/* the table, as snapshot_map made it */
+	char		 where[INCR_WHERE_MAX];
+	char		 wm_db[65], wm_table[65];
+	char		 token[40];	/* this chunk's marks' prefix */
+	enum { INCR_LOW, INCR_WINDOW, INCR_HIGH } phase;
+	bool		 started;	/* its start mark went out */
+	uint64_t	 chunks, rows, dropped;
+	uint64_t	 estimate;	/* information_schema's TABLE_ROWS */
+	/* the chunk: row i's values are vals[row_at[i], row_at[i + 1])
+	 * placed by spans[i * ncols ...] (offsets from row_at[i]), its key
+	 * keys[key_at[i], key_at[i + 1]) */
+	size_t		 nrows;
+	bool		 last;		/* fewer rows than a chunk: the end */
+	struct obuf	 vals, keys, key;
+	size_t		*row_at, *key_at;
+	struct span	*spans;
+	bool		*gone;
+	size_t		 cap;		/* rows the arrays hold */
+	struct obuf	 after;		/* the last key's values as SQL */
+	size_t		 after_at[INCR_KEY_MAX + 1];
+	struct obuf	 q;
+	char		 error[INCR_MSG_MAX];
+} incr;
+
+/* --- the main thread ----------------------------------------------- */
+
+static void
+incr_reply(uint32_t id, int result, const char *text)
+{
+	struct msg_out m;
+
+	if (*io.sup == NULL)
+		return;
+	msg_out_begin(&m, MSG_SNAPSHOT_DONE, id);
+	msg_put_u64(&m, "result", (uint64_t)result);
+	msg_put_str(&m, "message", text);
+	peer_send(*io.sup, &m);
+	msg_out_free(&m);
+}
+
+static void
+incr_answered(evutil_socket_t fd, short ev UNUSED, void *arg UNUSED)
+{
+	char buf[64], text[INCR_MSG_MAX];
+	uint32_t id;
+	int result;
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	pthread_mutex_lock(&io.mu);
+	if (!io.answered) {
+		pthread_mutex_unlock(&io.mu);
+		return;
+	}
+	io.answered = false;
+	id = io.answer_id;
+	result = io.answer_result;
+	strlcpy_(text, io.answer_msg, sizeof(text));
+	pthread_mutex_unlock(&io.mu);
+	incr_reply(id, result, text);
+}
+
+void
+incr_setup(struct event_base *base, struct peer **sup)
+{
+	int i;
+
+	if (pipe(io.ask) == -1 || pipe(io.answer) == -1)
+		fatal("incr_setup");
+	for (i = 0; i < 2; i++) {
+		fd_nonblock(io.ask[i], 1);
+		fd_nonblock(io.answer[i], 1);
+		fd_cloexec(io.ask[i], 1);
+		fd_cloexec(io.answer[i], 1);
+	}
+	io.sup = sup;
+	if ((io.ev = event_new(base, io.answer[0], EV_READ | EV_PERSIST,
+	    incr_answered, NULL)) == NULL || event_add(io.ev, NULL) == -1)
+		fatalx("cannot set up the snapshot requests' event");
+}
+
+/* "db.table" into its two names: false unless each has 1 to 64 bytes. */
+static bool
+incr_split(const char *s, size_t len, char *db, char *table)
+{
+	const char *dot = memchr(s, '.', len);
+	size_t dl, tl;
+
+	if (dot == NULL)
+		return false;
+	dl = (size_t)(dot - s);
+	tl = len - dl - 1;
+	if (dl == 0 || tl == 0 || dl > 64 || tl > 64 ||
+	    memchr(s, '\0', len) != NULL)
+		return false;
+	memcpy(db, s, dl);
+	db[dl] = '\0';
+	memcpy(table, dot + 1, tl);
+	table[tl] = '\0';
+	return true;
+}
+
+/* The supervisor's SNAPSHOT: checked for form here, handed to the
+ * reader, which answers once it has looked at the table. */
+void
+incr_request(struct msg_in *msg)
+{
+	struct incr_req req;
+	const char *table, *where;
+	size_t tlen, wlen;
+	uint64_t uid;
+
+	memset(&req, 0, sizeof(req));
+	msg_get_str(msg, "table", &table, &tlen);
+	msg_get_str(msg, "where", &where, &wlen);
+	msg_get_u64(msg, "uid", &uid);
+	msg_sibling_end("supervisor", msg);
+	req.id = msg->id;
+	req.stop = tlen == 4 && memcmp(table, "stop", 4) == 0;
+	if (!req.stop && !incr_split(table, tlen, req.db, req.table)) {
+		incr_reply(req.id, CTL_INVALID, "give the table as "
+		    "DATABASE.TABLE (or stop)");
+		return;
+	}
+	if (wlen >= sizeof(req.where) || memchr(where, '\0', wlen) != NULL) {
+		incr_reply(req.id, CTL_INVALID, "the WHERE condition is "
+		    "longer than 4095 bytes");
+		return;
+	}
+	memcpy(req.where, where, wlen);
+	pthread_mutex_lock(&io.mu);
+	if (atomic_load(&io.asked)) {
+		pthread_mutex_unlock(&io.mu);
+		incr_reply(req.id, CTL_FAILED, "another snapshot request is "
+		    "being answered; try again");
+		return;
+	}
+	io.req = req;
+	atomic_store(&io.asked, true);
+	pthread_mutex_unlock(&io.mu);
+	log_info("snapshot request from uid %llu: %s%s%s%s%s",
+	    (unsigned long long)uid, req.stop ? "stop" : req.db,
+	    req.stop ? "" : ".", req.table, wlen ? " where " : "", req.where);
+	(void)write(io.ask[1], "a", 1);
+}
+
+/* --- the reader thread ----------------------------------------------- */
+
+int
+incr_wake_fd(void)
+{
+	return io.ask[0];
+}
+
+static void
+incr_answer(uint32_t id, int result, const char *text)
+{
+	pthread_mutex_lock(&io.mu);
+	io.answered = true;
+	io.answer_id = id;
+	io.answer_result = result;
+	strlcpy_(io.answer_msg, text, sizeof(io.answer_msg));
+	atomic_store(&io.asked, false);
+	pthread_mutex_unlock(&io.mu);
+	(void)write(io.answer[1], "a", 1);
+}
+
+/* What binlogctl status shows (stats.c, as for the initial snapshot):
+ * state running, done, stopped or failed. */
+static void
+incr_progress(const char *state)
+{
+	struct snap_progress p;
+
+	memset(&p, 0, sizeof(p));
+	strlcpy_(p.kind, "incremental", sizeof(p.kind));
+	strlcpy_(p.state, state, sizeof(p.state));
+	strlcpy_(p.db, incr.tm.db, sizeof(p.db));
+	strlcpy_(p.table, incr.tm.table, sizeof(p.table));
+	p.rows = incr.rows;
+	stats_snapshot(&p, incr.rows, incr.estimate, incr.chunks);
+}
+
+/* A statement of the snapshot's own: -1 with incr.error set. */
+static int
+incr_sql(const char *sql, const char *what)
+{
+	if (mysql_query(incr.m, sql) == 0)
+		return 0;
+	snprintf(incr.error, sizeof(incr.error), "%s: %s (%u)", what,
+	    mysql_error(incr.m), mysql_errno(incr.m));
+	return -1;
+}
+
+/* The first row's first two values as numbers (NULL: 0); -1 on error. */
+static int
+incr_counts(const char *sql, unsigned long long v[2])
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	int i;
+
+	if (incr_sql(sql, "information_schema") == -1 ||
+	    (res = mysql_store_result(incr.m)) == NULL)
+		return -1;
+	v[0] = v[1] = 0;
+	if ((row = mysql_fetch_row(res)) != NULL)
+		for (i = 0; i < 2 && i < (int)mysql_num_fields(res); i++)
+			v[i] = row[i] ? strtoull(row[i], NULL, 10) : 0;
+	mysql_free_result(res);
+	return 0;
+}
+
+/* Appends 'db' and 'table' as the string literals of "? AND ... = ?". */
+static void
+incr_names_sql(struct obuf *q, const char *db, const char *table)
+{
+	char esc[65 * 2 + 1];
+
+	mysql_real_escape_string(incr.m, esc, db, strlen(db));
+	obuf_lit(q, "TABLE_SCHEMA = '");
+	obuf_str(q, esc);
+	mysql_real_escape_string(incr.m, esc, table, strlen(table));
+	obuf_lit(q, "' AND TABLE_NAME = '");
+	obuf_str(q, esc);
+	obuf_lit(q, "'");
+	obuf_add(q, "", 1);
+}
+
+/* `db`.`table` */
+static void
+incr_qualified(struct obuf *q, const char *db, const char *table)
+{
+	snapshot_ident(q, db);
+	obuf_lit(q, ".");
+	snapshot_ident(q, table);
+}
+
+/* The table exists, has a primary key, and the condition is valid SQL;
+ * else the refusal in incr.error.  1: refused, 0: fine, -1: failed. */
+static int
+incr_check(const struct incr_req *req)
+{
+	unsigned long long v[2];
+	struct obuf *q = &incr.q;
+
+	q->len = 0;
+	obuf_lit(q, "SELECT COUNT(*), COALESCE(SUM(COLUMN_KEY = 'PRI'), 0) "
+	    "FROM information_schema.COLUMNS WHERE ");
+	incr_names_sql(q, req->db, req->table);
+	if (incr_counts(q->buf, v) == -1)
+		return -1;
+	if (v[0] == 0) {
+		snprintf(incr.error, sizeof(incr.error), "%s.%s: no such table "
+		    "(or the user may not SELECT from it)", req->db,
+		    req->table);
+		return 1;
+	}
+	if (v[1] == 0) {
+		snprintf(incr.error, sizeof(incr.error), "%s.%s has no primary "
+		    "key: an incremental snapshot reads a table in primary-key "
+		    "chunks; give it a primary key, or capture it with "
+		    "[stream] snapshot = initial on a new checkpoint database",
+		    req->db, req->table);
+		return 1;
+	}
+	q->len = 0;
+	obuf_lit(q, "SELECT COALESCE(TABLE_ROWS, 0) FROM "
+	    "information_schema.TABLES WHERE ");
+	incr_names_sql(q, req->db, req->table);
+	if (incr_counts(q->buf, v) == -1)
+		return -1;
+	incr.estimate = v[0];
+	if (req->where[0] == '\0')
+		return 0;
+	q->len = 0;
+	obuf_lit(q, "SELECT 1 FROM ");
+	incr_qualified(q, req->db, req->table);
+	obuf_lit(q, " WHERE (");
+	obuf_str(q, req->where);
+	obuf_lit(q, ") LIMIT 0");
+	obuf_add(q, "", 1);
+	if (incr_sql(q->buf, "the WHERE condition") == -1)
+		return 1;
+	mysql_free_result(mysql_store_result(incr.m));
+	return 0;
+}
+
+/* The watermark table, created when it is not there yet. */
+static int
+incr_watermark_table(void)
+{
+	unsigned long long v[2];
+	struct obuf *q = &incr.q;
+
+	q->len = 0;
+	obuf_lit(q, "SELECT COUNT(*) FROM information_schema.TABLES WHERE ");
+	incr_names_sql(q, incr.wm_db, incr.wm_table);
+	if (incr_counts(q->buf, v) == -1)
+		return -1;
+	if (v[0] > 0)
+		return 0;
+	q->len = 0;
+	obuf_lit(q, "CREATE DATABASE IF NOT EXISTS ");
+	snapshot_ident(q, incr.wm_db);
+	obuf_add(q, "", 1);
+	if (incr_sql(q->buf, "creating the watermark table's database") == -1)
+		goto denied;
+	q->len = 0;
+	obuf_lit(q, "CREATE TABLE IF NOT EXISTS ");
+	incr_qualified(q, incr.wm_db, incr.wm_table);
+	obuf_lit(q, " (instance INT UNSIGNED NOT NULL PRIMARY KEY, "
+	    "mark VARCHAR(64) NOT NULL) ENGINE=InnoDB");
+	obuf_add(q, "", 1);
+	if (incr_sql(q->buf, "creating the watermark table") == 0)
+		return 0;
+denied:
+	strcatf_(incr.error, sizeof(incr.error), "; create it (see "
+	    "binlogd.conf(5), snapshot_watermark_table) or grant the user "
+	    "CREATE on %s", incr.wm_db);
+	return -1;
+}
+
+/* A watermark into the table: the stream will pass it. */
+static int
+incr_mark_write(const struct reader *r, const char *which)
+{
+	struct obuf *q = &incr.q;
+
+	q->len = 0;
+	obuf_lit(q, "INSERT INTO ");
+	incr_qualified(q, incr.wm_db, incr.wm_table);
+	obuf_lit(q, " (instance, mark) VALUES (");
+	obuf_uint(q, r->conf->replica_server_id);
+	obuf_lit(q, ", '");
+	obuf_str(q, incr.token);
+	obuf_str(q, which);
+	obuf_lit(q, "') ON DUPLICATE KEY UPDATE mark = VALUES(mark)");
+	obuf_add(q, "", 1);
+	if (incr_sql(q->buf, "writing the watermark") == -1) {
+		strcatf_(incr.error, sizeof(incr.error), "; grant the user "
+		    "INSERT and UPDATE on %s.%s ([stream] "
+		    "snapshot_watermark_table)", incr.wm_db, incr.wm_table);
+		return -1;
+	}
+	return 0;
+}
+
+/* The arrays for one chunk of rows, made once. */
+static void
+incr_alloc(size_t rows, uint32_t ncols)
+{
+	free(incr.row_at);
+	free(incr.key_at);
+	free(incr.spans);
+	free(incr.gone);
+	incr.row_at = calloc(rows + 1, sizeof(*incr.row_at));
+	incr.key_at = calloc(rows + 1, sizeof(*incr.key_at));
+	incr.spans = calloc(rows * ncols, sizeof(*incr.spans));
+	incr.gone = calloc(rows, sizeof(*incr.gone));
+	if (incr.row_at == NULL || incr.key_at == NULL ||
+	    incr.spans == NULL || incr.gone == NULL)
+		fatal("snapshot chunk");
+	incr.cap = rows;
+}
+
+/* The key of image which (0 before, 1 after) in r's spans: its primary
+ * key columns' JSON values, each ended by 0x1f, which JSON text never
+ * holds raw.  An after image without a key column (binlog_row_image =
+ * MINIMAL: the key did not change) takes the before image's. */
+static void
+incr_key(const struct reader *r, int which, struct obuf *key)
+{
+	const struct obuf *b;
+	const struct span *sp;
+	uint32_t i;
+
+	key->len = 0;
+	for (i = 0; i < incr.tm.ncols; i++) {
+		if (!incr.tm.cols[i].pk)
+			continue;
+		sp = &r->spans[which][i];
+		b = &r->img[which];
+		if (which == 1 && !sp->present) {
+			sp = &r->spans[0][i];
+			b = &r->img[0];
+		}
+		if (sp->present)
+			obuf_add(key, b->buf + sp->off, sp->len);
+		obuf_lit(key, "\x1f");
+	}
+}
+
+/* The row snapshot_image put in r->img[0], kept as the chunk's next. */
+static void
+incr_keep(const struct reader *r)
+{
+	uint32_t i, n = incr.tm.ncols;
+	struct span *sp = &incr.spans[incr.nrows * n];
+
+	incr.row_at[incr.nrows] = incr.vals.len;
+	obuf_add(&incr.vals, r->img[0].buf, r->img[0].len);
+	for (i = 0; i < n; i++)
+		sp[i] = r->spans[0][i];
+	incr_key(r, 0, &incr.key);
+	incr.key_at[incr.nrows] = incr.keys.len;
+	obuf_add(&incr.keys, incr.key.buf, incr.key.len);
+	incr.gone[incr.nrows] = false;
+	incr.nrows++;
+	incr.row_at[incr.nrows] = incr.vals.len;
+	incr.key_at[incr.nrows] = incr.keys.len;
+}
+
+/* The row's primary-key values as SQL literals for the next chunk to
+ * start after, each at after_at[k] in after: binary strings in hex, the
+ * rest (numbers and temporal values too) quoted text. */
+static void
+incr_after(MYSQL_ROW row, const unsigned long *len)
+{
+	struct obuf *a = &incr.after;
+	uint32_t i, k = 0;
+
+	a->len = 0;
+	for (i = 0; i < incr.tm.ncols; i++) {
+		if (!incr.tm.cols[i].pk)
+			continue;
+		incr.after_at[k++] = a->len;
+		obuf_reserve(a, len[i] * 2 + 4);
+		if (rows_text_base64(&incr.tm.cols[i])) {
+			obuf_lit(a, "X'");
+			a->len += mysql_hex_string(a->buf + a->len, row[i],
+			    len[i]);
+		} else {
+			obuf_lit(a, "'");
+			a->len += mysql_real_escape_string(incr.m,
+			    a->buf + a->len, row[i], len[i]);
+		}
+		obuf_lit(a, "'");
+	}
+	incr.after_at[k] = a->len;
+}
+
+/* The chunk's condition: the operator's, and after the last chunk's key
+ * as "(k1 > v1 OR (k1 = v1 AND k2 > v2) ...)", the form MariaDB's range
+ * optimiser reads as one range of the key (snapshot.c's too). */
+static void
+incr_cond(struct obuf *c)
+{
+	uint32_t i, j, n = 0, key[INCR_KEY_MAX];
+
+	for (i = 0; i < incr.tm.ncols && n < INCR_KEY_MAX; i++)
+		if (incr.tm.cols[i].pk)
+			key[n++] = i;
+	c->len = 0;
+	if (incr.where[0] != '\0') {
+		obuf_lit(c, " WHERE (");
+		obuf_str(c, incr.where);
+		obuf_lit(c, ")");
+	}
+	if (incr.chunks > 0) {
+		obuf_str(c, c->len > 0 ? " AND (" : " WHERE (");
+		for (i = 0; i < n; i++) {
+			obuf_str(c, i > 0 ? " OR (" : "(");
+			for (j = 0; j <= i; j++) {
+				if (j > 0)
+					obuf_lit(c, " AND ");
+				snapshot_ident(c, incr.tm.cols[key[j]].name);
+				obuf_str(c, j < i ? " = " : " > ");
+				obuf_add(c, incr.after.buf + incr.after_at[j],
+				    incr.after_at[j + 1] - incr.after_at[j]);
+			}
+			obuf_lit(c, ")");
+		}
+		obuf_lit(c, ")");
+	}
+	for (i = 0; i < n; i++) {
+		obuf_str(c, i > 0 ? ", " : " ORDER BY ");
+		snapshot_ident(c, incr.tm.cols[key[i]].name);
+	}
+}
+
+/* Reads the chunk's rows into the buffer; -1 with incr.error set. */
+static int
+incr_read(struct reader *r)
+{
+	static struct obuf cond;
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+
+	incr_cond(&cond);
+	snapshot_columns(&incr.tm, &incr.q);
+	obuf_add(&incr.q, cond.buf, cond.len);
+	obuf_printf(&incr.q, " LIMIT %u", r->conf->snapshot_chunk_size);
+	obuf_add(&incr.q, "", 1);
+	if (incr_sql(incr.q.buf, "reading a chunk") == -1 ||
+	    (res = mysql_use_result(incr.m)) == NULL)
+		return -1;
+	incr.nrows = 0;
+	incr.vals.len = incr.keys.len = 0;
+	while (incr.nrows < incr.cap && (row = mysql_fetch_row(res)) != NULL) {
+		snapshot_image(r, &incr.tm, row, mysql_fetch_lengths(res));
+		incr_keep(r);
+		incr_after(row, mysql_fetch_lengths(res));
+	}
+	mysql_free_result(res);
+	if (mysql_errno(incr.m) != 0) {
+		snprintf(incr.error, sizeof(incr.error), "reading a chunk: "
+		    "%s (%u)", mysql_error(incr.m), mysql_errno(incr.m));
+		return -1;
+	}
+	incr.last = incr.nrows < r->conf->snapshot_chunk_size;
+	return 0;
+}
+
+/* One chunk: the low mark, the rows, the high mark.  The stream passes
+ * the marks later; until then the chunk waits in memory. */
+static int
+incr_chunk(struct reader *r)
+{
+	snprintf(incr.token, sizeof(incr.token), "%08lx%08lx-%llu-",
+	    (unsigned long)random(), (unsigned long)random(),
+	    (unsigned long long)incr.chunks);
+	if (incr_mark_write(r, "low") == -1 || incr_read(r) == -1 ||
+	    incr_mark_write(r, "high") == -1)
+		return -1;
+	incr.chunks++;
+	incr.phase = INCR_LOW;
+	return 0;
+}
+
+/* The snapshot ends: state for binlogctl status, why for the log. */
+static void
+incr_end(const char *state, const char *why)
+{
+	atomic_store(&incr.active, false);
+	if (incr.m != NULL)
+		mysql_close(incr.m);
+	incr.m = NULL;
+	incr_progress(state);
+	log_info("snapshot: %s.%s: %llu rows in %llu chunks (%llu dropped for "
+	    "the stream's newer changes); %s", incr.tm.db, incr.tm.table,
+	    (unsigned long long)incr.rows, (unsigned long long)incr.chunks,
+	    (unsigned long long)incr.dropped, why);
+}
+
+/* A snapshot's SQL failed: it stops, the stream goes on. */
+static void
+incr_failed(void)
+{
+	log_errx("snapshot: %s.%s: %s; the snapshot stopped, the stream goes "
+	    "on; ask again with binlogctl snapshot", incr.tm.db,
+	    incr.tm.table, incr.error);
+	incr_end("failed", "failed");
+}
+
+/* Whether the next chunk can start after a key of the table: each key
+ * column's text is its value exactly (snapshot.c's rows_text_keyed), and
+ * the key has at most INCR_KEY_MAX parts; else the refusal in msg. */
+static bool
+incr_keyed(char *msg, size_t size)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < incr.tm.ncols; i++) {
+		if (!incr.tm.cols[i].pk)
+			continue;
+		if (!rows_text_keyed(&incr.tm.cols[i])) {
+			snprintf(msg, size, "%s.%s: its primary key column %s "
+			    "is of a type whose text is not its exact value "
+			    "(FLOAT, ENUM, SET, BIT, ...): an incremental "
+			    "snapshot cannot read it in chunks; capture the "
+			    "table with [stream] snapshot = initial instead",
+			    incr.tm.db, incr.tm.table, incr.tm.cols[i].name);
+			return false;
+		}
+		n++;
+	}
+	if (n <= INCR_KEY_MAX)
+		return true;
+	snprintf(msg, size, "%s.%s: a primary key of %u columns; at most %d",
+	    incr.tm.db, incr.tm.table, n, INCR_KEY_MAX);
+	return false;
+}
+
+/* binlogctl snapshot DB.TABLE: checked, the first chunk read.  Returns
+ * the answer's result; -1 when the stream fails (reader_fail). */
+static int
+incr_begin(struct reader *r, const struct incr_req *req, char *msg,
+    size_t size)
+{
+	int rc;
+
+	if (atomic_load(&incr.active)) {
+		snprintf(msg, size, "a snapshot of %s.%s is running (chunk "
+		    "%llu); binlogctl snapshot stop first", incr.tm.db,
+		    incr.tm.table, (unsigned long long)incr.chunks);
+		return CTL_FAILED;
+	}
+	if (par_sync(r) == -1 ||
+	    (incr.m = reader_connect(r, "snapshot")) == NULL ||
+	    snapshot_session(r, incr.m) == -1)
+		return -1;
+	incr.error[0] = '\0';
+	if ((rc = incr_check(req)) != 0 ||
+	    incr_watermark_table() == -1) {
+		snprintf(msg, size, "%s", incr.error);
+		mysql_close(incr.m);
+		incr.m = NULL;
+		return rc == 1 ? CTL_INVALID : CTL_FAILED;
+	}
+	strlcpy_(incr.tm.db, req->db, sizeof(incr.tm.db));
+	strlcpy_(incr.tm.table, req->table, sizeof(incr.tm.table));
+	if (snapshot_map(r, &incr.tm) == -1) {
+		mysql_close(incr.m);
+		incr.m = NULL;
+		return -1;
+	}
+	if (!incr_keyed(msg, size)) {
+		mysql_close(incr.m);
+		incr.m = NULL;
+		return CTL_INVALID;
+	}
+	strlcpy_(incr.where, req->where, sizeof(incr.where));
+	incr.chunks = incr.rows = incr.dropped = 0;
+	incr.started = false;
+	incr_alloc(r->conf->snapshot_chunk_size, incr.tm.ncols);
+	atomic_store(&incr.active, true);
+	if (incr_chunk(r) == -1) {
+		snprintf(msg, size, "%s", incr.error);
+		incr_failed();
+		return CTL_FAILED;
+	}
+	incr_progress("running");
+	log_info("snapshot: %s.%s%s%s: started, chunks of %u rows between "
+	    "watermarks in %s.%s", incr.tm.db, incr.tm.table,
+	    incr.where[0] ? " where " : "", incr.where,
+	    r->conf->snapshot_chunk_size, incr.wm_db, incr.wm_table);
+	snprintf(msg, size, "snapshot of %s.%s started; binlogctl status "
+	    "shows its progress", incr.tm.db, incr.tm.table);
+	return CTL_OK;
+}
+
+/* Between events: a request from binlogctl is served.  -1 when the
+ * stream fails. */
+int
+incr_poll(struct reader *r)
+{
+	char msg[INCR_MSG_MAX], buf[64];
+	static struct incr_req req;
+	int result;
+
+	if (!atomic_load(&io.asked))
+		return 0;
+	while (read(io.ask[0], buf, sizeof(buf)) > 0)
+		;
+	pthread_mutex_lock(&io.mu);
+	req = io.req;
+	pthread_mutex_unlock(&io.mu);
+	if (!req.stop)
+		result = incr_begin(r, &req, msg, sizeof(msg));
+	else if (!atomic_load(&incr.active)) {
+		snprintf(msg, sizeof(msg), "no snapshot is running");
+		result = CTL_FAILED;
+	} else {
+		incr_end("stopped", "stopped by binlogctl snapshot stop");
+		snprintf(msg, sizeof(msg), "snapshot of %s.%s stopped after "
+		    "%llu rows", incr.tm.db, incr.tm.table,
+		    (unsigned long long)incr.rows);
+		result = CTL_OK;
+	}
+	if (result == -1) {
+		incr_answer(req.id, CTL_FAILED, "the snapshot's connection "
+		    "failed; see binlogd's log");
+		return -1;
+	}
+	incr_answer(req.id, result, msg);
+	return 0;
+}
+
+/* The stream reconnects: the marks will be read again from the saved
+ * position, so the snapshot stops here. */
+void
+incr_abandon(void)
+{
+	if (atomic_load(&incr.active))
+		incr_end("stopped", "stopped: the stream reconnected; ask "
+		    "again with binlogctl snapshot");
+}
+
+static bool
+incr_is(const struct tablemap *tm, const char *db, const char *table)
+{
+	return strcmp(tm->table, table) == 0 && strcmp(tm->db, db) == 0;
+}
+
+/* The watermark table's rows: binlogd's own, never records (its names
+ * are set before the reader starts). */
+static bool
+incr_watermark(const struct tablemap *tm)
+{
+	return incr_is(tm, incr.wm_db, incr.wm_table);
+}
+
+/* Whether span sp of image which holds mark (the JSON string of this
+ * chunk's token and which). */
+static bool
+incr_is_mark(const struct reader *r, int which, const struct span *sp,
+    const char *mark)
+{
+	size_t n = strlen(incr.token), m = strlen(mark);
+	const char *v = r->img[which].buf + sp->off;
+
+	return sp->present && sp->len == n + m + 2 && v[0] == '"' &&
+	    memcmp(v + 1, incr.token, n) == 0 &&
+	    memcmp(v + 1 + n, mark, m) == 0 && v[1 + n + m] == '"';
+}
+
+/* A watermark row passes in the stream: is it this chunk's? */
+static void
+incr_mark_seen(const struct reader *r, const struct tablemap *tm, int kind)
+{
+	int which = kind == EV_UPDATE_ROWS || kind == EV_UPDATE_ROWS_V1 ||
+	    kind == EV_PARTIAL_UPDATE_ROWS ? 1 : 0;
+	const struct span *sp;
+	uint32_t i;
+
+	for (i = 0; i < tm->ncols && strcmp(tm->cols[i].name, "mark"); i++)
+		;
+	if (i == tm->ncols)
+		return;
+	sp = &r->spans[which][i];
+	if (incr.phase == INCR_LOW && incr_is_mark(r, which, sp, "low"))
+		incr.phase = INCR_WINDOW;
+	else if (incr.phase == INCR_WINDOW &&
+	    incr_is_mark(r, which, sp, "high"))
+		incr.phase = INCR_HIGH;
+}
+
+/* A row the stream changed inside the window: its keys leave the chunk. */
+static void
+incr_drop(const struct reader *r, int kind)
+{
+	bool upd = kind == EV_UPDATE_ROWS || kind == EV_UPDATE_ROWS_V1 ||
+	    kind == EV_PARTIAL_UPDATE_ROWS;
+	int which;
+	size_t i;
+
+	for (which = 0; which <= (upd ? 1 : 0); which++) {
+		incr_key(r, which, &incr.key);
+		for (i = 0; i < incr.nrows; i++)
+			if (!incr.gone[i] && incr.key.len ==
+			    incr.key_at[i + 1] - incr.key_at[i] &&
+			    memcmp(incr.keys.buf + incr.key_at[i],
+			    incr.key.buf, incr.key.len) == 0) {
+				incr.gone[i] = true;
+				incr.dropped++;
+			}
+	}
+}
+
+/* Whether this row is the snapshot's business (read on the reader only:
+ * while a snapshot runs nothing is formatted on another thread). */
+static bool
+incr_window_row(const struct tablemap *tm)
+{
+	return atomic_load(&incr.active) && incr.phase == INCR_WINDOW &&
+	    incr_is(tm, incr.tm.db, incr.tm.table);
+}
+
+/* reader_hooks.row_open: the rows incr_row must see go through r->img. */
+static int
+incr_row_open(struct reader *r, const struct tablemap *tm, int kind)
+{
+	if (incr_watermark(tm) || incr_window_row(tm))
+		return 0;
+	return record_row_open(r, tm, kind);
+}
+
+/* reader_hooks.row */
+static int
+incr_row(struct reader *r, const struct tablemap *tm, int kind)
+{
+	if (incr_watermark(tm)) {
+		if (atomic_load(&incr.active))
+			incr_mark_seen(r, tm, kind);
+		return 0;
+	}
+	if (incr_window_row(tm) && tm->ncols != incr.tm.ncols) {
+		snprintf(incr.error, sizeof(incr.error), "the table's columns "
+		    "changed during the snapshot");
+		incr_failed();
+	} else if (incr_window_row(tm))
+		incr_drop(r, kind);
+	return record_row(r, tm, kind);
+}
+
+/* The chunk's rows the stream did not change, as snapshot records (a
+ * row's spans are where its values lie from its own start). */
+static int
+incr_emit(struct reader *r)
+{
+	uint32_t n = incr.tm.ncols, c;
+	uint32_t ts = r->trx_ts;
+	size_t i, at;
+	int rc = 0;
+
+	if (r->trx_ts == 0)
+		r->trx_ts = r->hdr.ts;
+	if (!incr.started)
+		rc = record_snapshot_mark(r, &incr.tm, true);
+	incr.started = true;
+	snapshot_spans(r, n);
+	for (i = 0; rc == 0 && i < incr.nrows; i++) {
+		if (incr.gone[i])
+			continue;
+		at = incr.row_at[i];
+		r->img[0].len = 0;
+		obuf_add(&r->img[0], incr.vals.buf + at, incr.row_at[i + 1] -
+		    at);
+		for (c = 0; c < n; c++)
+			r->spans[0][c] = incr.spans[i * n + c];
+		rc = record_snapshot_row(r, &incr.tm,
+		    FORMAT_READ_INCREMENTAL);
+		incr.rows++;
+	}
+	if (rc == 0 && incr.last)
+		rc = record_snapshot_mark(r, &incr.tm, false);
+	/* closed here, or the commit's mark would go on the last one */
+	if (rc == 0)
+		rc = record_close(r);
+	r->trx_ts = ts;
+	return rc;
+}
+
+/* reader_hooks.rows: while a snapshot runs, a rows event is decoded here,
+ * in binlog order; after the high mark's, the chunk goes out and the next
+ * one is read. */
+static int
+incr_rows(struct reader *r, struct cursor *c, int kind)
+{
+	if (!atomic_load(&incr.active))
+		return par_rows(r, c, kind);
+	if (par_sync(r) == -1 || rows_decode(r, c, kind) == -1)
+		return -1;
+	if (!atomic_load(&incr.active) || incr.phase != INCR_HIGH)
+		return 0;
+	if (incr_emit(r) == -1)
+		return -1;
+	if (incr.last)
+		incr_end("done", "done");
+	else if (incr_chunk(r) == -1)
+		incr_failed();
+	else
+		incr_progress("running");
+	return 0;
+}
+
+/* reader_hooks.table_wanted: the watermark table's rows are read
+ * whatever [filter] says (incr_row keeps them from the records). */
+static bool
+incr_table_wanted(const char *db, const char *table)
+{
+	return filter_table(db, table) || (strcmp(table, incr.wm_table) == 0 &&
+	    strcmp(db, incr.wm_db) == 0);
+}
+
+/* Puts the snapshot between the decoder and the output. */
+void
+incr_hooks(struct reader_hooks *h, const struct config *conf)
+{
+	if (!incr_split(conf->snapshot_watermark_table,
+	    strlen(conf->snapshot_watermark_table), incr.wm_db,
+	    incr.wm_table))
+		fatalx("snapshot_watermark_table %s not checked",
+		    conf->snapshot_watermark_table);
+	h->rows = incr_rows;
+	h->row_open = incr_row_open;
+	h->row = incr_row;
+	h->table_wanted = incr_table_wanted;
+}
