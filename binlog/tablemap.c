@@ -264,7 +264,8 @@ tablemap_optional(struct reader *r, struct tablemap *tm, struct cursor *c)
 
 /* A slot for table_id: the same id again replaces its old mapping; a
  * new one takes a slot that no decoded map holds if there is one, so
- * that tables taking turns keep theirs (tablemap_same). */
+ * that tables taking turns keep theirs (tablemap_same) -- after a DDL
+ * statement, the one its table had, whose buffers fit it. */
 static struct tablemap *
 tablemap_slot(struct reader *r, uint64_t table_id)
 {
@@ -281,8 +282,13 @@ tablemap_slot(struct reader *r, uint64_t table_id)
 		r->maps = tm;
 		r->maps_cap = cap;
 	}
-	for (k = r->nmaps; k < r->maps_cap && r->maps[k].raw.len > 0; k++)
-		;
+	for (k = r->nmaps; k < r->maps_cap; k++)
+		if (r->maps[k].raw.len == 0 && r->maps[k].table_id == table_id)
+			break;
+	if (k == r->maps_cap)
+		for (k = r->nmaps; k < r->maps_cap && r->maps[k].raw.len > 0;
+		    k++)
+			;
 	if (k != r->nmaps && k < r->maps_cap) {
 		t = r->maps[k];
 		r->maps[k] = r->maps[r->nmaps];
