@@ -172,6 +172,17 @@ def replay_snapshot(records_path, db, table):
     return rows, ops
 
 
+def record_keys(rec, at=""):
+    """A record's keys in order, source's after it as source.KEY: its
+    layout, as tests/golden/snapshot-*.keys list them."""
+    out = []
+    for k, v in rec.items():
+        out.append(at + k)
+        if isinstance(v, dict) and k == "source":
+            out += record_keys(v, at + k + ".")
+    return out
+
+
 def same_rows(got, want, what):
     """Fails unless the rows {id: row} got equal want, naming the first
     ids missing, too many and different."""
