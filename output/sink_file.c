@@ -149,7 +149,7 @@ sink_file_syncer(void *arg)
 			pthread_cond_wait(&f->due, &f->mu);
 		if (f->queued == 0)
 			break;
-		pos = f->pos;
+		position_copy(&pos, &f->pos);
 		force = f->force;
 		trx = f->queued;
 		f->queued = 0;
@@ -234,7 +234,7 @@ sink_file_commit(struct sink *s, const struct position *pos, bool force)
 	}
 	pthread_mutex_lock(&f->mu);
 	if (!(failed = f->failed)) {
-		f->pos = *pos;
+		position_copy(&f->pos, pos);
 		f->force |= force;
 		if (f->queued++ == 0)
 			pthread_cond_signal(&f->due);

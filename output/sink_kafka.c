@@ -326,7 +326,10 @@ kafka_slot(struct sink *s, struct sink_kafka *k, size_t *slot)
 		return kafka_fail(s, k);
 	*slot = (k->head + k->count - (k->open ? 1 : 0)) % KAFKA_RING;
 	if (!k->open) {
-		memset(&k->ring[*slot], 0, sizeof(k->ring[*slot]));
+		/* not a memset: the position (8 KiB) is set at the commit */
+		k->ring[*slot].committed = false;
+		k->ring[*slot].force = false;
+		k->ring[*slot].remaining = 0;
 		k->count++;
 		k->open = true;
 	}
@@ -407,7 +410,7 @@ sink_kafka_commit(struct sink *s, const struct position *pos, bool force)
 
 	pthread_mutex_lock(&k->mu);
 	if ((rc = kafka_slot(s, k, &slot)) == 0) {
-		k->ring[slot].pos = *pos;
+		position_copy(&k->ring[slot].pos, pos);
 		k->ring[slot].force = force;
 		k->ring[slot].committed = true;
 		k->open = false;
