@@ -873,6 +873,13 @@ schema_entry_free(struct schema_entry *e)
 	free(e);
 }
 
+static void
+catalog_changed(const struct catalog *cat, const char *db, const char *table)
+{
+	if (cat->changed != NULL)
+		cat->changed(cat->changed_arg, db, table);
+}
+
 /* Drops db.table from the catalogue, if there. */
 static void
 catalog_drop(struct catalog *cat, const char *db, const char *table)
@@ -883,6 +890,7 @@ catalog_drop(struct catalog *cat, const char *db, const char *table)
 		if (strcmp(e->db, db) == 0 &&
 		    (table == NULL || strcmp(e->table, table) == 0)) {
 			*ep = e->next;
+			catalog_changed(cat, e->db, e->table);
 			schema_entry_free(e);
 		} else
 			ep = &e->next;
@@ -896,6 +904,7 @@ catalog_put(struct catalog *cat, struct schema_entry *e)
 	catalog_drop(cat, e->db, e->table);
 	e->next = cat->tables;
 	cat->tables = e;
+	catalog_changed(cat, e->db, e->table);
 }
 
 /* -------------------------------------------------------- CREATE TABLE */
@@ -1403,6 +1412,10 @@ rename_tables(struct ddlp *p)
 		e = catalog_table(p->cat, undo[n].to_db, undo[n].to_table);
 		strlcpy_(e->db, undo[n].db, sizeof(e->db));
 		strlcpy_(e->table, undo[n].table, sizeof(e->table));
+	}
+	for (u = undo; !p->failed && u < undo + n; u++) {
+		catalog_changed(p->cat, u->db, u->table);
+		catalog_changed(p->cat, u->to_db, u->to_table);
 	}
 	free(undo);
 	return p->failed ? DDL_REFUSED : DDL_APPLIED;

@@ -45,6 +45,10 @@ struct catalog {
 	struct catalog_db *dbs;
 	char		 charset[33];	/* the server's default ("": unknown) */
 	bool		 mariadb;	/* JSON is LONGTEXT; VECTOR VARBINARY */
+	/* or NULL: a table a statement applied whole has replaced, renamed,
+	 * created or dropped (told once or more; look it up afterwards) */
+	void		(*changed)(void *arg, const char *db, const char *table);
+	void		*changed_arg;
 };
 
 enum ddl_result {
