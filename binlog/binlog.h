@@ -186,8 +186,11 @@ struct reader_hooks {
 	 * (tablemap.c then names columns by position) */
 	const struct schema_entry *(*schema)(struct reader *,
 		    const struct tablemap *);
-	/* a DDL statement: what schema gave may be stale (may be NULL) */
-	void	(*schema_forget)(struct reader *);
+	/* a DDL statement run with default database db (sql NULL: the
+	 * decoder is done): what schema gave may be stale; -1 after a
+	 * reader_fail when the owner cannot follow it (may be NULL) */
+	int	(*schema_ddl)(struct reader *, const uint8_t *db, size_t dblen,
+		    const uint8_t *sql, size_t len);
 	/* where rows go (READER_OUTPUT_HOOKS: parallel.c's ring and
 	 * record.c's records, in both owners): a rows event to decode and
 	 * format now or on another thread; a barrier, after which every
@@ -349,7 +352,8 @@ bool	 rows_text_base64(const struct column *);
 
 /* tablemap.c */
 int	 tablemap_decode(struct reader *, struct cursor *);
-void	 tablemap_forget_schema(struct reader *);
+int	 tablemap_forget_schema(struct reader *, const uint8_t *db,
+	    size_t dblen, const uint8_t *sql, size_t len);
 
 /* ddl.c: Maxwell's type ("table-alter", ...; "ddl" for the rest) and the
  * database and table a DDL statement names. */

@@ -361,9 +361,9 @@ static int
 event_ddl(struct reader *r, const uint8_t *db, size_t dblen,
     const uint8_t *q, size_t n)
 {
-	if (r->hooks->sync(r) == -1)
+	if (r->hooks->sync(r) == -1 ||
+	    tablemap_forget_schema(r, db, dblen, q, n) == -1)
 		return -1;
-	tablemap_forget_schema(r);
 	log_debug("DDL at %s:%llu: %.*s", r->file,
 	    (unsigned long long)r->offset, (int)(n > 200 ? 200 : n), q);
 	event_trx_open(r, false);

@@ -460,18 +460,20 @@ tablemap_reset(struct reader *r)
 	r->nmaps = 0;
 }
 
-/* A DDL statement: the owner's columns (reader_hooks.schema_forget) and
- * the maps' may have changed. */
-void
-tablemap_forget_schema(struct reader *r)
+/* A DDL statement (NULL: none, the end): the owner's columns
+ * (reader_hooks.schema_ddl) and the maps' may have changed. */
+int
+tablemap_forget_schema(struct reader *r, const uint8_t *db, size_t dblen,
+    const uint8_t *sql, size_t len)
 {
 	size_t i;
 
-	if (r->hooks->schema_forget != NULL)
-		r->hooks->schema_forget(r);
 	/* the maps' columns may have changed: decode them again */
 	for (i = 0; i < r->maps_cap; i++)
 		r->maps[i].raw.len = 0;
+	if (r->hooks->schema_ddl != NULL)
+		return r->hooks->schema_ddl(r, db, dblen, sql, len);
+	return 0;
 }
 
 void
@@ -479,7 +481,7 @@ tablemap_free(struct reader *r)
 {
 	size_t i;
 
-	tablemap_forget_schema(r);
+	tablemap_forget_schema(r, NULL, 0, NULL, 0);
 	for (i = 0; i < r->maps_cap; i++) {
 		free(r->maps[i].cols);
 		free(r->maps[i].strs.buf);

@@ -83,7 +83,8 @@ offline_reset(struct reader *r)
 	res->exit_code = 0;
 	par_release();		/* what a failed file left in the ring */
 	r->nmaps = 0;
-	tablemap_forget_schema(r);	/* another file, maybe another server */
+	/* another file, maybe another server */
+	(void)tablemap_forget_schema(r, NULL, 0, NULL, 0);
 	r->npost_header = 0;
 	event_trx_reset(r);
 	r->row_pending = r->mariadb = false;

@@ -32,6 +32,12 @@
 /* The gap and audit lists binlogctl checkpoint shows. */
 #define CKPT_LIST_MAX	(32 * 1024)
 
+/* A growing list of table versions. */
+struct versions {
+	struct version		*v;
+	size_t			 n, cap;
+};
+
 static struct {
 	struct event_base	*base;
 	struct config		 conf;
@@ -44,6 +50,9 @@ static struct {
 	bool			 has_saved;
 	struct position		 pending;	/* reported, not yet on disk */
 	bool			 has_pending;
+	/* Table versions: arrived, waiting for the SAVE they belong to
+	 * (incoming); then with the pending position, written with it. */
+	struct versions		 incoming, versions;
 	/* Leaving, but an attached streamer may still send its final
 	 * position: exit with this code once its link closes. */
 	bool			 leaving;
@@ -104,12 +113,42 @@ ckpt_report(void)
 }
 
 static void
+versions_clear(struct versions *vs)
+{
+	while (vs->n > 0)
+		version_free(&vs->v[--vs->n]);
+}
+
+/* Moves from's versions to the end of to's. */
+static void
+versions_move(struct versions *to, struct versions *from)
+{
+	size_t need = to->n + from->n;
+	struct version *v;
+
+	if (need > to->cap) {
+		if ((v = reallocarray(to->v, need, sizeof(*v))) == NULL)
+			fatal("table versions");
+		to->v = v;
+		to->cap = need;
+	}
+	memcpy(to->v + to->n, from->v, from->n * sizeof(*v));
+	to->n = need;
+	from->n = 0;
+}
+
+static void
 ckpt_commit(void)
 {
 	if (!ckpt.has_pending)
 		return;
-	if (store_save(ckpt.store, &ckpt.pending) == -1)
+	if (store_save(ckpt.store, &ckpt.pending, ckpt.versions.v,
+	    ckpt.versions.n) == -1)
 		ckpt_store_failed();
+	if (ckpt.versions.n > 0)
+		log_info("recorded %zu table version(s) with %s",
+		    ckpt.versions.n, ckpt_pos_str(&ckpt.pending));
+	versions_clear(&ckpt.versions);
 	ckpt.saved = ckpt.pending;
 	ckpt.has_saved = true;
 	ckpt.has_pending = false;
@@ -160,6 +199,45 @@ ckpt_put_gaps(struct msg_out *m)
 	msg_put_str(m, "last_gap", last);
 }
 
+/* One CKPT_HISTORY message: a version in force. */
+static void
+ckpt_send_version(void *arg, const char *db, const char *table,
+    const char *kind, const char *columns)
+{
+	struct peer *p = arg;
+	struct msg_out m;
+
+	msg_out_begin(&m, MSG_CKPT_HISTORY, peer_next_id(p));
+	msg_put_str(&m, "db", db);
+	msg_put_str(&m, "table", table);
+	msg_put_str(&m, "kind", kind);
+	msg_put_str(&m, "columns", columns);
+	peer_send(p, &m);
+	msg_out_free(&m);
+}
+
+/* The versions in force, after the position: they are read from the
+ * disk, so the position goes there first. */
+static void
+ckpt_reply_history(struct peer *p)
+{
+	uint64_t n;
+
+	if (store_history(ckpt.store, ckpt_send_version, p, &n) == -1)
+		ckpt_store_failed();
+	log_debug("sent %llu table version(s)", (unsigned long long)n);
+}
+
+static uint64_t
+ckpt_count_history(void)
+{
+	uint64_t n;
+
+	if (store_history(ckpt.store, NULL, NULL, &n) == -1)
+		ckpt_store_failed();
+	return n;
+}
+
 /* Where to start is read back from the file, what is pending committed
  * first: the position with the snapshot still running, if there is one
  * (saved by an earlier report than the position's last). */
@@ -178,8 +256,10 @@ ckpt_reply_position(struct peer *p, uint32_t id)
 	if (found)
 		position_put(&m, &pos);
 	ckpt_put_gaps(&m);
+	msg_put_u64(&m, "versions", ckpt_count_history());
 	peer_send(p, &m);
 	msg_out_free(&m);
+	ckpt_reply_history(p);
 	log_debug("%s asked where to start: %s", peer_name(p),
 	    found ? ckpt_pos_str(&pos) : "no checkpoint");
 }
@@ -200,6 +280,7 @@ ckpt_save(struct peer *p, uint32_t id, const struct position *pos,
 		ckpt_commit();
 	ckpt.pending = *pos;
 	ckpt.has_pending = true;
+	versions_move(&ckpt.versions, &ckpt.incoming);
 	if (force || iv <= 0)
 		ckpt_commit();
 	else if (!evtimer_pending(ckpt.timer, NULL)) {
@@ -232,16 +313,44 @@ ckpt_gap(struct peer *p, uint32_t id, const struct gap *g)
 	msg_out_free(&m);
 }
 
+/* Versions whose SAVE never came, from a streamer that is gone. */
+static void
+ckpt_drop_incoming(void)
+{
+	if (ckpt.incoming.n > 0)
+		log_info("%zu table version(s) came without their position "
+		    "and are dropped: the streamer meets their DDL again",
+		    ckpt.incoming.n);
+	versions_clear(&ckpt.incoming);
+}
+
+static void
+ckpt_version(const struct version *v)
+{
+	struct versions one = { (struct version *)v, 1, 1 };
+	static const char *const kinds[] = { "table", "dropped", NULL };
+	size_t i;
+
+	for (i = 0; kinds[i] != NULL && strcmp(kinds[i], v->kind) != 0; i++)
+		;
+	if (kinds[i] == NULL || v->db[0] == '\0' || v->table[0] == '\0')
+		fatalx("streamer sent a table version of kind '%s' for '%s.%s'",
+		    v->kind, v->db, v->table);
+	versions_move(&ckpt.incoming, &one);
+}
+
 static void
 ckpt_streamer_dispatch(struct peer *p, struct msg_in *msg, void *arg UNUSED)
 {
 	struct position pos;
 	struct gap gap;
+	struct version v;
 	bool force = false;
 
 	if (msg == NULL) {
 		log_info("streamer link closed");
 		ckpt_commit();
+		ckpt_drop_incoming();
 		peer_free(p);
 		ckpt.streamer = NULL;
 		if (ckpt.leaving)
@@ -260,6 +369,12 @@ ckpt_streamer_dispatch(struct peer *p, struct msg_in *msg, void *arg UNUSED)
 		if (msg_end(msg) == -1)
 			ckpt_bad_msg(p, msg);
 		ckpt_save(p, msg->id, &pos, force);
+		break;
+	case MSG_CKPT_VERSION:
+		version_get(msg, &v);
+		if (msg_end(msg) == -1)
+			ckpt_bad_msg(p, msg);
+		ckpt_version(&v);
 		break;
 	case MSG_CKPT_GAP:
 		gap_get(msg, &gap);
@@ -284,6 +399,7 @@ ckpt_attach(void)
 	if (ckpt.streamer != NULL) {
 		log_info("a new streamer replaces the attached one");
 		ckpt_commit();
+		ckpt_drop_incoming();
 		peer_free(ckpt.streamer);
 	}
 	ckpt.streamer = peer_new(ckpt.base, fd, "streamer",
@@ -333,15 +449,18 @@ ckpt_set_done(uint32_t id, const char *error)
 	msg_out_free(&m);
 }
 
-/* binlogctl set-position, which the supervisor sends only while no
- * streamer runs; a streamer's link still open here (its exit not yet
- * seen) could save over the new position, so that is refused too.  A
- * failed transaction leaves the old position and no audit row. */
+/* binlogctl set-position, or schema retake (a retake version of a table,
+ * at the position given or the saved one), which the supervisor sends
+ * only while no streamer runs; a streamer's link still open here (its
+ * exit not yet seen) could save over the new position, so that is
+ * refused too.  A failed transaction leaves the old position, history
+ * and no audit row. */
 static void
-ckpt_set(uint32_t id, const struct position *to, uint64_t uid)
+ckpt_set(uint32_t id, const struct position *to, uint64_t uid,
+    const char *action, const struct version *retake)
 {
 	struct position from;
-	char reason[64];
+	char reason[256];
 
 	if (ckpt.streamer != NULL) {
 		ckpt_set_done(id, "a streamer is still attached to "
@@ -353,35 +472,94 @@ ckpt_set(uint32_t id, const struct position *to, uint64_t uid)
 		from = ckpt.saved;
 	else
 		memset(&from, 0, sizeof(from));
-	snprintf(reason, sizeof(reason), "set by operator (uid %llu)",
-	    (unsigned long long)uid);
-	if (store_set(ckpt.store, &from, to, (long)uid, reason) == -1) {
+	if (retake != NULL)
+		snprintf(reason, sizeof(reason), "retake %s.%s by operator "
+		    "(uid %llu)", retake->db, retake->table,
+		    (unsigned long long)uid);
+	else
+		snprintf(reason, sizeof(reason), "set by operator (uid %llu)",
+		    (unsigned long long)uid);
+	if (store_set(ckpt.store, &from, to, (long)uid, action, reason,
+	    retake) == -1) {
 		log_errx("%s", store_error(ckpt.store));
 		ckpt_set_done(id, store_error(ckpt.store));
 		return;
 	}
 	ckpt.saved = *to;
 	ckpt.has_saved = true;
+	if (retake != NULL)
+		log_warning("schema history: %s.%s is to be taken from "
+		    "information_schema again at its next row (binlogctl "
+		    "schema retake)", retake->db, retake->table);
 	log_warning("position %s by uid %llu; it was %s", ckpt_pos_str(to),
 	    (unsigned long long)uid, ckpt_pos_str(&from));
 	ckpt_set_done(id, "");
 	ckpt_report();
 }
 
+/* A retake's version: valid from the position it sets, or the saved. */
+static const struct version *
+ckpt_retake(struct version *v, struct position *to)
+{
+	if (to->file[0] == '\0' && to->gtid[0] == '\0' && ckpt.has_saved)
+		*to = ckpt.saved;
+	strlcpy_(v->kind, "retake", sizeof(v->kind));
+	strlcpy_(v->source, "retake", sizeof(v->source));
+	strlcpy_(v->file, to->file, sizeof(v->file));
+	v->offset = to->offset;
+	v->gtid = to->gtid;
+	v->columns = v->statement = "";
+	return v;
+}
+
 static void
 ckpt_set_msg(struct peer *p, struct msg_in *msg)
 {
 	static struct position to;
+	struct version v;
+	char action[32];
 	uint64_t uid = 0;
 
 	memset(&to, 0, sizeof(to));
+	memset(&v, 0, sizeof(v));
 	msg_get_strbuf(msg, "gtid", to.gtid, sizeof(to.gtid));
 	msg_get_strbuf(msg, "file", to.file, sizeof(to.file));
 	msg_get_u64(msg, "offset", &to.offset);
 	msg_get_u64(msg, "uid", &uid);
+	msg_get_strbuf(msg, "action", action, sizeof(action));
+	msg_get_strbuf(msg, "db", v.db, sizeof(v.db));
+	msg_get_strbuf(msg, "table", v.table, sizeof(v.table));
 	if (msg_end(msg) == -1)
 		ckpt_bad_msg(p, msg);
-	ckpt_set(msg->id, &to, uid);
+	if (strcmp(action, "schema-retake") == 0)
+		ckpt_set(msg->id, &to, uid, action, ckpt_retake(&v, &to));
+	else if (strcmp(action, "set-position") == 0)
+		ckpt_set(msg->id, &to, uid, action, NULL);
+	else
+		ckpt_bad_msg(p, msg);
+}
+
+/* binlogctl history DB.TABLE. */
+static void
+ckpt_history_show(struct peer *p, struct msg_in *msg)
+{
+	static char list[CKPT_LIST_MAX * 4];
+	char db[VERSION_NAME_MAX], table[VERSION_NAME_MAX];
+	struct msg_out m;
+	uint64_t n;
+
+	msg_get_strbuf(msg, "db", db, sizeof(db));
+	msg_get_strbuf(msg, "table", table, sizeof(table));
+	if (msg_end(msg) == -1)
+		ckpt_bad_msg(p, msg);
+	if (store_history_list(ckpt.store, db, table, &n, list,
+	    sizeof(list)) == -1)
+		ckpt_store_failed();
+	msg_out_begin(&m, MSG_HISTORY_SHOWN, msg->id);
+	msg_put_u64(&m, "versions", n);
+	msg_put_str(&m, "list", list);
+	peer_send(p, &m);
+	msg_out_free(&m);
 }
 
 static void
@@ -446,6 +624,9 @@ ckpt_parent_dispatch(struct peer *p, struct msg_in *msg, void *arg UNUSED)
 		break;
 	case MSG_CKPT_SET:
 		ckpt_set_msg(p, msg);
+		break;
+	case MSG_HISTORY_SHOW:
+		ckpt_history_show(p, msg);
 		break;
 	default:
 		ckpt_bad_msg(p, msg);

@@ -29,6 +29,7 @@
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*save;
+	sqlite3_stmt	*version;
 	sqlite3_stmt	*load;
 	sqlite3_stmt	*gap;
 	sqlite3_stmt	*gaps;
@@ -103,6 +104,20 @@ static const struct store_migration store_migrations[] = {
 	  " from_gtid TEXT NOT NULL,"
 	  " started_at TEXT NOT NULL,"
 	  " updated_at TEXT NOT NULL)" },
+	{ "schema_history: table versions valid from a position",
+	  "CREATE TABLE schema_history ("
+	  " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	  " db TEXT NOT NULL,"
+	  " tbl TEXT NOT NULL,"
+	  " kind TEXT NOT NULL CHECK (kind IN ('table', 'dropped', 'retake')),"
+	  " columns TEXT NOT NULL,"
+	  " source TEXT NOT NULL,"
+	  " statement TEXT NOT NULL,"
+	  " valid_file TEXT NOT NULL,"
+	  " valid_offset INTEGER NOT NULL CHECK (valid_offset >= 0),"
+	  " valid_gtid TEXT NOT NULL,"
+	  " recorded_at TEXT NOT NULL);"
+	  "CREATE INDEX schema_history_table ON schema_history (db, tbl, id)" },
 };
 
 #define STORE_LATEST \
@@ -130,8 +145,36 @@ static const char store_gap_sql[] =
 
 static const char store_audit_sql[] =
     "INSERT INTO audit (action, from_file, from_offset, from_gtid, to_file,"
-    " to_offset, to_gtid, uid, reason, recorded_at) VALUES ('set-position',"
+    " to_offset, to_gtid, uid, reason, recorded_at) VALUES (?9,"
     " ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))";
+
+static const char store_version_sql[] =
+    "INSERT INTO schema_history (db, tbl, kind, columns, source, statement,"
+    " valid_file, valid_offset, valid_gtid, recorded_at) VALUES (?1, ?2, ?3,"
+    " ?4, ?5, ?6, ?7, ?8, ?9, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))";
+
+/* Each table's newest version, unless it is dropped: what is in force at
+ * the saved position (no version is written ahead of its checkpoint). */
+static const char store_history_sql[] =
+    "SELECT db, tbl, kind, columns FROM schema_history WHERE id IN"
+    " (SELECT max(id) FROM schema_history GROUP BY db, tbl)"
+    " AND kind <> 'dropped' ORDER BY id";
+
+/* One table's versions, oldest first, for binlogctl history. */
+static const char store_versions_sql[] =
+    "SELECT (SELECT count(*) FROM schema_history WHERE db = ?1 AND"
+    " tbl = ?2), id || ' ' || kind || ' from ' || valid_file || ':' ||"
+    " valid_offset || ' gtid ' || valid_gtid || ' (' || source || ', ' ||"
+    " recorded_at || ')' || CASE WHEN statement = '' THEN '' ELSE"
+    " char(10) || '  ' || statement END || CASE WHEN columns = '' THEN ''"
+    " ELSE char(10) || columns END FROM schema_history WHERE db = ?1 AND"
+    " tbl = ?2 ORDER BY id";
+
+/* A position set back: the versions written after it are not yet in
+ * force.  Only comparable by file name within one server's binlog. */
+static const char store_trim_sql[] =
+    "DELETE FROM schema_history WHERE ?1 <> '' AND (valid_file > ?1 OR"
+    " (valid_file = ?1 AND valid_offset > ?2))";
 
 /* One gap or audit row as one line of text. */
 #define STORE_GAP_LINE \
@@ -447,6 +490,8 @@ store_prepare(struct store *st)
 	    sqlite3_prepare_v2(st->db, store_snap_load_sql, -1, &st->snap_load,
 	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(st->db, store_snap_stop_sql, -1, &st->snap_stop,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, store_version_sql, -1, &st->version,
 	    NULL) != SQLITE_OK)
 		return store_sqlfail(st, "preparing statements");
 	return 0;
@@ -464,6 +509,7 @@ store_free(struct store *st)
 	sqlite3_finalize(st->snap);
 	sqlite3_finalize(st->snap_load);
 	sqlite3_finalize(st->snap_stop);
+	sqlite3_finalize(st->version);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -670,21 +716,62 @@ store_step(struct store *st, sqlite3_stmt *stmt, const char *what)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* The position, and the snapshot's progress or the audit row when there
- * is one, in one transaction: all reach the disk or none does.  An
- * operator's position stops a running snapshot. */
 static int
-store_write(struct store *st, bool snap, bool audit)
+store_bind_version(struct store *st, const struct version *v)
+{
+	sqlite3_stmt *s = st->version;
+
+	if (v->offset > INT64_MAX)
+		return store_fail(st, "checkpoint database %s: version offset "
+		    "above 2^63", st->path);
+	if (sqlite3_bind_text(s, 1, v->db, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(s, 2, v->table, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(s, 3, v->kind, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(s, 4, v->columns, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(s, 5, v->source, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(s, 6, v->statement, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(s, 7, v->file, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(s, 8, (sqlite3_int64)v->offset) ||
+	    sqlite3_bind_text(s, 9, v->gtid, -1, SQLITE_STATIC))
+		return store_sqlfail(st, "binding a table version");
+	return 0;
+}
+
+static int
+store_versions(struct store *st, const struct version *v, size_t n)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++)
+		rc = store_bind_version(st, &v[i]) == -1 ? -1 :
+		    store_step(st, st->version, "recording a table version");
+	sqlite3_clear_bindings(st->version);
+	return rc;
+}
+
+static int store_trim(struct store *, const struct position *);
+
+/* The position, the snapshot's progress when there is one, the table
+ * versions that belong to it and, for an operator's set (audit: the
+ * position set), the audit row and the trim of later versions, in one
+ * transaction: all reach the disk or none does.  An operator's position
+ * stops a running snapshot. */
+static int
+store_write(struct store *st, bool snap, const struct position *audit,
+    const struct version *v, size_t n)
 {
 	if (store_exec(st, "BEGIN IMMEDIATE", "starting a save") == -1)
 		return -1;
 	if (store_step(st, st->save, "saving the position") == -1 ||
 	    (snap && store_step(st, st->snap, "saving the snapshot's "
 	    "progress") == -1) ||
-	    (audit && store_step(st, st->snap_stop, "stopping the running "
-	    "snapshot") == -1) ||
-	    (audit && store_step(st, st->audit, "recording the change in "
-	    "the audit table") == -1)) {
+	    (audit != NULL && store_step(st, st->snap_stop, "stopping the "
+	    "running snapshot") == -1) ||
+	    (audit != NULL && store_trim(st, audit) == -1) ||
+	    store_versions(st, v, n) == -1 ||
+	    (audit != NULL && store_step(st, st->audit, "recording the change "
+	    "in the audit table") == -1)) {
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
@@ -698,14 +785,15 @@ store_write(struct store *st, bool snap, bool audit)
 }
 
 int
-store_save(struct store *st, const struct position *pos)
+store_save(struct store *st, const struct position *pos,
+    const struct version *v, size_t n)
 {
 	bool snap = pos->snap.id != 0;
 	int rc = -1;
 
 	if (store_bind(st, pos) == 0 &&
 	    (!snap || store_bind_snap(st, pos) == 0))
-		rc = store_write(st, snap, false);
+		rc = store_write(st, snap, NULL, v, n);
 	sqlite3_clear_bindings(st->save);
 	sqlite3_clear_bindings(st->snap);
 	return rc;
@@ -713,7 +801,8 @@ store_save(struct store *st, const struct position *pos)
 
 static int
 store_bind_audit(struct store *st, const struct position *from,
-    const struct position *to, long uid, const char *reason)
+    const struct position *to, long uid, const char *reason,
+    const char *action)
 {
 	sqlite3_stmt *s = st->audit;
 
@@ -724,14 +813,35 @@ store_bind_audit(struct store *st, const struct position *from,
 	    sqlite3_bind_int64(s, 5, (sqlite3_int64)to->offset) ||
 	    sqlite3_bind_text(s, 6, to->gtid, -1, SQLITE_STATIC) ||
 	    sqlite3_bind_int64(s, 7, uid) ||
-	    sqlite3_bind_text(s, 8, reason, -1, SQLITE_STATIC))
+	    sqlite3_bind_text(s, 8, reason, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(s, 9, action, -1, SQLITE_STATIC))
 		return store_sqlfail(st, "binding the audit row");
 	return 0;
 }
 
+/* Versions valid after the new position are dropped with the move (in
+ * store_write's transaction, as its one version row is a retake's). */
+static int
+store_trim(struct store *st, const struct position *to)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, store_trim_sql, -1, &stmt, NULL) !=
+	    SQLITE_OK)
+		return store_sqlfail(st, "trimming the schema history");
+	sqlite3_bind_text(stmt, 1, to->file, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)to->offset);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : store_sqlfail(st, "trimming the "
+	    "schema history");
+}
+
 int
 store_set(struct store *st, const struct position *from,
-    const struct position *to, long uid, const char *reason)
+    const struct position *to, long uid, const char *action,
+    const char *reason, const struct version *retake)
 {
 	int rc = -1;
 
@@ -739,8 +849,8 @@ store_set(struct store *st, const struct position *from,
 		store_fail(st, "checkpoint database %s: saved offset above "
 		    "2^63", st->path);
 	else if (store_bind(st, to) == 0 &&
-	    store_bind_audit(st, from, to, uid, reason) == 0)
-		rc = store_write(st, false, true);
+	    store_bind_audit(st, from, to, uid, reason, action) == 0)
+		rc = store_write(st, false, to, retake, retake != NULL);
 	sqlite3_clear_bindings(st->save);
 	sqlite3_clear_bindings(st->audit);
 	return rc;
@@ -802,19 +912,17 @@ store_gaps(struct store *st, uint64_t *count, char *last, size_t size)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
-int
-store_list(struct store *st, enum store_list which, uint64_t *count,
-    char *buf, size_t size)
+/* Steps a prepared "count, line" query to its end: the lines, one per
+ * row, into buf; finalizes it. */
+static int
+store_lines(struct store *st, sqlite3_stmt *stmt, uint64_t *count,
+    char *buf, size_t size, const char *what)
 {
-	sqlite3_stmt *stmt;
 	size_t len = 0;
 	int rc;
 
 	*count = 0;
 	buf[0] = '\0';
-	if (sqlite3_prepare_v2(st->db, store_list_sql[which], -1, &stmt,
-	    NULL) != SQLITE_OK)
-		return store_sqlfail(st, "listing gaps or audit rows");
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		*count = (uint64_t)sqlite3_column_int64(stmt, 0);
 		if (len < size)
@@ -822,7 +930,21 @@ store_list(struct store *st, enum store_list which, uint64_t *count,
 			    len ? "\n" : "", sqlite3_column_text(stmt, 1));
 	}
 	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? 0 : store_sqlfail(st, "listing gaps or "
+	return rc == SQLITE_DONE ? 0 : store_sqlfail(st, what);
+}
+
+int
+store_list(struct store *st, enum store_list which, uint64_t *count,
+    char *buf, size_t size)
+{
+	sqlite3_stmt *stmt;
+
+	*count = 0;
+	buf[0] = '\0';
+	if (sqlite3_prepare_v2(st->db, store_list_sql[which], -1, &stmt,
+	    NULL) != SQLITE_OK)
+		return store_sqlfail(st, "listing gaps or audit rows");
+	return store_lines(st, stmt, count, buf, size, "listing gaps or "
 	    "audit rows");
 }
 
@@ -859,4 +981,45 @@ store_close(struct store *st)
 		log_errx("checkpoint database %s: final checkpoint: %s",
 		    st->path, sqlite3_errmsg(st->db));
 	store_free(st);
+}
+
+int
+store_history(struct store *st, store_version_cb cb, void *arg,
+    uint64_t *count)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	*count = 0;
+	if (sqlite3_prepare_v2(st->db, store_history_sql, -1, &stmt, NULL) !=
+	    SQLITE_OK)
+		return store_sqlfail(st, "reading the schema history");
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (cb != NULL)
+			cb(arg, (const char *)sqlite3_column_text(stmt, 0),
+		    (const char *)sqlite3_column_text(stmt, 1),
+		    (const char *)sqlite3_column_text(stmt, 2),
+		    (const char *)sqlite3_column_text(stmt, 3));
+		(*count)++;
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_DONE ? 0 : store_sqlfail(st, "reading the schema "
+	    "history");
+}
+
+int
+store_history_list(struct store *st, const char *db, const char *table,
+    uint64_t *count, char *buf, size_t size)
+{
+	sqlite3_stmt *stmt;
+
+	*count = 0;
+	buf[0] = '\0';
+	if (sqlite3_prepare_v2(st->db, store_versions_sql, -1, &stmt, NULL) !=
+	    SQLITE_OK)
+		return store_sqlfail(st, "listing a table's versions");
+	sqlite3_bind_text(stmt, 1, db, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, table, -1, SQLITE_STATIC);
+	return store_lines(st, stmt, count, buf, size, "listing a table's "
+	    "versions");
 }

@@ -11,7 +11,7 @@
 #include <msgpack.h>
 
 /* Bump this if any message below, or any of its fields, changes. */
-#define MSG_PROTOCOL_VERSION	11
+#define MSG_PROTOCOL_VERSION	12
 /* Largest encoded message a reader accepts; larger is a protocol error. */
 #define MSG_MAX_SIZE		(256 * 1024)
 /* A body may carry at most this many fields. */
@@ -35,6 +35,14 @@
  *   reason:s server:s
  * the saved position the server no longer had, where streaming resumed,
  * the server's error text, and the server (host:port and server_id).
+ *
+ * A table version (VERSION below) is the fields
+ *   db:s table:s kind:s columns:s source:s statement:s file:s offset:u
+ *   gtid:s
+ * one row of checkpointd's schema_history (checkpointd/SCHEMA.md): kind
+ * "table" (columns in streamer/history.c's text), "dropped" or "retake",
+ * valid from file:offset (gtid); source says what made it (seed, ddl,
+ * server, retake) and statement the DDL, if one did.
  */
 /* Every message type, as X(NAME, number): enum msg_type's MSG_NAME and
  * msg_type_name's "NAME" both come from this one list. */
@@ -44,9 +52,14 @@
 	X(CKPT_ATTACH, 101)	/* {} -> checkpointd, carries the fd of a new \
 				 * streamer link (SCM_RIGHTS) */	\
 	X(CKPT_SHOW, 102)	/* {} -> checkpointd: binlogctl checkpoint */ \
-	X(CKPT_SET, 103)	/* {gtid:s file:s offset:u uid:u} ->	\
-				 * checkpointd: binlogctl set-position, sent \
-				 * only while no streamer runs */	\
+	X(CKPT_SET, 103)	/* {gtid:s file:s offset:u uid:u action:s \
+				 * db:s table:s} -> checkpointd: binlogctl \
+				 * set-position (action "set-position"), or \
+				 * schema retake (action "schema-retake": a \
+				 * retake version of db.table, at the given \
+				 * position or, when file and gtid are "", \
+				 * at the saved one), sent only while no \
+				 * streamer runs */			\
 	X(CONFIG, 104)	/* {path:s text:s password:s} the configuration	\
 				 * binlogd accepted: the file's text and the \
 				 * password read from password_file; not sent \
@@ -56,6 +69,8 @@
 				 * binlogctl snapshot of table ("db.table") \
 				 * rows where (SQL, "" for all); table	\
 				 * "stop" stops the running one */	\
+	X(HISTORY_SHOW, 106) /* {db:s table:s} -> checkpointd: binlogctl \
+				 * history */				\
 									\
 	/* any child -> supervisor (200..299) */			\
 	X(READY, 200)	/* {protocol:u pid:u} child is serving */	\
@@ -72,25 +87,35 @@
 				  * once position and audit row are on disk */ \
 	X(SNAPSHOT_DONE, 205) /* streamer: reply to SNAPSHOT, {result:u \
 				  * message:s}, result an enum ctl_result */ \
+	X(HISTORY_SHOWN, 206) /* checkpointd: reply to HISTORY_SHOW,	\
+				  * {versions:u list:s} the table's versions, \
+				  * oldest first */			\
 									\
 	/* streamer -> checkpointd (300..399) */			\
 	X(CKPT_LOAD, 300)	/* {} where do I start? */		\
 	X(CKPT_SAVE, 301)	/* {POS force:b} store; force = commit now */ \
 	X(CKPT_GAP, 302)	/* {GAP} an on_purged reset skipped binlog: \
 				 * record it now, before any later SAVE */ \
+	X(CKPT_VERSION, 303) /* {VERSION} a table version, written in the \
+				 * transaction of the next SAVE (which is at \
+				 * or after its position); dropped if the \
+				 * link closes before that SAVE */	\
 									\
 	/* checkpointd -> streamer (400..499) */			\
-	X(CKPT_POSITION, 400) /* {found:b POS? gaps:u last_gap:s} reply	\
-				  * to LOAD; the POS fields are present only \
-				  * when found, its snap_ fields when a	\
-				  * snapshot is still running; gaps counts \
-				  * the recorded gaps, last_gap describes the \
-				  * newest ("" if none) */		\
+	X(CKPT_POSITION, 400) /* {found:b POS? gaps:u last_gap:s	\
+				  * versions:u} reply to LOAD; the POS fields \
+				  * are present only when found, its snap_ \
+				  * fields when a snapshot is still running; \
+				  * gaps counts the recorded gaps, last_gap \
+				  * describes the newest ("" if none); \
+				  * versions CKPT_HISTORY messages follow */ \
 	X(CKPT_SAVED, 401)	/* {committed:b} reply to SAVE; committed is \
 				 * true once the position is on disk */	\
 	X(CKPT_FAILED, 402)	/* {error:s} the store cannot save: stop */ \
 	X(CKPT_GAP_SAVED, 403) /* {gaps:u last_gap:s} reply to GAP, once \
 				   * the gap is on disk */		\
+	X(CKPT_HISTORY, 404) /* {db:s table:s kind:s columns:s} a table's \
+				 * version in force at the position sent */ \
 									\
 	/* binlogctl -> supervisor (500..599), control socket; every request \
 	 * is {protocol:u} and is answered by one CTL_REPLY */		\
@@ -108,6 +133,12 @@
 				     * GTID set; only while held */	\
 	X(CTL_SNAPSHOT, 509)	/* {protocol:u table:s where:s?} as	\
 				 * SNAPSHOT, answered by the streamer */ \
+	X(CTL_HISTORY, 510) /* {protocol:u position:s} read-only; position \
+				* holds DB.TABLE; the reply's message the \
+				* versions */				\
+	X(CTL_SCHEMA_RETAKE, 511) /* {protocol:u position:s} "DB.TABLE" or \
+				      * "DB.TABLE at POSITION"; only while \
+				      * held */			\
 									\
 	/* supervisor -> binlogctl (600..699) */			\
 	X(CTL_REPLY, 600)	/* {result:u message:s} plus, for STATUS, \
@@ -165,6 +196,7 @@ enum msg_type {
 	X(statement_logged, U, "changes logged as statements: no rows")	\
 	X(incidents, U, "INCIDENT events: changes the server lost")	\
 	X(oversize_skipped, U, "rows over the sink's message limit, skipped") \
+	X(schema_mismatches, U, "DDL results that differed from the server's") \
 	X(last_error, S, "the streamer's last error")			\
 	X(last_error_at, U, "when it happened, seconds since the epoch")	\
 	X(connection, S, "connecting, connected, streaming, reconnecting") \

@@ -2,8 +2,10 @@
 #include "build.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "position.h"
 #include "util.h"
 
@@ -99,6 +101,57 @@ gap_get(struct msg_in *in, struct gap *g)
 	msg_get_strbuf(in, "to_gtid", g->to.gtid, sizeof(g->to.gtid));
 	msg_get_strbuf(in, "reason", g->reason, sizeof(g->reason));
 	msg_get_strbuf(in, "server", g->server, sizeof(g->server));
+}
+
+void
+version_put(struct msg_out *m, const struct version *v)
+{
+	msg_put_str(m, "db", v->db);
+	msg_put_str(m, "table", v->table);
+	msg_put_str(m, "kind", v->kind);
+	msg_put_str(m, "columns", v->columns ? v->columns : "");
+	msg_put_str(m, "source", v->source);
+	msg_put_str(m, "statement", v->statement ? v->statement : "");
+	msg_put_str(m, "file", v->file);
+	msg_put_u64(m, "offset", v->offset);
+	msg_put_str(m, "gtid", v->gtid ? v->gtid : "");
+}
+
+static char *
+version_str(struct msg_in *in, const char *key)
+{
+	const char *s = "";
+	size_t len = 0;
+	char *copy;
+
+	msg_get_str(in, key, &s, &len);
+	if ((copy = strndup(s, len)) == NULL)
+		fatal("version");
+	return copy;
+}
+
+void
+version_get(struct msg_in *in, struct version *v)
+{
+	memset(v, 0, sizeof(*v));
+	msg_get_strbuf(in, "db", v->db, sizeof(v->db));
+	msg_get_strbuf(in, "table", v->table, sizeof(v->table));
+	msg_get_strbuf(in, "kind", v->kind, sizeof(v->kind));
+	v->columns = version_str(in, "columns");
+	msg_get_strbuf(in, "source", v->source, sizeof(v->source));
+	v->statement = version_str(in, "statement");
+	msg_get_strbuf(in, "file", v->file, sizeof(v->file));
+	msg_get_u64(in, "offset", &v->offset);
+	v->gtid = version_str(in, "gtid");
+}
+
+void
+version_free(struct version *v)
+{
+	free(v->columns);
+	free(v->statement);
+	free(v->gtid);
+	v->columns = v->statement = v->gtid = NULL;
 }
 
 const char *

@@ -52,12 +52,36 @@ struct gap {
 	char		server[256];	/* host:port server_id N */
 };
 
+/* A table's version in checkpointd's schema history: its columns (kind
+ * "table", streamer/history.c's text), "dropped", or "retake" (an
+ * operator's request to take it from information_schema again), valid
+ * from file:offset (gtid); source and statement say what made it.  The
+ * strings are the owner's (version_get: the message's, copied). */
+#define VERSION_NAME_MAX	65
+#define VERSION_STMT_MAX	1024	/* the statement kept, at most */
+struct version {
+	char		 db[VERSION_NAME_MAX];
+	char		 table[VERSION_NAME_MAX];
+	char		 kind[8];
+	char		 source[16];
+	char		*columns;
+	char		*statement;
+	char		*gtid;
+	char		 file[POS_FILE_MAX];
+	uint64_t	 offset;
+};
+
 void	position_put(struct msg_out *, const struct position *);
 void	position_get(struct msg_in *, struct position *);
 void	position_copy(struct position *, const struct position *);
 /* The GAP fields of the catalogue in msg.h. */
 void	gap_put(struct msg_out *, const struct gap *);
 void	gap_get(struct msg_in *, struct gap *);
+/* The VERSION fields of the catalogue in msg.h; version_get allocates
+ * the strings, version_free frees them. */
+void	version_put(struct msg_out *, const struct version *);
+void	version_get(struct msg_in *, struct version *);
+void	version_free(struct version *);
 /* "file:offset gtid <set>" for log lines; returns buf. */
 const char *position_str(const struct position *, char *buf, size_t size);
 

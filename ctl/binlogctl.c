@@ -44,6 +44,7 @@ static void show_status(struct msg_in *, int);
 static void show_message(struct msg_in *, int);
 static void show_metrics(struct msg_in *, int);
 static void show_checkpoint(struct msg_in *, int);
+static void show_text(struct msg_in *, int);
 
 static const struct ctl_cmd commands[] = {
 	{ "status", MSG_CTL_STATUS, show_status,
@@ -70,6 +71,12 @@ static const struct ctl_cmd commands[] = {
 	{ "snapshot", MSG_CTL_SNAPSHOT, show_message,
 	    "DB.TABLE [WHERE-condition]: the table's rows while streaming "
 	    "goes on; snapshot stop: stop it", { "table", "where" }, 1 },
+	{ "history", MSG_CTL_HISTORY, show_text,
+	    "a table's schema history: history DB.TABLE", { "position" }, 0 },
+	{ "schema", MSG_CTL_SCHEMA_RETAKE, show_message,
+	    "schema retake DB.TABLE [at POSITION]: take the table's columns "
+	    "from information_schema again, at its next row, while the "
+	    "streamer is stopped", { "position" }, 0 },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -165,6 +172,23 @@ show_message(struct msg_in *in, int json)
 		printf("}\n");
 	} else if (message[0] != '\0')
 		printf("%s\n", message);
+}
+
+/* The message, however long (binlogctl history). */
+static void
+show_text(struct msg_in *in, int json)
+{
+	const char *text = "";
+	size_t len = 0;
+
+	if (msg_has(in, "message"))
+		msg_get_str(in, "message", &text, &len);
+	if (json) {
+		printf("{\"message\":");
+		json_str(text, len);
+		printf("}\n");
+	} else if (len > 0)
+		printf("%.*s\n", (int)len, text);
 }
 
 static void
@@ -502,6 +526,23 @@ ctl_find(const char *name)
 	usage(CTL_USAGE);
 }
 
+/* schema retake DB.TABLE [at POSITION], as one argument. */
+static const char *
+ctl_retake_arg(int argc, char **argv)
+{
+	static char buf[CONF_STR_MAX + 160];
+
+	if ((argc != 3 && argc != 5) || strcmp(argv[1], "retake") != 0 ||
+	    (argc == 5 && strcmp(argv[3], "at") != 0)) {
+		warnx("usage: schema retake DB.TABLE [at POSITION]");
+		usage(CTL_USAGE);
+	}
+	if ((size_t)snprintf(buf, sizeof(buf), "%s%s%s", argv[2],
+	    argc == 5 ? " at " : "", argc == 5 ? argv[4] : "") >= sizeof(buf))
+		errx(CTL_USAGE, "the argument is too long");
+	return buf;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -512,6 +553,7 @@ main(int argc, char **argv)
 	struct msg_out m;
 	struct peer *p;
 	char errbuf[1024];
+	const char *retake = NULL;
 	int ch, i, nargs;
 
 	version_option(argc, argv, "binlogctl");
@@ -538,7 +580,9 @@ main(int argc, char **argv)
 		usage(CTL_USAGE);
 	st.cmd = ctl_find(argv[optind++]);
 	nargs = ctl_nargs(st.cmd);
-	if (argc - optind > nargs || argc - optind < nargs -
+	if (st.cmd->type == MSG_CTL_SCHEMA_RETAKE)
+		retake = ctl_retake_arg(argc - optind + 1, argv + optind - 1);
+	else if (argc - optind > nargs || argc - optind < nargs -
 	    st.cmd->optional) {
 		if (st.cmd->optional > 0)
 			warnx("%s takes %d to %d arguments", st.cmd->name,
@@ -563,7 +607,9 @@ main(int argc, char **argv)
 	p = peer_new(st.base, ctl_connect(sock), "binlogd", ctl_dispatch, &st);
 	msg_out_begin(&m, st.cmd->type, peer_next_id(p));
 	msg_put_u64(&m, "protocol", MSG_PROTOCOL_VERSION);
-	for (i = 0; optind + i < argc; i++)
+	if (retake != NULL)
+		msg_put_str(&m, "position", retake);
+	for (i = 0; retake == NULL && optind + i < argc; i++)
 		msg_put_str(&m, st.cmd->args[i], argv[optind + i]);
 	peer_send(p, &m);
 	msg_out_free(&m);

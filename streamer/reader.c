@@ -38,6 +38,8 @@
  * doubles from 1 s up to READER_DELAY_MAX (1+2+4+8+8+8 = 31 s in all). */
 #define READER_RETRIES		6
 #define READER_DELAY_MAX	8
+/* Reads of the schema at start_position = latest before giving up. */
+#define READER_SEED_TRIES	10
 
 static struct reader	 reader;
 /* The replica: its connections and the process state the decoder's hooks
@@ -491,6 +493,72 @@ reader_latest(struct reader *r, struct position *pos)
 	return 0;
 }
 
+/* Whether the binlog between a and b may hold a DDL statement: any
+ * QUERY event but a transaction's own; 1 yes, 0 no, -1 on error. */
+static int
+reader_ddl_between(struct reader *r, const struct position *a,
+    const struct position *b)
+{
+	static const char *const trx[] = { "BEGIN", "COMMIT", "ROLLBACK",
+	    "XA ", "SAVEPOINT", NULL };
+	char sql[POS_FILE_MAX * 2 + 96], esc[POS_FILE_MAX * 2 + 1];
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	int found = 0, i;
+
+	if (strcmp(a->file, b->file) == 0 && a->offset == b->offset)
+		return 0;
+	if (strcmp(a->file, b->file) != 0)
+		return 1;
+	mysql_real_escape_string(rep.mysql, esc, a->file, strlen(a->file));
+	snprintf(sql, sizeof(sql), "SHOW BINLOG EVENTS IN '%s' FROM %llu",
+	    esc, (unsigned long long)a->offset);
+	if (mysql_query(rep.mysql, sql) != 0 ||
+	    (res = mysql_store_result(rep.mysql)) == NULL)
+		return reader_query_fail(r, rep.mysql, sql);
+	while (!found && (row = mysql_fetch_row(res)) != NULL &&
+	    row[1] != NULL && strtoull(row[1], NULL, 10) < b->offset) {
+		if (row[2] == NULL || strcmp(row[2], "Query") != 0)
+			continue;
+		for (i = 0; trx[i] != NULL && (row[5] == NULL ||
+		    strncasecmp(row[5], trx[i], strlen(trx[i])) != 0); i++)
+			;
+		found = trx[i] == NULL;
+	}
+	mysql_free_result(res);
+	return found;
+}
+
+/* latest, with the schema history seeded from information_schema when
+ * there is none: the read belongs to the position when no DDL came
+ * between the position before it and the one after. */
+static int
+reader_latest_seeded(struct reader *r, struct position *pos)
+{
+	struct position after;
+	int i, rc;
+
+	if (!history_empty())
+		return reader_latest(r, pos);
+	for (i = 0; i < READER_SEED_TRIES; i++) {
+		memset(&after, 0, sizeof(after));
+		if (reader_latest(r, pos) == -1 ||
+		    history_seed_read(r) == -1 ||
+		    reader_latest(r, &after) == -1 ||
+		    (rc = reader_ddl_between(r, pos, &after)) == -1)
+			return -1;
+		if (rc == 0) {
+			history_seed_commit(r, pos);
+			return 0;
+		}
+		log_info("DDL ran while binlogd read the schema at %s:%llu; "
+		    "reading it again", pos->file,
+		    (unsigned long long)pos->offset);
+	}
+	return reader_transient("DDL kept running on the server while "
+	    "binlogd read the tables' schema (%d tries)", READER_SEED_TRIES);
+}
+
 static int
 reader_earliest(struct reader *r, struct position *pos)
 {
@@ -606,8 +674,8 @@ reader_resolve(struct reader *r, struct position *pos, bool *by_gtid)
 	} else if (conf->start_kind == START_FILE_POS) {
 		strlcpy_(pos->file, conf->start_file, sizeof(pos->file));
 		pos->offset = conf->start_offset;
-	} else if ((conf->start_kind == START_LATEST ? reader_latest(r, pos) :
-	    reader_earliest(r, pos)) == -1)
+	} else if ((conf->start_kind == START_LATEST ?
+	    reader_latest_seeded(r, pos) : reader_earliest(r, pos)) == -1)
 		return -1;
 	if (!*by_gtid && pos->gtid[0] == '\0' && reader_gtid_at(r, pos) == -1)
 		return -1;
@@ -1049,7 +1117,7 @@ reader_start(struct streamer *st, const struct config *conf,
 		.unrowed = reader_unrowed,
 		.skipped = reader_skipped,
 		.schema = schema_lookup,
-		.schema_forget = schema_forget,
+		.schema_ddl = schema_ddl,
 		READER_OUTPUT_HOOKS,
 		.release = spill_release,
 		.event_seen = stats_event,

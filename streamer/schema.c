@@ -1,8 +1,9 @@
-/* schema.c: the columns of a table as the server describes them in
- * information_schema, for a TABLE_MAP that does not carry them all
- * (binlog_row_metadata MINIMAL or NO_LOG): binlogd-streamer's answer to
- * the decoder's reader_hooks.schema, cached until a DDL statement
- * (reader_hooks.schema_forget). */
+/* schema.c: binlogd-streamer's answer to the decoder's reader_hooks.schema,
+ * for a TABLE_MAP that does not carry all its columns' facts
+ * (binlog_row_metadata MINIMAL or NO_LOG): the schema history's version in
+ * force (history.c), else the table as information_schema describes it
+ * now, cached until a DDL statement (reader_hooks.schema_ddl); and the
+ * information_schema reads the history is seeded and checked from. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,8 @@ schema_row(struct schema_entry *e, uint32_t i, MYSQL_ROW row, bool mariadb)
 
 	if (row[0] == NULL || strlen(row[0]) >= sizeof(col->name))
 		return -1;
+	if (i == 0 && row[7] != NULL)
+		strlcpy_(e->charset, row[7], sizeof(e->charset));
 	strlcpy_(col->name, row[0], sizeof(col->name));
 	col->is_unsigned = row[1] != NULL && strstr(row[1], "unsigned") != NULL;
 	col->is_binary = row[2] == NULL || strcmp(row[2], "binary") == 0;
@@ -80,11 +83,53 @@ schema_row(struct schema_entry *e, uint32_t i, MYSQL_ROW row, bool mariadb)
 	return 0;
 }
 
-/* Reads a table's columns from information_schema, in table order. */
-static struct schema_entry *
-schema_load(struct reader *r, const struct tablemap *tm)
+/* The columns' query, with the table's default charset: of one table
+ * (where), or of every base table but the server's own (seeding), in
+ * table order. */
+#define SCHEMA_COLUMNS_SQL "SELECT c.COLUMN_NAME, c.COLUMN_TYPE, " \
+	"c.CHARACTER_SET_NAME, c.COLUMN_KEY, c.DATA_TYPE, c.TABLE_SCHEMA, " \
+	"c.TABLE_NAME, a.CHARACTER_SET_NAME " \
+	"FROM information_schema.COLUMNS c JOIN information_schema.TABLES t " \
+	"ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME " \
+	"LEFT JOIN information_schema.COLLATION_CHARACTER_SET_APPLICABILITY a " \
+	"ON a.COLLATION_NAME = t.TABLE_COLLATION WHERE "
+#define SCHEMA_ORDER " ORDER BY c.TABLE_SCHEMA, c.TABLE_NAME, " \
+	"c.ORDINAL_POSITION"
+#define SCHEMA_ALL "t.TABLE_TYPE = 'BASE TABLE' AND c.TABLE_SCHEMA NOT IN " \
+	"('mysql', 'information_schema', 'performance_schema', 'sys')"
+
+static MYSQL_RES *
+schema_query(struct reader *r, MYSQL *m, const char *q, const char *what)
 {
-	char q[512], db[140], tb[140];
+	MYSQL_RES *res;
+
+	if (mysql_query(m, q) != 0 || (res = mysql_store_result(m)) == NULL) {
+		reader_fail(r, BX_FAILURE, "reading %s from information_schema: "
+		    "%s (%u)", what, mysql_error(m), mysql_errno(m));
+		return NULL;
+	}
+	return res;
+}
+
+static struct schema_entry *
+schema_new(const char *db, const char *table, size_t ncols)
+{
+	struct schema_entry *e;
+
+	if ((e = calloc(1, sizeof(*e))) == NULL ||
+	    (e->cols = calloc(ncols + 1, sizeof(*e->cols))) == NULL)
+		fatal("table schema");
+	strlcpy_(e->db, db, sizeof(e->db));
+	strlcpy_(e->table, table, sizeof(e->table));
+	return e;
+}
+
+/* A table's columns from information_schema, in table order; NULL after
+ * reader_fail. */
+struct schema_entry *
+schema_read(struct reader *r, const char *db, const char *table)
+{
+	char q[1024], edb[140], etb[140];
 	struct schema_entry *e;
 	MYSQL *m;
 	MYSQL_RES *res;
@@ -94,62 +139,177 @@ schema_load(struct reader *r, const struct tablemap *tm)
 
 	if ((m = reader_meta(r)) == NULL)
 		return NULL;
-	mysql_real_escape_string(m, db, tm->db, strlen(tm->db));
-	mysql_real_escape_string(m, tb, tm->table, strlen(tm->table));
-	snprintf(q, sizeof(q), "SELECT COLUMN_NAME, COLUMN_TYPE, "
-	    "CHARACTER_SET_NAME, COLUMN_KEY, DATA_TYPE "
-	    "FROM information_schema.COLUMNS "
-	    "WHERE "
-	    "TABLE_SCHEMA = '%s' AND TABLE_NAME = '%s' "
-	    "ORDER BY ORDINAL_POSITION", db, tb);
-	if (mysql_query(m, q) != 0 || (res = mysql_store_result(m)) == NULL) {
-		reader_fail(r, BX_FAILURE, "reading the columns of %s.%s from "
-		    "information_schema: %s (%u)", tm->db, tm->table,
-		    mysql_error(m), mysql_errno(m));
+	mysql_real_escape_string(m, edb, db, strlen(db));
+	mysql_real_escape_string(m, etb, table, strlen(table));
+	snprintf(q, sizeof(q), SCHEMA_COLUMNS_SQL "c.TABLE_SCHEMA = '%s' AND "
+	    "c.TABLE_NAME = '%s'" SCHEMA_ORDER, edb, etb);
+	if ((res = schema_query(r, m, q, "a table's columns")) == NULL)
 		return NULL;
-	}
-	if ((e = calloc(1, sizeof(*e))) == NULL ||
-	    (e->cols = calloc(mysql_num_rows(res) + 1, sizeof(*e->cols))) == NULL)
-		fatal("schema cache");
-	strlcpy_(e->db, tm->db, sizeof(e->db));
-	strlcpy_(e->table, tm->table, sizeof(e->table));
+	e = schema_new(db, table, mysql_num_rows(res));
 	while ((row = mysql_fetch_row(res)) != NULL && bad == 0)
 		bad = schema_row(e, i++, row, r->mariadb);
 	mysql_free_result(res);
 	e->ncols = i;
-	e->next = schema_cache;
-	schema_cache = e;
 	if (bad) {
 		reader_fail(r, BX_DECODE, "a column name of %s.%s in "
-		    "information_schema is empty or too long", tm->db, tm->table);
+		    "information_schema is empty or too long", db, table);
+		schema_entry_free(e);
 		return NULL;
 	}
 	return e;
 }
 
-/* reader_hooks.schema: the table's columns, from the cache or the
- * server. */
-const struct schema_entry *
-schema_lookup(struct reader *r, const struct tablemap *tm)
+/* Every table's columns into cat (seeding the history), with the
+ * server's and each database's default charset; -1 after reader_fail. */
+int
+schema_read_all(struct reader *r, struct catalog *cat)
+{
+	struct schema_entry *e = NULL;
+	MYSQL *m;
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	size_t cap = 0;
+
+	if ((m = reader_meta(r)) == NULL || (res = schema_query(r, m,
+	    SCHEMA_COLUMNS_SQL SCHEMA_ALL SCHEMA_ORDER, "the tables' "
+	    "columns")) == NULL)
+		return -1;
+	while ((row = mysql_fetch_row(res)) != NULL) {
+		if (row[5] == NULL || row[6] == NULL)
+			continue;
+		if (e == NULL || strcmp(e->db, row[5]) != 0 ||
+		    strcmp(e->table, row[6]) != 0) {
+			e = schema_new(row[5], row[6], cap = 8);
+			e->next = cat->tables;
+			cat->tables = e;
+		}
+		if (e->ncols == cap && (e->cols = reallocarray(e->cols,
+		    (cap *= 2) + 1, sizeof(*e->cols))) == NULL)
+			fatal("table schema");
+		memset(&e->cols[e->ncols], 0, sizeof(*e->cols));
+		if (schema_row(e, e->ncols++, row, r->mariadb) == -1) {
+			mysql_free_result(res);
+			return reader_fail(r, BX_DECODE, "a column name of "
+			    "%s.%s in information_schema is empty or too long",
+			    e->db, e->table);
+		}
+	}
+	mysql_free_result(res);
+	return schema_charsets(r, cat);
+}
+
+/* The server's and each database's default charset, as they are now
+ * (the history keeps no versions of them); -1 after reader_fail. */
+int
+schema_charsets(struct reader *r, struct catalog *cat)
+{
+	struct catalog_db *d;
+	MYSQL *m;
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+
+	if ((m = reader_meta(r)) == NULL || (res = schema_query(r, m,
+	    "SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME, "
+	    "@@character_set_server FROM information_schema.SCHEMATA",
+	    "the databases' charsets")) == NULL)
+		return -1;
+	while ((row = mysql_fetch_row(res)) != NULL) {
+		if (row[0] == NULL || row[1] == NULL || row[2] == NULL)
+			continue;
+		strlcpy_(cat->charset, row[2], sizeof(cat->charset));
+		for (d = cat->dbs; d != NULL; d = d->next)
+			if (strcmp(d->name, row[0]) == 0)
+				break;
+		if (d == NULL) {
+			if ((d = calloc(1, sizeof(*d))) == NULL)
+				fatal("catalogue");
+			strlcpy_(d->name, row[0], sizeof(d->name));
+			d->next = cat->dbs;
+			cat->dbs = d;
+		}
+		strlcpy_(d->charset, row[1], sizeof(d->charset));
+	}
+	mysql_free_result(res);
+	return 0;
+}
+
+/* Whether the server's binlog ends at file:offset now (the stream has
+ * caught up with it); false when that cannot be read. */
+bool
+schema_server_at(struct reader *r, const char *file, uint64_t offset)
+{
+	MYSQL *m;
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	bool at = false;
+
+	if ((m = reader_meta(r)) == NULL)
+		return false;
+	if (mysql_query(m, "SHOW MASTER STATUS") != 0 &&
+	    mysql_query(m, "SHOW BINARY LOG STATUS") != 0)
+		return false;
+	if ((res = mysql_store_result(m)) == NULL)
+		return false;
+	if ((row = mysql_fetch_row(res)) != NULL && row[0] != NULL &&
+	    row[1] != NULL)
+		at = strcmp(row[0], file) == 0 &&
+		    strtoull(row[1], NULL, 10) == offset;
+	mysql_free_result(res);
+	return at;
+}
+
+/* Reads a table's columns from information_schema into the cache. */
+static struct schema_entry *
+schema_load(struct reader *r, const struct tablemap *tm)
 {
 	struct schema_entry *e;
 
+	if ((e = schema_read(r, tm->db, tm->table)) == NULL)
+		return NULL;
+	e->next = schema_cache;
+	schema_cache = e;
+	return e;
+}
+/* reader_hooks.schema: the version in force in the schema history;
+ * for a table it does not know, information_schema's as it is now,
+ * cached until the next DDL statement and checked against each TABLE_MAP
+ * all the same (tablemap.c). */
+const struct schema_entry *
+schema_lookup(struct reader *r, const struct tablemap *tm)
+{
+	const struct schema_entry *e;
+
+	if ((e = history_table(tm->db, tm->table)) != NULL)
+		return e;
+	if (history_retaking(tm->db, tm->table))
+		return history_retake(r, tm->db, tm->table);
 	for (e = schema_cache; e != NULL; e = e->next)
 		if (strcmp(e->db, tm->db) == 0 &&
 		    strcmp(e->table, tm->table) == 0)
 			return e;
+	history_unknown(r, tm->db, tm->table);
 	return schema_load(r, tm);
 }
 
-/* reader_hooks.schema_forget: a DDL statement may have changed any. */
-void
-schema_forget(struct reader *r UNUSED)
+/* reader_hooks.schema_ddl: the history follows the statement; what
+ * information_schema gave may be stale. */
+int
+schema_ddl(struct reader *r, const uint8_t *db, size_t dblen,
+    const uint8_t *sql, size_t len)
 {
 	struct schema_entry *e, *next;
+	char dbname[65];
 
 	for (e = schema_cache; e != NULL; e = next) {
 		next = e->next;
 		schema_entry_free(e);
 	}
 	schema_cache = NULL;
+	if (sql == NULL)
+		return 0;
+	if (dblen >= sizeof(dbname))
+		dblen = 0;
+	memcpy(dbname, db, dblen);
+	dbname[dblen] = '\0';
+	return history_ddl(r, dbname, sql, len);
 }

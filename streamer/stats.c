@@ -27,6 +27,7 @@ static _Atomic uint64_t	 bytes_read;
 static _Atomic uint64_t	 behind;
 static _Atomic uint64_t	 unrowed[2];	/* statement-logged, incidents */
 static _Atomic uint64_t	 oversize;	/* rows on_oversize = skip skipped */
+static _Atomic uint64_t	 schema_mismatches; /* history.c kept the server's */
 /* Where the connection stands, and since when the stream is known to be
  * complete on the server's clock: a heartbeat says "now", an event its
  * own time.  The supervisor grows the lag from it while no event comes. */
@@ -205,6 +206,12 @@ stats_snapshot(const struct snap_progress *p, uint64_t table_rows,
 	pthread_mutex_unlock(&info_mu);
 }
 
+void
+stats_schema_mismatch(void)
+{
+	stats_add(&schema_mismatches, 1);
+}
+
 /* The server the reader connected to. */
 void
 stats_server(const char *ver, bool mariadb, uint32_t id, const char *sid)
@@ -274,6 +281,7 @@ stats_fill_counters(struct msg_stats *v)
 	v->statement_logged = stats_get(&unrowed[0]);
 	v->incidents = stats_get(&unrowed[1]);
 	v->oversize_skipped = stats_get(&oversize);
+	v->schema_mismatches = stats_get(&schema_mismatches);
 }
 
 /* Pushes one MSG_STATS (every field of MSG_STATS_FIELDS, msg.h); also

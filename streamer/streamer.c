@@ -144,12 +144,33 @@ streamer_finish(struct streamer *s, int code, const char *fmt, ...)
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* The table versions valid at or before the position about to be
+ * saved: checkpointd writes them in that save's transaction. */
+static void
+streamer_send_versions(void)
+{
+	struct version *v;
+	struct msg_out m;
+	size_t i, n = history_take(&durable, &v);
+
+	for (i = 0; i < n; i++) {
+		msg_out_begin(&m, MSG_CKPT_VERSION, peer_next_id(ckpt));
+		version_put(&m, &v[i]);
+		peer_send(ckpt, &m);
+		msg_out_free(&m);
+		version_free(&v[i]);
+	}
+	free(v);
+}
+
 static void
 streamer_send_save(bool force)
 {
 	struct msg_out m;
-	uint32_t id = peer_next_id(ckpt);
+	uint32_t id;
 
+	streamer_send_versions();
+	id = peer_next_id(ckpt);
 	msg_out_begin(&m, MSG_CKPT_SAVE, id);
 	position_put(&m, &durable);
 	msg_put_bool(&m, "force", force);
@@ -299,6 +320,55 @@ streamer_stop(int code)
 	evtimer_add(final_timer, &tv);
 }
 
+/* The reader starts once the versions in force have all arrived. */
+static struct start	 start_from;
+static uint64_t		 versions_due;
+
+static void
+streamer_run(void)
+{
+	state = S_RUNNING;
+	reader_start(&st, &conf, &start_from);
+}
+
+/* What having no schema history means for this start. */
+static void
+streamer_no_history(bool found)
+{
+	if (!found && conf.start_kind == START_LATEST &&
+	    strcmp(conf.snapshot, "initial") != 0)
+		return;		/* seeded at the position resolved */
+	log_warning("no schema history in the checkpoint database for the "
+	    "binlog from %s on: tables are named from in-band metadata "
+	    "(binlog_row_metadata = FULL) or from information_schema as it is "
+	    "now, checked against each TABLE_MAP; a row written before a "
+	    "later change of its table stops the stream (exit 87) rather "
+	    "than be misnamed", found ? "the checkpoint" : "start_position");
+}
+
+static void
+streamer_history(struct msg_in *msg)
+{
+	char db[65], table[65], kind[8];
+	const char *columns = "";
+	size_t len = 0;
+	char *text;
+
+	msg_get_strbuf(msg, "db", db, sizeof(db));
+	msg_get_strbuf(msg, "table", table, sizeof(table));
+	msg_get_strbuf(msg, "kind", kind, sizeof(kind));
+	msg_get_str(msg, "columns", &columns, &len);
+	msg_sibling_end("checkpointd", msg);
+	if (state != S_LOADING || versions_due == 0)
+		msg_sibling_bad("checkpointd", msg);
+	if ((text = strndup(columns, len)) == NULL)
+		fatal("table version");
+	history_load(db, table, kind, text);
+	free(text);
+	if (--versions_due == 0)
+		streamer_run();
+}
+
 static void
 streamer_start(struct msg_in *msg)
 {
@@ -312,6 +382,7 @@ streamer_start(struct msg_in *msg)
 		position_get(msg, &from.pos);
 	msg_get_u64(msg, "gaps", &gaps_count);
 	msg_get_strbuf(msg, "last_gap", gaps_last, sizeof(gaps_last));
+	msg_get_u64(msg, "versions", &versions_due);
 	msg_sibling_end("checkpointd", msg);
 	from.saved = found;
 	if (gaps_count > 0)
@@ -323,8 +394,14 @@ streamer_start(struct msg_in *msg)
 	else
 		log_info("no checkpoint: starting from start_position = %s",
 		    conf.start_position[0] ? conf.start_position : "latest");
-	state = S_RUNNING;
-	reader_start(&st, &conf, &from);
+	start_from = from;
+	if (versions_due > 0) {
+		log_info("loading %llu table version(s) of the schema history",
+		    (unsigned long long)versions_due);
+		return;
+	}
+	streamer_no_history(found);
+	streamer_run();
 }
 
 static void
@@ -384,6 +461,9 @@ streamer_dispatch_ckpt(struct peer *p, struct msg_in *msg, void *arg UNUSED)
 		if (state != S_LOADING)
 			msg_sibling_bad("checkpointd", msg);
 		streamer_start(msg);
+		break;
+	case MSG_CKPT_HISTORY:
+		streamer_history(msg);
 		break;
 	case MSG_CKPT_SAVED:
 		streamer_saved(msg);

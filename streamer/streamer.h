@@ -89,9 +89,32 @@ void	 stale_dump_end(MYSQL *, const struct config *, bool mariadb,
 void	 stale_dump_note(MYSQL *, const struct config *, uint32_t server_id);
 
 /* schema.c */
+struct catalog;
 const struct schema_entry *schema_lookup(struct reader *,
 	    const struct tablemap *);
-void	 schema_forget(struct reader *);
+int	 schema_ddl(struct reader *, const uint8_t *db, size_t dblen,
+	    const uint8_t *sql, size_t len);
+struct schema_entry *schema_read(struct reader *, const char *db,
+	    const char *table);
+int	 schema_read_all(struct reader *, struct catalog *);
+int	 schema_charsets(struct reader *, struct catalog *);
+bool	 schema_server_at(struct reader *, const char *file, uint64_t offset);
+
+/* history.c: the schema history (checkpointd keeps it) */
+void	 history_load(const char *db, const char *table, const char *kind,
+	    const char *columns);
+bool	 history_empty(void);
+const struct schema_entry *history_table(const char *db, const char *table);
+bool	 history_retaking(const char *db, const char *table);
+const struct schema_entry *history_retake(struct reader *, const char *db,
+	    const char *table);
+void	 history_unknown(struct reader *, const char *db, const char *table);
+int	 history_ddl(struct reader *, const char *db, const uint8_t *sql,
+	    size_t len);
+int	 history_seed_read(struct reader *);
+void	 history_seed_commit(struct reader *, const struct position *);
+/* The versions queued before pos (valid at or before it), to send. */
+size_t	 history_take(const struct position *pos, struct version **out);
 
 /* snapshot.c: the initial snapshot, and the pieces incremental.c reads
  * its chunks with (the failures through reader_fail) */
@@ -134,5 +157,6 @@ void	 stats_unrowed(bool incident);
 void	 stats_oversize(void);
 void	 stats_snapshot(const struct snap_progress *, uint64_t table_rows,
 	    uint64_t table_estimate, uint64_t chunks);
+void	 stats_schema_mismatch(void);
 
 #endif

@@ -289,6 +289,7 @@ child_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 	case MSG_CKPT_COMMITTED:
 	case MSG_CKPT_SHOWN:
 	case MSG_CKPT_SET_DONE:
+	case MSG_HISTORY_SHOWN:
 		if (c->role != ROLE_CHECKPOINTD)
 			msg_sibling_bad(c->name, msg);
 		if (msg->type == MSG_CKPT_COMMITTED)

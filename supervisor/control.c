@@ -444,22 +444,75 @@ control_parse_position(struct config *parsed, const char *v, size_t len,
 	return 0;
 }
 
+/* DB.TABLE (split at the first dot) into db and table; -1 with err. */
+static int
+control_parse_table(const char *v, size_t len, char *db, char *table,
+    size_t size, char *err, size_t errlen)
+{
+	const char *dot = memchr(v, '.', len);
+	size_t dblen = dot ? (size_t)(dot - v) : 0;
+
+	if (dot == NULL || dblen == 0 || dblen >= size ||
+	    len - dblen - 1 == 0 || len - dblen - 1 >= size ||
+	    memchr(v, ' ', len) != NULL) {
+		snprintf(err, errlen, "give the table as DB.TABLE (names of at "
+		    "most %zu bytes), not '%.*s'", size - 1, (int)len, v);
+		return -1;
+	}
+	memcpy(db, v, dblen);
+	db[dblen] = '\0';
+	memcpy(table, dot + 1, len - dblen - 1);
+	table[len - dblen - 1] = '\0';
+	return 0;
+}
+
+static bool
+control_held(struct supervisor *sup, struct ctl_client *c,
+    const struct msg_in *req)
+{
+	char err[256];
+
+	if (sup->state == SUP_HELD)
+		return true;
+	snprintf(err, sizeof(err), "the streamer must be held: run "
+	    "binlogctl stop-streamer first (binlogd is %s)",
+	    sup_state_name(sup->state));
+	control_reply(c, req, CTL_NOT_HELD, err);
+	return false;
+}
+
+/* CKPT_SET: the position parsed (none: checkpointd's saved one), what
+ * for, and the table of a retake. */
+static void
+control_send_set(struct supervisor *sup, struct ctl_client *c, uint32_t id,
+    const struct config *parsed, const char *action, const char *db,
+    const char *table)
+{
+	struct msg_out m;
+
+	msg_out_begin(&m, MSG_CKPT_SET, id);
+	msg_put_str(&m, "gtid", parsed && parsed->start_kind == START_GTID ?
+	    parsed->start_gtid : "");
+	msg_put_str(&m, "file", parsed && parsed->start_kind ==
+	    START_FILE_POS ? parsed->start_file : "");
+	msg_put_u64(&m, "offset", parsed ? parsed->start_offset : 0);
+	msg_put_u64(&m, "uid", (uint64_t)c->uid);
+	msg_put_str(&m, "action", action);
+	msg_put_str(&m, "db", db);
+	msg_put_str(&m, "table", table);
+	control_forward(sup, c, &m, ROLE_CHECKPOINTD);
+}
+
 static void
 control_set_position(struct supervisor *sup, struct ctl_client *c,
     const struct msg_in *req, const char *v, size_t len)
 {
 	static struct config parsed;
-	struct msg_out m;
 	char err[1024];
 	uint32_t id;
 
-	if (sup->state != SUP_HELD) {
-		snprintf(err, sizeof(err), "the streamer must be held: run "
-		    "binlogctl stop-streamer first (binlogd is %s)",
-		    sup_state_name(sup->state));
-		control_reply(c, req, CTL_NOT_HELD, err);
+	if (!control_held(sup, c, req))
 		return;
-	}
 	if (control_parse_position(&parsed, v, len, err, sizeof(err)) == -1) {
 		control_reply(c, req, CTL_INVALID, err);
 		return;
@@ -468,13 +521,59 @@ control_set_position(struct supervisor *sup, struct ctl_client *c,
 		return;
 	log_warning("control: set-position %.*s requested by uid %ld", (int)len,
 	    v, (long)c->uid);
-	msg_out_begin(&m, MSG_CKPT_SET, id);
-	msg_put_str(&m, "gtid", parsed.start_kind == START_GTID ?
-	    parsed.start_gtid : "");
-	msg_put_str(&m, "file", parsed.start_kind == START_FILE_POS ?
-	    parsed.start_file : "");
-	msg_put_u64(&m, "offset", parsed.start_offset);
-	msg_put_u64(&m, "uid", (uint64_t)c->uid);
+	control_send_set(sup, c, id, &parsed, "set-position", "", "");
+}
+
+/* schema retake DB.TABLE [at POSITION]: a retake version of the table
+ * (at the position, which is then also the start position, or at the
+ * saved one), audited like set-position. */
+static void
+control_retake(struct supervisor *sup, struct ctl_client *c,
+    const struct msg_in *req, const char *v, size_t len)
+{
+	static struct config parsed;
+	char db[65], table[65], err[1024];
+	const char *at = NULL;
+	size_t tlen = len;
+	uint32_t id;
+
+	if (!control_held(sup, c, req))
+		return;
+	if (len > 4 && (at = memmem(v, len, " at ", 4)) != NULL)
+		tlen = (size_t)(at - v);
+	if (control_parse_table(v, tlen, db, table, sizeof(db), err,
+	    sizeof(err)) == -1 || (at != NULL && control_parse_position(
+	    &parsed, at + 4, len - tlen - 4, err, sizeof(err)) == -1)) {
+		control_reply(c, req, CTL_INVALID, err);
+		return;
+	}
+	if ((id = control_forward_id(sup, c, req, ROLE_CHECKPOINTD)) == 0)
+		return;
+	log_warning("control: schema retake %.*s requested by uid %ld",
+	    (int)len, v, (long)c->uid);
+	control_send_set(sup, c, id, at ? &parsed : NULL, "schema-retake", db,
+	    table);
+}
+
+/* history DB.TABLE: read-only, from checkpointd. */
+static void
+control_history(struct supervisor *sup, struct ctl_client *c,
+    const struct msg_in *req, const char *v, size_t len)
+{
+	char db[65], table[65], err[256];
+	struct msg_out m;
+	uint32_t id;
+
+	if (control_parse_table(v, len, db, table, sizeof(db), err,
+	    sizeof(err)) == -1) {
+		control_reply(c, req, CTL_INVALID, err);
+		return;
+	}
+	if ((id = control_forward_id(sup, c, req, ROLE_CHECKPOINTD)) == 0)
+		return;
+	msg_out_begin(&m, MSG_HISTORY_SHOW, id);
+	msg_put_str(&m, "db", db);
+	msg_put_str(&m, "table", table);
 	control_forward(sup, c, &m, ROLE_CHECKPOINTD);
 }
 
@@ -539,10 +638,29 @@ control_shown(struct msg_in *msg, struct msg_out *m)
 #undef COPY_U
 }
 
-/* A child's reply to a forwarded request: checkpointd's CKPT_SHOWN or
- * CKPT_SET_DONE, the streamer's SNAPSHOT_DONE.  Trust follows the
- * sender, so a malformed one is fatal; one for a client that has gone is
- * dropped. */
+/* HISTORY_SHOWN: the versions as the reply's message. */
+static void
+control_history_shown(struct msg_in *msg, uint32_t req_id, struct msg_out *m)
+{
+	const char *list = "";
+	size_t len = 0;
+	uint64_t n = 0;
+	char *text;
+
+	msg_get_u64(msg, "versions", &n);
+	msg_get_str(msg, "list", &list, &len);
+	if (asprintf(&text, "%llu version(s)%s%.*s", (unsigned long long)n,
+	    len ? "\n" : "", (int)len, list) == -1)
+		fatal("history reply");
+	control_reply_begin(m, req_id, n > 0 ? CTL_OK : CTL_FAILED, n > 0 ?
+	    text : "no schema history for that table");
+	free(text);
+}
+
+/* A child's reply to a forwarded request: checkpointd's CKPT_SHOWN,
+ * CKPT_SET_DONE or HISTORY_SHOWN, the streamer's SNAPSHOT_DONE.  Trust
+ * follows the sender, so a malformed one is fatal; one for a client that
+ * has gone is dropped. */
 void
 control_child_reply(const char *who, struct msg_in *msg)
 {
@@ -555,14 +673,17 @@ control_child_reply(const char *who, struct msg_in *msg)
 		msg_get_strbuf(msg, "error", text, sizeof(text));
 		result = text[0] ? CTL_FAILED : CTL_OK;
 		if (!text[0])
-			strlcpy_(text, "position set; start-streamer resumes "
-			    "from it", sizeof(text));
+			strlcpy_(text, "done; start-streamer resumes from "
+			    "the saved position", sizeof(text));
 	} else if (msg->type == MSG_SNAPSHOT_DONE) {
 		msg_get_u64(msg, "result", &result);
 		msg_get_strbuf(msg, "message", text, sizeof(text));
 	}
-	control_reply_begin(&m, c ? c->req_id : 0, (enum ctl_result)result,
-	    text);
+	if (msg->type == MSG_HISTORY_SHOWN)
+		control_history_shown(msg, c ? c->req_id : 0, &m);
+	else
+		control_reply_begin(&m, c ? c->req_id : 0,
+		    (enum ctl_result)result, text);
 	if (msg->type == MSG_CKPT_SHOWN)
 		control_shown(msg, &m);
 	msg_sibling_end(who, msg);
@@ -581,7 +702,7 @@ static int
 control_read_only(uint32_t type)
 {
 	return type == MSG_CTL_STATUS || type == MSG_CTL_METRICS ||
-	    type == MSG_CTL_CHECKPOINT;
+	    type == MSG_CTL_CHECKPOINT || type == MSG_CTL_HISTORY;
 }
 
 static void
@@ -600,7 +721,9 @@ control_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 	}
 	control_idle_arm(c);
 	msg_get_u64(msg, "protocol", &protocol);
-	if (msg->type == MSG_CTL_SET_POSITION && msg_has(msg, "position"))
+	if ((msg->type == MSG_CTL_SET_POSITION ||
+	    msg->type == MSG_CTL_HISTORY ||
+	    msg->type == MSG_CTL_SCHEMA_RETAKE) && msg_has(msg, "position"))
 		msg_get_str(msg, "position", &arg_s, &arg_len);
 	if (msg->type == MSG_CTL_SNAPSHOT && msg_has(msg, "table"))
 		msg_get_str(msg, "table", &arg_s, &arg_len);
@@ -643,6 +766,12 @@ control_dispatch(struct peer *p, struct msg_in *msg, void *arg)
 		break;
 	case MSG_CTL_SNAPSHOT:
 		control_snapshot(sup, c, msg, arg_s, arg_len, where, where_len);
+		break;
+	case MSG_CTL_SCHEMA_RETAKE:
+		control_retake(sup, c, msg, arg_s, arg_len);
+		break;
+	case MSG_CTL_HISTORY:
+		control_history(sup, c, msg, arg_s, arg_len);
 		break;
 	case MSG_CTL_RESTART:
 		log_info("control: restart requested by uid %ld",

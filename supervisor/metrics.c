@@ -337,6 +337,10 @@ metrics_stream(struct evbuffer *b, const struct supervisor *sup)
 	    "record was over the sink's message limit, skipped by "
 	    "on_oversize = skip (each recorded as a gap).",
 	    stats.oversize_skipped);
+	metrics_one(b, "schema_mismatches_total", "counter", "DDL whose "
+	    "result in binlogd's schema history differed from the server's "
+	    "(information_schema, read when caught up); the server's was "
+	    "kept.", stats.schema_mismatches);
 	metrics_head(b, "rows_per_second", "gauge", "Rows per second over "
 	    "the last minute.");
 	evbuffer_add_printf(b, "binlogd_rows_per_second %.3f\n",

@@ -1,8 +1,10 @@
 #!/bin/bash
 # shellcheck disable=SC2119 # helpers called without arguments
-# schema_stop.sh: binlog_row_metadata=NO_LOG, rows written while binlogd
-# is stopped, then a DDL: a column whose type changed under the same
-# column count (CHANGE b bee BIGINT), and a column added, each stop the
+# schema_stop.sh: binlog_row_metadata=NO_LOG, no schema history (binlogd
+# first started at a file:offset, not latest, so none is seeded: it says
+# so), rows written while binlogd is stopped, then a DDL: a column whose
+# type changed under the same column count (CHANGE b bee BIGINT), and a
+# column added, each stop the
 # streamer at the first event of the older schema with one message naming
 # the table, the position and what differs (never a record with wrong
 # names), exit status 87, and binlogd holds the streamer instead of
@@ -37,8 +39,12 @@ print("|".join(out))' "$@"
 held() { [ "$(status state children.streamer.state)" = "held|down" ]; }
 STARTED='started (binlogd-)?streamer'
 
+read -r file0 offset0 <<<"$(master_position)"
+BL_START_POSITION=$file0:$offset0
 binlogd_start
 binlogd_stop
+assert_eq 1 "$(log_count 'no schema history in the checkpoint database')" \
+    "binlogd says it has no schema history"
 
 # the type of a column changed, the count the same
 read -r file0 offset0 <<<"$(master_position)"

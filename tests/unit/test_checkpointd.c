@@ -237,13 +237,16 @@ save(struct link *s, const struct position *p, bool force, uint32_t id)
 	return committed;
 }
 
+/* LOAD: the position (want, or none) and the versions in force, each a
+ * CKPT_HISTORY of table db.t whose columns are one of columns[]. */
 static void
-expect_load(struct link *s, const struct position *want)
+expect_load_versions(struct link *s, const struct position *want,
+    uint64_t nversions, const char *const *columns)
 {
 	struct position got;
 	bool found = true;
-	uint64_t gaps = 1;
-	const char *last;
+	uint64_t gaps = 1, versions = 99, i;
+	const char *last, *text = "";
 	size_t len = 1;
 
 	send_empty(s, MSG_CKPT_LOAD, 7, -1);
@@ -255,14 +258,26 @@ expect_load(struct link *s, const struct position *want)
 	CHECK(found == (want != NULL));
 	msg_get_u64(&s->in, "gaps", &gaps);
 	msg_get_str(&s->in, "last_gap", &last, &len);
+	msg_get_u64(&s->in, "versions", &versions);
 	CHECK_U64(gaps, 0);
 	CHECK_U64(len, 0);
-	if (want == NULL) {
-		CHECK_INT(msg_end(&s->in), 0);
-		return;
-	}
-	position_get(&s->in, &got);
+	CHECK_U64(versions, nversions);
+	if (want != NULL)
+		position_get(&s->in, &got);
 	CHECK_INT(msg_end(&s->in), 0);
+	for (i = 0; i < versions && CHECK(link_recv(s) == 0); i++) {
+		CHECK_STR(msg_type_name(s->in.type), "CKPT_HISTORY");
+		msg_get_str(&s->in, "columns", &text, &len);
+		CHECK(len == strlen(columns[i]) &&
+		    memcmp(text, columns[i], len) == 0);
+		msg_get_str(&s->in, "db", &text, &len);
+		msg_get_str(&s->in, "table", &text, &len);
+		CHECK(len == 1 && *text == 't');
+		msg_get_str(&s->in, "kind", &text, &len);
+		CHECK_INT(msg_end(&s->in), 0);
+	}
+	if (want == NULL)
+		return;
 	CHECK_STR(got.gtid, want->gtid);
 	CHECK_STR(got.file, want->file);
 	CHECK_U64(got.offset, want->offset);
@@ -270,6 +285,12 @@ expect_load(struct link *s, const struct position *want)
 	CHECK_STR(got.server_uuid, want->server_uuid);
 	CHECK_U64(got.ts, want->ts);
 	CHECK_U64(got.rows_done, want->rows_done);
+}
+
+static void
+expect_load(struct link *s, const struct position *want)
+{
+	expect_load_versions(s, want, 0, NULL);
 }
 
 /* The binlog file of the saved position as SQLite reads it; "" if none. */
@@ -362,6 +383,86 @@ test_save_coalesce_shutdown(void)
 	CHECK(log_has(&c, "position mariadb-bin.000003:1003 gtid 0-1-3"));
 	attach(&c, &s);
 	expect_load(&s, &pc);
+	link_close(&s);
+	send_empty(&c.sup, MSG_SHUTDOWN, 2, -1);
+	CHECK_INT(wait_exit(&c), BX_OK);
+}
+
+/* A table version of db.t with these columns, valid from p. */
+static void
+send_version(struct link *s, const char *db, const char *columns,
+    const struct position *p)
+{
+	struct version v = { .offset = p->offset };
+	struct msg_out m;
+
+	snprintf(v.db, sizeof(v.db), "%s", db);
+	snprintf(v.table, sizeof(v.table), "t");
+	snprintf(v.kind, sizeof(v.kind), "table");
+	snprintf(v.source, sizeof(v.source), "ddl");
+	snprintf(v.file, sizeof(v.file), "%s", p->file);
+	v.columns = (char *)columns;
+	v.statement = "ALTER TABLE t ...";
+	v.gtid = "0-1-1";
+	msg_out_begin(&m, MSG_CKPT_VERSION, 40);
+	version_put(&m, &v);
+	link_send(s, &m, -1);
+}
+
+static int
+db_versions(const char *db)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	int n = -1;
+
+	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(h, "SELECT count(*) FROM schema_history", -1,
+	    &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return n;
+}
+
+/*
+ * A table version reaches the disk only with the SAVE after it, in its
+ * transaction; one whose SAVE never came (the streamer died) is dropped;
+ * a new streamer gets each table's newest version after its position.
+ */
+static void
+test_versions(void)
+{
+	static const char *const one[] = { "charset utf8mb4\nid\t3\tk\t"
+	    "binary\n" }, *const two[] = { "charset utf8mb4\nid\t3\tk\t"
+	    "binary\nb\t8\t-\tbinary\n", "charset latin1\n" };
+	struct child c;
+	struct link s;
+	struct position a, b;
+
+	make_position(&a, 7);
+	make_position(&b, 8);
+	child_paths(&c, "versions");
+	start(&c, "checkpoint_interval = 1h");
+	expect_ready(&c);
+	attach(&c, &s);
+	expect_load(&s, NULL);
+	send_version(&s, "d", one[0], &a);
+	CHECK_INT(save(&s, &a, false, 11), 0);
+	CHECK_INT(db_versions(c.db), 0);		/* pending with a */
+	CHECK_INT(save(&s, &a, true, 12), 1);
+	CHECK_INT(db_versions(c.db), 1);
+	send_version(&s, "d", two[0], &b);		/* no SAVE follows */
+	link_close(&s);
+	attach(&c, &s);
+	expect_load_versions(&s, &a, 1, one);
+	send_version(&s, "d", two[0], &b);
+	send_version(&s, "e", two[1], &b);
+	CHECK_INT(save(&s, &b, true, 13), 1);
+	CHECK_INT(db_versions(c.db), 3);
+	link_close(&s);
+	attach(&c, &s);
+	expect_load_versions(&s, &b, 2, two);
 	link_close(&s);
 	send_empty(&c.sup, MSG_SHUTDOWN, 2, -1);
 	CHECK_INT(wait_exit(&c), BX_OK);
@@ -526,6 +627,7 @@ main(void)
 	}
 	RUN(test_save_coalesce_shutdown);
 	RUN(test_interval_timer);
+	RUN(test_versions);
 	RUN(test_sigterm_commits);
 	RUN(test_parent_eof_commits);
 	RUN(test_corrupt_database);

@@ -157,7 +157,7 @@ save_one(const char *path, const struct position *p)
 {
 	struct store *st = must_open(path);
 
-	CHECK_INT(store_save(st, p), 0);
+	CHECK_INT(store_save(st, p, NULL, 0), 0);
 	store_close(st);
 }
 
@@ -201,9 +201,9 @@ test_round_trip(void)
 	CHECK_INT(store_load(st, &got, &found), 0);
 	CHECK(!found);
 	make_position(&want, 1);
-	CHECK_INT(store_save(st, &want), 0);
+	CHECK_INT(store_save(st, &want, NULL, 0), 0);
 	make_position(&want, 2);		/* the latest save wins */
-	CHECK_INT(store_save(st, &want), 0);
+	CHECK_INT(store_save(st, &want, NULL, 0), 0);
 	store_close(st);
 	check_reopen_loads(path, &want);
 
@@ -283,7 +283,8 @@ test_gaps(void)
 	make_position(&p, 5);
 	save_one(path, &p);
 	raw_exec(path, "DROP TABLE gaps; DROP TABLE audit; DROP TABLE "
-	    "snapshot_progress; DELETE FROM schema_version WHERE version >= 2");
+	    "snapshot_progress; DROP TABLE schema_history; DELETE FROM "
+	    "schema_version WHERE version >= 2");
 	st = must_open(path);
 	check_loads(st, &p);
 	CHECK_INT(store_gaps(st, &n, last, sizeof(last)), 0);
@@ -519,7 +520,7 @@ test_failed_save(void)
 	make_position(&old, 6);
 	make_position(&new, 7);
 	st = must_open(path);
-	CHECK_INT(store_save(st, &old), 0);
+	CHECK_INT(store_save(st, &old, NULL, 0), 0);
 	if (getrlimit(RLIMIT_FSIZE, &rl) == -1)
 		exit(1);
 	signal(SIGXFSZ, SIG_IGN);
@@ -529,7 +530,7 @@ test_failed_save(void)
 	/* Nothing may be printed while the limit is set. */
 	if (setrlimit(RLIMIT_FSIZE, &tiny) == -1)
 		exit(1);
-	rc = store_save(st, &new);
+	rc = store_save(st, &new, NULL, 0);
 	setrlimit(RLIMIT_FSIZE, &rl);
 	CHECK_INT(rc, -1);
 	printf("# failed save: %s\n", store_error(st));
@@ -557,10 +558,10 @@ test_snapshot_progress(void)
 	strcpy(p.snap.table, "orders");
 	strcpy(p.snap.last_key, "[42,\"a\\\"b\"]");
 	p.snap.rows = 2048;
-	CHECK_INT(store_save(st, &p), 0);
+	CHECK_INT(store_save(st, &p, NULL, 0), 0);
 	make_position(&p, 4);	/* the stream's next: no progress */
 	p.snap.id = 0;
-	CHECK_INT(store_save(st, &p), 0);
+	CHECK_INT(store_save(st, &p, NULL, 0), 0);
 	CHECK_INT(store_load(st, &got, &found), 0);
 	CHECK_U64(got.snap.id, 1700000000123456ULL);
 	CHECK_STR(got.snap.state, "running");
@@ -570,7 +571,7 @@ test_snapshot_progress(void)
 	check_same_position(&got, &p);
 	CHECK_INT(raw_int(path, "SELECT from_offset FROM snapshot_progress"),
 	    4294967296LL + 3);
-	CHECK_INT(store_set(st, &p, &p, 0, "test"), 0);
+	CHECK_INT(store_set(st, &p, &p, 0, "set-position", "test", NULL), 0);
 	CHECK_INT(store_load(st, &got, &found), 0);
 	CHECK_U64(got.snap.id, 0);
 	CHECK_INT(raw_int(path, "SELECT count(*) FROM snapshot_progress "
