@@ -134,6 +134,8 @@ struct schema_entry {
 	struct obuf	 strs;		/* ENUM/SET names from COLUMN_TYPE */
 	struct obuf	 stridx;
 	char		 charset[33];	/* the table's default ("": unknown) */
+	const char	*origin;	/* where the columns come from, for
+					 * messages (NULL: the schema history) */
 	struct schema_entry *next;
 };
 

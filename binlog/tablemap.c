@@ -615,6 +615,12 @@ tablemap_kind_name(uint8_t t)
 	return "another type";
 }
 
+static const char *
+tablemap_origin(const struct schema_entry *e)
+{
+	return e->origin != NULL ? e->origin : "binlogd's schema history";
+}
+
 /* The event was written with another schema than the one binlogd knows
  * for its table: the streamer is held (exitcode.h), not restarted into
  * the same event, and nothing is misnamed. */
@@ -626,7 +632,8 @@ tablemap_mismatch(struct reader *r, const struct tablemap *tm,
 	    "table changed after this event was written (binlog_row_metadata="
 	    "FULL on the server logs column names in-band from now on).  "
 	    "binlogd holds the streamer rather than name columns wrongly: "
-	    "skip past the event with binlogctl set-position, or leave the "
+	    "skip past the event with binlogctl set-position, or take the "
+	    "table's columns again (binlogctl schema retake), or leave the "
 	    "table out ([filter]), then binlogctl start-streamer",
 	    tm->db, tm->table, r->file, (unsigned long long)r->offset, what);
 }
@@ -642,7 +649,7 @@ tablemap_check(struct reader *r, const struct tablemap *tm,
 
 	if (e->ncols != tm->ncols) {
 		snprintf(what, sizeof(what), "%u columns in the binlog but %u "
-		    "in information_schema (as the user sees it)", tm->ncols, e->ncols);
+		    "in %s", tm->ncols, e->ncols, tablemap_origin(e));
 		return tablemap_mismatch(r, tm, what);
 	}
 	for (i = 0; i < tm->ncols; i++) {
@@ -651,9 +658,9 @@ tablemap_check(struct reader *r, const struct tablemap *tm,
 		    tablemap_kind(tm->cols[i].type))
 			continue;
 		snprintf(what, sizeof(what), "column %u is %s in the binlog "
-		    "but %s (%s) in information_schema", i + 1,
+		    "but %s (%s) in %s", i + 1,
 		    tablemap_kind_name(tm->cols[i].type), e->cols[i].name,
-		    tablemap_kind_name(e->cols[i].type));
+		    tablemap_kind_name(e->cols[i].type), tablemap_origin(e));
 		return tablemap_mismatch(r, tm, what);
 	}
 	return 0;

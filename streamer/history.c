@@ -352,6 +352,7 @@ history_retake(struct reader *r, const char *db, const char *table)
 
 	if ((e = schema_read(r, db, table)) == NULL)
 		return NULL;
+	e->origin = NULL;	/* now the history's */
 	e->next = hist.tables;
 	hist.tables = e;
 	names_remove(&retakes, db, table);
@@ -457,6 +458,7 @@ history_replace(struct schema_entry *srv)
 				strlcpy_(srv->charset, (*ep)->charset,
 				    sizeof(srv->charset));
 			schema_entry_free(*ep);
+			srv->origin = NULL;
 			*ep = srv;
 			return;
 		}
@@ -473,6 +475,7 @@ history_check_server(struct reader *r, const char *sql, size_t len)
 	const struct schema_entry *e;
 	char what[1024];
 	size_t i;
+	bool at;
 
 	if (!schema_server_at(r, r->file, r->hdr.log_pos))
 		return 0;
@@ -482,8 +485,12 @@ history_check_server(struct reader *r, const char *sql, size_t len)
 			continue;
 		if ((srv = schema_read(r, e->db, e->table)) == NULL)
 			return -1;
-		if (!schema_server_at(r, r->file, r->hdr.log_pos) ||
-		    !history_differ(e, srv, what, sizeof(what))) {
+		at = schema_server_at(r, r->file, r->hdr.log_pos);
+		if (!at || !history_differ(e, srv, what, sizeof(what))) {
+			log_debug("%s.%s after the DDL at %s:%llu: %s", e->db,
+			    e->table, r->file, (unsigned long long)r->offset,
+			    at ? "as information_schema has it" :
+			    "the server moved on, not compared");
 			schema_entry_free(srv);
 			continue;
 		}

@@ -146,6 +146,7 @@ schema_read(struct reader *r, const char *db, const char *table)
 	if ((res = schema_query(r, m, q, "a table's columns")) == NULL)
 		return NULL;
 	e = schema_new(db, table, mysql_num_rows(res));
+	e->origin = "information_schema (as the user sees it)";
 	while ((row = mysql_fetch_row(res)) != NULL && bad == 0)
 		bad = schema_row(e, i++, row, r->mariadb);
 	mysql_free_result(res);
