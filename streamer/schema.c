@@ -83,9 +83,8 @@ schema_row(struct schema_entry *e, uint32_t i, MYSQL_ROW row, bool mariadb)
 	return 0;
 }
 
-/* The columns' query, with the table's default charset: of one table
- * (where), or of every base table but the server's own (seeding), in
- * table order. */
+/* The columns' query, with the table's default charset, in table order;
+ * the base tables but the server's own (seeding). */
 #define SCHEMA_COLUMNS_SQL "SELECT c.COLUMN_NAME, c.COLUMN_TYPE, " \
 	"c.CHARACTER_SET_NAME, c.COLUMN_KEY, c.DATA_TYPE, c.TABLE_SCHEMA, " \
 	"c.TABLE_NAME, a.CHARACTER_SET_NAME " \
@@ -95,8 +94,10 @@ schema_row(struct schema_entry *e, uint32_t i, MYSQL_ROW row, bool mariadb)
 	"ON a.COLLATION_NAME = t.TABLE_COLLATION WHERE "
 #define SCHEMA_ORDER " ORDER BY c.TABLE_SCHEMA, c.TABLE_NAME, " \
 	"c.ORDINAL_POSITION"
-#define SCHEMA_ALL "t.TABLE_TYPE = 'BASE TABLE' AND c.TABLE_SCHEMA NOT IN " \
-	"('mysql', 'information_schema', 'performance_schema', 'sys')"
+#define SCHEMA_TABLES_SQL "SELECT TABLE_SCHEMA, TABLE_NAME " \
+	"FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND " \
+	"TABLE_SCHEMA NOT IN ('mysql', 'information_schema', " \
+	"'performance_schema', 'sys')"
 
 static MYSQL_RES *
 schema_query(struct reader *r, MYSQL *m, const char *q, const char *what)
@@ -160,43 +161,38 @@ schema_read(struct reader *r, const char *db, const char *table)
 	return e;
 }
 
-/* Every table's columns into cat (seeding the history), with the
- * server's and each database's default charset; -1 after reader_fail. */
+/* Every base table's columns into cat (seeding the history), with the
+ * server's and each database's default charset; -1 after reader_fail.
+ * One query per table: information_schema opens only the table it is
+ * asked for by name, so no one query outlasts read_timeout however many
+ * tables there are. */
 int
 schema_read_all(struct reader *r, struct catalog *cat)
 {
-	struct schema_entry *e = NULL;
+	struct schema_entry *e;
 	MYSQL *m;
 	MYSQL_RES *res;
 	MYSQL_ROW row;
-	size_t cap = 0;
+	int rc = 0;
 
 	if ((m = reader_meta(r)) == NULL || (res = schema_query(r, m,
-	    SCHEMA_COLUMNS_SQL SCHEMA_ALL SCHEMA_ORDER, "the tables' "
-	    "columns")) == NULL)
+	    SCHEMA_TABLES_SQL, "the tables")) == NULL)
 		return -1;
-	while ((row = mysql_fetch_row(res)) != NULL) {
-		if (row[5] == NULL || row[6] == NULL)
+	while (rc == 0 && (row = mysql_fetch_row(res)) != NULL) {
+		if (row[0] == NULL || row[1] == NULL)
 			continue;
-		if (e == NULL || strcmp(e->db, row[5]) != 0 ||
-		    strcmp(e->table, row[6]) != 0) {
-			e = schema_new(row[5], row[6], cap = 8);
+		if ((e = schema_read(r, row[0], row[1])) == NULL)
+			rc = -1;
+		else if (e->ncols == 0)
+			schema_entry_free(e);	/* dropped meanwhile */
+		else {
+			e->origin = NULL;
 			e->next = cat->tables;
 			cat->tables = e;
 		}
-		if (e->ncols == cap && (e->cols = reallocarray(e->cols,
-		    (cap *= 2) + 1, sizeof(*e->cols))) == NULL)
-			fatal("table schema");
-		memset(&e->cols[e->ncols], 0, sizeof(*e->cols));
-		if (schema_row(e, e->ncols++, row, r->mariadb) == -1) {
-			mysql_free_result(res);
-			return reader_fail(r, BX_DECODE, "a column name of "
-			    "%s.%s in information_schema is empty or too long",
-			    e->db, e->table);
-		}
 	}
 	mysql_free_result(res);
-	return schema_charsets(r, cat);
+	return rc == -1 ? -1 : schema_charsets(r, cat);
 }
 
 /* The server's and each database's default charset, as they are now
