@@ -284,8 +284,9 @@ schema_lookup(struct reader *r, const struct tablemap *tm)
 		if (strcmp(e->db, tm->db) == 0 &&
 		    strcmp(e->table, tm->table) == 0)
 			return e;
-	history_unknown(r, tm->db, tm->table);
-	return schema_load(r, tm);
+	if ((e = schema_load(r, tm)) != NULL && e->ncols > 0)
+		history_unknown(r, tm->db, tm->table);
+	return e;
 }
 
 /* reader_hooks.schema_ddl: the history follows the statement; what
