@@ -552,11 +552,11 @@ streamer_durable(void *arg, const struct position *pos, bool force)
 /* sink_owner.failed: the sink failed on its own thread; the stream ends
  * with code, as if the reader had failed. */
 static void
-streamer_sink_failed(void *arg, const char *sink, int code, const char *why)
+streamer_sink_failed(void *arg, const char *kind, int code, const char *why)
 {
 	stats_sink_error();
 	streamer_finish(arg, code != 0 ? code : BX_FAILURE, "%s sink: %s",
-	    sink, why);
+	    kind, why);
 }
 
 static void
