@@ -14,8 +14,9 @@
  * thread wakes from its wait and the new dump's first event still comes
  * in ~1 ms (bench/startup); polling PROCESSLIST until it is gone would add
  * round trips, and one run of bench/run saw MariaDB 10.11 crash on a
- * PROCESSLIST query while a dump thread was ending.  The note is advisory: missing, unreadable or stale, it
- * costs the ~100 ms and nothing else. */
+ * PROCESSLIST query while a dump thread was ending.  The note is
+ * advisory: missing, unreadable or stale, it costs the ~100 ms and
+ * nothing else. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
