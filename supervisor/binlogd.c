@@ -103,8 +103,8 @@ sup_advance(struct supervisor *sup)
 		sup_set_state(sup, SUP_STARTING, "starting checkpointd");
 		if (child_spawn(sup, ck) == -1)
 			fatalx("cannot start checkpointd");
-	} else if (ck->state != CHILD_READY)
-		return;
+	} else if (ck->state != CHILD_READY || ck->peer == NULL)
+		return;		/* starting, or gone and not yet reaped */
 	else if (st->state == CHILD_DOWN && sup->hold_streamer)
 		sup_set_state(sup, SUP_HELD, "the streamer is held until "
 		    "binlogctl start-streamer");
