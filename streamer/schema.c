@@ -83,17 +83,21 @@ schema_row(struct schema_entry *e, uint32_t i, MYSQL_ROW row, bool mariadb)
 	return 0;
 }
 
-/* The columns' query, with the table's default charset, in table order;
- * the base tables but the server's own (seeding). */
+/* A table's columns with its default charset, in table order.  The
+ * charset comes from a subquery on TABLES with the names as literals:
+ * joined on COLUMNS' names instead, MariaDB scans every database's tables
+ * for each query (EXPLAIN: "Scanned all databases"), 60-115 ms a table
+ * with 3,000 tables against 0-4 ms -- seeding 10,000 tables took minutes.
+ * LIMIT 1: a collation may apply to several charsets (MariaDB 11). */
 #define SCHEMA_COLUMNS_SQL "SELECT c.COLUMN_NAME, c.COLUMN_TYPE, " \
 	"c.CHARACTER_SET_NAME, c.COLUMN_KEY, c.DATA_TYPE, c.TABLE_SCHEMA, " \
-	"c.TABLE_NAME, a.CHARACTER_SET_NAME " \
-	"FROM information_schema.COLUMNS c JOIN information_schema.TABLES t " \
-	"ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME " \
-	"LEFT JOIN information_schema.COLLATION_CHARACTER_SET_APPLICABILITY a " \
-	"ON a.COLLATION_NAME = t.TABLE_COLLATION WHERE "
-#define SCHEMA_ORDER " ORDER BY c.TABLE_SCHEMA, c.TABLE_NAME, " \
-	"c.ORDINAL_POSITION"
+	"c.TABLE_NAME, (SELECT a.CHARACTER_SET_NAME FROM " \
+	"information_schema.COLLATION_CHARACTER_SET_APPLICABILITY a WHERE " \
+	"a.COLLATION_NAME = (SELECT t.TABLE_COLLATION FROM " \
+	"information_schema.TABLES t WHERE t.TABLE_SCHEMA = '%s' AND " \
+	"t.TABLE_NAME = '%s') LIMIT 1) FROM information_schema.COLUMNS c " \
+	"WHERE c.TABLE_SCHEMA = '%s' AND c.TABLE_NAME = '%s' " \
+	"ORDER BY c.ORDINAL_POSITION"
 #define SCHEMA_TABLES_SQL "SELECT TABLE_SCHEMA, TABLE_NAME " \
 	"FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND " \
 	"TABLE_SCHEMA NOT IN ('mysql', 'information_schema', " \
@@ -130,7 +134,7 @@ schema_new(const char *db, const char *table, size_t ncols)
 struct schema_entry *
 schema_read(struct reader *r, const char *db, const char *table)
 {
-	char q[1024], edb[140], etb[140];
+	char q[2048], edb[140], etb[140];
 	struct schema_entry *e;
 	MYSQL *m;
 	MYSQL_RES *res;
@@ -142,8 +146,7 @@ schema_read(struct reader *r, const char *db, const char *table)
 		return NULL;
 	mysql_real_escape_string(m, edb, db, strlen(db));
 	mysql_real_escape_string(m, etb, table, strlen(table));
-	snprintf(q, sizeof(q), SCHEMA_COLUMNS_SQL "c.TABLE_SCHEMA = '%s' AND "
-	    "c.TABLE_NAME = '%s'" SCHEMA_ORDER, edb, etb);
+	snprintf(q, sizeof(q), SCHEMA_COLUMNS_SQL, edb, etb, edb, etb);
 	if ((res = schema_query(r, m, q, "a table's columns")) == NULL)
 		return NULL;
 	e = schema_new(db, table, mysql_num_rows(res));
