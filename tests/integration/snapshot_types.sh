@@ -95,21 +95,15 @@ EOF
 # SynchronousBootstrapper and RowMap.toJSON write them (no position, xid
 # or commit; data {} for start and complete).
 layout() { # format
-	python3 - "$RECORDS" "$1" <<'EOF' >"$TMP/layout"
+	python_check "$RECORDS" "$1" <<'EOF' >"$TMP/layout"
 import json, sys
+from records import record_keys
 seen = {}
-def keys(o, at=""):
-    out = []
-    for k, v in o.items():
-        out.append(at + k)
-        if isinstance(v, dict) and k == "source":
-            out += keys(v, at + k + ".")
-    return out
 for line in open(sys.argv[1], encoding="utf-8"):
     r = json.loads(line)
     kind = r["type"] if sys.argv[2] == "maxwell" else \
         "r/" + r["source"]["snapshot"]
-    seen.setdefault(kind, " ".join(keys(r)))
+    seen.setdefault(kind, " ".join(record_keys(r)))
 for k in sorted(seen):
     print(f"{k}: {seen[k]}")
 EOF
