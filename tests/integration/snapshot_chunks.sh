@@ -37,14 +37,19 @@ sql "CREATE DATABASE ck;
 
 BL_EXTRA_STREAM="snapshot = initial
 snapshot_chunk_size = 3" binlogd_start
+# snapshot_values TABLE: the v of ck.TABLE's bootstrap-inserts in
+# $RECORDS, sorted, one a line
+snapshot_values() {
+	grep "\"table\":\"$1\",\"type\":\"bootstrap-insert\"" "$RECORDS" |
+	    python3 -c 'import json, sys
+print("\n".join(str(v) for v in sorted(json.loads(l)["data"]["v"] for l in sys.stdin)))'
+}
+
 wait_for_log 'snapshot: done'
 binlogd_stop
 for t in txt bin dt fl nokey; do
 	sql "SELECT v FROM ck.$t ORDER BY v" >"$TMP/$t.want"
-	grep "\"table\":\"$t\",\"type\":\"bootstrap-insert\"" "$RECORDS" |
-	    python3 -c 'import json, sys
-print("\n".join(str(v) for v in sorted(json.loads(l)["data"]["v"] for l in sys.stdin)))' \
-	    >"$TMP/$t.got"
+	snapshot_values "$t" >"$TMP/$t.got"
 	diff -u "$TMP/$t.want" "$TMP/$t.got" ||
 	    fail "ck.$t: the snapshot's rows differ from the SELECT"
 	note "ck.$t: $(wc -l <"$TMP/$t.got") rows, each once"
@@ -72,10 +77,7 @@ resume() {
 	assert_eq 0 "$(grep -c "\"table\":\"$1\",\"type\":\"bootstrap-start\"" \
 	    "$RECORDS")" "bootstrap-start records of the resumed ck.$1"
 	sql "SELECT v FROM ck.$1 WHERE $3 ORDER BY v" >"$TMP/want"
-	grep "\"table\":\"$1\",\"type\":\"bootstrap-insert\"" "$RECORDS" |
-	    python3 -c 'import json, sys
-print("\n".join(str(v) for v in sorted(json.loads(l)["data"]["v"] for l in sys.stdin)))' \
-	    >"$TMP/got"
+	snapshot_values "$1" >"$TMP/got"
 	diff -u "$TMP/want" "$TMP/got" ||
 	    fail "ck.$1 resumed after $2: rows differ from WHERE $3"
 	note "ck.$1 resumed after $2: $(grep -c . "$TMP/got") rows"
