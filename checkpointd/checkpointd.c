@@ -325,9 +325,9 @@ ckpt_drop_incoming(void)
 }
 
 static void
-ckpt_version(const struct version *v)
+ckpt_version(struct version *v)
 {
-	struct versions one = { (struct version *)v, 1, 1 };
+	struct versions one = { v, 1, 1 };
 	static const char *const kinds[] = { "table", "dropped", NULL };
 	size_t i;
 
@@ -501,6 +501,8 @@ ckpt_set(uint32_t id, const struct position *to, uint64_t uid,
 static const struct version *
 ckpt_retake(struct version *v, struct position *to)
 {
+	static char none[1];	/* a retake has no columns or statement */
+
 	if (to->file[0] == '\0' && to->gtid[0] == '\0' && ckpt.has_saved)
 		*to = ckpt.saved;
 	strlcpy_(v->kind, "retake", sizeof(v->kind));
@@ -508,7 +510,7 @@ ckpt_retake(struct version *v, struct position *to)
 	strlcpy_(v->file, to->file, sizeof(v->file));
 	v->offset = to->offset;
 	v->gtid = to->gtid;
-	v->columns = v->statement = "";
+	v->columns = v->statement = none;
 	return v;
 }
 

@@ -394,6 +394,7 @@ send_version(struct link *s, const char *db, const char *columns,
     const struct position *p)
 {
 	struct version v = { .offset = p->offset };
+	char statement[] = "ALTER TABLE t ...", gtid[] = "0-1-1";
 	struct msg_out m;
 
 	snprintf(v.db, sizeof(v.db), "%s", db);
@@ -401,12 +402,15 @@ send_version(struct link *s, const char *db, const char *columns,
 	snprintf(v.kind, sizeof(v.kind), "table");
 	snprintf(v.source, sizeof(v.source), "ddl");
 	snprintf(v.file, sizeof(v.file), "%s", p->file);
-	v.columns = (char *)columns;
-	v.statement = "ALTER TABLE t ...";
-	v.gtid = "0-1-1";
+	v.columns = strdup(columns);
+	v.statement = statement;
+	v.gtid = gtid;
+	if (v.columns == NULL)
+		abort();
 	msg_out_begin(&m, MSG_CKPT_VERSION, 40);
 	version_put(&m, &v);
 	link_send(s, &m, -1);
+	free(v.columns);
 }
 
 static int
