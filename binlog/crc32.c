@@ -1,6 +1,8 @@
 /* crc32.c: the CRC-32 every binlog event carries (IEEE 802.3, reflected,
  * as zlib's crc32()), folded 64 bytes at a time by carry-less
- * multiplication on x86-64 CPUs that have PCLMULQDQ, by zlib elsewhere.
+ * multiplication on x86-64 CPUs that have PCLMULQDQ and SSE4.1
+ * (to the last byte: the bytes after the last whole block shifted in
+ * with pshufb), by zlib elsewhere.
  * The method is Gopal et al., "Fast CRC Computation for Generic
  * Polynomials Using PCLMULQDQ Instruction" (Intel, 2009). */
 #include <stdbool.h>
@@ -76,8 +78,42 @@ crc32_reduce(__m128i x)
 	return (uint32_t)_mm_extract_epi32(_mm_xor_si128(x, t), 1);
 }
 
-/* The running remainder c (zlib's crc inverted) over n >= 64 bytes, n a
- * multiple of 16: four lanes over 64-byte blocks, then one. */
+/*
+ * pshufb masks that move a block's bytes by r places (0 < r < 16): from
+ * crc32_shift + r, byte i takes byte i - (16 - r) and the first 16 - r
+ * are zero (their high bits set); from crc32_shift + 16 + r, byte i takes
+ * byte i + r and the last r are zero.
+ */
+static const uint8_t crc32_shift[48] = {
+	0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+	0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+	0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+	0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+};
+
+/*
+ * The remainder x followed by the last r bytes (0 < r < 16) of a message
+ * whose end is END: the 16 + r bytes split as r bytes (x's first r, as a
+ * block of leading zeros, which count for nothing) and 16 (x's other
+ * bytes, then the r bytes), the first folded onto the second.  Reading
+ * END - 16 is safe: x stands for 16 bytes or more just before the r.
+ */
+static inline CRC32_TARGET __m128i
+crc32_tail(__m128i x, const uint8_t *end, size_t r, __m128i k34)
+{
+	const __m128i head = crc32_load(crc32_shift + r);
+	const __m128i rest = crc32_load(crc32_shift + 16 + r);
+	__m128i last;
+
+	last = _mm_blendv_epi8(crc32_load(end - 16),
+	    _mm_shuffle_epi8(x, rest), head);
+	return _mm_xor_si128(crc32_fold(_mm_shuffle_epi8(x, head), k34),
+	    last);
+}
+
+/* The running remainder c (zlib's crc inverted) over n >= 16 bytes: four
+ * lanes over 64-byte blocks, then one lane, then the bytes left. */
 static CRC32_TARGET uint32_t
 crc32_clmul(uint32_t c, const uint8_t *p, size_t n)
 {
@@ -85,37 +121,46 @@ crc32_clmul(uint32_t c, const uint8_t *p, size_t n)
 	    (long long)CRC32_R1);
 	const __m128i k34 = _mm_set_epi64x((long long)CRC32_R4,
 	    (long long)CRC32_R3);
+	const uint8_t *end = p + n;
 	__m128i x0, x1, x2, x3;
 
 	x0 = _mm_xor_si128(crc32_load(p), _mm_cvtsi32_si128((int)c));
-	x1 = crc32_load(p + 16);
-	x2 = crc32_load(p + 32);
-	x3 = crc32_load(p + 48);
-	for (p += 64, n -= 64; n >= 64; p += 64, n -= 64) {
-		x0 = _mm_xor_si128(crc32_fold(x0, k12), crc32_load(p));
-		x1 = _mm_xor_si128(crc32_fold(x1, k12), crc32_load(p + 16));
-		x2 = _mm_xor_si128(crc32_fold(x2, k12), crc32_load(p + 32));
-		x3 = _mm_xor_si128(crc32_fold(x3, k12), crc32_load(p + 48));
+	if (n >= 64) {
+		x1 = crc32_load(p + 16);
+		x2 = crc32_load(p + 32);
+		x3 = crc32_load(p + 48);
+		for (p += 64, n -= 64; n >= 64; p += 64, n -= 64) {
+			x0 = _mm_xor_si128(crc32_fold(x0, k12),
+			    crc32_load(p));
+			x1 = _mm_xor_si128(crc32_fold(x1, k12),
+			    crc32_load(p + 16));
+			x2 = _mm_xor_si128(crc32_fold(x2, k12),
+			    crc32_load(p + 32));
+			x3 = _mm_xor_si128(crc32_fold(x3, k12),
+			    crc32_load(p + 48));
+		}
+		x0 = _mm_xor_si128(crc32_fold(x0, k34), x1);
+		x0 = _mm_xor_si128(crc32_fold(x0, k34), x2);
+		x0 = _mm_xor_si128(crc32_fold(x0, k34), x3);
+	} else {
+		p += 16;
+		n -= 16;
 	}
-	x0 = _mm_xor_si128(crc32_fold(x0, k34), x1);
-	x0 = _mm_xor_si128(crc32_fold(x0, k34), x2);
-	x0 = _mm_xor_si128(crc32_fold(x0, k34), x3);
 	for (; n >= 16; p += 16, n -= 16)
 		x0 = _mm_xor_si128(crc32_fold(x0, k34), crc32_load(p));
+	if (n > 0)
+		x0 = crc32_tail(x0, end, n, k34);
 	return crc32_reduce(x0);
 }
 
-/* Whole 16-byte blocks by folding, the rest of the bytes by zlib. */
+/* Every message of a block or more by folding, shorter ones by zlib
+ * (no event is: its header alone is 19 bytes). */
 static uint32_t
 crc32_fast(uint32_t crc, const void *buf, size_t n)
 {
-	const uint8_t *p = buf;
-	size_t body = n & ~(size_t)15;
-
-	if (n < 64)
-		return crc32_portable(crc, p, n);
-	crc = ~crc32_clmul(~crc, p, body);
-	return crc32_portable(crc, p + body, n - body);
+	if (n < 16)
+		return crc32_portable(crc, buf, n);
+	return ~crc32_clmul(~crc, buf, n);
 }
 #endif
 
