@@ -79,9 +79,11 @@ sup_both_down(const struct supervisor *sup)
  * enum sup_state).  Stopping: checkpointd once the streamer is down, the
  * loop's end once both are.  Otherwise, outside a backoff: start what is
  * missing, in order -- checkpointd (only once the streamer is down, since
- * a streamer cannot outlive its checkpointd), then the streamer once
- * checkpointd is ready, unless it is held -- and RUNNING once both are
- * ready. */
+ * a streamer cannot outlive its checkpointd), then the streamer as soon
+ * as checkpointd runs, unless it is held: its exec and its libraries'
+ * start-up overlap checkpointd's opening of the database, and it waits
+ * for the position checkpointd loads before it reads anything -- and
+ * RUNNING once both are ready. */
 void
 sup_advance(struct supervisor *sup)
 {
@@ -103,16 +105,19 @@ sup_advance(struct supervisor *sup)
 		sup_set_state(sup, SUP_STARTING, "starting checkpointd");
 		if (child_spawn(sup, ck) == -1)
 			fatalx("cannot start checkpointd");
-	} else if (ck->state != CHILD_READY || ck->peer == NULL)
-		return;		/* starting, or gone and not yet reaped */
-	else if (st->state == CHILD_DOWN && sup->hold_streamer)
-		sup_set_state(sup, SUP_HELD, "the streamer is held until "
-		    "binlogctl start-streamer");
-	else if (st->state == CHILD_DOWN) {
+	}
+	if (!child_running(ck))
+		return;		/* stopping, or gone and not yet reaped */
+	if (st->state == CHILD_DOWN && sup->hold_streamer) {
+		if (ck->state == CHILD_READY)
+			sup_set_state(sup, SUP_HELD, "the streamer is held "
+			    "until binlogctl start-streamer");
+	} else if (st->state == CHILD_DOWN) {
 		sup_set_state(sup, SUP_STARTING, "starting the streamer");
 		if (child_spawn(sup, st) == -1)
 			fatalx("cannot start the streamer");
-	} else if (st->state == CHILD_READY && sup->state != SUP_RESTARTING)
+	} else if (st->state == CHILD_READY && ck->state == CHILD_READY &&
+	    sup->state != SUP_RESTARTING)
 		sup_set_state(sup, SUP_RUNNING, "both children ready");
 }
 

@@ -47,7 +47,9 @@ struct child {
  * happened.  The lifecycle:
  *
  *   STARTING    checkpointd is started first; the streamer once
- *               checkpointd is READY (a streamer never runs without it).
+ *               checkpointd runs (a streamer never runs without it), not
+ *               waiting for its READY: the streamer asks it for the
+ *               start position and reads nothing before the answer.
  *   RUNNING     both children READY.
  *   BACKOFF     a child exited with a restartable status: its restart
  *               waits out the backoff timer (exponential, full jitter);
@@ -147,6 +149,7 @@ void	metrics_text(const struct supervisor *, struct evbuffer *);
 
 /* child.c */
 void	child_init(struct supervisor *);
+int	child_running(const struct child *);
 int	child_spawn(struct supervisor *, struct child *);
 void	child_shutdown(struct supervisor *, struct child *);
 void	child_reap(struct supervisor *);

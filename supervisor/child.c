@@ -122,6 +122,15 @@ child_exec(struct supervisor *sup, struct child *c, int sup_fd, int ckpt_fd)
 	_exit(EXEC_FAILED);
 }
 
+/* Started or ready, and its link open: it will read what it is sent (a
+ * checkpointd still opening its database reads it once that is done). */
+int
+child_running(const struct child *c)
+{
+	return c->peer != NULL &&
+	    (c->state == CHILD_STARTING || c->state == CHILD_READY);
+}
+
 /*
  * A new streamer gets a fresh link to checkpointd: one end becomes its fd 4,
  * the other is passed to the running checkpointd in CKPT_ATTACH.
@@ -133,7 +142,7 @@ child_attach_link(struct supervisor *sup, int *streamer_end)
 	struct msg_out m;
 	int sv[2];
 
-	if (ck->peer == NULL || ck->state != CHILD_READY) {
+	if (!child_running(ck)) {
 		log_errx("cannot start the streamer: checkpointd is %s",
 		    child_state_name(ck->state));
 		return -1;
