@@ -349,6 +349,19 @@ sup_reload_note(const struct config *old, const struct config *new,
 		    "effect", names);
 }
 
+/* All is checked before binlogd accepts a file, except at a start in the
+ * foreground: there the streamer's own options are checked by the
+ * streamer binlogd starts, whose BX_CONFIG stops binlogd with the same
+ * status; a daemon's starter must hear of them before it returns, a
+ * reload must keep the running file. */
+static int
+sup_validate_flags(const struct supervisor *sup, int all)
+{
+	if (!sup->foreground)
+		return VALIDATE_DAEMON | VALIDATE_STREAMER;
+	return all ? VALIDATE_STREAMER : 0;
+}
+
 /* On success err says what was done, for binlogctl. */
 int
 sup_reload(struct supervisor *sup, char *err, size_t errlen)
@@ -356,8 +369,8 @@ sup_reload(struct supervisor *sup, char *err, size_t errlen)
 	struct config conf;
 	int fd;
 
-	if (sup_validate(sup->conf_path, !sup->foreground, &sup->conf, &conf,
-	    &fd, err, errlen) != BX_OK) {
+	if (sup_validate(sup->conf_path, sup_validate_flags(sup, 1),
+	    &sup->conf, &conf, &fd, err, errlen) != BX_OK) {
 		log_errx("reload failed, keeping the running configuration: "
 		    "%s", err);
 		return -1;
@@ -523,8 +536,8 @@ sup_load_config(struct supervisor *sup, int check)
 	char err[1200];
 	int code;
 
-	code = sup_validate(sup->conf_path, !sup->foreground, NULL, &sup->conf,
-	    &sup->conf_fd, err, sizeof(err));
+	code = sup_validate(sup->conf_path, sup_validate_flags(sup, check),
+	    NULL, &sup->conf, &sup->conf_fd, err, sizeof(err));
 	if (code != BX_OK) {
 		fprintf(stderr, "binlogd: %s\n", err);
 		exit(code);

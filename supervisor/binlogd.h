@@ -108,13 +108,15 @@ void	acceptor_drop(struct acceptor *, const char *why);
 
 /* validate.c */
 struct passwd;
+#define VALIDATE_DAEMON		0x1	/* binlogd runs without -f */
+#define VALIDATE_STREAMER	0x2	/* binlogd-streamer -n too */
 /*
- * Reads and checks the whole configuration at path, as binlogd would run
- * it (daemon: without -f; running: the configuration a reload replaces, or
+ * Reads and checks the configuration at path, as binlogd would run it
+ * (flags: VALIDATE_*; running: the configuration a reload replaces, or
  * NULL).  BX_OK with conf and *conf_fd, the helpers' copy, set; else the
  * exit status, with the problem in err.
  */
-int	sup_validate(const char *path, int daemon,
+int	sup_validate(const char *path, int flags,
 	    const struct config *running, struct config *conf, int *conf_fd,
 	    char *err, size_t errlen);
 /* initgroups, setgid, setuid; -1 with errno. */

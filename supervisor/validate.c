@@ -3,9 +3,12 @@
  * password file, what the run will need (the user; the files and
  * directories the helpers write, checked as that user) and the streamer's
  * own options (filters, format, TLS files), by binlogd-streamer -n, as
- * that user, on the very text accepted.  What is
- * accepted reaches the helpers on fd 5 (proc_config_fd): they never read
- * the file, which may have changed since. */
+ * that user, on the very text accepted.  At a start in the foreground the
+ * streamer started next checks its options before anything else, and its
+ * exit status stops binlogd as this check would (78, the same message):
+ * that start skips the second exec.  What is accepted reaches the helpers
+ * on fd 5 (proc_config_fd): they never read the file, which may have
+ * changed since. */
 #include "build.h"
 
 #include <sys/stat.h>
@@ -135,9 +138,9 @@ validate_paths(const struct config *conf, char *err, size_t errlen)
 }
 
 /* In the checking process: become the helpers' user, check the paths, and
- * exec binlogd-streamer -n -C on the configuration at fd. */
+ * exec binlogd-streamer -n -C on the configuration at fd if asked. */
 static void __attribute__((noreturn))
-validate_child(const struct config *conf, int fd)
+validate_child(const struct config *conf, int fd, int flags)
 {
 	struct passwd *pw;
 	char path[1024], err[1200];
@@ -155,6 +158,8 @@ validate_child(const struct config *conf, int fd)
 		fprintf(stderr, "%s: %s\n", conf->path, err);
 		_exit(code);
 	}
+	if (!(flags & VALIDATE_STREAMER))
+		_exit(BX_OK);
 	if ((fd == FD_CONFIG ? fd_cloexec(fd, 0) : dup2(fd, FD_CONFIG)) ==
 	    -1) {
 		fprintf(stderr, "dup2: %s\n", strerror(errno));
@@ -172,7 +177,8 @@ validate_child(const struct config *conf, int fd)
  * in err.  It opens nothing and exits at once: waiting for it blocks the
  * event loop only briefly. */
 static int
-validate_as_user(const struct config *conf, int fd, char *err, size_t errlen)
+validate_as_user(const struct config *conf, int fd, int flags, char *err,
+    size_t errlen)
 {
 	size_t got = 0;
 	ssize_t n;
@@ -187,7 +193,7 @@ validate_as_user(const struct config *conf, int fd, char *err, size_t errlen)
 	if (pid == 0) {
 		if (dup2(p[1], STDERR_FILENO) == -1)
 			_exit(BX_FAILURE);
-		validate_child(conf, fd);
+		validate_child(conf, fd, flags);
 	}
 	close(p[1]);
 	while (got + 1 < errlen &&
@@ -229,7 +235,7 @@ validate_password(struct config *conf, const struct config *running,
 }
 
 int
-sup_validate(const char *path, int daemon, const struct config *running,
+sup_validate(const char *path, int flags, const struct config *running,
     struct config *conf, int *conf_fd, char *err, size_t errlen)
 {
 	char *text, msg[1200];
@@ -243,7 +249,8 @@ sup_validate(const char *path, int daemon, const struct config *running,
 		return BX_CONFIG;
 	}
 	if (validate_password(conf, running, msg, sizeof(msg)) == -1 ||
-	    validate_run(conf, daemon, msg, sizeof(msg)) == -1) {
+	    validate_run(conf, flags & VALIDATE_DAEMON, msg, sizeof(msg)) ==
+	    -1) {
 		free(text);
 		err_set(err, errlen, "%s: %s", path, msg);
 		return BX_CONFIG;
@@ -252,7 +259,7 @@ sup_validate(const char *path, int daemon, const struct config *running,
 	free(text);
 	if (fd == -1)
 		return BX_FAILURE;
-	if ((code = validate_as_user(conf, fd, err, errlen)) != BX_OK) {
+	if ((code = validate_as_user(conf, fd, flags, err, errlen)) != BX_OK) {
 		close(fd);
 		return code;
 	}

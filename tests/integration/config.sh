@@ -5,7 +5,8 @@
 # then fail on: a metrics_listen it cannot bind, an unknown user, a sink or
 # checkpoint database in a missing directory, a missing ssl_ca, an
 # unreadable password file, a directory or binary data as the file, and
-# the stdout sink in daemon mode.
+# the stdout sink in daemon mode; and that a start, in the background or
+# the foreground, stops on the streamer's options with the same status.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -67,6 +68,34 @@ out=$(binlogd -n -f -c "$TMP/filter.conf" 2>&1) || rc=$?
 assert_eq 78 "$rc" "exit status of binlogd -n with a bad [filter] ($out)"
 assert_match "$out" 'include' "binlogd -n message for a bad [filter]"
 note "ok: $out"
+
+# Started with that file, binlogd exits 78 with the same message.  In the
+# background the starting process says it before anything starts; in the
+# foreground the streamer binlogd starts checks its own options first (no
+# second exec of it on the way to the first event), and binlogd stops.
+sed -e '/^metrics_listen = /d' -e 's/^\[stream\]$/&\nsink = file/' \
+    "$TMP/filter.conf" >"$TMP/start.conf"
+printf '[sink]\npath = %s\n' "$TMP/records.out" >>"$TMP/start.conf"
+rc=0
+out=$(binlogd -c "$TMP/start.conf" 2>&1) || rc=$?
+assert_eq 78 "$rc" "exit status of a start with a bad [filter] ($out)"
+assert_match "$out" '^binlogd: .*start.conf: \[filter\] include: ' \
+    "the starting process's message for a bad [filter]"
+[ ! -e "$TMP/checkpoint.db" ] && [ ! -e "$TMP/binlogd.pid" ] ||
+    fail "a start refused by the check left a database or a pid file"
+binlogd -f -c "$TMP/start.conf" >>"$RECORDS" 2>>"$BL_LOG" &
+BL_PID=$!
+PIDS="$PIDS $BL_PID"
+wait_until 30 "binlogd -f to stop on a bad [filter]" lib_gone "$BL_PID"
+rc=0
+wait "$BL_PID" || rc=$?
+lib_forget "$BL_PID"
+assert_eq 78 "$rc" "exit status of binlogd -f with a bad [filter]"
+assert_eq 1 "$(log_count 'streamer.*start.conf: \[filter\] include: ')" \
+    "the streamer's message for a bad [filter]"
+assert_eq 1 "$(log_count 'streamer cannot run until the problem above')" \
+    "binlogd's line on the streamer's configuration error"
+[ ! -e "$TMP/binlogd.pid" ] || fail "binlogd -f left its pid file"
 
 
 # check_run WHAT ERE [binlogd options]: binlogd -n on $TMP/run.conf exits
