@@ -23,6 +23,10 @@ const uint64_t pow10_u64[20] = {
 
 typedef unsigned __int128 u128;
 
+/* The steps of a value's text, inlined into dtoa_double and dtoa_float:
+ * the format's constants fold, and nothing is passed through memory. */
+#define DTOA_INLINE	static inline __attribute__((always_inline))
+
 /* A binary value M * 2^E (M > 0, E < 0) of a format with MBITS-bit
  * significands, to be printed with precision P. */
 struct dtoa_num {
@@ -51,7 +55,7 @@ static const uint64_t dtoa_p5[DTOA_MAXK + 1] = {
  * a = M * 5^K, and its integer part t: PMAX digits of x, or PMAX + 1,
  * from which every precision up to PMAX is rounded. */
 struct dtoa_scaled {
-	u128		a;
+	u128		f;	/* a's fraction: a mod 2^s */
 	uint64_t	t;
 	uint64_t	p5;	/* 5^K */
 	int		s;
@@ -65,20 +69,22 @@ struct dtoa_scaled {
  * significand as strtod breaks them.  Half an ulp, 2^E / 2, is 5^K / 2
  * in units of a.
  */
-static bool
+DTOA_INLINE bool
 dtoa_round(const struct dtoa_num *x, const struct dtoa_scaled *y, int d,
     uint64_t *q)
 {
-	u128 unit, rem, err;
+	uint64_t pd = pow10_u64[d];
+	u128 half, rem, err;
 	bool up;
 
-	*q = y->t / pow10_u64[d];
-	unit = (u128)pow10_u64[d] << y->s;
-	rem = y->a - ((u128)(*q * pow10_u64[d]) << y->s);
-	up = rem > unit / 2 || (rem == unit / 2 && (*q & 1));
+	*q = y->t / pd;
+	/* a less q's part: the digits dropped from t, then a's fraction */
+	rem = (u128)(y->t - *q * pd) << y->s | y->f;
+	half = (u128)pd << (y->s - 1);
+	up = rem > half || (rem == half && (*q & 1));
 	if (up) {
 		(*q)++;
-		err = unit - rem;
+		err = 2 * half - rem;
 	} else
 		err = rem;
 	if (!up && x->m == 1ULL << (x->mbits - 1))
@@ -88,7 +94,7 @@ dtoa_round(const struct dtoa_num *x, const struct dtoa_scaled *y, int d,
 
 /* The 8 digits of v < 10^8: two halves of 4, four pairs, eight digits,
  * each step in every lane of one 64-bit word at once. */
-static void
+DTOA_INLINE void
 dtoa_digits8(char *o, uint32_t v)
 {
 	uint64_t x, tens;
@@ -104,27 +110,56 @@ dtoa_digits8(char *o, uint32_t v)
 	memcpy(o, &x, 8);
 }
 
-/* P digits of q, less trailing zeros, printed as %.Pg prints them. */
-static size_t
+/* The number of q's P digits left without its trailing zeros, which it
+ * loses (8, 4, 2, 1 at a time: at most 16 of them). */
+DTOA_INLINE int
+dtoa_strip(uint64_t *q, int p)
+{
+	while (p > 8 && *q % 100000000 == 0) {
+		*q /= 100000000;
+		p -= 8;
+	}
+	if (p > 4 && *q % 10000 == 0) {
+		*q /= 10000;
+		p -= 4;
+	}
+	if (p > 2 && *q % 100 == 0) {
+		*q /= 100;
+		p -= 2;
+	}
+	if (p > 1 && *q % 10 == 0) {
+		*q /= 10;
+		p -= 1;
+	}
+	return p;
+}
+
+/*
+ * P digits of q (< 10^17), less trailing zeros, printed as %.Pg prints
+ * them.  The digits are copied in whole blocks of 16 or 24 bytes from a
+ * buffer that has them: the text's length counts only what is its own
+ * (DTOA_BUFSZ leaves the room).
+ */
+DTOA_INLINE size_t
 dtoa_format(char *buf, bool neg, uint64_t q, int p, int X)
 {
-	char t[18], *d = t + sizeof(t) - p;
+	char t[56], *d;
 	char *o = buf;
 	int nd, i;
 
-	t[0] = (char)('0' + q / 100000000000000000ULL);
-	t[1] = (char)('0' + q / 10000000000000000ULL % 10);
-	dtoa_digits8(t + 2, (uint32_t)(q / 100000000 % 100000000));
-	dtoa_digits8(t + 10, (uint32_t)(q % 100000000));
-	for (nd = p; nd > 1 && d[nd - 1] == '0'; nd--)
-		;
-	if (neg)
-		*o++ = '-';
+	nd = dtoa_strip(&q, p);
+	t[15] = (char)('0' + q / 10000000000000000ULL);
+	dtoa_digits8(t + 16, (uint32_t)(q / 100000000 % 100000000));
+	dtoa_digits8(t + 24, (uint32_t)(q % 100000000));
+	d = t + 32 - nd;
+	memset(t + 32, '0', 24);	/* the zeros stripped, if X needs them */
+	*o = '-';
+	o += neg;
 	if (X < -4 || X >= p) {
 		*o++ = d[0];
 		if (nd > 1) {
 			*o++ = '.';
-			memcpy(o, d + 1, (size_t)nd - 1);
+			memcpy(o, d + 1, 16);
 			o += nd - 1;
 		}
 		*o++ = 'e';
@@ -135,20 +170,18 @@ dtoa_format(char *buf, bool neg, uint64_t q, int p, int X)
 		*o++ = (char)('0' + i / 10 % 10);
 		*o++ = (char)('0' + i % 10);
 	} else if (X >= 0) {
-		/* X < P: d's own zeros fill the integer part */
-		memcpy(o, d, (size_t)X + 1);
-		o += X + 1;
+		/* X < P: q's zeros, stripped above, fill the integer part */
+		memcpy(o, d, 24);
 		if (nd > X + 1) {
-			*o++ = '.';
-			memcpy(o, d + X + 1, (size_t)(nd - X - 1));
-			o += nd - X - 1;
+			o[X + 1] = '.';
+			memcpy(o + X + 2, d + X + 1, 16);
+			o++;
 		}
+		o += nd > X + 1 ? nd : X + 1;
 	} else {
-		*o++ = '0';
-		*o++ = '.';
-		memset(o, '0', (size_t)(-X - 1));
-		o += -X - 1;
-		memcpy(o, d, (size_t)nd);
+		memcpy(o, "0.000", 5);
+		o += 1 - X;
+		memcpy(o, d, 24);
 		o += nd;
 	}
 	*o = '\0';
@@ -157,22 +190,24 @@ dtoa_format(char *buf, bool neg, uint64_t q, int p, int X)
 
 /* x * 10^(PMAX - 1 - X0) for the digits of every precision; false
  * when out of the range this exact arithmetic covers. */
-static bool
+DTOA_INLINE bool
 dtoa_scale(const struct dtoa_num *x, int pmax, int X0, struct dtoa_scaled *y)
 {
 	int k = pmax - 1 - X0;
+	u128 a;
 
 	y->s = -x->e - k;
 	if (k < 0 || k > DTOA_MAXK || y->s < 1 || y->s > 125)
 		return false;
 	y->p5 = dtoa_p5[k];
-	y->a = (u128)x->m * y->p5;
-	y->t = (uint64_t)(y->a >> y->s);
+	a = (u128)x->m * y->p5;
+	y->t = (uint64_t)(a >> y->s);
+	y->f = a & (((u128)1 << y->s) - 1);
 	return true;
 }
 
 /* The first precision of pmin..pmax whose digits read back as x. */
-static bool
+DTOA_INLINE bool
 dtoa_shortest(char *buf, size_t *len, bool neg, const struct dtoa_num *x,
     int pmin, int pmax)
 {
@@ -208,7 +243,7 @@ dtoa_shortest(char *buf, size_t *len, bool neg, const struct dtoa_num *x,
  * true with buf and *len set for zero and for the normal values this
  * arithmetic covers; false for the rest (subnormal, infinite, NaN).
  */
-static bool
+DTOA_INLINE bool
 dtoa_bits(uint64_t bits, int ebits, int mbits, int pmin, int pmax,
     char *buf, size_t *len)
 {

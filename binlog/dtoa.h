@@ -7,8 +7,9 @@
 
 extern const uint64_t pow10_u64[20];
 
-/* Room for any value's text and its NUL. */
-#define DTOA_BUFSZ	32
+/* Room for any value's text and its NUL, and for the whole blocks
+ * dtoa.c copies the digits in. */
+#define DTOA_BUFSZ	48
 
 size_t	 dtoa_double(double, char *);
 size_t	 dtoa_float(float, char *);
