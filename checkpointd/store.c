@@ -37,6 +37,7 @@ struct store {
 	sqlite3_stmt	*snap;
 	sqlite3_stmt	*snap_load;
 	sqlite3_stmt	*snap_stop;
+	sqlite3_stmt	*snap_supersede;
 	char		 path[1024];
 	char		 err[1536];
 };
@@ -118,6 +119,9 @@ static const struct store_migration store_migrations[] = {
 	  " valid_gtid TEXT NOT NULL,"
 	  " recorded_at TEXT NOT NULL);"
 	  "CREATE INDEX schema_history_table ON schema_history (db, tbl, id)" },
+	{ "snapshot_progress: an incremental snapshot's WHERE condition",
+	  "ALTER TABLE snapshot_progress"
+	  " ADD COLUMN condition TEXT NOT NULL DEFAULT ''" },
 };
 
 #define STORE_LATEST \
@@ -213,19 +217,29 @@ static const char store_load_sql[] =
 static const char store_snap_sql[] =
     "INSERT INTO snapshot_progress (id, kind, state, table_schema,"
     " table_name, last_key, rows_done, from_file, from_offset, from_gtid,"
-    " started_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-    " ?10, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),"
-    " strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
+    " started_at, updated_at, condition) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+    " ?8, ?9, ?10, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),"
+    " strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?11)"
     " ON CONFLICT (id) DO UPDATE SET state = excluded.state,"
     " table_schema = excluded.table_schema,"
     " table_name = excluded.table_name, last_key = excluded.last_key,"
     " rows_done = excluded.rows_done, updated_at = excluded.updated_at";
 
-/* The snapshot a new streamer resumes: the newest still running. */
+/* The snapshot a new streamer resumes: the newest still running, an
+ * initial one before any incremental one (the stream, which an
+ * incremental snapshot runs beside, starts only once it is done). */
 static const char store_snap_load_sql[] =
-    "SELECT id, kind, state, table_schema, table_name, last_key, rows_done"
-    " FROM snapshot_progress WHERE state = 'running'"
-    " ORDER BY id DESC LIMIT 1";
+    "SELECT id, kind, state, table_schema, table_name, last_key, rows_done,"
+    " condition FROM snapshot_progress WHERE state = 'running'"
+    " ORDER BY kind = 'initial' DESC, id DESC LIMIT 1";
+
+/* A snapshot's progress ends the incremental snapshots begun before it:
+ * an initial one taken since (snapshot = when_needed) reads every table
+ * again, and one incremental snapshot runs at a time. */
+static const char store_snap_supersede_sql[] =
+    "UPDATE snapshot_progress SET state = 'stopped',"
+    " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+    " WHERE state = 'running' AND kind = 'incremental' AND id < ?1";
 
 /* An operator's position replaces the one a running snapshot was
  * consistent with: the snapshot cannot be resumed from it. */
@@ -489,6 +503,8 @@ store_prepare(struct store *st)
 	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(st->db, store_snap_load_sql, -1, &st->snap_load,
 	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, store_snap_supersede_sql, -1,
+	    &st->snap_supersede, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(st->db, store_snap_stop_sql, -1, &st->snap_stop,
 	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(st->db, store_version_sql, -1, &st->version,
@@ -509,6 +525,7 @@ store_free(struct store *st)
 	sqlite3_finalize(st->snap);
 	sqlite3_finalize(st->snap_load);
 	sqlite3_finalize(st->snap_stop);
+	sqlite3_finalize(st->snap_supersede);
 	sqlite3_finalize(st->version);
 	sqlite3_close(st->db);
 	free(st);
@@ -621,7 +638,9 @@ store_snap_row(struct store *st, struct snap_progress *p)
 	    store_column_text(st, s, 5, "snapshot last_key", p->last_key,
 	    sizeof(p->last_key)) ||
 	    store_column_u64(st, s, 6, "snapshot rows_done", INT64_MAX,
-	    &p->rows))
+	    &p->rows) ||
+	    store_column_text(st, s, 7, "snapshot condition", p->cond,
+	    sizeof(p->cond)))
 		return -1;
 	return 0;
 }
@@ -699,7 +718,9 @@ store_bind_snap(struct store *st, const struct position *pos)
 	    sqlite3_bind_int64(s, 7, (sqlite3_int64)p->rows) ||
 	    sqlite3_bind_text(s, 8, pos->file, -1, SQLITE_STATIC) ||
 	    sqlite3_bind_int64(s, 9, (sqlite3_int64)pos->offset) ||
-	    sqlite3_bind_text(s, 10, pos->gtid, -1, SQLITE_STATIC))
+	    sqlite3_bind_text(s, 10, pos->gtid, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(s, 11, p->cond, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(st->snap_supersede, 1, (sqlite3_int64)p->id))
 		return store_sqlfail(st, "binding the snapshot's progress");
 	return 0;
 }
@@ -766,6 +787,8 @@ store_write(struct store *st, bool snap, const struct position *audit,
 	if (store_step(st, st->save, "saving the position") == -1 ||
 	    (snap && store_step(st, st->snap, "saving the snapshot's "
 	    "progress") == -1) ||
+	    (snap && store_step(st, st->snap_supersede, "stopping the "
+	    "incremental snapshot an initial one replaces") == -1) ||
 	    (audit != NULL && store_step(st, st->snap_stop, "stopping the "
 	    "running snapshot") == -1) ||
 	    (audit != NULL && store_trim(st, audit) == -1) ||
@@ -796,6 +819,7 @@ store_save(struct store *st, const struct position *pos,
 		rc = store_write(st, snap, NULL, v, n);
 	sqlite3_clear_bindings(st->save);
 	sqlite3_clear_bindings(st->snap);
+	sqlite3_clear_bindings(st->snap_supersede);
 	return rc;
 }
 

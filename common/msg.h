@@ -11,7 +11,7 @@
 #include <msgpack.h>
 
 /* Bump this if any message below, or any of its fields, changes. */
-#define MSG_PROTOCOL_VERSION	12
+#define MSG_PROTOCOL_VERSION	13
 /* Largest encoded message a reader accepts; larger is a protocol error. */
 #define MSG_MAX_SIZE		(256 * 1024)
 /* A body may carry at most this many fields. */
@@ -24,7 +24,7 @@
  * A position (POS below) is the fields
  *   gtid:s file:s offset:u server_id:u server_uuid:s? ts:u rows_done:u
  *   snap_id:u? snap_kind:s? snap_state:s? snap_db:s? snap_table:s?
- *   snap_key:s? snap_rows:u?
+ *   snap_key:s? snap_rows:u? snap_cond:s?
  * written and read by position.c; rows_done counts rows of the transaction
  * after the position that were already delivered; the snap_ fields, all
  * or none, are a snapshot's progress (struct snap_progress) whose

@@ -28,6 +28,7 @@ position_put(struct msg_out *m, const struct position *p)
 	msg_put_str(m, "snap_table", p->snap.table);
 	msg_put_str(m, "snap_key", p->snap.last_key);
 	msg_put_u64(m, "snap_rows", p->snap.rows);
+	msg_put_str(m, "snap_cond", p->snap.cond);
 }
 
 /* A position copied by its fields: a struct copy moves all 8 KiB of
@@ -48,6 +49,20 @@ position_copy(struct position *dst, const struct position *src)
 		dst->snap = src->snap;
 	else
 		dst->snap.id = 0;
+}
+
+/* A snapshot's progress holds at every later position too (they come
+ * after its records), so a position that carries none keeps the one
+ * dst carries: a save of a later position, or a rewind to it, must not
+ * lose it. */
+void
+position_advance(struct position *dst, const struct position *src)
+{
+	uint64_t id = dst->snap.id;
+
+	position_copy(dst, src);
+	if (src->snap.id == 0)
+		dst->snap.id = id;	/* position_copy left the rest */
 }
 
 void
@@ -74,6 +89,7 @@ position_get(struct msg_in *in, struct position *p)
 	msg_get_strbuf(in, "snap_key", p->snap.last_key,
 	    sizeof(p->snap.last_key));
 	msg_get_u64(in, "snap_rows", &p->snap.rows);
+	msg_get_strbuf(in, "snap_cond", p->snap.cond, sizeof(p->snap.cond));
 }
 
 void

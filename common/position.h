@@ -13,6 +13,7 @@
 /* A snapshot's last key: a JSON array of primary-key values */
 #define POS_KEY_MAX	2048
 #define POS_NAME_MAX	257	/* a database or table name, 64 characters */
+#define POS_COND_MAX	4096	/* an incremental snapshot's WHERE condition */
 
 /*
  * A snapshot's progress, carried by the position whose records include
@@ -20,7 +21,9 @@
  * saves the position itself (checkpointd/SCHEMA.md, snapshot_progress).
  * Every table before (db, table) in byte order is complete; of (db,
  * table) every row up to last_key in primary-key order, or all of it
- * when last_key is "".  id 0: the position carries no snapshot.
+ * when last_key is "".  id 0: the position carries no snapshot.  An
+ * incremental snapshot (binlogctl snapshot) reads one table, of its rows
+ * those cond selects ("": all); its last_key "" means no chunk went out.
  */
 struct snap_progress {
 	uint64_t	id;		/* the streamer's clock (us) at its start */
@@ -30,6 +33,7 @@ struct snap_progress {
 	char		table[POS_NAME_MAX];
 	char		last_key[POS_KEY_MAX];
 	uint64_t	rows;		/* rows read so far, every table */
+	char		cond[POS_COND_MAX];
 };
 
 struct position {
@@ -74,6 +78,7 @@ struct version {
 void	position_put(struct msg_out *, const struct position *);
 void	position_get(struct msg_in *, struct position *);
 void	position_copy(struct position *, const struct position *);
+void	position_advance(struct position *, const struct position *);
 /* The GAP fields of the catalogue in msg.h. */
 void	gap_put(struct msg_out *, const struct gap *);
 void	gap_get(struct msg_in *, struct gap *);

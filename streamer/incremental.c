@@ -31,9 +31,20 @@
  * While a snapshot runs, rows events are decoded on the reader thread
  * (no parallel formatting): a chunk's keys are dropped in binlog order.
  * A failure of the snapshot's own SQL stops the snapshot, not the
- * stream; a reconnect of the stream stops it too (the marks are read
- * again from the saved position), and binlogctl status says so.
+ * stream, and binlogctl status says so.
+ *
+ * Resuming.  The progress (struct snap_progress, kind incremental: the
+ * table, the condition, the last key of the last chunk out) rides on
+ * the position of the first commit after it changed -- the high mark's
+ * transaction, after the chunk's records -- so checkpointd saves it only
+ * once they are durable, and on every later position (position_advance).
+ * A reconnect pauses the snapshot, a restart finds it in the checkpoint;
+ * either way, once the stream runs, the next chunk is read after that
+ * key in new windows (incr_resume says why that stays consistent).
+ * The end (done, or stopped by binlogctl snapshot stop or a failure)
+ * rides the same way, so a finished or stopped snapshot is not resumed.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +61,7 @@
 #include "streamer.h"
 #include "util.h"
 
-#define INCR_WHERE_MAX	4096
+#define INCR_WHERE_MAX	POS_COND_MAX
 #define INCR_MSG_MAX	1024
 #define INCR_KEY_MAX	32	/* key parts of a primary key */
 
@@ -81,9 +92,16 @@ static struct {
 /* The running snapshot: the reader thread's alone. */
 static struct {
 	atomic_bool	 active;	/* rows decoded on the reader */
+	bool		 paused;	/* by a reconnect: resumed after it */
 	MYSQL		*m;
 	struct tablemap	 tm;		/* the table, as snapshot_map made it */
-	char		 where[INCR_WHERE_MAX];
+	uint32_t	 pk[INCR_KEY_MAX];	/* its primary key's columns */
+	uint32_t	 nkey;
+	/* what checkpointd saves (kind incremental): cond the WHERE, state
+	 * running, done or stopped, last_key the last chunk out's */
+	struct snap_progress p;
+	bool		 stamp_due;	/* p changed: onto the next commit */
+	struct obuf	 cursor;	/* the next chunk starts after it */
 	char		 wm_db[65], wm_table[65];
 	char		 token[40];	/* this chunk's marks' prefix */
 	enum { INCR_LOW, INCR_WINDOW, INCR_HIGH } phase;
@@ -100,8 +118,6 @@ static struct {
 	struct span	*spans;
 	bool		*gone;
 	size_t		 cap;		/* rows the arrays hold */
-	struct obuf	 after;		/* the last key's values as SQL */
-	size_t		 after_at[INCR_KEY_MAX + 1];
 	struct obuf	 q;
 	char		 error[INCR_MSG_MAX];
 } incr;
@@ -254,14 +270,10 @@ incr_answer(uint32_t id, int result, const char *text)
 static void
 incr_progress(const char *state)
 {
-	struct snap_progress p;
+	static struct snap_progress p;
 
-	memset(&p, 0, sizeof(p));
-	strlcpy_(p.kind, "incremental", sizeof(p.kind));
+	p = incr.p;
 	strlcpy_(p.state, state, sizeof(p.state));
-	strlcpy_(p.db, incr.tm.db, sizeof(p.db));
-	strlcpy_(p.table, incr.tm.table, sizeof(p.table));
-	p.rows = incr.rows;
 	stats_snapshot(&p, incr.rows, incr.estimate, incr.chunks);
 }
 
@@ -495,72 +507,37 @@ incr_keep(const struct reader *r)
 	incr.key_at[incr.nrows] = incr.keys.len;
 }
 
-/* The row's primary-key values as SQL literals for the next chunk to
- * start after, each at after_at[k] in after: binary strings in hex, the
- * rest (numbers and temporal values too) quoted text. */
-static void
-incr_after(MYSQL_ROW row, const unsigned long *len)
-{
-	struct obuf *a = &incr.after;
-	uint32_t i, k = 0;
-
-	a->len = 0;
-	for (i = 0; i < incr.tm.ncols; i++) {
-		if (!incr.tm.cols[i].pk)
-			continue;
-		incr.after_at[k++] = a->len;
-		obuf_reserve(a, len[i] * 2 + 4);
-		if (rows_text_base64(&incr.tm.cols[i])) {
-			obuf_lit(a, "X'");
-			a->len += mysql_hex_string(a->buf + a->len, row[i],
-			    len[i]);
-		} else {
-			obuf_lit(a, "'");
-			a->len += mysql_real_escape_string(incr.m,
-			    a->buf + a->len, row[i], len[i]);
-		}
-		obuf_lit(a, "'");
-	}
-	incr.after_at[k] = a->len;
-}
-
-/* The chunk's condition: the operator's, and after the last chunk's key
- * as "(k1 > v1 OR (k1 = v1 AND k2 > v2) ...)", the form MariaDB's range
- * optimiser reads as one range of the key (snapshot.c's too). */
-static void
+/* The chunk's condition: the operator's, and after the last chunk's
+ * key (snapshot.c's snapshot_after, which also resumes an initial
+ * snapshot: the key is the one checkpointd saves).  -1 with incr.error
+ * set when the key does not fit the table's. */
+static int
 incr_cond(struct obuf *c)
 {
-	uint32_t i, j, n = 0, key[INCR_KEY_MAX];
+	uint32_t i;
 
-	for (i = 0; i < incr.tm.ncols && n < INCR_KEY_MAX; i++)
-		if (incr.tm.cols[i].pk)
-			key[n++] = i;
 	c->len = 0;
-	if (incr.where[0] != '\0') {
+	if (incr.p.cond[0] != '\0') {
 		obuf_lit(c, " WHERE (");
-		obuf_str(c, incr.where);
+		obuf_str(c, incr.p.cond);
 		obuf_lit(c, ")");
 	}
-	if (incr.chunks > 0) {
+	if (incr.cursor.len > 0) {
 		obuf_str(c, c->len > 0 ? " AND (" : " WHERE (");
-		for (i = 0; i < n; i++) {
-			obuf_str(c, i > 0 ? " OR (" : "(");
-			for (j = 0; j <= i; j++) {
-				if (j > 0)
-					obuf_lit(c, " AND ");
-				snapshot_ident(c, incr.tm.cols[key[j]].name);
-				obuf_str(c, j < i ? " = " : " > ");
-				obuf_add(c, incr.after.buf + incr.after_at[j],
-				    incr.after_at[j + 1] - incr.after_at[j]);
-			}
-			obuf_lit(c, ")");
+		if (snapshot_after(incr.m, &incr.tm, incr.pk, incr.nkey,
+		    incr.cursor.buf, c) == -1) {
+			snprintf(incr.error, sizeof(incr.error), "the saved key "
+			    "%.200s does not fit the table's primary key "
+			    "(changed since?)", incr.cursor.buf);
+			return -1;
 		}
 		obuf_lit(c, ")");
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < incr.nkey; i++) {
 		obuf_str(c, i > 0 ? ", " : " ORDER BY ");
-		snapshot_ident(c, incr.tm.cols[key[i]].name);
+		snapshot_ident(c, incr.tm.cols[incr.pk[i]].name);
 	}
+	return 0;
 }
 
 /* Reads the chunk's rows into the buffer; -1 with incr.error set. */
@@ -571,7 +548,8 @@ incr_read(struct reader *r)
 	MYSQL_RES *res;
 	MYSQL_ROW row;
 
-	incr_cond(&cond);
+	if (incr_cond(&cond) == -1)
+		return -1;
 	snapshot_columns(&incr.tm, &incr.q);
 	obuf_add(&incr.q, cond.buf, cond.len);
 	obuf_printf(&incr.q, " LIMIT %u", r->conf->snapshot_chunk_size);
@@ -584,7 +562,6 @@ incr_read(struct reader *r)
 	while (incr.nrows < incr.cap && (row = mysql_fetch_row(res)) != NULL) {
 		snapshot_image(r, &incr.tm, row, mysql_fetch_lengths(res));
 		incr_keep(r);
-		incr_after(row, mysql_fetch_lengths(res));
 	}
 	mysql_free_result(res);
 	if (mysql_errno(incr.m) != 0) {
@@ -612,11 +589,20 @@ incr_chunk(struct reader *r)
 	return 0;
 }
 
-/* The snapshot ends: state for binlogctl status, why for the log. */
+/* The snapshot ends: state for binlogctl status (done, stopped or
+ * failed), why for the log.  checkpointd keeps done, or stopped for
+ * good: the next commit's position carries it, and a mark is written
+ * so that one comes. */
 static void
-incr_end(const char *state, const char *why)
+incr_end(struct reader *r, const char *state, const char *why)
 {
 	atomic_store(&incr.active, false);
+	incr.paused = false;
+	strlcpy_(incr.p.state, strcmp(state, "done") == 0 ? "done" :
+	    "stopped", sizeof(incr.p.state));
+	incr.stamp_due = true;
+	if (incr.m != NULL && strcmp(state, "done") != 0)
+		(void)incr_mark_write(r, "end");
 	if (incr.m != NULL)
 		mysql_close(incr.m);
 	incr.m = NULL;
@@ -629,22 +615,24 @@ incr_end(const char *state, const char *why)
 
 /* A snapshot's SQL failed: it stops, the stream goes on. */
 static void
-incr_failed(void)
+incr_failed(struct reader *r)
 {
 	log_errx("snapshot: %s.%s: %s; the snapshot stopped, the stream goes "
 	    "on; ask again with binlogctl snapshot", incr.tm.db,
 	    incr.tm.table, incr.error);
-	incr_end("failed", "failed");
+	incr_end(r, "failed", "failed");
 }
 
 /* Whether the next chunk can start after a key of the table: each key
  * column's text is its value exactly (snapshot.c's rows_text_keyed), and
- * the key has at most INCR_KEY_MAX parts; else the refusal in msg. */
+ * the key has at most INCR_KEY_MAX parts; else the refusal in msg.  The
+ * key's columns into incr.key. */
 static bool
 incr_keyed(char *msg, size_t size)
 {
-	uint32_t i, n = 0;
+	uint32_t i;
 
+	incr.nkey = 0;
 	for (i = 0; i < incr.tm.ncols; i++) {
 		if (!incr.tm.cols[i].pk)
 			continue;
@@ -657,13 +645,64 @@ incr_keyed(char *msg, size_t size)
 			    incr.tm.db, incr.tm.table, incr.tm.cols[i].name);
 			return false;
 		}
-		n++;
+		if (incr.nkey == INCR_KEY_MAX) {
+			snprintf(msg, size, "%s.%s: a primary key of more than "
+			    "%d columns", incr.tm.db, incr.tm.table,
+			    INCR_KEY_MAX);
+			return false;
+		}
+		incr.pk[incr.nkey++] = i;
 	}
-	if (n <= INCR_KEY_MAX)
-		return true;
-	snprintf(msg, size, "%s.%s: a primary key of %u columns; at most %d",
-	    incr.tm.db, incr.tm.table, n, INCR_KEY_MAX);
-	return false;
+	return true;
+}
+
+/* The snapshot's connection, its table checked (a refusal in msg) and
+ * mapped.  Returns 0, the answer's result, or -1 when the stream fails
+ * (reader_fail). */
+static int
+incr_open(struct reader *r, const struct incr_req *req, char *msg,
+    size_t size)
+{
+	int rc;
+
+	if (par_sync(r) == -1 ||
+	    (incr.m = reader_connect(r, "snapshot")) == NULL ||
+	    snapshot_session(r, incr.m) == -1)
+		return -1;
+	incr.error[0] = '\0';
+	if ((rc = incr_check(req)) != 0 || incr_watermark_table() == -1) {
+		snprintf(msg, size, "%s", incr.error);
+		rc = rc == 1 ? CTL_INVALID : CTL_FAILED;
+	} else {
+		strlcpy_(incr.tm.db, req->db, sizeof(incr.tm.db));
+		strlcpy_(incr.tm.table, req->table, sizeof(incr.tm.table));
+		if (snapshot_map(r, &incr.tm) == -1)
+			rc = -1;
+		else if (!incr_keyed(msg, size))
+			rc = CTL_INVALID;
+	}
+	if (rc != 0) {
+		mysql_close(incr.m);
+		incr.m = NULL;
+	}
+	return rc;
+}
+
+/* The first chunk (after the key in incr.cursor, if any): the snapshot
+ * runs.  -1 when it failed (incr_failed). */
+static int
+incr_run(struct reader *r)
+{
+	incr.chunks = incr.dropped = 0;
+	incr.stamp_due = true;
+	incr_alloc(r->conf->snapshot_chunk_size, incr.tm.ncols);
+	atomic_store(&incr.active, true);
+	if (incr_chunk(r) == -1) {
+		incr_failed(r);
+		return -1;
+	}
+	incr_progress("running");
+	return 0;
 }
 
 /* binlogctl snapshot DB.TABLE: checked, the first chunk read.  Returns
@@ -672,52 +711,36 @@ static int
 incr_begin(struct reader *r, const struct incr_req *req, char *msg,
     size_t size)
 {
+	struct timespec ts;
 	int rc;
 
-	if (atomic_load(&incr.active)) {
+	if (atomic_load(&incr.active) || incr.paused) {
 		snprintf(msg, size, "a snapshot of %s.%s is running (chunk "
 		    "%llu); binlogctl snapshot stop first", incr.tm.db,
 		    incr.tm.table, (unsigned long long)incr.chunks);
 		return CTL_FAILED;
 	}
-	if (par_sync(r) == -1 ||
-	    (incr.m = reader_connect(r, "snapshot")) == NULL ||
-	    snapshot_session(r, incr.m) == -1)
-		return -1;
-	incr.error[0] = '\0';
-	if ((rc = incr_check(req)) != 0 ||
-	    incr_watermark_table() == -1) {
-		snprintf(msg, size, "%s", incr.error);
-		mysql_close(incr.m);
-		incr.m = NULL;
-		return rc == 1 ? CTL_INVALID : CTL_FAILED;
-	}
-	strlcpy_(incr.tm.db, req->db, sizeof(incr.tm.db));
-	strlcpy_(incr.tm.table, req->table, sizeof(incr.tm.table));
-	if (snapshot_map(r, &incr.tm) == -1) {
-		mysql_close(incr.m);
-		incr.m = NULL;
-		return -1;
-	}
-	if (!incr_keyed(msg, size)) {
-		mysql_close(incr.m);
-		incr.m = NULL;
-		return CTL_INVALID;
-	}
-	strlcpy_(incr.where, req->where, sizeof(incr.where));
-	incr.chunks = incr.rows = incr.dropped = 0;
+	if ((rc = incr_open(r, req, msg, size)) != 0)
+		return rc;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	memset(&incr.p, 0, sizeof(incr.p));
+	incr.p.id = (uint64_t)ts.tv_sec * 1000000 +
+	    (uint64_t)ts.tv_nsec / 1000;
+	strlcpy_(incr.p.kind, "incremental", sizeof(incr.p.kind));
+	strlcpy_(incr.p.state, "running", sizeof(incr.p.state));
+	strlcpy_(incr.p.db, req->db, sizeof(incr.p.db));
+	strlcpy_(incr.p.table, req->table, sizeof(incr.p.table));
+	strlcpy_(incr.p.cond, req->where, sizeof(incr.p.cond));
+	incr.cursor.len = 0;
+	incr.rows = 0;
 	incr.started = false;
-	incr_alloc(r->conf->snapshot_chunk_size, incr.tm.ncols);
-	atomic_store(&incr.active, true);
-	if (incr_chunk(r) == -1) {
+	if (incr_run(r) == -1) {
 		snprintf(msg, size, "%s", incr.error);
-		incr_failed();
 		return CTL_FAILED;
 	}
-	incr_progress("running");
 	log_info("snapshot: %s.%s%s%s: started, chunks of %u rows between "
 	    "watermarks in %s.%s", incr.tm.db, incr.tm.table,
-	    incr.where[0] ? " where " : "", incr.where,
+	    incr.p.cond[0] ? " where " : "", incr.p.cond,
 	    r->conf->snapshot_chunk_size, incr.wm_db, incr.wm_table);
 	snprintf(msg, size, "snapshot of %s.%s started; binlogctl status "
 	    "shows its progress", incr.tm.db, incr.tm.table);
@@ -746,7 +769,7 @@ incr_poll(struct reader *r)
 		snprintf(msg, sizeof(msg), "no snapshot is running");
 		result = CTL_FAILED;
 	} else {
-		incr_end("stopped", "stopped by binlogctl snapshot stop");
+		incr_end(r, "stopped", "stopped by binlogctl snapshot stop");
 		snprintf(msg, sizeof(msg), "snapshot of %s.%s stopped after "
 		    "%llu rows", incr.tm.db, incr.tm.table,
 		    (unsigned long long)incr.rows);
@@ -761,14 +784,67 @@ incr_poll(struct reader *r)
 	return 0;
 }
 
-/* The stream reconnects: the marks will be read again from the saved
- * position, so the snapshot stops here. */
+/* The stream reconnects: the snapshot pauses, to go on after its last
+ * chunk once the stream runs again (incr_resume). */
 void
 incr_abandon(void)
 {
-	if (atomic_load(&incr.active))
-		incr_end("stopped", "stopped: the stream reconnected; ask "
-		    "again with binlogctl snapshot");
+	if (!atomic_load(&incr.active))
+		return;
+	atomic_store(&incr.active, false);
+	incr.paused = true;
+	if (incr.m != NULL)
+		mysql_close(incr.m);
+	incr.m = NULL;
+}
+
+/*
+ * The stream runs (again): a snapshot paused by a reconnect, or the one
+ * the checkpoint says was running, goes on after the last chunk whose
+ * records went out -- read in new windows, so the DBLog argument holds
+ * for every chunk from there, and whatever the stream replays from the
+ * position it restarted at (at or before that chunk's high mark) comes
+ * after the records it changes, as any replay does.  A saved snapshot
+ * this streamer ended already (its end not yet saved when the stream
+ * rewound) is not taken up again.  -1 when the stream fails.
+ */
+int
+incr_resume(struct reader *r, const struct snap_progress *saved)
+{
+	char msg[INCR_MSG_MAX];
+	struct incr_req req;
+	int rc;
+
+	if (!incr.paused && (saved->id == 0 || saved->id == incr.p.id ||
+	    strcmp(saved->kind, "incremental") != 0 ||
+	    strcmp(saved->state, "running") != 0))
+		return 0;
+	if (!incr.paused) {
+		incr.p = *saved;
+		incr.cursor.len = 0;
+		obuf_str(&incr.cursor, incr.p.last_key);
+		obuf_add(&incr.cursor, "", 1);
+		incr.cursor.len--;
+		incr.rows = incr.p.rows;
+		incr.started = incr.p.last_key[0] != '\0';
+	}
+	incr.paused = false;
+	memset(&req, 0, sizeof(req));
+	strlcpy_(req.db, incr.p.db, sizeof(req.db));
+	strlcpy_(req.table, incr.p.table, sizeof(req.table));
+	strlcpy_(req.where, incr.p.cond, sizeof(req.where));
+	if ((rc = incr_open(r, &req, msg, sizeof(msg))) == -1)
+		return -1;
+	if (rc != 0) {
+		strlcpy_(incr.error, msg, sizeof(incr.error));
+		incr_failed(r);
+		return 0;
+	}
+	log_info("snapshot: %s.%s: resuming after key %s (%llu rows done)",
+	    incr.tm.db, incr.tm.table, incr.cursor.len ? incr.cursor.buf :
+	    "(none: from the start)", (unsigned long long)incr.rows);
+	(void)incr_run(r);
+	return 0;
 }
 
 static bool
@@ -872,7 +948,7 @@ incr_row(struct reader *r, const struct tablemap *tm, int kind)
 	if (incr_window_row(tm) && tm->ncols != incr.tm.ncols) {
 		snprintf(incr.error, sizeof(incr.error), "the table's columns "
 		    "changed during the snapshot");
-		incr_failed();
+		incr_failed(r);
 	} else if (incr_window_row(tm))
 		incr_drop(r, kind);
 	return record_row(r, tm, kind);
@@ -916,6 +992,33 @@ incr_emit(struct reader *r)
 	return rc;
 }
 
+/* The chunk is out: the next starts after its last row's key (read,
+ * whether or not the stream dropped it), which is the progress, as a
+ * JSON array of the key's values as records write them. */
+static void
+incr_advance(void)
+{
+	const char *k;
+	size_t i, n;
+
+	incr.cursor.len = 0;
+	if (incr.nrows > 0) {
+		k = incr.keys.buf + incr.key_at[incr.nrows - 1];
+		n = incr.key_at[incr.nrows] - incr.key_at[incr.nrows - 1];
+		obuf_lit(&incr.cursor, "[");
+		for (i = 0; i + 1 < n; i++)
+			obuf_add(&incr.cursor, k[i] == '\x1f' ? "," : &k[i], 1);
+		obuf_lit(&incr.cursor, "]");
+	}
+	obuf_add(&incr.cursor, "", 1);
+	incr.cursor.len--;
+	/* a key too long for the checkpoint keeps the last one that fit */
+	if (incr.cursor.len < sizeof(incr.p.last_key))
+		memcpy(incr.p.last_key, incr.cursor.buf, incr.cursor.len + 1);
+	incr.p.rows = incr.rows;
+	incr.stamp_due = true;
+}
+
 /* reader_hooks.rows: while a snapshot runs, a rows event is decoded here,
  * in binlog order; after the high mark's, the chunk goes out and the next
  * one is read. */
@@ -930,13 +1033,32 @@ incr_rows(struct reader *r, struct cursor *c, int kind)
 		return 0;
 	if (incr_emit(r) == -1)
 		return -1;
+	incr_advance();
 	if (incr.last)
-		incr_end("done", "done");
+		incr_end(r, "done", "done");
 	else if (incr_chunk(r) == -1)
-		incr_failed();
+		incr_failed(r);
 	else
 		incr_progress("running");
 	return 0;
+}
+
+/* reader_hooks.commit: a transaction's position carries the progress
+ * when it changed, the first after a chunk's records: checkpointd saves
+ * it once they are durable, with that position or a later one
+ * (position_advance keeps it on those). */
+static int
+incr_commit(struct reader *r, const struct trx_end *e)
+{
+	static struct trx_end stamped;
+
+	if (!incr.stamp_due || !e->have_pos)
+		return par_commit(r, e);
+	memcpy(&stamped, e, offsetof(struct trx_end, pos));
+	position_copy(&stamped.pos, &e->pos);
+	stamped.pos.snap = incr.p;
+	incr.stamp_due = false;
+	return par_commit(r, &stamped);
 }
 
 /* reader_hooks.table_wanted: the watermark table's rows are read
@@ -958,6 +1080,7 @@ incr_hooks(struct reader_hooks *h, const struct config *conf)
 		fatalx("snapshot_watermark_table %s not checked",
 		    conf->snapshot_watermark_table);
 	h->rows = incr_rows;
+	h->commit = incr_commit;
 	h->row_open = incr_row_open;
 	h->row = incr_row;
 	h->table_wanted = incr_table_wanted;

@@ -838,6 +838,8 @@ reader_loop(struct reader *r)
 	const uint8_t *p;
 	size_t len;
 
+	if (incr_resume(r, &reader_from.pos.snap) == -1)
+		return;
 	while (!reader_stop_here(r)) {
 		if (incr_poll(r) == -1 || reader_fetch(r, &ev, &p, &len) == -1)
 			break;

@@ -106,7 +106,6 @@ struct snap_run {
 	uint64_t	 chunks;	/* and its chunks */
 	struct obuf	 q;		/* the SELECT */
 	struct obuf	 after;		/* the next chunk starts after this key */
-	struct obuf	 val;		/* a key value, unescaped */
 	bool		 held;		/* a row read waits in r->img[0] */
 	bool		 written;	/* a row of this table written: img[1] */
 	bool		 last_table;
@@ -328,19 +327,20 @@ snapshot_unescape(const char **p, struct obuf *o)
  * it is, a string quoted, a binary string's base64 through FROM_BASE64.
  * -1 for anything else (a key not written by snapshot_key). */
 static int
-snapshot_literal(struct snap_run *s, const struct column *col,
-    const char **p, struct obuf *q)
+snapshot_literal(MYSQL *m, const struct column *col, const char **p,
+    struct obuf *q)
 {
+	static struct obuf val;
 	const char *v = *p;
 	bool b64 = rows_text_base64(col);
 
-	s->val.len = 0;
+	val.len = 0;
 	if (*v != '"') {
 		while (*v != '\0' && strchr("+-.0123456789eE", *v) != NULL)
-			obuf_add(&s->val, v++, 1);
-		if (s->val.len == 0)
+			obuf_add(&val, v++, 1);
+		if (val.len == 0)
 			return -1;
-		obuf_add(q, s->val.buf, s->val.len);
+		obuf_add(q, val.buf, val.len);
 		*p = v;
 		return 0;
 	}
@@ -348,13 +348,13 @@ snapshot_literal(struct snap_run *s, const struct column *col,
 		if (*v == '\0')
 			return -1;
 		else if (*v != '\\')
-			obuf_add(&s->val, v++, 1);
-		else if (v++, snapshot_unescape(&v, &s->val) == -1)
+			obuf_add(&val, v++, 1);
+		else if (v++, snapshot_unescape(&v, &val) == -1)
 			return -1;
 	*p = v + 1;
 	if (b64)
 		obuf_lit(q, "FROM_BASE64(");
-	snapshot_quote(s->m, q, s->val.buf ? s->val.buf : "", s->val.len);
+	snapshot_quote(m, q, val.buf ? val.buf : "", val.len);
 	if (b64)
 		obuf_lit(q, ")");
 	return 0;
@@ -363,54 +363,69 @@ snapshot_literal(struct snap_run *s, const struct column *col,
 /* The key's values as literals, lits[i] the offset of value i's in q
  * (after its end, the next's start). */
 static int
-snapshot_literals(struct snap_run *s, const struct snap_table *t,
-    const char *key, struct obuf *q, size_t *lits)
+snapshot_literals(MYSQL *m, const struct tablemap *tm, const uint32_t *key,
+    uint32_t nkey, const char *json, struct obuf *q, size_t *lits)
 {
-	const char *p = key;
+	const char *p = json;
 	uint32_t i;
 
 	if (*p++ != '[')
 		return -1;
-	for (i = 0; i < t->nkey; i++) {
+	for (i = 0; i < nkey; i++) {
 		lits[i] = q->len;
 		if ((i > 0 && *p++ != ',') ||
-		    snapshot_literal(s, &t->tm.cols[t->key[i]], &p, q) == -1)
+		    snapshot_literal(m, &tm->cols[key[i]], &p, q) == -1)
 			return -1;
 	}
 	lits[i] = q->len;
 	return *p == ']' && p[1] == '\0' ? 0 : -1;
 }
 
-/* " WHERE (k1 > v1) OR (k1 = v1 AND k2 > v2) ...": after the key, in
- * the form the range optimiser turns into one range of the primary key
- * (MariaDB does not for a row comparison (k1, k2) > (v1, v2)). */
-static int
-snapshot_where(struct snap_run *s, struct reader *r,
-    const struct snap_table *t, const char *key)
+/*
+ * "(k1 > v1) OR (k1 = v1 AND k2 > v2) ..." into q: the rows after a
+ * saved key (a JSON array of the values of the key's columns key[], as
+ * snapshot_key writes them), in the form the range optimiser turns into
+ * one range of the primary key (MariaDB does not for a row comparison
+ * (k1, k2) > (v1, v2)).  -1 when the key does not fit those columns.
+ */
+int
+snapshot_after(MYSQL *m, const struct tablemap *tm, const uint32_t *key,
+    uint32_t nkey, const char *json, struct obuf *q)
 {
 	static struct obuf lit;
 	size_t at[SNAP_KEY_MAX + 1];
 	uint32_t i, j;
 
 	lit.len = 0;
-	if (snapshot_literals(s, t, key, &lit, at) == -1)
-		return reader_fail(r, BX_FAILURE, "snapshot: %s.%s: the saved "
-		    "key %.200s does not fit the table's primary key (changed "
-		    "since?); to start the snapshot over, reset the checkpoint "
-		    "(binlogctl set-position)", t->tm.db, t->tm.table, key);
-	obuf_lit(&s->q, " WHERE ");
-	for (i = 0; i < t->nkey; i++) {
-		obuf_str(&s->q, i > 0 ? " OR (" : "(");
+	if (nkey > SNAP_KEY_MAX ||
+	    snapshot_literals(m, tm, key, nkey, json, &lit, at) == -1)
+		return -1;
+	for (i = 0; i < nkey; i++) {
+		obuf_str(q, i > 0 ? " OR (" : "(");
 		for (j = 0; j <= i; j++) {
 			if (j > 0)
-				obuf_lit(&s->q, " AND ");
-			snapshot_ident(&s->q, t->tm.cols[t->key[j]].name);
-			obuf_str(&s->q, j < i ? " = " : " > ");
-			obuf_add(&s->q, lit.buf + at[j], at[j + 1] - at[j]);
+				obuf_lit(q, " AND ");
+			snapshot_ident(q, tm->cols[key[j]].name);
+			obuf_str(q, j < i ? " = " : " > ");
+			obuf_add(q, lit.buf + at[j], at[j + 1] - at[j]);
 		}
-		obuf_lit(&s->q, ")");
+		obuf_lit(q, ")");
 	}
 	return 0;
+}
+
+/* " WHERE " and the rows after the saved key. */
+static int
+snapshot_where(struct snap_run *s, struct reader *r,
+    const struct snap_table *t, const char *key)
+{
+	obuf_lit(&s->q, " WHERE ");
+	if (snapshot_after(s->m, &t->tm, t->key, t->nkey, key, &s->q) == 0)
+		return 0;
+	return reader_fail(r, BX_FAILURE, "snapshot: %s.%s: the saved key "
+	    "%.200s does not fit the table's primary key (changed since?); "
+	    "to start the snapshot over, reset the checkpoint (binlogctl "
+	    "set-position)", t->tm.db, t->tm.table, key);
 }
 
 /* "SELECT every column, FLOATs as doubles, FROM `db`.`table`" into q. */

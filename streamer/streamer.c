@@ -67,7 +67,7 @@ void
 streamer_publish(struct streamer *s, const struct position *pos, bool force)
 {
 	pthread_mutex_lock(&s->mu);
-	position_copy(&s->durable, pos);
+	position_advance(&s->durable, pos);
 	s->have_durable = true;
 	s->durable_new = true;
 	s->durable_force |= force;

@@ -123,6 +123,8 @@ int	 snapshot_take(struct reader *, struct position *,
 int	 snapshot_session(struct reader *, MYSQL *);
 int	 snapshot_map(struct reader *, struct tablemap *);
 void	 snapshot_ident(struct obuf *, const char *name);
+int	 snapshot_after(MYSQL *, const struct tablemap *, const uint32_t *key,
+	    uint32_t nkey, const char *json, struct obuf *);
 void	 snapshot_columns(const struct tablemap *, struct obuf *);
 void	 snapshot_spans(struct reader *, uint32_t ncols);
 void	 snapshot_image(struct reader *, const struct tablemap *, MYSQL_ROW,
@@ -131,7 +133,8 @@ void	 snapshot_image(struct reader *, const struct tablemap *, MYSQL_ROW,
 /* incremental.c: binlogctl snapshot, beside the stream.  The main
  * thread: setup and a SNAPSHOT request.  The reader: the hooks it
  * wraps, the wake fd it polls and the request it serves between events,
- * and a reconnect that ends a snapshot. */
+ * a reconnect that pauses a snapshot, and the stream's start, where a
+ * paused or saved one goes on. */
 struct event_base;
 struct peer;
 struct msg_in;
@@ -141,6 +144,7 @@ void	 incr_hooks(struct reader_hooks *, const struct config *);
 int	 incr_wake_fd(void);
 int	 incr_poll(struct reader *);
 void	 incr_abandon(void);
+int	 incr_resume(struct reader *, const struct snap_progress *saved);
 
 /* stats.c */
 void	 stats_rows(int kind, uint64_t n);

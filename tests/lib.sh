@@ -703,6 +703,55 @@ kill_child() {
 	echo "$pid"
 }
 
+# kill_supervisor: SIGKILL binlogd itself; waits for its children to
+# exit by themselves (they save and stop when it is gone).
+kill_supervisor() {
+	local kids pid
+	kids=$(pgrep -P "$BL_PID" || true)
+	kill -KILL "$BL_PID"
+	for pid in $kids; do
+		wait_until 15 "child $pid to exit after the supervisor died" \
+		    lib_gone "$pid"
+	done
+	wait "$BL_PID" 2>/dev/null || true
+	lib_forget "$BL_PID"
+}
+
+# churn_sql TABLE ROWS WRITES: statements for a writer of TABLE (id INT
+# PRIMARY KEY, v INT, pad) whose ids were 1..ROWS: updates, deletes,
+# inserts and primary-key changes in turn, one per transaction, WRITES
+# of them or until $TMP/done exists.
+churn_sql() {
+	local t=$1 rows=$2 i id
+	for ((i = 1; i <= $3; i++)); do
+		[ ! -e "$TMP/done" ] || break
+		id=$(( (i * 7919) % rows + 1 ))
+		case $((i % 4)) in
+		0) echo "UPDATE $t SET v = v + 1 WHERE id = $id;" ;;
+		1) echo "DELETE FROM $t WHERE id = $id;" ;;
+		2) echo "INSERT INTO $t VALUES ($((rows + i)), $i, 'new');" ;;
+		3) echo "UPDATE $t SET id = $((2 * rows + i)) WHERE id = $id;" ;;
+		esac
+	done
+}
+
+lib_churned() { [ "$(sql "SELECT COUNT(*) FROM $1 WHERE v <> id")" -ge 20 ]; }
+
+# churn_start TABLE ROWS WRITES: churn_sql's writer in the background
+# ($WRITER), once its first changes are in; churn_stop ends it.
+churn_start() {
+	churn_sql "$@" | sql &
+	WRITER=$!
+	PIDS="$PIDS $WRITER"
+	wait_until 30 "the writer's first changes" lib_churned "$1"
+}
+
+churn_stop() {
+	touch "$TMP/done"
+	wait "$WRITER" || fail "the writer failed"
+	lib_forget "$WRITER"
+}
+
 record_count() {
 	wc -l <"$RECORDS"
 }

@@ -57,26 +57,8 @@ ctl_refused 1 "no snapshot is running" snapshot stop
 ctl_refused 1 "grant the user CREATE on binlogd" snapshot inc.t
 sql "GRANT CREATE, INSERT, UPDATE ON binlogd.* TO binlogd@'%'"
 
-# The writer: changes to inc.t as fast as one client goes, until the
-# snapshot is done (at most WRITES).
-writer_sql() {
-	local i id
-	for ((i = 1; i <= WRITES; i++)); do
-		[ ! -e "$TMP/done" ] || break
-		id=$(( (i * 7919) % ROWS + 1 ))
-		case $((i % 4)) in
-		0) echo "UPDATE inc.t SET v = v + 1 WHERE id = $id;" ;;
-		1) echo "DELETE FROM inc.t WHERE id = $id;" ;;
-		2) echo "INSERT INTO inc.t VALUES ($((ROWS + i)), $i, 'new');" ;;
-		3) echo "UPDATE inc.t SET id = $((2 * ROWS + i)) WHERE id = $id;" ;;
-		esac
-	done
-}
-writer_sql | sql &
-WRITER=$!
-PIDS="$PIDS $WRITER"
-writing() { [ "$(sql "SELECT COUNT(*) FROM inc.t WHERE v <> id")" -ge 20 ]; }
-wait_until 30 "the writer's first changes" writing
+# The writer: changes to inc.t until the snapshot is done.
+churn_start inc.t "$ROWS" "$WRITES"
 
 # Each chunk's SELECT made slow by its condition, so that the writer's
 # changes land inside the windows.
@@ -92,9 +74,7 @@ shown() { progress | grep -q '^running inc\.t '; }
 wait_until 30 "binlogctl status to show the snapshot" shown
 note "status: $(progress)"
 wait_for_log "snapshot: inc\\.t: .*; done" 1 60
-touch "$TMP/done"
-wait "$WRITER" || fail "the writer failed"
-lib_forget "$WRITER"
+churn_stop
 dropped=$(sed -n 's/.*snapshot: inc\.t: .* (\([0-9]*\) dropped.*done$/\1/p' \
     "$BL_LOG")
 note "chunk rows dropped for the stream's newer changes: $dropped"

@@ -56,14 +56,7 @@ assert_eq "started checkpointd,started streamer," "$order" \
 
 # --- the supervisor: both children save and exit by themselves
 wait_until 60 "more rows to commit" committed_at_least $(($(committed) + 50))
-kids=$(pgrep -P "$BL_PID")
-kill -KILL "$BL_PID"
-for pid in $kids; do
-	wait_until 15 "child $pid to exit after the supervisor died" \
-	    lib_gone "$pid"
-done
-wait "$BL_PID" 2>/dev/null || true
-lib_forget "$BL_PID"
+kill_supervisor
 assert_le 1 "$(log_count 'supervisor went away: saving and stopping')" \
     "the streamer's line when the supervisor died"
 assert_le 1 "$(log_count 'exiting: the supervisor is gone; last position')" \

@@ -217,6 +217,7 @@ test_position_snapshot(void)
 	strcpy(p.snap.db, "shop");
 	strcpy(p.snap.table, "orders");
 	strcpy(p.snap.last_key, "[7,\"x\"]");
+	strcpy(p.snap.cond, "a < 'z'");
 	p.snap.rows = 1024;
 	msg_out_begin(&m, MSG_CKPT_SAVE, 4);
 	position_put(&m, &p);
@@ -229,6 +230,7 @@ test_position_snapshot(void)
 		CHECK_STR(q.snap.table, "orders");
 		CHECK_STR(q.snap.last_key, "[7,\"x\"]");
 		CHECK_U64(q.snap.rows, 1024);
+		CHECK_STR(q.snap.cond, "a < 'z'");
 	}
 	decoded_free(&d);
 	msg_out_free(&m);
@@ -236,6 +238,9 @@ test_position_snapshot(void)
 	CHECK_U64(c.snap.id, p.snap.id);
 	CHECK_STR(c.snap.last_key, p.snap.last_key);
 	fill_position(&q);
+	position_advance(&c, &q);	/* a later position keeps the progress */
+	CHECK_U64(c.snap.id, p.snap.id);
+	CHECK_STR(c.snap.cond, p.snap.cond);
 	position_copy(&c, &q);
 	CHECK_U64(c.snap.id, 0);
 }

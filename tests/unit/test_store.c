@@ -579,6 +579,52 @@ test_snapshot_progress(void)
 	store_close(st);
 }
 
+/* An incremental snapshot's condition comes back with it; a running one
+ * never hides an unfinished initial one, and an initial one begun after
+ * it stops it. */
+static void
+test_snapshot_kinds(void)
+{
+	const char *path = tpath("kinds.db");
+	struct position p, got;
+	struct store *st = must_open(path);
+	bool found;
+
+	make_position(&p, 5);
+	p.snap.id = 1000;
+	strcpy(p.snap.kind, "incremental");
+	strcpy(p.snap.state, "running");
+	strcpy(p.snap.db, "shop");
+	strcpy(p.snap.table, "b");
+	strcpy(p.snap.last_key, "[7]");
+	strcpy(p.snap.cond, "c > 'x'");
+	CHECK_INT(store_save(st, &p, NULL, 0), 0);
+	p.snap.id = 2000;	/* snapshot = when_needed, after it */
+	strcpy(p.snap.kind, "initial");
+	strcpy(p.snap.table, "a");
+	CHECK_INT(store_save(st, &p, NULL, 0), 0);
+	CHECK_INT(raw_int(path, "SELECT count(*) FROM snapshot_progress "
+	    "WHERE state = 'running'"), 1);
+	p.snap.id = 3000;	/* a newer incremental one does not hide it */
+	strcpy(p.snap.kind, "incremental");
+	strcpy(p.snap.table, "b");
+	CHECK_INT(store_save(st, &p, NULL, 0), 0);
+	CHECK_INT(store_load(st, &got, &found), 0);
+	CHECK_STR(got.snap.kind, "initial");
+	CHECK_U64(got.snap.id, 2000);
+	p.snap.id = 2000;
+	strcpy(p.snap.kind, "initial");
+	strcpy(p.snap.state, "done");
+	p.snap.cond[0] = '\0';
+	CHECK_INT(store_save(st, &p, NULL, 0), 0);
+	CHECK_INT(store_load(st, &got, &found), 0);
+	CHECK_STR(got.snap.kind, "incremental");
+	CHECK_U64(got.snap.id, 3000);
+	CHECK_STR(got.snap.cond, "c > 'x'");
+	CHECK_STR(got.snap.last_key, "[7]");
+	store_close(st);
+}
+
 static int
 rm_one(const char *path, const struct stat *sb UNUSED, int flag UNUSED,
     struct FTW *ftw UNUSED)
@@ -600,6 +646,7 @@ main(void)
 	RUN(test_schema_version);
 	RUN(test_gaps);
 	RUN(test_snapshot_progress);
+	RUN(test_snapshot_kinds);
 	RUN(test_wal_mode);
 	RUN(test_newer_schema);
 	RUN(test_not_sqlite);
