@@ -752,6 +752,29 @@ churn_stop() {
 	lib_forget "$WRITER"
 }
 
+# slow_records: a FIFO, $TMP/out, for binlogd's stdout, read by a process
+# ($SLOW) that appends 8 KiB per 5 ms to $RECORDS until $TMP/fast exists
+# (then as fast as it comes), and ends with the FIFO's writers.
+slow_records() {
+	mkfifo "$TMP/out"
+	python3 - "$TMP/out" "$RECORDS" "$TMP/fast" <<'EOF' &
+import os, sys, time
+fifo, out, fast = sys.argv[1:]
+fd = os.open(fifo, os.O_RDONLY)
+with open(out, "ab") as o:
+    while True:
+        b = os.read(fd, 8192)
+        if not b:
+            break
+        o.write(b)
+        o.flush()
+        if not os.path.exists(fast):
+            time.sleep(0.005)
+EOF
+	SLOW=$!
+	PIDS="$PIDS $SLOW"
+}
+
 record_count() {
 	wc -l <"$RECORDS"
 }

@@ -89,20 +89,8 @@ assert_eq 0 "$(log_count 'snapshot: .*(failed|stopped)')" \
 sql "SELECT id, v, pad FROM inc.t ORDER BY id" >"$TMP/t.tsv"
 python_check "$RECORDS" "$TMP/t.tsv" <<'EOF'
 import sys
-from records import fail, replay_snapshot, same_rows
-records_path, t_path = sys.argv[1:]
-rows, ops = replay_snapshot(records_path, "inc", "t")
-for k, n in (("bootstrap-start", 1), ("bootstrap-complete", 1)):
-    if ops.get(k, 0) != n:
-        fail(f"{ops.get(k, 0)} {k} records, want {n}: {ops}")
-for k in ("update", "delete", "insert", "bootstrap-insert"):
-    if ops.get(k, 0) == 0:
-        fail(f"no {k} records: {ops}")
-want = {}
-for line in open(t_path, encoding="utf-8"):
-    i, v, pad = line.rstrip("\n").split("\t")
-    want[int(i)] = {"id": int(i), "v": int(v), "pad": pad}
-same_rows(rows, want, "inc.t replayed")
+from records import check_churned
+ops, n = check_churned(sys.argv[1], "inc", "t", sys.argv[2], marks=1)
 print(f"inc.t: replay of {sum(ops.values())} records {ops} equals SELECT "
-      f"({len(want)} rows) after three kills")
+      f"({n} rows) after three kills")
 EOF

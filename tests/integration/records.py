@@ -194,6 +194,27 @@ def same_rows(got, want, what):
              f"differ {diff}")
 
 
+def check_churned(records_path, db, table, select_path, marks=None):
+    """db.table, of lib.sh's churn_sql shape (id, v, pad), replayed from
+    the records (replay_snapshot) must equal select_path's SELECT (id, v,
+    pad tab-separated), with some records of every kind of change and,
+    given marks, that many bootstrap-start and bootstrap-complete ones.
+    Returns the record counts and the rows compared."""
+    rows, ops = replay_snapshot(records_path, db, table)
+    want = {}
+    for line in open(select_path, encoding="utf-8"):
+        i, v, pad = line.rstrip("\n").split("\t")
+        want[int(i)] = {"id": int(i), "v": int(v), "pad": pad}
+    for k in ("update", "delete", "insert", "bootstrap-insert"):
+        if ops.get(k, 0) == 0:
+            fail(f"no {k} records: {ops}")
+    for k in ("bootstrap-start", "bootstrap-complete") if marks else ():
+        if ops.get(k, 0) != marks:
+            fail(f"{ops.get(k, 0)} {k} records, want {marks}: {ops}")
+    same_rows(rows, want, f"{db}.{table} replayed")
+    return ops, len(want)
+
+
 def check_replay(records_path, db, expected):
     """replay() must equal expected: {table: path of the table's rows as
     JSON lines, from SELECT}.  Returns the rows compared."""

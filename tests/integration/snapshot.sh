@@ -57,27 +57,10 @@ PIDS="$PIDS $WRITER"
 writing() { [ "$(sql "SELECT COUNT(*) FROM big.lat")" -ge 20 ]; }
 wait_until 30 "the writer's first changes" writing
 
-# binlogd's stdout through a FIFO to a reader that takes 8 KiB per 5 ms
-# until $TMP/fast exists: the first snapshot lasts long enough to be
-# killed in its middle
+# binlogd's stdout read slowly until $TMP/fast exists: the first
+# snapshot lasts long enough to be killed in its middle
 BL_EXTRA_STREAM="snapshot = initial" binlogd_config
-mkfifo "$TMP/out"
-python3 - "$TMP/out" "$RECORDS" "$TMP/fast" <<'EOF' &
-import os, sys, time
-fifo, out, fast = sys.argv[1:]
-fd = os.open(fifo, os.O_RDONLY)
-with open(out, "ab") as o:
-    while True:
-        b = os.read(fd, 8192)
-        if not b:
-            break
-        o.write(b)
-        o.flush()
-        if not os.path.exists(fast):
-            time.sleep(0.005)
-EOF
-SLOW=$!
-PIDS="$PIDS $SLOW"
+slow_records
 binlogd -f -c "$BL_CONF" >"$TMP/out" 2>>"$BL_LOG" &
 BL_PID=$!
 PIDS="$PIDS $BL_PID"
