@@ -248,10 +248,11 @@ reader_connect_fail(struct reader *r, MYSQL *m, const char *what)
 		    mysql_error(m), e);
 }
 
-/* Opens one connection with the configured options; NULL after
- * reader_fail() (reader_connect_fail() says with which code). */
-MYSQL *
-reader_connect(struct reader *r, const char *what)
+/* Opens one connection with the configured options and the client flags
+ * given; NULL after reader_fail() (reader_connect_fail() says with which
+ * code). */
+static MYSQL *
+reader_connect_as(struct reader *r, const char *what, unsigned long flags)
 {
 	const struct config *conf = r->conf;
 	unsigned ct = (unsigned)conf->connect_timeout;
@@ -269,7 +270,7 @@ reader_connect(struct reader *r, const char *what)
 	reader_tls(m, conf);
 	if (mysql_real_connect(m, conf->socket[0] ? NULL : conf->host,
 	    conf->user, conf->password, NULL, conf->port,
-	    conf->socket[0] ? conf->socket : NULL, 0) == NULL) {
+	    conf->socket[0] ? conf->socket : NULL, flags) == NULL) {
 		reader_connect_fail(r, m, what);
 		mysql_close(m);
 		return NULL;
@@ -285,6 +286,12 @@ reader_connect(struct reader *r, const char *what)
 		return NULL;
 	}
 	return m;
+}
+
+MYSQL *
+reader_connect(struct reader *r, const char *what)
+{
+	return reader_connect_as(r, what, 0);
 }
 
 MYSQL *
@@ -327,8 +334,7 @@ reader_select(struct reader *r, const char *sql, char vals[][READER_VAL_MAX],
 	MYSQL_ROW row;
 	unsigned i;
 
-	if (mysql_query(rep.mysql, sql) != 0 ||
-	    (res = mysql_store_result(rep.mysql)) == NULL)
+	if (query_run(rep.mysql, sql, &res) == -1 || res == NULL)
 		return reader_query_fail(r, rep.mysql, sql);
 	if ((row = mysql_fetch_row(res)) == NULL ||
 	    mysql_num_fields(res) < n) {
@@ -344,8 +350,12 @@ reader_select(struct reader *r, const char *sql, char vals[][READER_VAL_MAX],
 static int
 reader_exec(struct reader *r, const char *sql)
 {
-	if (mysql_query(rep.mysql, sql) != 0)
+	MYSQL_RES *res;
+
+	if (query_run(rep.mysql, sql, &res) == -1)
 		return reader_query_fail(r, rep.mysql, sql);
+	if (res != NULL)
+		mysql_free_result(res);
 	return 0;
 }
 
@@ -360,13 +370,28 @@ reader_value(MYSQL *m, const char *sql, char vals[][READER_VAL_MAX],
 	unsigned i;
 	bool ok;
 
-	if (mysql_query(m, sql) != 0 || (res = mysql_store_result(m)) == NULL)
+	if (query_run(m, sql, &res) == -1 || res == NULL)
 		return false;
 	ok = (row = mysql_fetch_row(res)) != NULL && mysql_num_fields(res) >= n;
 	for (i = 0; ok && i < n; i++)
 		strlcpy_(vals[i], row[i] ? row[i] : "", READER_VAL_MAX);
 	mysql_free_result(res);
 	return ok;
+}
+
+#define READER_CHECK_SQL	"SELECT @@version, @@global.binlog_format, " \
+	"@@server_id, @@global.binlog_checksum, @@global.log_bin"
+#define READER_UUID_SQL		"SELECT @@server_uuid"
+#define READER_METADATA_SQL	"SELECT @@global.binlog_row_metadata"
+
+/* The statement that shows where the binlog ends (and needs BINLOG
+ * MONITOR / REPLICATION CLIENT): MySQL 8.4 renamed it. */
+static const char *
+reader_status_sql(const struct reader *r)
+{
+	if (!r->mariadb && mysql_get_server_version(rep.mysql) >= 80400)
+		return "SHOW BINARY LOG STATUS";
+	return "SHOW MASTER STATUS";
 }
 
 /* The user's own grants (or PUBLIC's) of the privileges binlogd needs,
@@ -393,21 +418,19 @@ static int
 reader_grants(struct reader *r)
 {
 	char v[3][READER_VAL_MAX], missing[160] = "", ep[READER_ENDPOINT_MAX];
-	const char *sql = "SHOW MASTER STATUS";
+	const char *sql = reader_status_sql(r);
 	MYSQL_RES *res;
 	bool full;
 
-	if (!r->mariadb && mysql_get_server_version(rep.mysql) >= 80400)
-		sql = "SHOW BINARY LOG STATUS";
-	if (mysql_query(rep.mysql, sql) != 0) {
+	if (query_run(rep.mysql, sql, &res) == -1) {
 		if (!reader_denied(mysql_errno(rep.mysql)))
 			return reader_query_fail(r, rep.mysql, sql);
 		strcat(missing, r->mariadb ? ", BINLOG MONITOR" :
 		    ", REPLICATION CLIENT");
-	} else if ((res = mysql_store_result(rep.mysql)) != NULL)
+	} else if (res != NULL)
 		mysql_free_result(res);
-	full = reader_value(rep.mysql, "SELECT @@global.binlog_row_metadata",
-	    v, 1) && strcasecmp(v[0], "FULL") == 0;
+	full = reader_value(rep.mysql, READER_METADATA_SQL, v, 1) &&
+	    strcasecmp(v[0], "FULL") == 0;
 	if (reader_value(rep.mysql, READER_PRIVS_SQL, v, 3) &&
 	    strcmp(v[0], "0") == 0) {
 		if (strcmp(v[1], "0") == 0)
@@ -422,15 +445,52 @@ reader_grants(struct reader *r)
 	    reader_endpoint(r->conf, ep, sizeof(ep)));
 }
 
+static void
+reader_session_sql(const struct reader *r, char *sql, size_t size)
+{
+	double hb = r->conf->heartbeat_period;
+
+	if (hb <= 0 || hb >= r->conf->read_timeout)
+		hb = r->conf->read_timeout / 2;
+	snprintf(sql, size, "SET @master_binlog_checksum = "
+	    "@@global.binlog_checksum, @master_heartbeat_period = %llu, "
+	    "SESSION net_write_timeout = 3600%s",
+	    (unsigned long long)(hb * 1e9),
+	    r->mariadb ? ", @mariadb_slave_capability = 4" : "");
+}
+
+/* What reader_check, reader_grants, reader_session and stale_dump_end
+ * will ask, sent in one round trip (query.c), those that may fail last;
+ * until SELECT @@version answers, the flavour is the handshake's. */
+static void
+reader_ahead(struct reader *r)
+{
+	const char *sql[8];
+	char session[256], alive[256];
+	size_t n = 0;
+
+	r->mariadb = strstr(mysql_get_server_info(rep.mysql), "MariaDB") !=
+	    NULL;
+	reader_session_sql(r, session, sizeof(session));
+	sql[n++] = READER_CHECK_SQL;
+	if (!r->mariadb)
+		sql[n++] = READER_UUID_SQL;
+	sql[n++] = session;
+	sql[n++] = reader_status_sql(r);
+	sql[n++] = READER_PRIVS_SQL;
+	n += stale_ahead(r->conf, r->mariadb, sql + n, alive, sizeof(alive));
+	sql[n++] = READER_METADATA_SQL;
+	query_ahead(rep.mysql, sql, n);
+}
+
 /* The server must log rows; learn its flavour and identity. */
 static int
 reader_check(struct reader *r)
 {
 	char v[5][READER_VAL_MAX];
 
-	if (reader_select(r, "SELECT @@version, @@global.binlog_format, "
-	    "@@server_id, @@global.binlog_checksum, @@global.log_bin", v, 5)
-	    != 0)
+	reader_ahead(r);
+	if (reader_select(r, READER_CHECK_SQL, v, 5) != 0)
 		return reader_failed(r) ? -1 : reader_fail(r, BX_FAILURE,
 		    "the server did not answer SELECT @@version");
 	r->mariadb = strstr(v[0], "MariaDB") != NULL;
@@ -447,7 +507,7 @@ reader_check(struct reader *r)
 	r->server_id = (uint32_t)strtoul(v[2], NULL, 10);
 	/* the first (artificial) ROTATE comes before any FDE */
 	r->checksum = strcasecmp(v[3], "CRC32") == 0;
-	if (!r->mariadb && reader_select(r, "SELECT @@server_uuid", v, 1) == 0)
+	if (!r->mariadb && reader_select(r, READER_UUID_SQL, v, 1) == 0)
 		strlcpy_(r->server_uuid, v[0], sizeof(r->server_uuid));
 	log_info("server %s (%s), server_id %u", v[0],
 	    r->mariadb ? "MariaDB" : "MySQL", r->server_id);
@@ -459,16 +519,8 @@ static int
 reader_session(struct reader *r)
 {
 	char sql[256];
-	double hb = r->conf->heartbeat_period;
 
-	if (hb <= 0 || hb >= r->conf->read_timeout)
-		hb = r->conf->read_timeout / 2;
-	/* one statement, one round trip */
-	snprintf(sql, sizeof(sql), "SET @master_binlog_checksum = "
-	    "@@global.binlog_checksum, @master_heartbeat_period = %llu, "
-	    "SESSION net_write_timeout = 3600%s",
-	    (unsigned long long)(hb * 1e9),
-	    r->mariadb ? ", @mariadb_slave_capability = 4" : "");
+	reader_session_sql(r, sql, sizeof(sql));
 	return reader_exec(r, sql);
 }
 
@@ -884,6 +936,7 @@ reader_cleanup(struct reader *r)
 		mysql_close(rep.meta);
 	rep.rpl = NULL;
 	rep.mysql = rep.meta = NULL;
+	query_forget();
 	event_release(r);
 }
 
@@ -993,7 +1046,8 @@ reader_attempt(struct reader *r)
 	event_trx_reset(r);
 	r->row_pending = false;
 	r->out.len = 0;
-	if ((rep.mysql = reader_connect(r, "replication")) != NULL &&
+	if ((rep.mysql = reader_connect_as(r, "replication",
+	    CLIENT_MULTI_STATEMENTS)) != NULL &&
 	    reader_check(r) == 0 && reader_session(r) == 0 &&
 	    (!reader_reset_due || reader_reset(r) == 0) &&
 	    reader_open(r) == 0)

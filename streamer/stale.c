@@ -52,7 +52,7 @@ stale_number(MYSQL *m, const char *sql, long long *v)
 	MYSQL_ROW row;
 	bool ok;
 
-	if (mysql_query(m, sql) != 0 || (res = mysql_store_result(m)) == NULL)
+	if (query_run(m, sql, &res) == -1 || res == NULL)
 		return false;
 	ok = (row = mysql_fetch_row(res)) != NULL && row[0] != NULL;
 	if (ok)
@@ -62,28 +62,33 @@ stale_number(MYSQL *m, const char *sql, long long *v)
 }
 
 /* When the server started: seconds are enough to tell two lives apart. */
-static bool
-stale_booted(MYSQL *m, bool mariadb, long long *booted)
+static const char *
+stale_booted_sql(bool mariadb)
 {
-	return stale_number(m, mariadb ?
+	return mariadb ?
 	    "SELECT UNIX_TIMESTAMP() - VARIABLE_VALUE FROM "
 	    "information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'UPTIME'" :
 	    "SELECT UNIX_TIMESTAMP() - VARIABLE_VALUE FROM "
-	    "performance_schema.global_status WHERE VARIABLE_NAME = 'Uptime'",
-	    booted);
+	    "performance_schema.global_status WHERE VARIABLE_NAME = 'Uptime'";
 }
 
-/* Is thread id still our user's binlog dump? */
+/* Whether thread id is still our user's binlog dump. */
+static void
+stale_alive_sql(unsigned long id, char *buf, size_t size)
+{
+	snprintf(buf, size, "SELECT COUNT(*) FROM "
+	    "information_schema.PROCESSLIST WHERE ID = %lu AND COMMAND LIKE "
+	    "'Binlog Dump%%' AND USER = SUBSTRING_INDEX(CURRENT_USER(), '@', 1)",
+	    id);
+}
+
 static bool
 stale_alive(MYSQL *m, unsigned long id)
 {
 	char sql[256];
 	long long n;
 
-	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM "
-	    "information_schema.PROCESSLIST WHERE ID = %lu AND COMMAND LIKE "
-	    "'Binlog Dump%%' AND USER = SUBSTRING_INDEX(CURRENT_USER(), '@', 1)",
-	    id);
+	stale_alive_sql(id, sql, sizeof(sql));
 	return stale_number(m, sql, &n) && n > 0;
 }
 
@@ -110,7 +115,7 @@ stale_dump_end(MYSQL *m, const struct config *conf, bool mariadb,
 	struct stale_note n;
 	char sql[64];
 
-	if (!stale_booted(m, mariadb, &stale_server_booted))
+	if (!stale_number(m, stale_booted_sql(mariadb), &stale_server_booted))
 		stale_server_booted = -1;
 	if (stale_server_booted == -1 || !stale_read(conf, &n) ||
 	    n.server_id != server_id ||
@@ -124,6 +129,20 @@ stale_dump_end(MYSQL *m, const struct config *conf, bool mariadb,
 	}
 	log_info("ended dump thread %lu, left on the server by the previous "
 	    "streamer", n.thread_id);
+}
+
+size_t
+stale_ahead(const struct config *conf, bool mariadb, const char **sql,
+    char *buf, size_t size)
+{
+	struct stale_note n;
+
+	sql[0] = stale_booted_sql(mariadb);
+	if (!stale_read(conf, &n))
+		return 1;
+	stale_alive_sql(n.thread_id, buf, size);
+	sql[1] = buf;
+	return 2;
 }
 
 void

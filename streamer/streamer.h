@@ -87,6 +87,20 @@ MYSQL	*reader_meta(struct reader *);
 void	 stale_dump_end(MYSQL *, const struct config *, bool mariadb,
 	    uint32_t server_id);
 void	 stale_dump_note(MYSQL *, const struct config *, uint32_t server_id);
+/* The queries stale_dump_end will ask, for query_ahead: their count (at
+ * most 2) in sql, one of them written in buf. */
+size_t	 stale_ahead(const struct config *, bool mariadb, const char **sql,
+	    char *buf, size_t size);
+
+/* query.c: start-up queries sent ahead in one round trip (on a connection
+ * made with CLIENT_MULTI_STATEMENTS), then taken one by one. */
+void	 query_ahead(MYSQL *, const char *const *sql, size_t n);
+/* sql's result, taken from those sent ahead or asked now: 0 with *res
+ * (NULL for a statement without rows), or -1 with the connection's
+ * error set. */
+int	 query_run(MYSQL *, const char *sql, MYSQL_RES **res);
+/* Frees the results sent ahead and not taken. */
+void	 query_forget(void);
 
 /* schema.c */
 struct catalog;
