@@ -276,9 +276,41 @@ streamer_collect_tick(evutil_socket_t fd UNUSED, short ev UNUSED,
 		streamer_collect();
 }
 
+/* libmariadb's one-time start-up (the mysql service's port from NSS,
+ * OpenSSL's configuration: ~3 ms) runs on the other core while this one
+ * sets up and asks checkpointd where to start; the reader's mysql_init
+ * waits for it (pthread_once).  An exit waits for it too: OpenSSL's exit
+ * handler must not run while it is still starting. */
+static pthread_t	 preload;
+static bool		 preloading;
+
+static void *
+streamer_preload_main(void *arg UNUSED)
+{
+	if (mysql_library_init(0, NULL, NULL) != 0)
+		log_errx("libmariadb could not start; the connect will say why");
+	return NULL;
+}
+
+static void
+streamer_preload(void)
+{
+	preloading = pthread_create(&preload, NULL, streamer_preload_main,
+	    NULL) == 0;
+}
+
+static void
+streamer_preload_wait(void)
+{
+	if (preloading)
+		pthread_join(preload, NULL);
+	preloading = false;
+}
+
 static void
 streamer_exit(void)
 {
+	streamer_preload_wait();
 	stats_send();
 	if (sup != NULL)
 		peer_flush(sup, 1000);
@@ -440,6 +472,7 @@ streamer_ckpt_failed(struct msg_in *msg)
 	reader_stop(&st, false);
 	if (state == S_RUNNING)
 		reader_wait();
+	streamer_preload_wait();
 	exit(BX_STORE);
 }
 
@@ -454,6 +487,7 @@ streamer_dispatch_ckpt(struct peer *p, struct msg_in *msg, void *arg UNUSED)
 		reader_stop(&st, false);
 		if (state == S_RUNNING)
 			reader_wait();
+		streamer_preload_wait();
 		exit(BX_PEER_LOST);
 	}
 	switch (msg->type) {
@@ -626,6 +660,7 @@ main(int argc, char *argv[])
 		return BX_OK;
 	}
 	streamer_config();
+	streamer_preload();
 	log_debug("libmariadb %s", mysql_get_client_info());
 	streamer_setup();
 	streamer_load();
