@@ -6,11 +6,12 @@
  * the streamer, whose restart resends from the last reported position. */
 #include "build.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 
 #include <librdkafka/rdkafka.h>
 
@@ -20,15 +21,25 @@
 #include "util.h"
 
 #define KAFKA_RING	4096	/* transactions awaiting delivery reports */
+/*
+ * Of which this many keep their position (8 KiB and more of GTID set):
+ * the streamer keeps only the newest position it is handed, so a
+ * transaction committed while all are taken takes the one of the
+ * transaction before it, which is then reported with it.  The newest
+ * committed transaction always has one.
+ */
+#define KAFKA_POS	16
+_Static_assert(KAFKA_POS <= 32, "pos_used has a bit per position");
 #define KAFKA_TOPIC_MAX	250
 
-/* A transaction whose messages are out: its position goes to the
- * streamer when none of them is awaiting a report and it is the oldest. */
+/* A transaction whose messages are out: its position (if it kept one)
+ * goes to the streamer when none of them is awaiting a report and it is
+ * the oldest. */
 struct kafka_trx {
-	struct position	 pos;
+	uint64_t	 remaining;
+	int		 pos;		/* in sink_kafka's pos[], or -1 */
 	bool		 force;
 	bool		 committed;
-	uint64_t	 remaining;
 };
 
 struct sink_kafka {
@@ -36,8 +47,12 @@ struct sink_kafka {
 	pthread_t	 poller;
 	volatile int	 stop;
 	pthread_mutex_t	 mu;
+	pthread_cond_t	 room;		/* a report came: queue or ring room */
+	_Atomic uint64_t reports;	/* ... counted */
 	struct kafka_trx ring[KAFKA_RING];
 	size_t		 head, count;	/* oldest; in use (last may be open) */
+	struct position	 pos[KAFKA_POS];
+	uint32_t	 pos_used;	/* a bit per pos[] */
 	bool		 open;		/* ring[head + count - 1] takes msgs */
 	bool		 failed;
 	char		 why[512];
@@ -60,7 +75,10 @@ kafka_drain(struct sink *s, struct sink_kafka *k)
 		t = &k->ring[k->head];
 		if (!t->committed || t->remaining > 0)
 			return;
-		sink_durable(s, &t->pos, t->force);
+		if (t->pos != -1) {
+			sink_durable(s, &k->pos[t->pos], t->force);
+			k->pos_used &= ~(1u << t->pos);
+		}
 		k->head = (k->head + 1) % KAFKA_RING;
 		k->count--;
 	}
@@ -113,6 +131,8 @@ kafka_dr(rd_kafka_t *rk UNUSED, const rd_kafka_message_t *m, void *arg)
 	} else
 		k->ring[slot].remaining--;
 	kafka_drain(s, k);
+	atomic_fetch_add(&k->reports, 1);
+	pthread_cond_broadcast(&k->room);
 	pthread_mutex_unlock(&k->mu);
 }
 
@@ -204,6 +224,7 @@ sink_kafka_open(struct sink *s, const struct config *conf)
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		fatal("kafka sink");
 	pthread_mutex_init(&k->mu, NULL);
+	pthread_cond_init(&k->room, NULL);
 	s->priv = k;
 	if (kafka_conf(s, conf, kc) == -1) {
 		rd_kafka_conf_destroy(kc);
@@ -311,29 +332,63 @@ kafka_fail(struct sink *s, struct sink_kafka *k)
 	return sink_fail(s, "%s", k->failed ? k->why : "stopping");
 }
 
+/* Waits, locked, for a delivery report after the seen'th: it may have
+ * made room in the ring or in librdkafka's queue.  10 ms at most, for
+ * sink_stopping. */
+static void
+kafka_wait(struct sink_kafka *k, uint64_t seen)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 10 * 1000 * 1000;
+	if (ts.tv_nsec >= 1000 * 1000 * 1000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000 * 1000 * 1000;
+	}
+	while (atomic_load(&k->reports) == seen && !k->failed)
+		if (pthread_cond_timedwait(&k->room, &k->mu, &ts) == ETIMEDOUT)
+			return;
+}
+
 /* The open transaction's slot, starting one if needed; waits while the
  * ring is full of transactions awaiting reports.  Called locked. */
 static int
 kafka_slot(struct sink *s, struct sink_kafka *k, size_t *slot)
 {
 	while (!k->open && k->count == KAFKA_RING && !k->failed &&
-	    !sink_stopping(s)) {
-		pthread_mutex_unlock(&k->mu);
-		usleep(10000);
-		pthread_mutex_lock(&k->mu);
-	}
+	    !sink_stopping(s))
+		kafka_wait(k, atomic_load(&k->reports));
 	if (k->failed || (!k->open && k->count == KAFKA_RING))
 		return kafka_fail(s, k);
 	*slot = (k->head + k->count - (k->open ? 1 : 0)) % KAFKA_RING;
 	if (!k->open) {
-		/* not a memset: the position (8 KiB) is set at the commit */
-		k->ring[*slot].committed = false;
-		k->ring[*slot].force = false;
-		k->ring[*slot].remaining = 0;
+		k->ring[*slot] = (struct kafka_trx){ .pos = -1 };
 		k->count++;
 		k->open = true;
 	}
 	return 0;
+}
+
+/* A position for the transaction in slot, at its commit: a free one, or
+ * else the one of the transaction before it (all are held by committed
+ * transactions awaiting reports, the newest of them among them), whose
+ * report is then slot's.  Called locked. */
+static void
+kafka_pos_take(struct sink_kafka *k, size_t slot)
+{
+	struct kafka_trx *prev = &k->ring[(slot + KAFKA_RING - 1) % KAFKA_RING];
+	int i;
+
+	for (i = 0; i < KAFKA_POS; i++)
+		if ((k->pos_used & (1u << i)) == 0) {
+			k->pos_used |= 1u << i;
+			k->ring[slot].pos = i;
+			return;
+		}
+	k->ring[slot].pos = prev->pos;
+	k->ring[slot].force |= prev->force;
+	prev->pos = -1;
 }
 
 /* One message of rec: its value without the newline (a tombstone: none),
@@ -372,6 +427,7 @@ sink_kafka_write(struct sink *s, const struct sink_rec *rec)
 {
 	struct sink_kafka *k = s->priv;
 	rd_kafka_resp_err_t e;
+	uint64_t seen;
 	size_t slot;
 	int rc;
 
@@ -381,9 +437,16 @@ sink_kafka_write(struct sink *s, const struct sink_rec *rec)
 	pthread_mutex_unlock(&k->mu);
 	if (rc == -1)
 		return -1;
-	while ((e = kafka_produce(s, k, rec, slot)) ==
-	    RD_KAFKA_RESP_ERR__QUEUE_FULL && !sink_stopping(s) && !k->failed)
-		usleep(10000);
+	for (;;) {
+		seen = atomic_load(&k->reports);
+		e = kafka_produce(s, k, rec, slot);
+		if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || sink_stopping(s) ||
+		    k->failed)
+			break;
+		pthread_mutex_lock(&k->mu);
+		kafka_wait(k, seen);
+		pthread_mutex_unlock(&k->mu);
+	}
 	if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
 		return 0;
 	pthread_mutex_lock(&k->mu);
@@ -410,8 +473,9 @@ sink_kafka_commit(struct sink *s, const struct position *pos, bool force)
 
 	pthread_mutex_lock(&k->mu);
 	if ((rc = kafka_slot(s, k, &slot)) == 0) {
-		position_copy(&k->ring[slot].pos, pos);
 		k->ring[slot].force = force;
+		kafka_pos_take(k, slot);
+		position_copy(&k->pos[k->ring[slot].pos], pos);
 		k->ring[slot].committed = true;
 		k->open = false;
 		kafka_drain(s, k);

@@ -8,7 +8,10 @@
 # (CRC32 of the key bytes modulo the partitions); replaying each key's
 # messages in order gives the server's own final rows.  Produce requests
 # failing at the broker hold the checkpoint back until delivery succeeds;
-# a streamer killed -9 while the broker is down loses no row.
+# a streamer killed -9 while the broker is down loses no row.  With more
+# transactions awaiting delivery than the sink keeps positions for, or
+# more messages than librdkafka's queue holds (the reader waits), the
+# last one's position is saved once all are delivered.
 # shellcheck source=SCRIPTDIR/../lib.sh
 KAFKAMOCK=$PWD/kafkamock
 . "$(dirname "$0")/../lib.sh"
@@ -28,7 +31,8 @@ BL_EXTRA_STREAM="sink = kafka
 [sink]
 brokers = $BROKERS
 topic = binlogd.%{database}.%{table}
-kafka.retry.backoff.ms = 200"
+kafka.retry.backoff.ms = 200
+kafka.queue.buffering.max.messages = 30"
 binlogd_start
 
 # --- topics, partitions, keys, order per key
@@ -149,4 +153,31 @@ for ((id = 200; id < 210; id++)); do
 	grep -q "\"name\":\"down-$id\"" "$TMP/after.msgs" ||
 	    fail "row $id, inserted while the broker was down, is missing"
 done
+
+# --- transactions awaiting delivery: 25 (more than the 16 positions
+# kept, the last without one of its own), then 40 (more than the queue's
+# 30 messages: the reader waits)
+queued() {
+	local from=$1 to=$2 id at
+	km_ask '^ok$' down >/dev/null
+	read -r _ start <<<"$(master_position)"
+	for ((id = from; id < to; id++)); do
+		echo "INSERT INTO shop.items VALUES ($id, 'queued-$id');"
+	done | sql
+	read -r _ end <<<"$(master_position)"
+	at=$(checkpoint_offset)
+	[ "$at" -le "$start" ] || fail "checkpoint at $at, past $start while" \
+	    "the broker is down"
+	km_ask '^ok$' up >/dev/null
+	wait_until 60 "the checkpoint to reach $end, the last one's end" \
+	    delivered
+	km_ask '^end$' "consume binlogd.shop.items 120" >"$TMP/queued.msgs"
+	for ((id = from; id < to; id++)); do
+		grep -q "\"name\":\"queued-$id\"" "$TMP/queued.msgs" ||
+		    fail "row $id, one of $((to - from)) transactions queued," \
+		    "is missing"
+	done
+}
+queued 300 325
+queued 400 440
 binlogd_stop
