@@ -187,25 +187,50 @@ obuf_block_end(uint32_t err, uint32_t lead, bool complete, unsigned size)
 	return below == 0 ? 0 : 31 - (unsigned)__builtin_clz(below);
 }
 
+/* The first l bytes of the block at src, with the escapes esc, as JSON
+ * at d, step bytes at a time by quotes, if every escape is " or \ (q):
+ * the bytes written; 0 if not.  Inlined into each level's. */
+static inline __attribute__((always_inline)) unsigned
+obuf_quotes(char *d, const uint8_t *src, unsigned l, uint32_t esc,
+    uint32_t q, unsigned step, unsigned (*quotes)(char *, const uint8_t *))
+{
+	unsigned k, w;
+
+	if ((esc & ~q) != 0)
+		return 0;
+	for (k = w = 0; k < l; k += step)
+		w += quotes(d + w, src + k);
+	return l + (unsigned)__builtin_popcount(esc);
+}
+
 /*
  * The escapes of a block whose first l bytes at src are valid UTF-8,
- * stored as they are at d + *o: after each escape the rest of the block
- * is stored again, at its place after it (src has 2 * size bytes to read,
- * d the room).  An escape writes up to 5 bytes more than it reads, out
- * of *extra, the room past what the rest of the text needs: without 5 of
- * it, the block stops at that escape, for obuf.c to make room.  " and \
- * (most escapes: JSON text in a string) are written without the table.
- * Advances *o by what was written; returns the bytes taken.
+ * stored as they are at d + *o.  When every escape is " or \ (JSON text
+ * in a string: most escapes) and *extra has a block's room (they add at
+ * most l bytes; OBUF_SLACK covers the stores past them), quotes writes
+ * the l bytes again with theirs, 8 or 16 bytes a step.  Otherwise
+ * after each escape the rest of the block is stored again, at its place
+ * after it (src has 2 * size bytes to read, d the room).  An escape
+ * writes up to 5 bytes more than it reads, out of *extra, the room past
+ * what the rest of the text needs: without 5 of it, the block stops at
+ * that escape, for obuf.c to make room.  Advances *o by what was
+ * written; returns the bytes taken.
  */
 static inline __attribute__((always_inline)) unsigned
 obuf_block_escapes(char *d, size_t *o, const uint8_t *src, unsigned l,
-    uint32_t esc, size_t *extra, unsigned size)
+    uint32_t esc, size_t *extra, unsigned size,
+    unsigned (*quotes)(char *, const uint8_t *, unsigned, uint32_t))
 {
 	/* src[i] is at d[i + at] until the next escape */
 	size_t at = *o, room = *extra + at;
-	unsigned e;
+	unsigned e, w;
 	uint8_t ch;
 
+	if (room >= at + size && (w = quotes(d + at, src, l, esc)) != 0) {
+		*extra = room - (at + w - l);
+		*o = at + w;
+		return l;
+	}
 	for (; esc != 0; esc &= esc - 1) {
 		e = (unsigned)__builtin_ctz(esc);
 		if (room < at + 5) {
@@ -232,14 +257,16 @@ obuf_block_escapes(char *d, size_t *o, const uint8_t *src, unsigned l,
  * ends inside a character is taken up to it, and the next begins there.
  * Blocks are read in place while two blocks' worth are left, then from
  * a copy of the rest padded with spaces.  d has room for n + OBUF_SLACK
- * + extra.  Inlined into each level's caller, block with it: block
- * stores size bytes from src at d, says how many are valid
- * (obuf_block_end) and which are escapes.
+ * + extra.  Inlined into each level's caller, block and quotes with
+ * it: block stores size bytes from src at d, says how many are valid
+ * (obuf_block_end) and which are escapes; quotes is
+ * obuf_block_escapes's path for " and \.
  */
 static inline __attribute__((always_inline)) size_t
 obuf_utf8_blocks(char *d, size_t extra, const uint8_t *s, size_t n,
     size_t *out, unsigned size,
-    unsigned (*block)(char *, const uint8_t *, uint32_t *))
+    unsigned (*block)(char *, const uint8_t *, uint32_t *),
+    unsigned (*quotes)(char *, const uint8_t *, unsigned, uint32_t))
 {
 	const uint8_t *src;
 	uint8_t t[128];
@@ -263,7 +290,8 @@ obuf_utf8_blocks(char *d, size_t extra, const uint8_t *s, size_t n,
 			l = (unsigned)(n - i);
 		esc &= l >= 32 ? ~0u : (1u << l) - 1;
 		if (esc != 0)
-			l = obuf_block_escapes(d, &o, src, l, esc, &extra, size);
+			l = obuf_block_escapes(d, &o, src, l, esc, &extra, size,
+			    quotes);
 		else
 			o += l;
 		i += l;
@@ -343,12 +371,6 @@ sse_utf8_block(char *d, const uint8_t *s, uint32_t *esc)
 	    _mm_testz_si128(inc, inc), 16);
 }
 
-static SSE size_t
-sse_utf8(char *d, size_t extra, const uint8_t *s, size_t n, size_t *out)
-{
-	return obuf_utf8_blocks(d, extra, s, n, out, 16, sse_utf8_block);
-}
-
 /*
  * Latin1 (cp1252) text to UTF-8, 16 bytes a step, while there are no
  * bytes to escape and none of 0x80-0x9f (cp1252's own, left to obuf.c):
@@ -390,6 +412,44 @@ sse_latin1_half(char *d, __m128i w)
 	_mm_storeu_si128((__m128i *)d, _mm_shuffle_epi8(v,
 	    _mm_loadu_si128((const __m128i *)latin1_squeeze[m])));
 	return 8 + (unsigned)__builtin_popcount(m);
+}
+
+/* Eight bytes at src as JSON at d, each " and \ after a backslash: as
+ * sse_latin1_half, the backslash in the low byte of the escaped ones'
+ * 16 bits; the bytes written. */
+static inline SSE unsigned
+sse_quotes8(char *d, const uint8_t *src)
+{
+	__m128i w = _mm_cvtepu8_epi16(_mm_loadl_epi64(
+	    (const __m128i *)(const void *)src));
+	__m128i q = _mm_or_si128(_mm_cmpeq_epi16(w, _mm_set1_epi16('"')),
+	    _mm_cmpeq_epi16(w, _mm_set1_epi16('\\')));
+	unsigned m = (unsigned)_mm_movemask_epi8(_mm_packs_epi16(q,
+	    _mm_setzero_si128()));
+	__m128i v = _mm_blendv_epi8(w, _mm_or_si128(_mm_slli_epi16(w, 8),
+	    _mm_set1_epi16('\\')), q);
+
+	_mm_storeu_si128((__m128i *)(void *)d, _mm_shuffle_epi8(v,
+	    _mm_loadu_si128((const __m128i *)latin1_squeeze[m])));
+	return 8 + (unsigned)__builtin_popcount(m);
+}
+
+/* obuf_quotes, eight bytes at a time. */
+static inline SSE unsigned
+sse_quotes(char *d, const uint8_t *src, unsigned l, uint32_t esc)
+{
+	__m128i in = _mm_loadu_si128((const __m128i *)(const void *)src);
+
+	return obuf_quotes(d, src, l, esc, (unsigned)_mm_movemask_epi8(
+	    _mm_or_si128(_mm_cmpeq_epi8(in, _mm_set1_epi8('"')),
+	    _mm_cmpeq_epi8(in, _mm_set1_epi8('\\')))), 8, sse_quotes8);
+}
+
+static SSE size_t
+sse_utf8(char *d, size_t extra, const uint8_t *s, size_t n, size_t *out)
+{
+	return obuf_utf8_blocks(d, extra, s, n, out, 16, sse_utf8_block,
+	    sse_quotes);
 }
 
 /* Blocks of ASCII are copied up to their first byte to escape; blocks
@@ -556,10 +616,51 @@ avx_utf8_block(char *d, const uint8_t *s, uint32_t *esc)
 	    _mm256_testz_si256(inc, inc), 32);
 }
 
+/* Sixteen bytes at src as JSON at d, as sse_quotes8 does eight: each
+ * half widened in its lane, squeezed by its own row of latin1_squeeze;
+ * the bytes written. */
+static inline AVX unsigned
+avx_quotes16(char *d, const uint8_t *src)
+{
+	__m256i w = _mm256_cvtepu8_epi16(_mm_loadu_si128(
+	    (const __m128i *)(const void *)src));
+	__m256i q = _mm256_or_si256(_mm256_cmpeq_epi16(w,
+	    _mm256_set1_epi16('"')), _mm256_cmpeq_epi16(w,
+	    _mm256_set1_epi16('\\')));
+	uint32_t m = (uint32_t)_mm256_movemask_epi8(_mm256_packs_epi16(q,
+	    _mm256_setzero_si256()));
+	unsigned m0 = m & 0xff, m1 = m >> 16 & 0xff;
+	unsigned w0 = 8 + (unsigned)__builtin_popcount(m0);
+	__m256i v = _mm256_blendv_epi8(w, _mm256_or_si256(
+	    _mm256_slli_epi16(w, 8), _mm256_set1_epi16('\\')), q);
+
+	v = _mm256_shuffle_epi8(v, _mm256_inserti128_si256(
+	    _mm256_castsi128_si256(_mm_loadu_si128(
+	    (const __m128i *)latin1_squeeze[m0])),
+	    _mm_loadu_si128((const __m128i *)latin1_squeeze[m1]), 1));
+	_mm_storeu_si128((__m128i *)(void *)d, _mm256_castsi256_si128(v));
+	_mm_storeu_si128((__m128i *)(void *)(d + w0),
+	    _mm256_extracti128_si256(v, 1));
+	return w0 + 8 + (unsigned)__builtin_popcount(m1);
+}
+
+/* obuf_quotes, sixteen bytes at a time. */
+static inline AVX unsigned
+avx_quotes(char *d, const uint8_t *src, unsigned l, uint32_t esc)
+{
+	__m256i in = _mm256_loadu_si256((const __m256i *)(const void *)src);
+
+	return obuf_quotes(d, src, l, esc, (uint32_t)_mm256_movemask_epi8(
+	    _mm256_or_si256(_mm256_cmpeq_epi8(in, _mm256_set1_epi8('"')),
+	    _mm256_cmpeq_epi8(in, _mm256_set1_epi8('\\')))), 16,
+	    avx_quotes16);
+}
+
 static AVX size_t
 avx_utf8(char *d, size_t extra, const uint8_t *s, size_t n, size_t *out)
 {
-	return obuf_utf8_blocks(d, extra, s, n, out, 32, avx_utf8_block);
+	return obuf_utf8_blocks(d, extra, s, n, out, 32, avx_utf8_block,
+	    avx_quotes);
 }
 
 /* Whether 16 bytes are plain ASCII. */
