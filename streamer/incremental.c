@@ -31,7 +31,8 @@
  * one small commit, and the trip of a mark through the stream overlaps
  * the next chunk's reading (bench/snapshot: 300,000 rows of 1,024-row
  * chunks 1.73 s with a low and a high mark each and no read-ahead, 1.14 s
- * so).
+ * so).  And a chunk's size adapts (incr_adapt): those costs are per
+ * chunk, not per row.
  *
  * Why a watermark table rather than the GTID set read before and after
  * the chunk (Debezium's read-only variant): MariaDB sets
@@ -82,6 +83,13 @@
 #define INCR_MSG_MAX	1024
 #define INCR_KEY_MAX	32	/* key parts of a primary key */
 #define INCR_CUR	(&incr.ck[incr.cur])
+/* A chunk grows (doubles) while reading it and committing its mark take
+ * under INCR_CHUNK_MS, and shrinks (halves) above twice that, between
+ * snapshot_chunk_size rows and INCR_GROW times that, or INCR_ROWS_MAX
+ * if less (and the configured size is less). */
+#define INCR_CHUNK_MS	20
+#define INCR_GROW	16
+#define INCR_ROWS_MAX	65536
 
 /* A request from binlogctl, from the main thread to the reader, and its
  * answer back.  Under mu. */
@@ -119,6 +127,7 @@ struct incr_chunk {
 	struct span	*spans;
 	bool		*gone;
 	size_t		 cap;		/* rows the arrays hold */
+	uint32_t	 ncols;		/* ... of ncols columns */
 };
 
 /* The running snapshot: the reader thread's alone. */
@@ -146,6 +155,7 @@ static struct {
 	uint64_t	 chunks, rows, dropped;
 	double		 t0;		/* when it began or resumed */
 	uint64_t	 estimate;	/* information_schema's TABLE_ROWS */
+	uint32_t	 limit;		/* rows of the next chunk read */
 	struct obuf	 key;		/* a stream row's key */
 	struct obuf	 q;
 	char		 error[INCR_MSG_MAX];
@@ -471,28 +481,43 @@ incr_mark_write(const struct reader *r, const char *token, const char *which)
 	return 0;
 }
 
-/* The arrays for the two chunks of rows, made at the start. */
+/* Room in the chunk's arrays for rows rows of the table's columns (what
+ * it holds kept). */
 static void
-incr_alloc(size_t rows, uint32_t ncols)
+incr_room(struct incr_chunk *ck, size_t rows)
 {
-	struct incr_chunk *ck;
-	int i;
+	uint32_t n = incr.tm.ncols;
 
-	for (i = 0; i < 2; i++) {
-		ck = &incr.ck[i];
-		free(ck->row_at);
-		free(ck->key_at);
-		free(ck->spans);
-		free(ck->gone);
-		ck->row_at = calloc(rows + 1, sizeof(*ck->row_at));
-		ck->key_at = calloc(rows + 1, sizeof(*ck->key_at));
-		ck->spans = calloc(rows * ncols, sizeof(*ck->spans));
-		ck->gone = calloc(rows, sizeof(*ck->gone));
-		if (ck->row_at == NULL || ck->key_at == NULL ||
-		    ck->spans == NULL || ck->gone == NULL)
-			fatal("snapshot chunk");
-		ck->cap = rows;
-	}
+	if (rows <= ck->cap && n == ck->ncols)
+		return;
+	if ((ck->row_at = reallocarray(ck->row_at, rows + 1,
+	    sizeof(*ck->row_at))) == NULL ||
+	    (ck->key_at = reallocarray(ck->key_at, rows + 1,
+	    sizeof(*ck->key_at))) == NULL ||
+	    (ck->spans = reallocarray(ck->spans, rows * n,
+	    sizeof(*ck->spans))) == NULL ||
+	    (ck->gone = reallocarray(ck->gone, rows, sizeof(*ck->gone))) ==
+	    NULL)
+		fatal("snapshot chunk");
+	ck->cap = rows;
+	ck->ncols = n;
+}
+
+/* The next chunk's size after one that took secs (INCR_CHUNK_MS says
+ * why): the costs of a chunk -- a query, a commit, a mark's trip
+ * through the stream -- spread over more rows, while the stream, which
+ * waits while a chunk is read, waits little longer than that. */
+static void
+incr_adapt(const struct config *conf, double secs)
+{
+	uint32_t min = conf->snapshot_chunk_size, max;
+
+	max = min <= INCR_ROWS_MAX / INCR_GROW ? min * INCR_GROW :
+	    min > INCR_ROWS_MAX ? min : INCR_ROWS_MAX;
+	if (secs * 1000 < INCR_CHUNK_MS && incr.limit <= max / 2)
+		incr.limit *= 2;
+	else if (secs * 1000 > 2 * INCR_CHUNK_MS && incr.limit >= min * 2)
+		incr.limit /= 2;
 }
 
 /* The key of image which (0 before, 1 after) in r's spans: its primary
@@ -615,8 +640,9 @@ incr_read(struct reader *r, struct incr_chunk *ck)
 		return -1;
 	snapshot_columns(&incr.tm, &incr.q);
 	obuf_add(&incr.q, cond.buf, cond.len);
-	obuf_printf(&incr.q, " LIMIT %u", r->conf->snapshot_chunk_size);
+	obuf_printf(&incr.q, " LIMIT %u", incr.limit);
 	obuf_add(&incr.q, "", 1);
+	incr_room(ck, incr.limit);
 	if (incr_sql(incr.q.buf, "reading a chunk") == -1 ||
 	    (res = mysql_use_result(incr.m)) == NULL)
 		return -1;
@@ -632,7 +658,7 @@ incr_read(struct reader *r, struct incr_chunk *ck)
 		    "%s (%u)", mysql_error(incr.m), mysql_errno(incr.m));
 		return -1;
 	}
-	ck->last = ck->nrows < r->conf->snapshot_chunk_size;
+	ck->last = ck->nrows < incr.limit;
 	if (ck->nrows > 0)
 		incr_last_key(ck, &incr.cursor);
 	return 0;
@@ -645,6 +671,7 @@ static int
 incr_chunk(struct reader *r, struct incr_chunk *ck)
 {
 	static uint64_t n;
+	double t0 = mono_now();
 
 	snprintf(ck->token, sizeof(ck->token), "%08lx%08lx-%llu-",
 	    (unsigned long)random(), (unsigned long)random(),
@@ -652,6 +679,7 @@ incr_chunk(struct reader *r, struct incr_chunk *ck)
 	if (incr_read(r, ck) == -1 || incr_mark_write(r, ck->token,
 	    "high") == -1)
 		return -1;
+	incr_adapt(r->conf, mono_now() - t0);
 	return 0;
 }
 
@@ -795,7 +823,7 @@ incr_run(struct reader *r)
 	incr.chunks = incr.dropped = 0;
 	incr.t0 = mono_now();
 	incr.stamp_due = true;
-	incr_alloc(r->conf->snapshot_chunk_size, incr.tm.ncols);
+	incr.limit = r->conf->snapshot_chunk_size;
 	atomic_store(&incr.active, true);
 	incr_set(&incr.cursor, incr.done_key.buf, incr.done_key.len);
 	if (incr_first(r) == -1) {
@@ -839,8 +867,8 @@ incr_begin(struct reader *r, const struct incr_req *req, char *msg,
 		snprintf(msg, size, "%s", incr.error);
 		return CTL_FAILED;
 	}
-	log_info("snapshot: %s.%s%s%s: started, chunks of %u rows between "
-	    "watermarks in %s.%s", incr.tm.db, incr.tm.table,
+	log_info("snapshot: %s.%s%s%s: started, chunks of %u rows (then "
+	    "adapting) between watermarks in %s.%s", incr.tm.db, incr.tm.table,
 	    incr.p.cond[0] ? " where " : "", incr.p.cond,
 	    r->conf->snapshot_chunk_size, incr.wm_db, incr.wm_table);
 	snprintf(msg, size, "snapshot of %s.%s started; binlogctl status "
