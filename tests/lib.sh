@@ -553,14 +553,18 @@ as_nobody() {
 
 # streamer_wrapped DIR COMMAND...: a libexec directory DIR whose
 # binlogd-streamer is COMMAND... running the real one with its arguments
-# (a shim, a profiler); binlogd runs it given BINLOGD_LIBEXECDIR=DIR.
+# (a shim, a profiler); binlogd runs it given BINLOGD_LIBEXECDIR=DIR,
+# where checkpointd and the sink modules are links to the installed ones.
 # The real one is always the installed one, so that a second wrapping
 # does not wrap the first.
 streamer_wrapped() {
-	local dir=$1 real=${LIB_LIBEXECDIR:?no installed libexec directory}
+	local dir=$1 real=${LIB_LIBEXECDIR:?no installed libexec directory} m
 	shift
 	mkdir -p "$dir"
 	ln -sf "$real/binlogd-checkpointd" "$dir/binlogd-checkpointd"
+	for m in "$real"/binlogd-sink-*.so; do
+		[ ! -e "$m" ] || ln -sf "$m" "$dir/${m##*/}"
+	done
 	printf '#!/bin/sh\nexec %s %s "$@"\n' "$*" "$real/binlogd-streamer" \
 	    >"$dir/binlogd-streamer"
 	chmod +x "$dir/binlogd-streamer"
