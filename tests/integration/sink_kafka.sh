@@ -8,7 +8,8 @@
 # (CRC32 of the key bytes modulo the partitions); replaying each key's
 # messages in order gives the server's own final rows.  Produce requests
 # failing at the broker hold the checkpoint back until delivery succeeds;
-# a streamer killed -9 while the broker is down loses no row.  With more
+# a streamer killed -9 while the broker is down loses no row.  A queue too
+# small for one message is a configuration error.  With more
 # transactions awaiting delivery than the sink keeps positions for, or
 # more messages than librdkafka's queue holds (the reader waits), the
 # last one's position is saved once all are delivered.
@@ -23,6 +24,20 @@ sql "CREATE DATABASE shop;
     CREATE TABLE shop.items (id INT PRIMARY KEY, name VARCHAR(20));
     CREATE TABLE shop.pairs (a INT, b VARCHAR(5), v INT, PRIMARY KEY (a, b));
     CREATE TABLE shop.nokey (v INT);"
+
+# --- a producer queue that holds no message of message.max.bytes (it
+# would wait for room for ever) is refused, with the size it needs
+BL_EXTRA_STREAM="sink = kafka
+[sink]
+brokers = $BROKERS
+kafka.message.max.bytes = 3000000
+kafka.queue.buffering.max.kbytes = 2048" binlogd_config
+rc=0
+out=$(timeout 60 binlogd -f -c "$BL_CONF" 2>&1) || rc=$?
+assert_eq 78 "$rc" "exit status of binlogd, a queue below one message"
+assert_match "$out" 'kafka.queue.buffering.max.kbytes = 2048 holds no message of kafka.message.max.bytes = 3000000: raise it to 2930 ' \
+    "binlogd's message, a queue below one message"
+note "ok: $(grep -o 'kafka.queue.buffering.max.kbytes = .*' <<<"$out" | head -n 1)"
 
 MPORT=$(lib_free_port)
 BL_EXTRA_DAEMON="restart_backoff_max = 1s
