@@ -58,6 +58,7 @@ struct dtoa_scaled {
 	u128		f;	/* a's fraction: a mod 2^s */
 	uint64_t	t;
 	uint64_t	p5;	/* 5^K */
+	uint64_t	hq;	/* half an ulp in units of t, rounded down */
 	int		s;
 };
 
@@ -69,6 +70,18 @@ struct dtoa_scaled {
  * significand as strtod breaks them.  Half an ulp, 2^E / 2, is 5^K / 2
  * in units of a.
  */
+/* Whether dropping t's last d digits is sure to move x by more than
+ * half an ulp: the digits' distance to either end (then by at least
+ * that many units of t; a's fraction can only add to it) is more than
+ * hq.  Most precisions that fail fail here, before 128-bit arithmetic. */
+DTOA_INLINE bool
+dtoa_far(const struct dtoa_scaled *y, int d)
+{
+	uint64_t pd = pow10_u64[d], r = y->t % pd;
+
+	return r > y->hq && pd - 1 - r > y->hq;
+}
+
 DTOA_INLINE bool
 dtoa_round(const struct dtoa_num *x, const struct dtoa_scaled *y, int d,
     uint64_t *q)
@@ -203,6 +216,7 @@ dtoa_scale(const struct dtoa_num *x, int pmax, int X0, struct dtoa_scaled *y)
 	a = (u128)x->m * y->p5;
 	y->t = (uint64_t)(a >> y->s);
 	y->f = a & (((u128)1 << y->s) - 1);
+	y->hq = y->s < 63 ? y->p5 >> (y->s + 1) : 0;
 	return true;
 }
 
@@ -224,7 +238,8 @@ dtoa_shortest(char *buf, size_t *len, bool neg, const struct dtoa_num *x,
 	extra = y.t >= pow10_u64[pmax];
 	X += extra;
 	for (p = pmin; p < pmax; p++)
-		if (dtoa_round(x, &y, pmax - p + extra, &q))
+		if (!dtoa_far(&y, pmax - p + extra) &&
+		    dtoa_round(x, &y, pmax - p + extra, &q))
 			break;
 	if (p == pmax)
 		dtoa_round(x, &y, extra, &q);
