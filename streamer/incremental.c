@@ -156,6 +156,7 @@ static struct {
 	double		 t0;		/* when it began or resumed */
 	uint64_t	 estimate;	/* information_schema's TABLE_ROWS */
 	uint32_t	 limit;		/* rows of the next chunk read */
+	uint32_t	 sent_limit;	/* ... of the chunk whose query is sent */
 	struct obuf	 key;		/* a stream row's key */
 	struct obuf	 q;
 	char		 error[INCR_MSG_MAX];
@@ -627,59 +628,77 @@ incr_cond(struct obuf *c)
 	return 0;
 }
 
-/* Reads the chunk's rows after the cursor, which moves to its last
- * row; -1 with incr.error set. */
+/* Sends the query for the chunk after the cursor, incr.limit rows;
+ * incr_fetch reads them.  -1 with incr.error set. */
 static int
-incr_read(struct reader *r, struct incr_chunk *ck)
+incr_send(void)
 {
 	static struct obuf cond;
-	MYSQL_RES *res;
-	MYSQL_ROW row;
 
 	if (incr_cond(&cond) == -1)
 		return -1;
 	snapshot_columns(&incr.tm, &incr.q);
 	obuf_add(&incr.q, cond.buf, cond.len);
 	obuf_printf(&incr.q, " LIMIT %u", incr.limit);
-	obuf_add(&incr.q, "", 1);
-	incr_room(ck, incr.limit);
-	if (incr_sql(incr.q.buf, "reading a chunk") == -1 ||
-	    (res = mysql_use_result(incr.m)) == NULL)
-		return -1;
+	incr.sent_limit = incr.limit;
+	if (mysql_send_query(incr.m, incr.q.buf, incr.q.len) == 0)
+		return 0;
+	snprintf(incr.error, sizeof(incr.error), "reading a chunk: %s (%u)",
+	    mysql_error(incr.m), mysql_errno(incr.m));
+	return -1;
+}
+
+/* The sent query's rows into ck, the cursor moved to its last row; -1
+ * with incr.error set. */
+static int
+incr_fetch(struct reader *r, struct incr_chunk *ck)
+{
+	MYSQL_RES *res = NULL;
+	MYSQL_ROW row;
+
+	incr_room(ck, incr.sent_limit);
 	ck->nrows = 0;
 	ck->vals.len = ck->keys.len = 0;
-	while (ck->nrows < ck->cap && (row = mysql_fetch_row(res)) != NULL) {
-		snapshot_image(r, &incr.tm, row, mysql_fetch_lengths(res));
-		incr_keep(r, ck);
+	if (mysql_read_query_result(incr.m) == 0 &&
+	    (res = mysql_use_result(incr.m)) != NULL) {
+		while (ck->nrows < ck->cap &&
+		    (row = mysql_fetch_row(res)) != NULL) {
+			snapshot_image(r, &incr.tm, row,
+			    mysql_fetch_lengths(res));
+			incr_keep(r, ck);
+		}
+		mysql_free_result(res);
 	}
-	mysql_free_result(res);
-	if (mysql_errno(incr.m) != 0) {
+	if (res == NULL || mysql_errno(incr.m) != 0) {
 		snprintf(incr.error, sizeof(incr.error), "reading a chunk: "
 		    "%s (%u)", mysql_error(incr.m), mysql_errno(incr.m));
 		return -1;
 	}
-	ck->last = ck->nrows < incr.limit;
+	ck->last = ck->nrows < incr.sent_limit;
 	if (ck->nrows > 0)
 		incr_last_key(ck, &incr.cursor);
 	return 0;
 }
 
-/* A chunk: its rows, then its high mark (its low mark is the chunk
- * before's high mark: the opening comment says why).  The stream passes
- * the mark later; until then the chunk waits in memory. */
+/* The rows of the chunk read ahead (their query sent sent_secs ago),
+ * then its high mark: its low mark is the chunk before's high mark (the
+ * opening comment says why).  The stream passes the mark later; until
+ * then the chunk waits in memory. */
 static int
-incr_chunk(struct reader *r, struct incr_chunk *ck)
+incr_ahead_done(struct reader *r, double sent_secs)
 {
 	static uint64_t n;
+	struct incr_chunk *ck = &incr.ck[!incr.cur];
 	double t0 = mono_now();
 
 	snprintf(ck->token, sizeof(ck->token), "%08lx%08lx-%llu-",
 	    (unsigned long)random(), (unsigned long)random(),
 	    (unsigned long long)n++);
-	if (incr_read(r, ck) == -1 || incr_mark_write(r, ck->token,
+	if (incr_fetch(r, ck) == -1 || incr_mark_write(r, ck->token,
 	    "high") == -1)
 		return -1;
-	incr_adapt(r->conf, mono_now() - t0);
+	incr.ahead = true;
+	incr_adapt(r->conf, sent_secs + mono_now() - t0);
 	return 0;
 }
 
@@ -690,12 +709,13 @@ incr_chunk(struct reader *r, struct incr_chunk *ck)
 static int
 incr_read_ahead(struct reader *r)
 {
+	double t0 = mono_now();
+
 	if (INCR_CUR->last || incr.ahead)
 		return 0;
-	if (incr_chunk(r, &incr.ck[!incr.cur]) == -1)
+	if (incr_send() == -1)
 		return -1;
-	incr.ahead = true;
-	return 0;
+	return incr_ahead_done(r, mono_now() - t0);
 }
 
 /* The first chunk of a start or resume, after a low mark (the stream is
@@ -709,7 +729,7 @@ incr_first(struct reader *r)
 	snprintf(INCR_CUR->token, sizeof(INCR_CUR->token), "%08lx%08lx-s-",
 	    (unsigned long)random(), (unsigned long)random());
 	if (incr_mark_write(r, INCR_CUR->token, "low") == -1 ||
-	    incr_read(r, INCR_CUR) == -1 ||
+	    incr_send() == -1 || incr_fetch(r, INCR_CUR) == -1 ||
 	    incr_mark_write(r, INCR_CUR->token, "high") == -1)
 		return -1;
 	return incr_read_ahead(r);
@@ -1140,17 +1160,31 @@ incr_advance(void)
 }
 
 /* reader_hooks.rows: while a snapshot runs, a rows event is decoded here,
- * in binlog order; after the high mark's, the chunk goes out, the one
- * read ahead opens its window, and the one after it is read. */
+ * in binlog order.  After the high mark's, the chunk goes out and the
+ * one read ahead opens its window; the query for the one after that is
+ * sent before the records are made, so that the server works on it
+ * meanwhile, and its rows are read after them. */
 static int
 incr_rows(struct reader *r, struct cursor *c, int kind)
 {
+	bool more;
+	double sent = 0;
+
 	if (!atomic_load(&incr.active))
 		return par_rows(r, c, kind);
 	if (par_sync(r) == -1 || rows_decode(r, c, kind) == -1)
 		return -1;
 	if (!atomic_load(&incr.active) || incr.phase != INCR_HIGH)
 		return 0;
+	more = !INCR_CUR->last && !incr.ck[!incr.cur].last;
+	if (more) {
+		sent = mono_now();
+		if (incr_send() == -1) {
+			incr_failed(r);
+			return 0;
+		}
+		sent = mono_now() - sent;
+	}
 	if (incr_emit(r) == -1)
 		return -1;
 	incr_advance();
@@ -1161,7 +1195,7 @@ incr_rows(struct reader *r, struct cursor *c, int kind)
 	incr.cur = !incr.cur;
 	incr.ahead = false;
 	incr.phase = INCR_WINDOW;
-	if (incr_read_ahead(r) == -1)
+	if (more && incr_ahead_done(r, sent) == -1)
 		incr_failed(r);
 	else
 		incr_progress("running");
