@@ -368,17 +368,13 @@ lib_build() {
 }
 
 # lib_build_libs CC OUT PKGS SOURCES FLAGS...: lib_build with the
-# decoder's and the output's sources added (the Kafka sink when this build
-# has it: sink.c's registry names it).
+# decoder's and the output's sources added (the Kafka sink as a build has
+# it in liboutput: sink_module.c, which loads the installed module).
 lib_build_libs() {
-	local cc=$1 out=$2 pkgs="$3 zlib libzstd" srcs=$4 kafka=""
+	local cc=$1 out=$2 pkgs="$3 zlib libzstd" srcs=$4
 	shift 4
-	if grep -q '^#define HAVE_KAFKA 1' ../build.h; then
-		kafka=$LIB_DIR/../output/sink_kafka.c
-		pkgs="$pkgs rdkafka"
-	fi
 	lib_build "$cc" "$out" "$(lib_sources binlog libbinlog_a_SOURCES)
-	    $(lib_sources output liboutput_a_SOURCES) $kafka $srcs" "$pkgs" "$@"
+	    $(lib_sources output liboutput_a_SOURCES) $srcs" "$pkgs" "$@"
 }
 
 # fuzz_run TARGET SECONDS CORPUS [LIBFUZZER OPTIONS...]: runs the
