@@ -217,6 +217,24 @@ validate_as_user(const struct config *conf, int fd, int flags, char *err,
 	return WIFEXITED(status) ? WEXITSTATUS(status) : BX_FAILURE;
 }
 
+/* Nothing to exec and nobody to become (a start in the foreground as
+ * the helpers' user): the paths are checked here, with the message
+ * validate_child would print.  -1: it takes the checking process. */
+static int
+validate_here(const struct config *conf, int flags, char *err,
+    size_t errlen)
+{
+	char msg[1024];
+	int code;
+
+	if ((flags & VALIDATE_STREAMER) ||
+	    (conf->run_user[0] != '\0' && geteuid() == 0))
+		return -1;
+	if ((code = validate_paths(conf, msg, sizeof(msg))) != BX_OK)
+		err_set(err, errlen, "%s: %s", conf->path, msg);
+	return code;
+}
+
 /* After the privilege drop a reload cannot read a password file only root
  * may read: the password read at start stays, as long as the file named
  * is the same. */
@@ -259,7 +277,9 @@ sup_validate(const char *path, int flags, const struct config *running,
 	free(text);
 	if (fd == -1)
 		return BX_FAILURE;
-	if ((code = validate_as_user(conf, fd, flags, err, errlen)) != BX_OK) {
+	if ((code = validate_here(conf, flags, err, errlen)) == -1)
+		code = validate_as_user(conf, fd, flags, err, errlen);
+	if (code != BX_OK) {
 		close(fd);
 		return code;
 	}

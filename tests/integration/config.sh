@@ -96,6 +96,16 @@ assert_eq 1 "$(log_count 'streamer.*start.conf: \[filter\] include: ')" \
 assert_eq 1 "$(log_count 'streamer cannot run until the problem above')" \
     "binlogd's line on the streamer's configuration error"
 [ ! -e "$TMP/binlogd.pid" ] || fail "binlogd -f left its pid file"
+# A start in the foreground as the helpers' user checks the paths in
+# binlogd itself (nobody to become), with the same message and status.
+sed -e '/^metrics_listen = /d' \
+    -e "s|^database = .*|database = $TMP/missing/ck.db|" "$BL_CONF" \
+    >"$TMP/nodir.conf"
+rc=0
+out=$(binlogd -f -c "$TMP/nodir.conf" 2>&1) || rc=$?
+assert_eq 78 "$rc" "exit status of binlogd -f, database in a missing directory"
+assert_match "$out" "^binlogd: $TMP/nodir.conf: checkpoint database $TMP/missing/ck.db: $TMP/missing does not exist" \
+    "binlogd -f's message, database in a missing directory"
 
 
 # check_run WHAT ERE [binlogd options]: binlogd -n on $TMP/run.conf exits
