@@ -81,7 +81,6 @@
 
 #define INCR_WHERE_MAX	POS_COND_MAX
 #define INCR_MSG_MAX	1024
-#define INCR_KEY_MAX	32	/* key parts of a primary key */
 #define INCR_CUR	(&incr.ck[incr.cur])
 /* A chunk grows (doubles) while reading it and committing its mark take
  * under INCR_CHUNK_MS, and shrinks (halves) above twice that, between
@@ -136,7 +135,7 @@ static struct {
 	bool		 paused;	/* by a reconnect: resumed after it */
 	MYSQL		*m;
 	struct tablemap	 tm;		/* the table, as snapshot_map made it */
-	uint32_t	 pk[INCR_KEY_MAX];	/* its primary key's columns */
+	uint32_t	 pk[SNAP_KEY_MAX];	/* its primary key's columns */
 	uint32_t	 nkey;
 	/* what checkpointd saves (kind incremental): cond the WHERE, state
 	 * running, done or stopped, last_key the last chunk out's */
@@ -522,7 +521,8 @@ incr_adapt(const struct config *conf, double secs)
 }
 
 /* The key of image which (0 before, 1 after) in r's spans: its primary
- * key columns' JSON values, each ended by 0x1f, which JSON text never
+ * key columns' JSON values in the key's order (incr.pk, as the saved key
+ * snapshot_after reads), each ended by 0x1f, which JSON text never
  * holds raw.  An after image without a key column (binlog_row_image =
  * MINIMAL: the key did not change) takes the before image's. */
 static void
@@ -530,12 +530,11 @@ incr_key(const struct reader *r, int which, struct obuf *key)
 {
 	const struct obuf *b;
 	const struct span *sp;
-	uint32_t i;
+	uint32_t i, k;
 
 	key->len = 0;
-	for (i = 0; i < incr.tm.ncols; i++) {
-		if (!incr.tm.cols[i].pk)
-			continue;
+	for (k = 0; k < incr.nkey; k++) {
+		i = incr.pk[k];
 		sp = &r->spans[which][i];
 		b = &r->img[which];
 		if (which == 1 && !sp->present) {
@@ -771,36 +770,40 @@ incr_failed(struct reader *r)
 }
 
 /* Whether the next chunk can start after a key of the table: each key
- * column's text is its value exactly (snapshot.c's rows_text_keyed), and
- * the key has at most INCR_KEY_MAX parts; else the refusal in msg.  The
- * key's columns into incr.key. */
-static bool
+ * column's text is its value exactly (snapshot.c's rows_text_keyed).
+ * The key's columns into incr.pk in the key's order, so that a chunk's
+ * ORDER BY is the index's.  0, CTL_INVALID with the refusal in msg, or
+ * CTL_FAILED with the error in incr.error. */
+static int
 incr_keyed(char *msg, size_t size)
 {
 	uint32_t i;
+	bool whole;
+	int rc;
 
-	incr.nkey = 0;
-	for (i = 0; i < incr.tm.ncols; i++) {
-		if (!incr.tm.cols[i].pk)
-			continue;
-		if (!rows_text_keyed(&incr.tm.cols[i])) {
-			snprintf(msg, size, "%s.%s: its primary key column %s "
-			    "is of a type whose text is not its exact value "
-			    "(FLOAT, ENUM, SET, BIT, ...): an incremental "
-			    "snapshot cannot read it in chunks; capture the "
-			    "table with [stream] snapshot = initial instead",
-			    incr.tm.db, incr.tm.table, incr.tm.cols[i].name);
-			return false;
-		}
-		if (incr.nkey == INCR_KEY_MAX) {
-			snprintf(msg, size, "%s.%s: a primary key of more than "
-			    "%d columns", incr.tm.db, incr.tm.table,
-			    INCR_KEY_MAX);
-			return false;
-		}
-		incr.pk[incr.nkey++] = i;
+	if ((rc = snapshot_pk_columns(incr.m, &incr.q, &incr.tm, incr.pk,
+	    &incr.nkey, &whole)) == -1) {
+		snprintf(incr.error, sizeof(incr.error), "reading the primary "
+		    "key: %s (%u)", mysql_error(incr.m), mysql_errno(incr.m));
+		return CTL_FAILED;
 	}
-	return true;
+	if (rc == 1 || incr.nkey == 0) {
+		snprintf(msg, size, "%s.%s changed while it was checked; ask "
+		    "again", incr.tm.db, incr.tm.table);
+		return CTL_INVALID;
+	}
+	for (i = 0; i < incr.nkey; i++) {
+		if (rows_text_keyed(&incr.tm.cols[incr.pk[i]]))
+			continue;
+		snprintf(msg, size, "%s.%s: its primary key column %s is of a "
+		    "type whose text is not its exact value (FLOAT, ENUM, SET, "
+		    "BIT, ...): an incremental snapshot cannot read it in "
+		    "chunks; capture the table with [stream] snapshot = "
+		    "initial instead", incr.tm.db, incr.tm.table,
+		    incr.tm.cols[incr.pk[i]].name);
+		return CTL_INVALID;
+	}
+	return 0;
 }
 
 /* The snapshot's connection, its table checked (a refusal in msg) and
@@ -825,8 +828,8 @@ incr_open(struct reader *r, const struct incr_req *req, char *msg,
 		strlcpy_(incr.tm.table, req->table, sizeof(incr.tm.table));
 		if (snapshot_map(r, &incr.tm) == -1)
 			rc = -1;
-		else if (!incr_keyed(msg, size))
-			rc = CTL_INVALID;
+		else if ((rc = incr_keyed(msg, size)) == CTL_FAILED)
+			snprintf(msg, size, "%s", incr.error);
 	}
 	if (rc != 0) {
 		mysql_close(incr.m);

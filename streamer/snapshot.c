@@ -84,9 +84,6 @@
 #include "streamer.h"
 #include "util.h"
 
-/* Key parts of a primary key (MariaDB allows 32). */
-#define SNAP_KEY_MAX	32
-
 /* The table being read. */
 struct snap_table {
 	struct tablemap	 tm;
@@ -213,43 +210,62 @@ snapshot_map(struct reader *r, struct tablemap *tm)
 	return 0;
 }
 
-/* The primary key's columns in key order (information_schema, as
- * schema.c's columns); chunked when each can be resumed after. */
-static int
-snapshot_pk(struct snap_run *s, struct reader *r, struct snap_table *t)
+/* The primary key's columns of tm in key order (information_schema's
+ * SEQ_IN_INDEX, not the table's column order) into key, *nkey of them;
+ * *whole false when a part is a prefix.  1 when a part is a column tm
+ * does not have (the table changed since it was mapped), -1 when the
+ * query fails (mysql_error(m)), else 0. */
+int
+snapshot_pk_columns(MYSQL *m, struct obuf *q, const struct tablemap *tm,
+    uint32_t *key, uint32_t *nkey, bool *whole)
 {
 	MYSQL_RES *res;
 	MYSQL_ROW row;
 	uint32_t i;
-	bool whole = true;
+	int rc = 0;
 
-	s->q.len = 0;
-	obuf_lit(&s->q, "SELECT COLUMN_NAME, SUB_PART FROM "
+	q->len = 0;
+	obuf_lit(q, "SELECT COLUMN_NAME, SUB_PART FROM "
 	    "information_schema.STATISTICS WHERE TABLE_SCHEMA = ");
-	snapshot_quote(s->m, &s->q, t->tm.db, strlen(t->tm.db));
-	obuf_lit(&s->q, " AND TABLE_NAME = ");
-	snapshot_quote(s->m, &s->q, t->tm.table, strlen(t->tm.table));
-	obuf_lit(&s->q, " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX");
-	obuf_add(&s->q, "", 1);
-	if (mysql_query(s->m, s->q.buf) != 0 ||
-	    (res = mysql_store_result(s->m)) == NULL)
-		return snapshot_fail(r, s->m, s->q.buf);
-	t->nkey = 0;
-	while ((row = mysql_fetch_row(res)) != NULL && t->nkey < SNAP_KEY_MAX) {
-		for (i = 0; i < t->tm.ncols; i++)
-			if (row[0] != NULL &&
-			    strcmp(t->tm.cols[i].name, row[0]) == 0)
+	snapshot_quote(m, q, tm->db, strlen(tm->db));
+	obuf_lit(q, " AND TABLE_NAME = ");
+	snapshot_quote(m, q, tm->table, strlen(tm->table));
+	obuf_lit(q, " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX");
+	obuf_add(q, "", 1);
+	if (mysql_query(m, q->buf) != 0 ||
+	    (res = mysql_store_result(m)) == NULL)
+		return -1;
+	*nkey = 0;
+	*whole = true;
+	while ((row = mysql_fetch_row(res)) != NULL && *nkey < SNAP_KEY_MAX) {
+		for (i = 0; i < tm->ncols; i++)
+			if (row[0] != NULL && strcmp(tm->cols[i].name, row[0]) == 0)
 				break;
-		if (i == t->tm.ncols)	/* not a column read: changed since */
-			whole = false;
+		if (i == tm->ncols)
+			rc = 1;
 		else {
-			t->key[t->nkey++] = i;
-			whole &= row[1] == NULL &&
-			    rows_text_keyed(&t->tm.cols[i]);
+			key[(*nkey)++] = i;
+			*whole &= row[1] == NULL;
 		}
 	}
 	mysql_free_result(res);
-	t->chunked = t->nkey > 0 && whole;
+	return rc;
+}
+
+/* The primary key's columns; chunked when each can be resumed after. */
+static int
+snapshot_pk(struct snap_run *s, struct reader *r, struct snap_table *t)
+{
+	uint32_t i;
+	bool whole;
+	int rc;
+
+	if ((rc = snapshot_pk_columns(s->m, &s->q, &t->tm, t->key, &t->nkey,
+	    &whole)) == -1)
+		return snapshot_fail(r, s->m, s->q.buf);
+	for (i = 0; i < t->nkey; i++)
+		whole &= rows_text_keyed(&t->tm.cols[t->key[i]]);
+	t->chunked = rc == 0 && t->nkey > 0 && whole;
 	return 0;
 }
 

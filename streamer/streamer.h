@@ -136,6 +136,9 @@ int	 snapshot_take(struct reader *, struct position *,
 	    const struct position *resume, const atomic_bool *stopping);
 int	 snapshot_session(struct reader *, MYSQL *);
 int	 snapshot_map(struct reader *, struct tablemap *);
+#define SNAP_KEY_MAX	32	/* key parts of a primary key (MariaDB's) */
+int	 snapshot_pk_columns(MYSQL *, struct obuf *, const struct tablemap *,
+	    uint32_t *key, uint32_t *nkey, bool *whole);
 void	 snapshot_ident(struct obuf *, const char *name);
 int	 snapshot_after(MYSQL *, const struct tablemap *, const uint32_t *key,
 	    uint32_t nkey, const char *json, struct obuf *);

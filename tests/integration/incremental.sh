@@ -89,8 +89,17 @@ out=$(ctl snapshot inc.w "c % 3 = 0 AND a < 40") ||
 wait_for_log 'snapshot: inc\.w: .*; done' 1 60
 # A key of DATETIME(6), DECIMAL and VARBINARY parts: each chunk after the
 # last one's key, every row once.
+# Its chunks are read in the key's order (t, d, b), not the columns'
+# (d, t, b): the order the primary key's index is in.
+sql "TRUNCATE mysql.general_log; SET GLOBAL log_output = 'TABLE';
+    SET GLOBAL general_log = 1"
 out=$(ctl snapshot inc.d) || fail "binlogctl snapshot inc.d: $out"
 wait_for_log 'snapshot: inc\.d: .*; done' 1 60
+sql "SET GLOBAL general_log = 0"
+orders=$(sql "SELECT DISTINCT REGEXP_SUBSTR(argument, 'ORDER BY [^L]*')
+    FROM mysql.general_log WHERE command_type = 'Query'
+    AND argument LIKE '%FROM \`inc\`.\`d\`%'")
+assert_eq 'ORDER BY `t`, `d`, `b` ' "$orders" "inc.d's chunks' order"
 
 # snapshot stop: a big table, each row slowed (chunks would grow to
 # thousands of rows otherwise), takes seconds; stopped at
