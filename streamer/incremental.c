@@ -49,14 +49,16 @@
  * While a snapshot runs, rows events are decoded on the reader thread
  * (no parallel formatting): a chunk's keys are dropped in binlog order.
  * A failure of the snapshot's own SQL stops the snapshot, not the
- * stream, and binlogctl status says so.
+ * stream, and binlogctl status says so; the loss of its connection only
+ * pauses it (incr_failed).
  *
  * Resuming.  The progress (struct snap_progress, kind incremental: the
  * table, the condition, the last key of the last chunk out) rides on
  * the position of the first commit after it changed -- the high mark's
  * transaction, after the chunk's records -- so checkpointd saves it only
  * once they are durable, and on every later position (position_advance).
- * A reconnect pauses the snapshot, a restart finds it in the checkpoint;
+ * A reconnect (or the loss of the snapshot's own connection) pauses the
+ * snapshot, a restart finds it in the checkpoint;
  * either way, once the stream runs, the next chunk is read after that
  * key in new windows (incr_resume says why that stays consistent).
  * The end (done, or stopped by binlogctl snapshot stop or a failure)
@@ -69,6 +71,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <errmsg.h>
 #include <event2/event.h>
 
 #include "exitcode.h"
@@ -133,6 +136,9 @@ struct incr_chunk {
 static struct {
 	atomic_bool	 active;	/* rows decoded on the reader */
 	bool		 paused;	/* by a reconnect: resumed after it */
+	double		 retry_at;	/* its own connection lost: when to
+					 * resume while the stream runs (0:
+					 * at the stream's next start) */
 	MYSQL		*m;
 	struct tablemap	 tm;		/* the table, as snapshot_map made it */
 	uint32_t	 pk[SNAP_KEY_MAX];	/* its primary key's columns */
@@ -327,6 +333,18 @@ incr_sql(const char *sql, const char *what)
 	return -1;
 }
 
+/* The snapshot's connection was lost (a server restart, a KILL, a
+ * timeout), not refused by its SQL. */
+static bool
+incr_lost(void)
+{
+	unsigned e = incr.m != NULL ? mysql_errno(incr.m) : 0;
+
+	return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST ||
+	    e == 1053 /* ER_SERVER_SHUTDOWN */ ||
+	    e == 1927 /* ER_CONNECTION_KILLED */;
+}
+
 /* The first row's first two values as numbers (NULL: 0); -1 on error. */
 static int
 incr_counts(const char *sql, unsigned long long v[2])
@@ -473,9 +491,11 @@ incr_mark_write(const struct reader *r, const char *token, const char *which)
 	obuf_lit(q, "') ON DUPLICATE KEY UPDATE mark = VALUES(mark)");
 	obuf_add(q, "", 1);
 	if (incr_sql(q->buf, "writing the watermark") == -1) {
-		strcatf_(incr.error, sizeof(incr.error), "; grant the user "
-		    "INSERT and UPDATE on %s.%s ([stream] "
-		    "snapshot_watermark_table)", incr.wm_db, incr.wm_table);
+		if (!incr_lost())
+			strcatf_(incr.error, sizeof(incr.error), "; grant the "
+			    "user INSERT and UPDATE on %s.%s ([stream] "
+			    "snapshot_watermark_table)", incr.wm_db,
+			    incr.wm_table);
 		return -1;
 	}
 	return 0;
@@ -759,10 +779,20 @@ incr_end(struct reader *r, const char *state, const char *why)
 	    (unsigned long long)incr.dropped, why);
 }
 
-/* A snapshot's SQL failed: it stops, the stream goes on. */
+/* A snapshot's SQL failed: it stops, the stream goes on; a lost
+ * connection only pauses it (incr_poll takes it up again). */
 static void
 incr_failed(struct reader *r)
 {
+	if (incr_lost()) {
+		log_warning("snapshot: %s.%s: %s; paused, to go on after the "
+		    "last chunk out in a second, or when the stream "
+		    "reconnects", incr.tm.db, incr.tm.table, incr.error);
+		incr_abandon();
+		incr.retry_at = mono_now() + 1;
+		incr_progress("paused");
+		return;
+	}
 	log_errx("snapshot: %s.%s: %s; the snapshot stopped, the stream goes "
 	    "on; ask again with binlogctl snapshot", incr.tm.db,
 	    incr.tm.table, incr.error);
@@ -899,6 +929,19 @@ incr_begin(struct reader *r, const struct incr_req *req, char *msg,
 	return CTL_OK;
 }
 
+/* A snapshot paused by its own lost connection, the stream running:
+ * it goes on after its last chunk out.  If the server does not answer,
+ * the stream fails too, and the next streamer resumes the snapshot from
+ * the checkpoint. */
+static int
+incr_retry(struct reader *r)
+{
+	static const struct snap_progress none;
+
+	incr.retry_at = 0;
+	return incr_resume(r, &none);
+}
+
 /* Between events: a request from binlogctl is served.  -1 when the
  * stream fails. */
 int
@@ -908,6 +951,8 @@ incr_poll(struct reader *r)
 	static struct incr_req req;
 	int result;
 
+	if (incr.paused && incr.retry_at > 0 && mono_now() >= incr.retry_at)
+		return incr_retry(r);
 	if (!atomic_load(&io.asked))
 		return 0;
 	while (read(io.ask[0], buf, sizeof(buf)) > 0)
@@ -945,6 +990,7 @@ incr_abandon(void)
 		return;
 	atomic_store(&incr.active, false);
 	incr.paused = true;
+	incr.retry_at = 0;
 	if (incr.m != NULL)
 		mysql_close(incr.m);
 	incr.m = NULL;

@@ -2,10 +2,11 @@
 # shellcheck disable=SC2119 # helpers called without arguments
 # incremental_resume.sh: binlogctl snapshot of a table of 40,000 rows in
 # chunks of 100, under a writer that updates, deletes, inserts and
-# changes primary keys, survives kill -9 of the streamer, of checkpointd
-# and of the supervisor (then binlogd started again): each time the
-# snapshot goes on after the last chunk checkpointd saved ("resuming
-# after key"), with its WHERE condition.  In the end: one bootstrap-start,
+# changes primary keys, survives a KILL of its own connection to the
+# server, kill -9 of the streamer, of checkpointd and of the supervisor
+# (then binlogd started again): each time the snapshot goes on after the
+# last chunk checkpointd saved ("resuming after key"), with its WHERE
+# condition.  In the end: one bootstrap-start,
 # one bootstrap-complete, replaying the table's records in order equals
 # SELECT (a lost chunk would leave its untouched rows missing), the
 # progress row is done, and a restart does not take it up again.
@@ -52,18 +53,32 @@ progress_then() {
 	note "killing $1 with $(saved) snapshot rows saved"
 }
 
+# The snapshot's own connection ended (as a timeout, a KILL or a server
+# going away ends it) while the stream runs: the snapshot pauses and goes
+# on by itself.
+snapshot_connection() {
+	sql "SELECT ID FROM information_schema.PROCESSLIST
+	    WHERE INFO LIKE '%SLEEP(0.0003) = 0%' AND ID <> CONNECTION_ID()"
+}
+snapshot_querying() { [ -n "$(snapshot_connection)" ]; }
+progress_then "the snapshot's connection"
+wait_until 30 "the snapshot's connection in PROCESSLIST" snapshot_querying
+sql "KILL CONNECTION $(snapshot_connection)"
+wait_for_log 'snapshot: inc\.t: .*; paused' 1 60
+wait_for_log 'snapshot: inc\.t: resuming after key \[' 1 60
+
 progress_then streamer
 kill_child streamer >/dev/null
-wait_for_log 'snapshot: inc\.t: resuming after key \[' 1 60
+wait_for_log 'snapshot: inc\.t: resuming after key \[' 2 60
 
 progress_then checkpointd
 kill_child checkpointd >/dev/null
-wait_for_log 'snapshot: inc\.t: resuming after key \[' 2 60
+wait_for_log 'snapshot: inc\.t: resuming after key \[' 3 60
 
 progress_then binlogd
 kill_supervisor
 binlogd_start
-wait_for_log 'snapshot: inc\.t: resuming after key \[' 3 60
+wait_for_log 'snapshot: inc\.t: resuming after key \[' 4 60
 
 wait_for_log 'snapshot: inc\.t: .*; done$' 1 120
 churn_stop
@@ -82,7 +97,7 @@ binlogd_start
 sql "UPDATE inc.t SET v = v + 1 ORDER BY id LIMIT 1"
 wait_for_checkpoint
 binlogd_stop
-assert_eq 3 "$(resumes)" "resumed snapshots after the restart that followed"
+assert_eq 4 "$(resumes)" "resumed snapshots after the restart that followed"
 assert_eq 0 "$(log_count 'snapshot: .*(failed|stopped)')" \
     "snapshots failed or stopped"
 
@@ -92,5 +107,5 @@ import sys
 from records import check_churned
 ops, n = check_churned(sys.argv[1], "inc", "t", sys.argv[2], marks=1)
 print(f"inc.t: replay of {sum(ops.values())} records {ops} equals SELECT "
-      f"({n} rows) after three kills")
+      f"({n} rows) after four kills")
 EOF
