@@ -9,7 +9,8 @@
 # messages in order gives the server's own final rows.  Produce requests
 # failing at the broker hold the checkpoint back until delivery succeeds;
 # a streamer killed -9 while the broker is down loses no row.  A queue too
-# small for one message is a configuration error.  With more
+# small for one message is a configuration error.  librdkafka's threads
+# run as SCHED_BATCH.  With more
 # transactions awaiting delivery than the sink keeps positions for, or
 # more messages than librdkafka's queue holds (the reader waits), the
 # last one's position is saved once all are delivered.
@@ -116,6 +117,26 @@ for t, pk, want_n in (("items", ["id"], 20 + 6 + 3 + 3),
         fail(f"{t}: replaying the messages per key gives {got}, the "
              f"server has {rows(t)}")
 PY
+
+# --- librdkafka's threads run as SCHED_BATCH: a broker thread that
+# polls without sleeping must not hold its CPU from the streamer's
+# threads, nor, under a real-time policy, from every thread of its
+# priority.  Field 41 of /proc/PID/task/TID/stat is the policy (3: batch).
+st=$(child_pid streamer)
+rdk=0
+for task in /proc/"$st"/task/*; do
+	name=$(cat "$task/comm")
+	policy=$(sed 's/.*) //' "$task/stat" | awk '{ print $39 }')
+	case $name in
+	rdk:*)
+		assert_eq 3 "$policy" "scheduling policy of $name (SCHED_BATCH)"
+		rdk=$((rdk + 1)) ;;
+	esac
+done
+# the main thread, the internal one and one per broker (1 here), at
+# least
+assert_le 3 "$rdk" "librdkafka threads in the streamer"
+note "ok: $rdk librdkafka threads, all SCHED_BATCH"
 
 # --- a delivery failure holds the checkpoint back
 checkpoint_offset() {
