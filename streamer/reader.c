@@ -52,7 +52,11 @@ struct replica {
 };
 static struct replica	 rep;
 static pthread_t	 reader_thread;
+/* Where to start, from the main thread (reader_go); under st->mu until
+ * reader_given, the reader's own after. */
 static struct start	 reader_from;
+static bool		 reader_given;
+static pthread_cond_t	 reader_given_cv = PTHREAD_COND_INITIALIZER;
 static bool		 reader_file_only;	/* after a reset: to is a file pos */
 static struct position	 reader_req;		/* what the dump asked for */
 static bool		 reader_reset_due;	/* on_purged: skip before opening */
@@ -515,13 +519,33 @@ reader_check(struct reader *r)
 	return reader_failed(r) || reader_grants(r) == -1 ? -1 : 0;
 }
 
+/* The dump's session variables; the previous streamer's dump thread
+ * ended now, while the start position may still be on its way. */
 static int
 reader_session(struct reader *r)
 {
 	char sql[256];
 
 	reader_session_sql(r, sql, sizeof(sql));
-	return reader_exec(r, sql);
+	if (reader_exec(r, sql) == -1)
+		return -1;
+	stale_dump_end(rep.mysql, r->conf, r->mariadb, r->server_id);
+	return 0;
+}
+
+/* The connection and the checks need no position: they are made while
+ * the main thread asks checkpointd for it.  false when stopped first. */
+static bool
+reader_await_start(void)
+{
+	bool given;
+
+	pthread_mutex_lock(&rep.st->mu);
+	while (!reader_given && !rep.st->stopping)
+		pthread_cond_wait(&reader_given_cv, &rep.st->mu);
+	given = reader_given && !rep.st->stopping;
+	pthread_mutex_unlock(&rep.st->mu);
+	return given;
 }
 
 /* Where the server's binlog ends now (start_position = latest). */
@@ -792,7 +816,6 @@ reader_open(struct reader *r)
 	else
 		snprintf(rep.st->start_desc, sizeof(rep.st->start_desc),
 		    "%s:%llu", pos.file, (unsigned long long)pos.offset);
-	stale_dump_end(rep.mysql, r->conf, r->mariadb, r->server_id);
 	reader_dump_sent = mono_now();
 	if ((rep.rpl = mariadb_rpl_init(rep.mysql)) == NULL)
 		fatalx("mariadb_rpl_init: out of memory");
@@ -1049,7 +1072,7 @@ reader_attempt(struct reader *r)
 	if ((rep.mysql = reader_connect_as(r, "replication",
 	    CLIENT_MULTI_STATEMENTS)) != NULL &&
 	    reader_check(r) == 0 && reader_session(r) == 0 &&
-	    (!reader_reset_due || reader_reset(r) == 0) &&
+	    reader_await_start() && (!reader_reset_due || reader_reset(r) == 0) &&
 	    reader_open(r) == 0)
 		reader_loop(r);
 	reader_cleanup(r);
@@ -1165,8 +1188,7 @@ reader_main(void *arg)
 }
 
 int
-reader_start(struct streamer *st, const struct config *conf,
-    const struct start *from)
+reader_start(struct streamer *st, const struct config *conf)
 {
 	static struct reader_hooks hooks = {
 		.fail = reader_hook_fail,
@@ -1187,10 +1209,19 @@ reader_start(struct streamer *st, const struct config *conf,
 	reader.owner = &rep;
 	reader.conf = conf;
 	reader.hooks = &hooks;
-	reader_from = *from;
 	if (pthread_create(&reader_thread, NULL, reader_main, &reader) != 0)
 		fatalx("cannot start the reader thread");
 	return 0;
+}
+
+void
+reader_go(const struct start *from)
+{
+	pthread_mutex_lock(&rep.st->mu);
+	reader_from = *from;
+	reader_given = true;
+	pthread_cond_signal(&reader_given_cv);
+	pthread_mutex_unlock(&rep.st->mu);
 }
 
 /* Breaks a blocking fetch: the flag, then the socket -- at once, or
@@ -1202,6 +1233,7 @@ reader_stop(struct streamer *st, bool at_commit)
 	pthread_mutex_lock(&st->mu);
 	st->stopping = true;
 	pthread_cond_broadcast(&st->gap_room);
+	pthread_cond_signal(&reader_given_cv);
 	reader_at_commit = at_commit;
 	if (st->dump_fd >= 0 && !(at_commit && reader_trx_open))
 		shutdown(st->dump_fd, SHUT_RDWR);

@@ -276,41 +276,9 @@ streamer_collect_tick(evutil_socket_t fd UNUSED, short ev UNUSED,
 		streamer_collect();
 }
 
-/* libmariadb's one-time start-up (the mysql service's port from NSS,
- * OpenSSL's configuration: ~3 ms) runs on the other core while this one
- * sets up and asks checkpointd where to start; the reader's mysql_init
- * waits for it (pthread_once).  An exit waits for it too: OpenSSL's exit
- * handler must not run while it is still starting. */
-static pthread_t	 preload;
-static bool		 preloading;
-
-static void *
-streamer_preload_main(void *arg UNUSED)
-{
-	if (mysql_library_init(0, NULL, NULL) != 0)
-		log_errx("libmariadb could not start; the connect will say why");
-	return NULL;
-}
-
-static void
-streamer_preload(void)
-{
-	preloading = pthread_create(&preload, NULL, streamer_preload_main,
-	    NULL) == 0;
-}
-
-static void
-streamer_preload_wait(void)
-{
-	if (preloading)
-		pthread_join(preload, NULL);
-	preloading = false;
-}
-
 static void
 streamer_exit(void)
 {
-	streamer_preload_wait();
 	stats_send();
 	if (sup != NULL)
 		peer_flush(sup, 1000);
@@ -335,15 +303,13 @@ static void
 streamer_stop(int code)
 {
 	struct timeval tv = { STREAMER_FINAL_SAVE_MS / 1000, 0 };
-	bool running = state == S_RUNNING;
 
 	if (state == S_STOPPING)
 		return;
 	state = S_STOPPING;
 	exit_code = code;
 	reader_stop(&st, true);
-	if (running)
-		reader_wait();
+	reader_wait();
 	streamer_collect();
 	if (!have_durable || ckpt == NULL)
 		streamer_exit();
@@ -352,7 +318,8 @@ streamer_stop(int code)
 	evtimer_add(final_timer, &tv);
 }
 
-/* The reader starts once the versions in force have all arrived. */
+/* The reader dumps from start_from once the versions in force have all
+ * arrived (it connected meanwhile). */
 static struct start	 start_from;
 static uint64_t		 versions_due;
 
@@ -360,7 +327,7 @@ static void
 streamer_run(void)
 {
 	state = S_RUNNING;
-	reader_start(&st, &conf, &start_from);
+	reader_go(&start_from);
 }
 
 /* What having no schema history means for this start. */
@@ -470,9 +437,8 @@ streamer_ckpt_failed(struct msg_in *msg)
 	log_errx("checkpointd cannot save positions: %.*s", (int)len, err);
 	exit_code = BX_STORE;
 	reader_stop(&st, false);
-	if (state == S_RUNNING)
+	if (state != S_STOPPING)
 		reader_wait();
-	streamer_preload_wait();
 	exit(BX_STORE);
 }
 
@@ -485,9 +451,8 @@ streamer_dispatch_ckpt(struct peer *p, struct msg_in *msg, void *arg UNUSED)
 		peer_free(p);
 		ckpt = NULL;
 		reader_stop(&st, false);
-		if (state == S_RUNNING)
+		if (state != S_STOPPING)
 			reader_wait();
-		streamer_preload_wait();
 		exit(BX_PEER_LOST);
 	}
 	switch (msg->type) {
@@ -660,10 +625,10 @@ main(int argc, char *argv[])
 		return BX_OK;
 	}
 	streamer_config();
-	streamer_preload();
 	log_debug("libmariadb %s", mysql_get_client_info());
 	streamer_setup();
 	streamer_load();
+	reader_start(&st, &conf);
 	event_base_dispatch(base);
 	sink_close(&sink);
 	return exit_code;

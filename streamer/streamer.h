@@ -5,9 +5,11 @@
  *  - the main thread (streamer.c): libevent loop, the siblings' sockets
  *    (supervisor, checkpointd), the stats timer (stats.c); reads struct
  *    streamer under mu and saves the durable position it finds there.
- *  - the reader thread (reader.c): the dump connection and the
- *    information_schema one (schema.c), the decoder (struct reader), the
- *    sink; writes struct streamer's durable position, start and finish
+ *  - the reader thread (reader.c), started with the process: it
+ *    connects to the server and checks it while the main thread asks
+ *    checkpointd where to start, and sends its dump once reader_go says.
+ *    It owns the dump connection and the information_schema one
+ *    (schema.c), the decoder (struct reader), the sink; writes struct streamer's durable position, start and finish
  *    under mu and wakes the main thread through wake[].
  *  - the formatting thread (output/parallel.c), when [stream] threads
  *    allows: formats rows events the reader queued, from a snapshot of
@@ -70,8 +72,10 @@ void	 streamer_finish(struct streamer *, int code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
 /* reader.c */
-int	 reader_start(struct streamer *, const struct config *,
-	    const struct start *);
+/* The reader thread connects and checks the server at once; its dump
+ * waits for reader_go's start. */
+int	 reader_start(struct streamer *, const struct config *);
+void	 reader_go(const struct start *);
 void	 reader_stop(struct streamer *, bool at_commit);
 int	 reader_wait(void);
 /* The TLS options' files exist and agree with ssl_mode; -1 with err. */
