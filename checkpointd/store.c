@@ -404,9 +404,10 @@ store_check_writable(struct store *st)
 	return 0;
 }
 
-/* WAL so that a commit is one append; FULL so that it survives power loss. */
+/* WAL so that a commit is one append.  The migrations are written
+ * without a sync (store_migrate); FULL follows them (store_durable). */
 static int
-store_pragmas(struct store *st)
+store_wal(struct store *st)
 {
 	char mode[32];
 
@@ -417,6 +418,13 @@ store_pragmas(struct store *st)
 		return store_fail(st, "checkpoint database %s: journal_mode "
 		    "stayed %s instead of wal: put the file on a local file "
 		    "system", st->path, mode);
+	return store_exec(st, "PRAGMA synchronous=OFF", "PRAGMA synchronous");
+}
+
+/* FULL so that a saved position survives power loss. */
+static int
+store_durable(struct store *st)
+{
 	return store_exec(st, "PRAGMA synchronous=FULL", "PRAGMA synchronous");
 }
 
@@ -456,6 +464,17 @@ store_apply(struct store *st, int version)
 	return 0;
 }
 
+/*
+ * The migrations promise nothing by themselves: no position depends on
+ * them until the first save, whose synced commit makes the WAL durable up
+ * to its own frames, the migrations' included.  Lost in a crash before
+ * that (WAL frames are checksummed: the transaction comes back whole or
+ * not at all), they are applied again at the next start.  So they commit
+ * without a sync, and a new database is ready without three fsyncs (the
+ * new WAL's header, its directory, the commit); the first save syncs the
+ * directory too.  The switch to WAL stays synced: it writes page 1 of the
+ * database file, and SQLite drops the WAL of an empty database file.
+ */
 static int
 store_migrate(struct store *st)
 {
@@ -559,8 +578,9 @@ store_open(const char *path, char *err, size_t errlen)
 		store_fail(st, "checkpoint database path is longer than %zu "
 		    "bytes: %.64s...", sizeof(st->path) - 1, path);
 	else if (store_open_db(st) == 0 && store_check_integrity(st) == 0 &&
-	    store_check_writable(st) == 0 && store_pragmas(st) == 0 &&
-	    store_migrate(st) == 0 && store_prepare(st) == 0)
+	    store_check_writable(st) == 0 && store_wal(st) == 0 &&
+	    store_migrate(st) == 0 && store_durable(st) == 0 &&
+	    store_prepare(st) == 0)
 		return st;
 	strlcpy_(err, st->err, errlen);
 	store_free(st);
