@@ -547,39 +547,53 @@ as_nobody() {
 	    env PATH="$TMP/nobody-bin:/usr/bin:/bin" "$@"
 }
 
-# streamer_wrapped DIR COMMAND...: a libexec directory DIR whose
-# binlogd-streamer is COMMAND... running the real one with its arguments
-# (a shim, a profiler); binlogd runs it given BINLOGD_LIBEXECDIR=DIR,
-# where checkpointd and the sink modules are links to the installed ones.
-# The real one is always the installed one, so that a second wrapping
-# does not wrap the first.
-streamer_wrapped() {
-	local dir=$1 real=${LIB_LIBEXECDIR:?no installed libexec directory} m
-	shift
+# libexec_wrapped DIR HELPER COMMAND...: a libexec directory DIR whose
+# HELPER (binlogd-streamer, binlogd-checkpointd) is COMMAND... running the
+# real one with its arguments (a shim, a profiler); binlogd runs it given
+# BINLOGD_LIBEXECDIR=DIR, where the other helpers and the sink modules
+# are links to the installed ones.  The real one is always the installed
+# one, so that a second wrapping does not wrap the first.
+libexec_wrapped() {
+	local dir=$1 helper=$2 real=${LIB_LIBEXECDIR:?no installed libexec directory} f
+	shift 2
 	mkdir -p "$dir"
-	ln -sf "$real/binlogd-checkpointd" "$dir/binlogd-checkpointd"
-	for m in "$real"/binlogd-sink-*.so; do
-		[ ! -e "$m" ] || ln -sf "$m" "$dir/${m##*/}"
+	for f in "$real"/binlogd-*; do
+		[ ! -e "$f" ] || ln -sf "$f" "$dir/${f##*/}"
 	done
-	printf '#!/bin/sh\nexec %s %s "$@"\n' "$*" "$real/binlogd-streamer" \
-	    >"$dir/binlogd-streamer"
-	chmod +x "$dir/binlogd-streamer"
+	rm -f "$dir/$helper"
+	printf '#!/bin/sh\nexec %s %s "$@"\n' "$*" "$real/$helper" \
+	    >"$dir/$helper"
+	chmod +x "$dir/$helper"
 }
 
-# fsync_log_streamer [DELAY_MS [FAIL_AT]]: from now on binlogd runs
-# binlogd-streamer with tests/fsync_log.c preloaded, which appends each
-# fsync of a file to $FSYNC_LOG (when its bytes became durable, seen from
-# outside) -- each DELAY_MS slower if given, as on a slow disk, and
-# failing with EIO from a streamer's FAIL_AT'th on, as on a failing one.
-fsync_log_streamer() {
+# streamer_wrapped DIR COMMAND...: libexec_wrapped for binlogd-streamer.
+streamer_wrapped() {
+	local dir=$1
+	shift
+	libexec_wrapped "$dir" binlogd-streamer "$@"
+}
+
+# fsync_log_child HELPER [DELAY_MS [FAIL_AT]]: from now on binlogd runs
+# HELPER (binlogd-streamer, binlogd-checkpointd) with tests/fsync_log.c
+# preloaded, which appends each fsync of a file to $FSYNC_LOG (when its
+# bytes became durable, seen from outside) -- each DELAY_MS slower if
+# given, as on a slow disk, and failing with EIO from the FAIL_AT'th on,
+# as on a failing one.
+fsync_log_child() {
 	FSYNC_LOG=$TMP/fsync.log
 	cc -shared -fPIC -O2 -o "$TMP/fsync_log.so" "$LIB_DIR/fsync_log.c" \
 	    -ldl 2>"$TMP/cc.err" || { cat "$TMP/cc.err" >&2;
 		hard_error "cannot build tests/fsync_log.c"; }
-	streamer_wrapped "$TMP/libexec-fsync" env \
+	libexec_wrapped "$TMP/libexec-fsync" "$1" env \
 	    LD_PRELOAD="$TMP/fsync_log.so" FSYNC_LOG="$FSYNC_LOG" \
-	    FSYNC_DELAY_MS="${1:-0}" FSYNC_FAIL_AT="${2:-0}"
+	    FSYNC_DELAY_MS="${2:-0}" FSYNC_FAIL_AT="${3:-0}"
 	export BINLOGD_LIBEXECDIR=$TMP/libexec-fsync
+}
+
+# fsync_log_streamer [DELAY_MS [FAIL_AT]]: fsync_log_child for the
+# streamer (FAIL_AT counts a streamer's calls).
+fsync_log_streamer() {
+	fsync_log_child binlogd-streamer "$@"
 }
 
 # fsynced FILE: how many bytes of FILE the last fsync that returned 0
