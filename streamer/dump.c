@@ -1,6 +1,9 @@
-/* dump.c: MySQL's COM_BINLOG_DUMP_GTID -- a binlog dump that starts after
- * a GTID set -- encoded here and sent on libmariadb's connection, whose
- * mariadb_rpl_open only knows COM_BINLOG_DUMP.
+/* dump.c: the dump commands binlogd sends itself on libmariadb's
+ * connection.  MySQL's COM_BINLOG_DUMP_GTID -- a binlog dump that starts
+ * after a GTID set -- which mariadb_rpl_open does not know; and
+ * COM_BINLOG_DUMP, which mariadb_rpl_open sends only after two queries of
+ * its own (the checksum, semi-sync), each a round trip that a dump read
+ * by packet.c does not need.
  *
  * Layout (MySQL rpl_source.cc, com_binlog_dump_gtid), little-endian:
  *   flags 2, server_id 4, binlog name length 4 + name, position 8,
@@ -17,6 +20,7 @@
 
 #include "dump.h"
 #include "log.h"
+#include "position.h"
 
 #define DUMP_FORMAT_TAGGED	1
 
@@ -122,6 +126,25 @@ dump_gtid_packet(const struct gtid_set *set, uint32_t server_id,
 	dump_put_uint(&o, dump_gtid_encode(set, NULL, 0), 4);
 	dump_put_set(&o, set);
 	return o.len;
+}
+
+/* COM_BINLOG_DUMP: position 4, flags 2, server_id 4, the file's name. */
+int
+dump_file_send(MYSQL *mysql, const char *file, uint32_t pos,
+    uint32_t server_id)
+{
+	size_t len = strlen(file);
+	uint8_t buf[10 + POS_FILE_MAX];
+	struct dump_out o = { buf, sizeof(buf), 0 };
+
+	if (len >= POS_FILE_MAX)
+		len = POS_FILE_MAX - 1;
+	dump_put_uint(&o, pos, 4);
+	dump_put_uint(&o, 0, 2);
+	dump_put_uint(&o, server_id, 4);
+	dump_put(&o, file, len);
+	return mysql->methods->db_command(mysql, COM_BINLOG_DUMP,
+	    (const char *)buf, o.len, 1, NULL) == 0 ? 0 : -1;
 }
 
 /* mysql->methods->db_command is what mariadb_rpl_open's ma_simple_command

@@ -784,14 +784,42 @@ reader_dump_fail(struct reader *r)
 	    rep.st->start_desc, mysql_error(rep.mysql), e);
 }
 
+/* The dump command.  When binlogd reads the packets itself, it sends
+ * COM_BINLOG_DUMP itself too: mariadb_rpl_open first asks the server's
+ * checksum and semi-sync settings, two round trips whose answers only its
+ * own mariadb_rpl_fetch uses. */
+static int
+reader_dump_send(struct reader *r, const struct position *pos, bool by_gtid)
+{
+	uint32_t sid = r->conf->replica_server_id;
+	const char *file = by_gtid ? "" : pos->file;
+	uint32_t start = by_gtid ? 4 : (uint32_t)pos->offset;
+
+	reader_own_packets = mysql_get_ssl_cipher(rep.mysql) == NULL &&
+	    !rep.mysql->net.compress;
+	if (!reader_own_packets) {
+		if ((rep.rpl = mariadb_rpl_init(rep.mysql)) == NULL)
+			fatalx("mariadb_rpl_init: out of memory");
+		mariadb_rpl_optionsv(rep.rpl, MARIADB_RPL_FILENAME, file,
+		    strlen(file));
+		mariadb_rpl_optionsv(rep.rpl, MARIADB_RPL_START,
+		    (unsigned long)start);
+		mariadb_rpl_optionsv(rep.rpl, MARIADB_RPL_SERVER_ID, sid);
+		mariadb_rpl_optionsv(rep.rpl, MARIADB_RPL_FLAGS, 0);
+	}
+	if (by_gtid && !r->mariadb)
+		return dump_gtid_send(rep.mysql, r->gtids, sid);
+	if (reader_own_packets)
+		return dump_file_send(rep.mysql, file, start, sid);
+	return mariadb_rpl_open(rep.rpl);
+}
+
 static int
 reader_open(struct reader *r)
 {
 	struct position pos;
 	bool by_gtid;
 	char err[256];
-	uint32_t sid = r->conf->replica_server_id;
-	unsigned long start;
 
 	if (reader_resolve(r, &pos, &by_gtid) == -1)
 		return -1;
@@ -809,7 +837,6 @@ reader_open(struct reader *r)
 		return -1;
 	reader_req = pos;
 	strlcpy_(r->file, pos.file, sizeof(r->file));
-	start = by_gtid ? 4 : (unsigned long)pos.offset;
 	if (by_gtid)
 		snprintf(rep.st->start_desc, sizeof(rep.st->start_desc),
 		    "gtid %s", pos.gtid);
@@ -817,22 +844,12 @@ reader_open(struct reader *r)
 		snprintf(rep.st->start_desc, sizeof(rep.st->start_desc),
 		    "%s:%llu", pos.file, (unsigned long long)pos.offset);
 	reader_dump_sent = mono_now();
-	if ((rep.rpl = mariadb_rpl_init(rep.mysql)) == NULL)
-		fatalx("mariadb_rpl_init: out of memory");
-	mariadb_rpl_optionsv(rep.rpl, MARIADB_RPL_FILENAME,
-	    by_gtid ? "" : pos.file, by_gtid ? 0 : strlen(pos.file));
-	mariadb_rpl_optionsv(rep.rpl, MARIADB_RPL_START, start);
-	mariadb_rpl_optionsv(rep.rpl, MARIADB_RPL_SERVER_ID, sid);
-	mariadb_rpl_optionsv(rep.rpl, MARIADB_RPL_FLAGS, 0);
-	if ((by_gtid && !r->mariadb ? dump_gtid_send(rep.mysql, r->gtids, sid) :
-	    mariadb_rpl_open(rep.rpl)) != 0)
+	if (reader_dump_send(r, &pos, by_gtid) != 0)
 		return reader_dump_fail(r);
 	stale_dump_note(rep.mysql, r->conf, r->server_id);
 	pthread_mutex_lock(&rep.st->mu);
 	rep.st->dump_fd = mysql_get_socket(rep.mysql);
 	pthread_mutex_unlock(&rep.st->mu);
-	reader_own_packets = mysql_get_ssl_cipher(rep.mysql) == NULL &&
-	    !rep.mysql->net.compress;
 	/* packet.c hands on formatted records before it waits for more */
 	r->sync_before_wait = reader_own_packets;
 	if (reader_own_packets)
