@@ -463,7 +463,7 @@ reader_session_sql(const struct reader *r, char *sql, size_t size)
 	    r->mariadb ? ", @mariadb_slave_capability = 4" : "");
 }
 
-/* What reader_check, reader_grants, reader_session and stale_dump_end
+/* What reader_check, reader_grants, reader_session and stale_dump_kill
  * will ask, sent in one round trip (query.c), those that may fail last;
  * until SELECT @@version answers, the flavour is the handshake's. */
 static void
@@ -519,18 +519,13 @@ reader_check(struct reader *r)
 	return reader_failed(r) || reader_grants(r) == -1 ? -1 : 0;
 }
 
-/* The dump's session variables; the previous streamer's dump thread
- * ended now, while the start position may still be on its way. */
 static int
 reader_session(struct reader *r)
 {
 	char sql[256];
 
 	reader_session_sql(r, sql, sizeof(sql));
-	if (reader_exec(r, sql) == -1)
-		return -1;
-	stale_dump_end(rep.mysql, r->conf, r->mariadb, r->server_id);
-	return 0;
+	return reader_exec(r, sql);
 }
 
 /* The connection and the checks need no position: they are made while
@@ -760,14 +755,35 @@ reader_resolve(struct reader *r, struct position *pos, bool *by_gtid)
 	return 0;
 }
 
+/* What the dump needs on its connection, in one round trip: the GTID
+ * set to resume from (MariaDB's dump reads @slave_connect_state), and
+ * the previous streamer's dump thread ended (stale.c). */
 static int
-reader_set_connect_state(struct reader *r, const char *gtid)
+reader_before_dump(struct reader *r, const char *gtid, bool by_gtid)
 {
-	char sql[POS_GTID_MAX * 2 + 64], esc[POS_GTID_MAX * 2 + 1];
+	char state[POS_GTID_MAX * 2 + 64], esc[POS_GTID_MAX * 2 + 1];
+	char kill[64];
+	const char *sql[2];
+	size_t n = 0;
+	bool stale;
 
-	mysql_real_escape_string(rep.mysql, esc, gtid, strlen(gtid));
-	snprintf(sql, sizeof(sql), "SET @slave_connect_state = '%s'", esc);
-	return reader_exec(r, sql);
+	stale = stale_dump_kill(rep.mysql, r->conf, r->mariadb, r->server_id,
+	    kill, sizeof(kill));
+	if (by_gtid) {
+		mysql_real_escape_string(rep.mysql, esc, gtid, strlen(gtid));
+		snprintf(state, sizeof(state), "SET @slave_connect_state = "
+		    "'%s'", esc);
+		sql[n++] = state;
+	}
+	if (stale)
+		sql[n++] = kill;	/* last: its failure ends the batch */
+	if (n > 1)
+		query_ahead(rep.mysql, sql, n);
+	if (by_gtid && reader_exec(r, state) == -1)
+		return -1;
+	if (stale)
+		stale_dump_end(rep.mysql, kill);
+	return 0;
 }
 
 /* The dump command was refused or the connection lost. */
@@ -833,7 +849,7 @@ reader_open(struct reader *r)
 	if (gtid_set_parse(r->gtids, pos.gtid, err, sizeof(err)) == -1)
 		return reader_fail(r, BX_CONFIG, "GTID set '%s': %s", pos.gtid,
 		    err);
-	if (by_gtid && reader_set_connect_state(r, pos.gtid) == -1)
+	if (reader_before_dump(r, pos.gtid, by_gtid) == -1)
 		return -1;
 	reader_req = pos;
 	strlcpy_(r->file, pos.file, sizeof(r->file));

@@ -12,7 +12,8 @@
  * that thread, and only if it is still our user's binlog dump on the same
  * server life.  The dump command may follow the KILL at once: the killed
  * thread wakes from its wait and the new dump's first event still comes
- * in ~1 ms (bench/startup); polling PROCESSLIST until it is gone would add
+ * in ~1 ms (bench/startup), so the KILL goes in the same round trip as
+ * the GTID to resume from; polling PROCESSLIST until it is gone would add
  * round trips, and one run of bench/run saw MariaDB 10.11 crash on a
  * PROCESSLIST query while a dump thread was ending.  The note is
  * advisory: missing, unreadable or stale, it costs the ~100 ms and
@@ -108,12 +109,11 @@ stale_read(const struct config *conf, struct stale_note *n)
 	return got == 3;
 }
 
-void
-stale_dump_end(MYSQL *m, const struct config *conf, bool mariadb,
-    uint32_t server_id)
+bool
+stale_dump_kill(MYSQL *m, const struct config *conf, bool mariadb,
+    uint32_t server_id, char *sql, size_t size)
 {
 	struct stale_note n;
-	char sql[64];
 
 	if (!stale_number(m, stale_booted_sql(mariadb), &stale_server_booted))
 		stale_server_booted = -1;
@@ -121,14 +121,24 @@ stale_dump_end(MYSQL *m, const struct config *conf, bool mariadb,
 	    n.server_id != server_id ||
 	    llabs(stale_server_booted - n.booted) > 2 ||
 	    !stale_alive(m, n.thread_id))
-		return;
-	snprintf(sql, sizeof(sql), "KILL CONNECTION %lu", n.thread_id);
-	if (mysql_query(m, sql) != 0) {
-		log_debug("%s: %s", sql, mysql_error(m));
+		return false;
+	snprintf(sql, size, "KILL CONNECTION %lu", n.thread_id);
+	return true;
+}
+
+void
+stale_dump_end(MYSQL *m, const char *kill)
+{
+	MYSQL_RES *res;
+
+	if (query_run(m, kill, &res) == -1) {
+		log_debug("%s: %s", kill, mysql_error(m));
 		return;
 	}
-	log_info("ended dump thread %lu, left on the server by the previous "
-	    "streamer", n.thread_id);
+	if (res != NULL)
+		mysql_free_result(res);
+	log_info("ended dump thread %s, left on the server by the previous "
+	    "streamer", kill + strlen("KILL CONNECTION "));
 }
 
 size_t

@@ -87,11 +87,14 @@ MYSQL	*reader_meta(struct reader *);
 
 /* stale.c: ends the previous streamer's dump thread (before the dump
  * command, on its connection), notes this one's (after it); server_id
- * is the source server's. */
-void	 stale_dump_end(MYSQL *, const struct config *, bool mariadb,
-	    uint32_t server_id);
+ * is the source server's.  stale_dump_kill writes the KILL in sql and
+ * says whether there is a thread to end; stale_dump_end runs it
+ * (query_run: it may have been sent ahead). */
+bool	 stale_dump_kill(MYSQL *, const struct config *, bool mariadb,
+	    uint32_t server_id, char *sql, size_t size);
+void	 stale_dump_end(MYSQL *, const char *kill);
 void	 stale_dump_note(MYSQL *, const struct config *, uint32_t server_id);
-/* The queries stale_dump_end will ask, for query_ahead: their count (at
+/* The queries stale_dump_kill will ask, for query_ahead: their count (at
  * most 2) in sql, one of them written in buf. */
 size_t	 stale_ahead(const struct config *, bool mariadb, const char **sql,
 	    char *buf, size_t size);
