@@ -122,6 +122,7 @@ struct tablemap {
 	uint32_t	 db_json;	/* length of "db" in json (0: none) */
 	uint32_t	 table_json;	/* length of "table" after it */
 	struct obuf	 raw;		/* the TABLE_MAP's body, once decoded */
+	bool		 current;	/* one of the transaction's (trx_maps) */
 };
 
 /* Column facts from information_schema, cached per (db, table); a
@@ -265,7 +266,11 @@ struct reader {
 	uint32_t	 gtid_domain, gtid_server;
 	uint64_t	 gtid_seq;
 	char		 gtid_text[64];
+	/* Decoded maps stay in their slot of maps (a rows event still being
+	 * formatted may use one, parallel.c); the transaction's are those
+	 * trx_maps numbers, nmaps of them. */
 	struct tablemap	*maps;
+	uint32_t	*trx_maps;
 	size_t		 nmaps, maps_cap;
 	struct evhdr	 hdr;
 	bool		 seen_event;
@@ -354,6 +359,7 @@ bool	 rows_text_base64(const struct column *);
 
 /* tablemap.c */
 int	 tablemap_decode(struct reader *, struct cursor *);
+void	 tablemap_reset(struct reader *);
 int	 tablemap_forget_schema(struct reader *, const uint8_t *db,
 	    size_t dblen, const uint8_t *sql, size_t len);
 

@@ -132,7 +132,6 @@ void	 charset_json(struct obuf *, uint8_t, const uint8_t *, size_t);
 
 /* tablemap.c */
 struct tablemap *tablemap_find(struct reader *, uint64_t table_id);
-void	 tablemap_reset(struct reader *);
 void	 tablemap_free(struct reader *);
 
 #endif

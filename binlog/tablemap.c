@@ -262,39 +262,61 @@ tablemap_optional(struct reader *r, struct tablemap *tm, struct cursor *c)
 	return 0;
 }
 
+/* Room for one more map in the transaction: the slots and trx_maps grow
+ * together (only after the ring is done with the maps: tablemap_decode). */
+static void
+tablemap_more(struct reader *r)
+{
+	struct tablemap *tm;
+	uint32_t *ix;
+	size_t cap;
+
+	if (r->nmaps < r->maps_cap)
+		return;
+	cap = r->maps_cap ? r->maps_cap * 2 : 8;
+	if ((tm = realloc(r->maps, cap * sizeof(*tm))) == NULL ||
+	    (r->maps = tm, ix = realloc(r->trx_maps, cap * sizeof(*ix))) ==
+	    NULL)
+		fatal("table map cache");
+	memset(tm + r->maps_cap, 0, (cap - r->maps_cap) * sizeof(*tm));
+	r->trx_maps = ix;
+	r->maps_cap = cap;
+}
+
+/* The map in slot k is one of the transaction's. */
+static struct tablemap *
+tablemap_enter(struct reader *r, size_t k)
+{
+	r->maps[k].current = true;
+	r->trx_maps[r->nmaps++] = (uint32_t)k;
+	return &r->maps[k];
+}
+
 /* A slot for table_id: the same id again replaces its old mapping; a
- * new one takes a slot that no decoded map holds if there is one, so
- * that tables taking turns keep theirs (tablemap_same) -- after a DDL
+ * new one takes a slot no decoded map holds if there is one, so that
+ * tables taking turns keep theirs (tablemap_same) -- after a DDL
  * statement, the one its table had, whose buffers fit it. */
 static struct tablemap *
 tablemap_slot(struct reader *r, uint64_t table_id)
 {
-	struct tablemap *tm, t;
-	size_t cap, k;
+	struct tablemap *tm;
+	size_t k;
 
 	if ((tm = tablemap_find(r, table_id)) != NULL)
 		return tm;
-	if (r->nmaps == r->maps_cap) {
-		cap = r->maps_cap ? r->maps_cap * 2 : 8;
-		if ((tm = realloc(r->maps, cap * sizeof(*tm))) == NULL)
-			fatal("table map cache");
-		memset(tm + r->maps_cap, 0, (cap - r->maps_cap) * sizeof(*tm));
-		r->maps = tm;
-		r->maps_cap = cap;
-	}
-	for (k = r->nmaps; k < r->maps_cap; k++)
-		if (r->maps[k].raw.len == 0 && r->maps[k].table_id == table_id)
+	tablemap_more(r);
+	for (k = 0; k < r->maps_cap; k++)
+		if (!r->maps[k].current && r->maps[k].raw.len == 0 &&
+		    r->maps[k].table_id == table_id)
 			break;
 	if (k == r->maps_cap)
-		for (k = r->nmaps; k < r->maps_cap && r->maps[k].raw.len > 0;
-		    k++)
+		for (k = 0; k < r->maps_cap; k++)
+			if (!r->maps[k].current && r->maps[k].raw.len == 0)
+				break;
+	if (k == r->maps_cap)
+		for (k = 0; r->maps[k].current; k++)
 			;
-	if (k != r->nmaps && k < r->maps_cap) {
-		t = r->maps[k];
-		r->maps[k] = r->maps[r->nmaps];
-		r->maps[r->nmaps] = t;
-	}
-	tm = &r->maps[r->nmaps++];
+	tm = tablemap_enter(r, k);
 	tm->table_id = table_id;
 	return tm;
 }
@@ -375,36 +397,29 @@ tablemap_holds(const struct tablemap *tm, uint64_t id, const uint8_t *body,
 
 /*
  * Whether a TABLE_MAP maps its table as a map decoded before did: the
- * same id and bytes, in this transaction or in a slot past its maps (one
- * an earlier transaction left), and no DDL since.  A server maps each
- * table again for every statement, and transactions take turns at
- * tables: the decoded map is kept, and moved to the transaction's next
- * slot if it is not there (once the rows events still being formatted
- * with the maps, parallel.c, are done).  1 if so, 0 if not, -1 failed.
+ * same id and bytes, in this transaction or in a slot an earlier one
+ * left, and no DDL since.  A server maps each table again for every
+ * statement, and transactions take turns at tables: the decoded map is
+ * kept, and joins the transaction's where it is -- rows events still
+ * being formatted (parallel.c) hold their own list of the maps they
+ * use, so that nothing waits for them.  1 if so, 0 if not.
  */
 static int
 tablemap_same(struct reader *r, uint64_t id, const uint8_t *body,
     size_t len)
 {
-	struct tablemap *tm = tablemap_find(r, id), t;
-	size_t j;
+	struct tablemap *tm = tablemap_find(r, id);
+	size_t k;
 
 	if (tm != NULL)
 		return tablemap_holds(tm, id, body, len);
-	for (j = r->nmaps; j < r->maps_cap; j++)
-		if (tablemap_holds(&r->maps[j], id, body, len))
-			break;
-	if (j == r->maps_cap)
-		return 0;
-	if (j != r->nmaps) {
-		if (r->hooks->sync(r) == -1)
-			return -1;
-		t = r->maps[j];
-		r->maps[j] = r->maps[r->nmaps];
-		r->maps[r->nmaps] = t;
-	}
-	r->nmaps++;
-	return 1;
+	for (k = 0; k < r->maps_cap; k++)
+		if (!r->maps[k].current &&
+		    tablemap_holds(&r->maps[k], id, body, len)) {
+			tablemap_enter(r, k);
+			return 1;
+		}
+	return 0;
 }
 
 int
@@ -414,15 +429,15 @@ tablemap_decode(struct reader *r, struct cursor *c)
 	size_t len = c->len - c->off;
 	struct tablemap *tm;
 	uint64_t id;
-	int idlen = 6, same;
+	int idlen = 6;
 
 	if (r->npost_header >= EV_TABLE_MAP &&
 	    r->post_header[EV_TABLE_MAP - 1] == 6)
 		idlen = 4;
 	id = cursor_uint(c, idlen);
 	cursor_bytes(c, 2);			/* flags */
-	if (c->err == 0 && (same = tablemap_same(r, id, body, len)) != 0)
-		return same == 1 ? 0 : -1;
+	if (c->err == 0 && tablemap_same(r, id, body, len))
+		return 0;
 	if (r->hooks->sync(r) == -1)
 		return -1;
 	tm = tablemap_slot(r, id);
@@ -448,8 +463,8 @@ tablemap_find(struct reader *r, uint64_t table_id)
 	size_t i;
 
 	for (i = 0; i < r->nmaps; i++)
-		if (r->maps[i].table_id == table_id)
-			return &r->maps[i];
+		if (r->maps[r->trx_maps[i]].table_id == table_id)
+			return &r->maps[r->trx_maps[i]];
 	return NULL;
 }
 
@@ -457,6 +472,10 @@ tablemap_find(struct reader *r, uint64_t table_id)
 void
 tablemap_reset(struct reader *r)
 {
+	size_t i;
+
+	for (i = 0; i < r->nmaps; i++)
+		r->maps[r->trx_maps[i]].current = false;
 	r->nmaps = 0;
 }
 
@@ -490,7 +509,9 @@ tablemap_free(struct reader *r)
 		free(r->maps[i].raw.buf);
 	}
 	free(r->maps);
+	free(r->trx_maps);
 	r->maps = NULL;
+	r->trx_maps = NULL;
 	r->nmaps = r->maps_cap = 0;
 	charset_free();
 }

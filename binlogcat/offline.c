@@ -82,7 +82,7 @@ offline_reset(struct reader *r)
 	res->finished = false;
 	res->exit_code = 0;
 	par_release();		/* what a failed file left in the ring */
-	r->nmaps = 0;
+	tablemap_reset(r);
 	/* another file, maybe another server */
 	(void)tablemap_forget_schema(r, NULL, 0, NULL, 0);
 	r->npost_header = 0;

@@ -45,6 +45,8 @@ struct par_job {
 	struct reader_hooks hooks;	/* the owner's, but fail: par_job_fail */
 	struct par_bufs	 bufs;
 	struct obuf	 query, ev;
+	uint32_t	*trx_maps;	/* the reader's when it was queued */
+	size_t		 trx_maps_cap;
 	int		 kind, rc;
 	int		 fail_code;	/* its failure, reported when joined */
 	char		 fail_msg[1024];
@@ -424,8 +426,10 @@ par_job_fail(struct reader *w, int code, const char *msg)
  * no other field of the reader; one they come to read must be copied
  * here (testdata.sh and fixtures.sh read every decoder path on two
  * threads).  The maps are
- * shared: the reader waits for the ring before it changes one
- * (tablemap_decode), and the hooks and configuration do not change.
+ * shared, the list of the transaction's (trx_maps) is the job's own:
+ * the reader waits for the ring before it decodes into a map's slot
+ * (tablemap_decode), but not before a transaction takes up a map
+ * again; and the hooks and configuration do not change.
  */
 static void
 par_snapshot(struct reader *w, const struct reader *r,
@@ -436,6 +440,7 @@ par_snapshot(struct reader *w, const struct reader *r,
 	w->owner = r->owner;		/* for the hooks: offline_fail */
 	w->hooks = r->hooks;
 	w->maps = r->maps;
+	w->trx_maps = r->trx_maps;
 	w->nmaps = r->nmaps;
 	w->maps_cap = r->maps_cap;
 	w->mariadb = r->mariadb;
@@ -453,6 +458,26 @@ par_snapshot(struct reader *w, const struct reader *r,
 	w->detached = true;
 }
 
+/* The job's copy of the transaction's list of maps, which the reader
+ * goes on to change. */
+static void
+par_copy_maps(struct par_job *j)
+{
+	uint32_t *m;
+
+	if (j->r.nmaps > j->trx_maps_cap) {
+		if ((m = realloc(j->trx_maps, j->r.nmaps * sizeof(*m))) ==
+		    NULL)
+			fatal("a job's table maps");
+		j->trx_maps = m;
+		j->trx_maps_cap = j->r.nmaps;
+	}
+	if (j->r.nmaps > 0)
+		memcpy(j->trx_maps, j->r.trx_maps,
+		    j->r.nmaps * sizeof(*j->trx_maps));
+	j->r.trx_maps = j->trx_maps;
+}
+
 /* Copies the rows event at c, and what of the reader its formatting
  * reads, into the next job. */
 static void
@@ -465,6 +490,7 @@ par_queue(struct reader *r, const struct cursor *c, int kind)
 	par_copy(&j->ev, c->p + c->off, c->len - c->off);
 	par_copy(&j->query, r->query.buf, r->query.len);
 	par_snapshot(&j->r, r, &j->query);
+	par_copy_maps(j);
 	j->hooks = *r->hooks;
 	j->hooks.fail = par_job_fail;
 	j->r.hooks = &j->hooks;
@@ -587,6 +613,9 @@ par_release(void)
 		par_free_bufs(&j->bufs);
 		free(j->ev.buf);
 		free(j->query.buf);
+		free(j->trx_maps);
+		j->trx_maps = NULL;
+		j->trx_maps_cap = 0;
 		memset(&j->ev, 0, sizeof(j->ev));
 		memset(&j->query, 0, sizeof(j->query));
 	}
