@@ -45,8 +45,11 @@ binlogcat_file(struct reader *r, const char *path)
 		fprintf(stderr, "binlogcat: %s: %s\n", path, strerror(errno));
 		return BX_FAILURE;
 	}
+	/* mapped in one go: a page fault per 16 pages read costs more (in a
+	 * VM most), and the reader thread, which alone touches the file,
+	 * would take them one after another */
 	if (sb.st_size == 0 || (map = mmap(NULL, (size_t)sb.st_size,
-	    PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+	    PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0)) == MAP_FAILED) {
 		fprintf(stderr, "binlogcat: %s: empty or unreadable: %s\n",
 		    path, sb.st_size ? strerror(errno) : "no bytes");
 		close(fd);
