@@ -193,12 +193,20 @@ par_idle(void)
 static void *
 par_main(void *arg UNUSED)
 {
-	struct sched_param sp = { .sched_priority = 0 };
+	struct sched_param sp;
 	unsigned n;
+	int policy;
 
 	/* Woken, the thread must not preempt the reader on a shared CPU:
-	 * it is there for a spare core (a refusal costs nothing but that) */
-	pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+	 * it is there for a spare core (a refusal costs nothing but that).
+	 * A real-time policy (chrt) is kept: there a woken thread does not
+	 * preempt one of its priority, and as SCHED_BATCH it would wait
+	 * for every other task of the machine. */
+	if (pthread_getschedparam(pthread_self(), &policy, &sp) != 0 ||
+	    (policy != SCHED_FIFO && policy != SCHED_RR)) {
+		sp.sched_priority = 0;
+		pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+	}
 	for (;;)
 		if (par_claim(&n))
 			par_run(n);
