@@ -157,14 +157,17 @@ kafka_error(rd_kafka_t *rk, int err, const char *reason, void *arg)
 }
 
 /*
- * Each librdkafka thread, as it starts: SCHED_BATCH, as the formatting
- * thread (parallel.c), whatever the process's policy.  A broker thread of
- * librdkafka 2.0's idempotent producer polls without sleeping while a
- * partition's next batch waits for the reply to the one in flight
- * (rd_kafka_toppar_producer_serve); under SCHED_FIFO or SCHED_RR,
- * inherited from the streamer, that spin would keep its CPU from every
- * thread of the same priority -- the server's, in `chrt -f` runs, fell
- * from ~3,700 to 80-535 transactions/s.  A refusal costs only that.
+ * Each librdkafka thread, as it starts: SCHED_BATCH, whatever the
+ * process's policy.  A broker thread of librdkafka 2.0's idempotent
+ * producer polls without sleeping while a partition's next batch waits
+ * for the reply to the one in flight (rd_kafka_toppar_producer_serve);
+ * under SCHED_FIFO or SCHED_RR, inherited from the streamer, that spin
+ * would keep its CPU from every thread of the same priority -- the
+ * server's, in `chrt -f` runs, fell from ~3,700 to 80-535
+ * transactions/s.  So unlike the formatting thread (parallel.c), which
+ * keeps a real-time policy, these wait behind the machine's other tasks
+ * under chrt: a thread that spins must not be real-time.  A refusal
+ * costs only that.
  */
 static rd_kafka_resp_err_t
 kafka_thread_start(rd_kafka_t *rk UNUSED, rd_kafka_thread_type_t type UNUSED,
