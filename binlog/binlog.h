@@ -84,6 +84,8 @@ struct evhdr {
 #define EVFLAG_IGNORABLE	0x80
 #define MARIADB_GTID_STANDALONE	0x01	/* no XID or COMMIT follows */
 
+struct colplan;
+
 /* One column of a mapped table. */
 struct column {
 	uint8_t		 type;		/* real type (STRING fix applied) */
@@ -123,6 +125,9 @@ struct tablemap {
 	uint32_t	 table_json;	/* length of "table" after it */
 	struct obuf	 raw;		/* the TABLE_MAP's body, once decoded */
 	bool		 current;	/* one of the transaction's (trx_maps) */
+	struct colplan	*plan;		/* rows.c: how each column's values
+					 * are read, made with the map */
+	size_t		 plan_cap;
 };
 
 /* Column facts from information_schema, cached per (db, table); a

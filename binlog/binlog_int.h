@@ -97,7 +97,24 @@ int	 event_inner(struct reader *, struct cursor *, const struct evhdr *);
 int	 event_bad(struct reader *, const char *);
 const char *event_type_name(uint8_t);
 
-/* rows.c */
+/*
+ * rows.c: a mapped table's column plan, made once per decoded TABLE_MAP
+ * (rows_plan, after the output's mapped hook) and read for every value
+ * of every row: the column's decoder (a dense ROWS_OP_*, not its type
+ * code, so that the dispatch is one jump), the byte count it takes from
+ * the type and metadata, and the column's key and drop mark copied out
+ * of struct column, a few hundred bytes apart per column.
+ */
+struct colplan {
+	uint8_t		 op;
+	uint8_t		 bytes;		/* integer, length or BIT bytes */
+	bool		 dropped;
+	bool		 json;
+	uint32_t	 key_off;	/* as struct column's */
+	uint32_t	 key_len;
+};
+void	 rows_plan(struct tablemap *);
+
 int	 rows_value(struct reader *, struct cursor *, const struct tablemap *,
 	    const struct column *, struct obuf *);
 void	 rows_decimal(struct cursor *, const struct column *, struct obuf *);

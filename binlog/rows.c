@@ -24,19 +24,6 @@ rows_unsupported(struct reader *r, const struct tablemap *tm,
 	    r->file, (unsigned long long)r->offset);
 }
 
-static void
-rows_int(struct cursor *c, const struct column *col, int bytes,
-    struct obuf *o)
-{
-	uint64_t v = cursor_uint(c, bytes);
-	int shift = 64 - 8 * bytes;
-
-	if (col->is_unsigned)
-		obuf_uint(o, v);
-	else
-		obuf_int(o, (int64_t)(v << shift) >> shift);
-}
-
 /* MariaDB's INET6 as inet_ntop writes it (RFC 5952, as the server does)
  * and UUID as 8-4-4-4-12 lowercase hex. */
 static void
@@ -516,76 +503,147 @@ rows_json(struct reader *r, struct cursor *c, const struct tablemap *tm,
 	return 0;
 }
 
+/* The decoders of rows_op's switch, one per way a value is read. */
+enum {
+	ROWS_OP_UNSUPPORTED, ROWS_OP_FSP, ROWS_OP_INT, ROWS_OP_UINT,
+	ROWS_OP_FLOAT, ROWS_OP_DOUBLE, ROWS_OP_DECIMAL, ROWS_OP_YEAR,
+	ROWS_OP_BIT, ROWS_OP_ENUM_SET, ROWS_OP_NULL, ROWS_OP_DATE,
+	ROWS_OP_TIMESTAMP, ROWS_OP_TIME_OLD, ROWS_OP_DATETIME2,
+	ROWS_OP_TIME2, ROWS_OP_STRING, ROWS_OP_JSON, ROWS_OP_VECTOR,
+};
+
+/* A column's decoder and the bytes it takes, from its type and
+ * metadata: the one place that reads them for a value. */
+static struct colplan
+rows_col_plan(const struct column *col)
+{
+	struct colplan p = { .op = ROWS_OP_UNSUPPORTED };
+	static const uint8_t ints[] = { [COL_TINY] = 1, [COL_SHORT] = 2,
+	    [COL_INT24] = 3, [COL_LONG] = 4, [COL_LONGLONG] = 8 };
+
+	switch (col->type) {
+	case COL_TINY: case COL_SHORT: case COL_INT24: case COL_LONG:
+	case COL_LONGLONG:
+		p.op = col->is_unsigned ? ROWS_OP_UINT : ROWS_OP_INT;
+		p.bytes = ints[col->type];
+		break;
+	case COL_FLOAT:		p.op = ROWS_OP_FLOAT; break;
+	case COL_DOUBLE:	p.op = ROWS_OP_DOUBLE; break;
+	case COL_NEWDECIMAL:	p.op = ROWS_OP_DECIMAL; break;
+	case COL_YEAR:		p.op = ROWS_OP_YEAR; break;
+	case COL_BIT:
+		p.op = ROWS_OP_BIT;
+		p.bytes = (uint8_t)((col->meta & 0xff) + ((col->meta >> 8) ?
+		    1 : 0));
+		break;
+	case COL_ENUM: case COL_SET:	p.op = ROWS_OP_ENUM_SET; break;
+	case COL_NULL:		p.op = ROWS_OP_NULL; break;
+	case COL_DATE: case COL_NEWDATE: p.op = ROWS_OP_DATE; break;
+	case COL_TIMESTAMP:	p.op = ROWS_OP_TIMESTAMP; break;
+	case COL_TIME: case COL_DATETIME: p.op = ROWS_OP_TIME_OLD; break;
+	case COL_DATETIME2: case COL_TIMESTAMP2: case COL_TIME2:
+		p.op = col->meta > 6 ? ROWS_OP_FSP :
+		    col->type == COL_DATETIME2 ? ROWS_OP_DATETIME2 :
+		    col->type == COL_TIME2 ? ROWS_OP_TIME2 : ROWS_OP_TIMESTAMP;
+		break;
+	case COL_VARCHAR: case COL_VAR_STRING:
+		p.op = ROWS_OP_STRING;
+		p.bytes = col->meta < 256 ? 1 : 2;
+		break;
+	case COL_STRING:
+		p.op = ROWS_OP_STRING;
+		p.bytes = col->length < 256 ? 1 : 2;
+		break;
+	case COL_JSON:		p.op = ROWS_OP_JSON; break;
+	case COL_VECTOR:
+		if (col->meta >= 1 && col->meta <= 4)
+			p.op = ROWS_OP_VECTOR;
+		break;
+	case COL_BLOB: case COL_TINY_BLOB: case COL_MEDIUM_BLOB:
+	case COL_LONG_BLOB: case COL_GEOMETRY:
+		if (col->meta >= 1 && col->meta <= 4) {
+			p.op = ROWS_OP_STRING;
+			p.bytes = (uint8_t)col->meta;
+		}
+		break;
+	}
+	p.json = col->type == COL_JSON;
+	p.dropped = col->dropped;
+	p.key_off = col->key_off;
+	p.key_len = col->key_len;
+	return p;
+}
+
+/* The plan of tm's columns, once its columns and keys are known. */
+void
+rows_plan(struct tablemap *tm)
+{
+	struct colplan *p;
+	uint32_t i;
+
+	if (tm->ncols > tm->plan_cap) {
+		if ((p = realloc(tm->plan, tm->ncols * sizeof(*p))) == NULL)
+			fatal("table map column plan");
+		tm->plan = p;
+		tm->plan_cap = tm->ncols;
+	}
+	for (i = 0; i < tm->ncols; i++)
+		tm->plan[i] = rows_col_plan(&tm->cols[i]);
+}
+
 /*
- * One column value of an image, as JSON, appended to o.  One switch on
- * the type; the decoders of more than a few lines are kept out of line
- * (ROWS_OUTLINE), so that this is a jump to them rather than one large
- * function saving and restoring every register for each value.
+ * One column value of an image, as JSON, appended to o, by its plan p.
+ * One dense switch; the decoders of more than a few lines are kept out
+ * of line (ROWS_OUTLINE), so that this is a jump to them rather than one
+ * large function saving and restoring every register for each value.
  */
+static int
+rows_op(struct reader *r, struct cursor *c, const struct tablemap *tm,
+    const struct column *col, const struct colplan *p, struct obuf *o)
+{
+	uint64_t v;
+
+	switch (p->op) {
+	case ROWS_OP_INT:
+		v = cursor_uint(c, p->bytes);
+		obuf_int(o, (int64_t)(v << (64 - 8 * p->bytes)) >>
+		    (64 - 8 * p->bytes));
+		return 0;
+	case ROWS_OP_UINT:	obuf_uint(o, cursor_uint(c, p->bytes)); return 0;
+	case ROWS_OP_FLOAT:	rows_float(c, 4, o); return 0;
+	case ROWS_OP_DOUBLE:	rows_float(c, 8, o); return 0;
+	case ROWS_OP_DECIMAL:	rows_decimal(c, col, o); return 0;
+	case ROWS_OP_YEAR:
+		v = cursor_uint(c, 1);
+		obuf_uint(o, v ? v + 1900 : 0);
+		return 0;
+	case ROWS_OP_BIT:	obuf_uint(o, cursor_uint_be(c, p->bytes));
+				return 0;
+	case ROWS_OP_ENUM_SET:	rows_enum_set(c, tm, col, o); return 0;
+	case ROWS_OP_NULL:	obuf_lit(o, "null"); return 0;
+	case ROWS_OP_DATE:	rows_date(c, o); return 0;
+	case ROWS_OP_TIMESTAMP:	rows_timestamp2(c, col, o); return 0;
+	case ROWS_OP_TIME_OLD:	rows_time_old(c, col, o); return 0;
+	case ROWS_OP_DATETIME2:	rows_datetime2(c, col, o); return 0;
+	case ROWS_OP_TIME2:	rows_time2(c, col, o); return 0;
+	case ROWS_OP_STRING:	return rows_string(r, c, col, p->bytes, o);
+	case ROWS_OP_JSON:	return rows_json(r, c, tm, col, o);
+	case ROWS_OP_VECTOR:	rows_vector(c, col, o); return 0;
+	case ROWS_OP_FSP:
+		return rows_unsupported(r, tm, col, "has fractional digits "
+		    "over 6 in its TABLE_MAP");
+	}
+	return rows_unsupported(r, tm, col, "is not supported yet");
+}
+
+/* A value of a column that has no plan (the decoder's tests). */
 int
 rows_value(struct reader *r, struct cursor *c, const struct tablemap *tm,
     const struct column *col, struct obuf *o)
 {
-	uint64_t v;
+	struct colplan p = rows_col_plan(col);
 
-	switch (col->type) {
-	case COL_TINY:		rows_int(c, col, 1, o); return 0;
-	case COL_SHORT:		rows_int(c, col, 2, o); return 0;
-	case COL_INT24:		rows_int(c, col, 3, o); return 0;
-	case COL_LONG:		rows_int(c, col, 4, o); return 0;
-	case COL_LONGLONG:	rows_int(c, col, 8, o); return 0;
-	case COL_FLOAT:		rows_float(c, 4, o); return 0;
-	case COL_DOUBLE:	rows_float(c, 8, o); return 0;
-	case COL_NEWDECIMAL:	rows_decimal(c, col, o); return 0;
-	case COL_YEAR:
-		v = cursor_uint(c, 1);
-		obuf_uint(o, v ? v + 1900 : 0);
-		return 0;
-	case COL_BIT:
-		v = cursor_uint_be(c, ((col->meta & 0xff) +
-		    ((col->meta >> 8) ? 1 : 0)));
-		obuf_uint(o, v);
-		return 0;
-	case COL_ENUM:
-	case COL_SET:		rows_enum_set(c, tm, col, o); return 0;
-	case COL_NULL:		obuf_lit(o, "null"); return 0;
-	case COL_DATE:
-	case COL_NEWDATE:	rows_date(c, o); return 0;
-	case COL_TIMESTAMP:	rows_timestamp2(c, col, o); return 0;
-	case COL_TIME:
-	case COL_DATETIME:	rows_time_old(c, col, o); return 0;
-	case COL_DATETIME2:
-	case COL_TIMESTAMP2:
-	case COL_TIME2:
-		if (col->meta > 6)
-			return rows_unsupported(r, tm, col, "has fractional "
-			    "digits over 6 in its TABLE_MAP");
-		if (col->type == COL_DATETIME2)
-			rows_datetime2(c, col, o);
-		else if (col->type == COL_TIME2)
-			rows_time2(c, col, o);
-		else
-			rows_timestamp2(c, col, o);
-		return 0;
-	case COL_VARCHAR:
-	case COL_VAR_STRING:
-		return rows_string(r, c, col, col->meta < 256 ? 1 : 2, o);
-	case COL_STRING:
-		return rows_string(r, c, col, col->length < 256 ? 1 : 2, o);
-	case COL_JSON:
-		return rows_json(r, c, tm, col, o);
-	case COL_VECTOR:
-		if (col->meta < 1 || col->meta > 4)
-			break;
-		rows_vector(c, col, o);
-		return 0;
-	case COL_BLOB: case COL_TINY_BLOB: case COL_MEDIUM_BLOB:
-	case COL_LONG_BLOB: case COL_GEOMETRY:
-		if (col->meta < 1 || col->meta > 4)
-			break;
-		return rows_string(r, c, col, col->meta, o);
-	}
-	return rows_unsupported(r, tm, col, "is not supported yet");
+	return rows_op(r, c, tm, col, &p, o);
 }
 
 static void
@@ -801,24 +859,72 @@ rows_bit(const uint8_t *bitmap, uint32_t i)
 }
 
 
+/* Column i's key, after a comma unless it is the first, from its plan
+ * (column_pair_key's, without reading struct column). */
+static inline void
+rows_key(struct obuf *o, const struct tablemap *tm, const struct colplan *p,
+    uint32_t i, bool first)
+{
+	if (p->key_len == 0)
+		column_pair_key(o, tm, i, first);
+	else if (first)
+		obuf_add(o, tm->json.buf + p->key_off, p->key_len);
+	else
+		obuf_add(o, tm->json.buf + p->key_off - 1, p->key_len + 1);
+}
+
+/*
+ * Column i of an image, its null bit isnull and its partial-JSON bit
+ * jbit: its value (after its key, keyed) at the end of o, its span in
+ * sp.  A dropped column is decoded (to skip it) but not shown.  Inlined
+ * into both of rows_image's loops.
+ */
+static inline __attribute__((always_inline)) int
+rows_column(struct reader *r, struct cursor *c, const struct tablemap *tm,
+    uint32_t i, bool isnull, bool jbit, struct obuf *o, struct span *sp,
+    bool keyed, bool *first)
+{
+	const struct colplan *p = &tm->plan[i];
+	size_t mark = o->len;
+
+	if (keyed)
+		rows_key(o, tm, p, i, *first);
+	sp->off = o->len;
+	sp->present = true;	/* rows_partial may say otherwise */
+	if (isnull)
+		obuf_lit(o, "null");
+	else if (jbit) {
+		if (rows_partial(r, c, tm, i, o) == -1)
+			return -1;
+	} else if (rows_op(r, c, tm, &tm->cols[i], p, o) == -1)
+		return -1;
+	if (c->err)
+		return -1;
+	sp->len = o->len - sp->off;
+	if (keyed && p->dropped) {
+		o->len = mark;
+		sp->present = false;
+	} else
+		*first = false;
+	return 0;
+}
+
 /* Decodes one row image (null bitmap over the present columns, then the
  * values): into img[which], or with keyed straight into the record as
  * "name":value pairs (an insert's or delete's only image: no copy).
- * The spans say where each value lies in the buffer written.  What the
- * loop reads of tm is in locals: every append writes through a char
- * pointer, after which the compiler would load it all again. */
-static int
+ * The spans say where each value lies in the buffer written.  An image
+ * of every column without partial JSON (as a rule) takes the short
+ * loop: its null bits are its columns'.  Inlined where it is called,
+ * keyed a constant at each place. */
+static inline __attribute__((always_inline)) int
 rows_image(struct reader *r, struct cursor *c, const struct tablemap *tm,
     const struct rows_shape *shape, int which, bool keyed)
 {
 	struct obuf *o = keyed ? &r->out : &r->img[which];
 	struct span *sp = r->spans[which];
-	const struct column *cols = tm->cols, *col;
 	const uint8_t *present = shape->present, *nulls, *partial = NULL;
-	bool all = shape->all;
 	uint32_t i, ncols = tm->ncols, k = 0, j = 0;
-	bool isnull, jbit, first = true;
-	size_t mark;
+	bool jbit, first = true;
 
 	if (which == 1 && r->hdr.type == EV_PARTIAL_UPDATE_ROWS)
 		partial = rows_partial_bits(c, tm, present);
@@ -826,37 +932,23 @@ rows_image(struct reader *r, struct cursor *c, const struct tablemap *tm,
 		return -1;
 	if (!keyed)
 		o->len = 0;
+	if (shape->all && partial == NULL) {
+		for (i = 0; i < ncols; i++)
+			if (rows_column(r, c, tm, i, rows_bit(nulls, i), false,
+			    o, &sp[i], keyed, &first) == -1)
+				return -1;
+		return 0;
+	}
 	for (i = 0; i < ncols; i++) {
-		if (!all && !rows_bit(present, i)) {
+		if (!shape->all && !rows_bit(present, i)) {
 			sp[i].present = false;
 			continue;
 		}
-		col = &cols[i];
-		mark = o->len;
-		if (keyed)
-			column_pair_key(o, tm, i, first);
-		isnull = rows_bit(nulls, k++);
-		jbit = false;
-		if (partial != NULL && col->type == COL_JSON)
-			jbit = rows_bit(partial, j++);
-		sp[i].off = o->len;
-		sp[i].present = true;	/* rows_partial may say otherwise */
-		if (jbit && !isnull) {
-			if (rows_partial(r, c, tm, i, o) == -1)
-				return -1;
-		} else if (isnull)
-			obuf_lit(o, "null");
-		else if (rows_value(r, c, tm, col, o) == -1)
+		jbit = partial != NULL && tm->plan[i].json &&
+		    rows_bit(partial, j++);
+		if (rows_column(r, c, tm, i, rows_bit(nulls, k++), jbit, o,
+		    &sp[i], keyed, &first) == -1)
 			return -1;
-		if (c->err)
-			return -1;
-		sp[i].len = o->len - sp[i].off;
-		/* a dropped column is decoded (to skip it) but not shown */
-		if (keyed && col->dropped) {
-			o->len = mark;
-			sp[i].present = false;
-		} else
-			first = false;
 	}
 	return 0;
 }

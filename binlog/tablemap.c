@@ -452,6 +452,7 @@ tablemap_decode(struct reader *r, struct cursor *c)
 		    charset_columns(r, tm) == -1)
 			return -1;
 		r->hooks->mapped(tm);
+		rows_plan(tm);
 	}
 	obuf_add(&tm->raw, body, len);
 	return 0;
@@ -503,6 +504,7 @@ tablemap_free(struct reader *r)
 	tablemap_forget_schema(r, NULL, 0, NULL, 0);
 	for (i = 0; i < r->maps_cap; i++) {
 		free(r->maps[i].cols);
+		free(r->maps[i].plan);
 		free(r->maps[i].strs.buf);
 		free(r->maps[i].stridx.buf);
 		free(r->maps[i].json.buf);
