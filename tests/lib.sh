@@ -286,6 +286,33 @@ mariadb_restart() {
 	lib_mariadb_wait || hard_error "mariadbd did not restart"
 }
 
+# tls_certs DIR: made with openssl in DIR, a CA (ca.pem, ca.key) and a
+# server certificate it signs for 127.0.0.1 (server.pem, server.key); and
+# mariadb_tls_opts the options that give a test server those.
+tls_certs() {
+	local d=$1
+	command -v openssl >/dev/null ||
+	    skip "openssl not found: apt-get install openssl"
+	mkdir -p "$d"
+	lib_ossl "$d" req -x509 -newkey rsa:2048 -nodes -days 2 \
+	    -subj "/CN=binlogd test CA" -keyout "$d/ca.key" -out "$d/ca.pem"
+	lib_ossl "$d" req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+	    -keyout "$d/server.key" -out "$d/server.csr"
+	printf 'subjectAltName = IP:127.0.0.1\n' >"$d/san.ext"
+	lib_ossl "$d" x509 -req -days 2 -in "$d/server.csr" -CA "$d/ca.pem" \
+	    -CAkey "$d/ca.key" -CAcreateserial -extfile "$d/san.ext" \
+	    -out "$d/server.pem"
+	mariadb_tls_opts=(--ssl-ca="$d/ca.pem" --ssl-cert="$d/server.pem"
+	    --ssl-key="$d/server.key")
+}
+
+# lib_ossl DIR ARGS...: openssl ARGS, its messages to DIR/openssl.log
+lib_ossl() {
+	local d=$1
+	shift
+	openssl "$@" 2>>"$d/openssl.log" || hard_error "openssl $1 failed"
+}
+
 # replica_start [mariadbd options]: a second server, server_id 2 with
 # log_slave_updates, replicating from the test server by GTID (slave_pos);
 # sets R_PORT, R_SOCK and R_PID, and rsql runs statements on it.  The

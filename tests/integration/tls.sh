@@ -5,29 +5,16 @@
 # server without TLS; required refuses that server.  verify_ca with a CA
 # that did not sign the server's certificate stops binlogd with a
 # configuration error naming the file, and binlogd -n refuses verify_ca
-# without a CA and a missing CA file, naming it.  The certificates are
-# made here with openssl: a CA, a server certificate it signs for
-# 127.0.0.1, and a second CA that signed nothing.
+# without a CA and a missing CA file, naming it.  The certificates:
+# tls_certs (tests/lib.sh) and a second CA that signed nothing.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
-command -v openssl >/dev/null || skip "openssl not found: apt-get install openssl"
 T=$TMP/tls
-mkdir "$T"
-ossl() { openssl "$@" 2>>"$T/openssl.log" || hard_error "openssl $1 failed"; }
-ossl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=binlogd test CA" \
-    -keyout "$T/ca.key" -out "$T/ca.pem"
-ossl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=another CA" \
-    -keyout "$T/other.key" -out "$T/other.pem"
-ossl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
-    -keyout "$T/server.key" -out "$T/server.csr"
-printf 'subjectAltName = IP:127.0.0.1\n' >"$T/san.ext"
-ossl x509 -req -days 2 -in "$T/server.csr" -CA "$T/ca.pem" \
-    -CAkey "$T/ca.key" -CAcreateserial -extfile "$T/san.ext" \
-    -out "$T/server.pem"
-
-mariadb_start --ssl-ca="$T/ca.pem" --ssl-cert="$T/server.pem" \
-    --ssl-key="$T/server.key"
+tls_certs "$T"
+lib_ossl "$T" req -x509 -newkey rsa:2048 -nodes -days 2 \
+    -subj "/CN=another CA" -keyout "$T/other.key" -out "$T/other.pem"
+mariadb_start "${mariadb_tls_opts[@]}"
 assert_eq YES "$(sql "SELECT @@have_ssl")" "the test server's TLS"
 sql "ALTER USER binlogd@'%' REQUIRE SSL;
     CREATE DATABASE shop; CREATE TABLE shop.t (id INT PRIMARY KEY);"
