@@ -550,10 +550,45 @@ sse_base64(char *d, const uint8_t *s, size_t n)
 
 #define AVX __attribute__((target("avx2")))
 
+/*
+ * The constants of the UTF-8 and escape blocks, in memory, set once at
+ * start: each is then an operand of the instruction that uses it.  Made
+ * from _mm256_set1_epi8 in place, the compiler rebuilt each from an
+ * immediate in every block (three instructions apiece, ~45 of a
+ * block's ~160: it may not keep them in registers across the loop).
+ */
+static struct {
+	__m256i	lo4, c1f, c7f, quote, bslash, e0, f0, x80, bf, last3;
+	__m256i	b1high, b1low, b2high, quote16, bslash16;
+} avx_k;
+
 static inline AVX __m256i
 avx_table(const int8_t *t)
 {
 	return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)t));
+}
+
+static AVX void
+avx_k_init(void)
+{
+	avx_k.lo4 = _mm256_set1_epi8(0x0f);
+	avx_k.c1f = _mm256_set1_epi8(0x1f);
+	avx_k.c7f = _mm256_set1_epi8(0x7f);
+	avx_k.quote = _mm256_set1_epi8('"');
+	avx_k.bslash = _mm256_set1_epi8('\\');
+	avx_k.e0 = _mm256_set1_epi8(0xe0 - 0x80);
+	avx_k.f0 = _mm256_set1_epi8((char)(0xf0 - 0x80));
+	avx_k.x80 = _mm256_set1_epi8((char)0x80);
+	avx_k.bf = _mm256_set1_epi8((char)0xbf);
+	/* a lead in the last three bytes that needs more than are left */
+	avx_k.last3 = _mm256_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	    -1, -1, -1, (char)(0xf0 - 1), (char)(0xe0 - 1), (char)(0xc0 - 1));
+	avx_k.b1high = avx_table(kl_byte1_high);
+	avx_k.b1low = avx_table(kl_byte1_low);
+	avx_k.b2high = avx_table(kl_byte2_high);
+	avx_k.quote16 = _mm256_set1_epi16('"');
+	avx_k.bslash16 = _mm256_set1_epi16('\\');
 }
 
 /* The bytes k before each, zeros before the block: the high lane's come
@@ -564,32 +599,31 @@ avx_table(const int8_t *t)
 static inline AVX __m256i
 avx_utf8_errors(__m256i in)
 {
-	const __m256i lo4 = _mm256_set1_epi8(0x0f);
+	const __m256i lo4 = avx_k.lo4;
 	__m256i prev1 = AVX_PREV(in, 1), prev2 = AVX_PREV(in, 2);
 	__m256i prev3 = AVX_PREV(in, 3), sc, must23;
 
 	sc = _mm256_and_si256(_mm256_and_si256(
-	    _mm256_shuffle_epi8(avx_table(kl_byte1_high),
+	    _mm256_shuffle_epi8(avx_k.b1high,
 	    _mm256_and_si256(_mm256_srli_epi16(prev1, 4), lo4)),
-	    _mm256_shuffle_epi8(avx_table(kl_byte1_low),
+	    _mm256_shuffle_epi8(avx_k.b1low,
 	    _mm256_and_si256(prev1, lo4))),
-	    _mm256_shuffle_epi8(avx_table(kl_byte2_high),
+	    _mm256_shuffle_epi8(avx_k.b2high,
 	    _mm256_and_si256(_mm256_srli_epi16(in, 4), lo4)));
 	must23 = _mm256_or_si256(
-	    _mm256_subs_epu8(prev2, _mm256_set1_epi8(0xe0 - 0x80)),
-	    _mm256_subs_epu8(prev3, _mm256_set1_epi8((char)(0xf0 - 0x80))));
-	return _mm256_xor_si256(_mm256_and_si256(must23,
-	    _mm256_set1_epi8((char)0x80)), sc);
+	    _mm256_subs_epu8(prev2, avx_k.e0),
+	    _mm256_subs_epu8(prev3, avx_k.f0));
+	return _mm256_xor_si256(_mm256_and_si256(must23, avx_k.x80), sc);
 }
 
 static inline AVX uint32_t
 avx_escapes(__m256i in)
 {
 	__m256i e = _mm256_or_si256(_mm256_or_si256(
-	    _mm256_cmpeq_epi8(_mm256_min_epu8(in, _mm256_set1_epi8(0x1f)), in),
-	    _mm256_cmpeq_epi8(in, _mm256_set1_epi8(0x7f))),
-	    _mm256_or_si256(_mm256_cmpeq_epi8(in, _mm256_set1_epi8('"')),
-	    _mm256_cmpeq_epi8(in, _mm256_set1_epi8('\\'))));
+	    _mm256_cmpeq_epi8(_mm256_min_epu8(in, avx_k.c1f), in),
+	    _mm256_cmpeq_epi8(in, avx_k.c7f)),
+	    _mm256_or_si256(_mm256_cmpeq_epi8(in, avx_k.quote),
+	    _mm256_cmpeq_epi8(in, avx_k.bslash)));
 
 	return (uint32_t)_mm256_movemask_epi8(e);
 }
@@ -605,12 +639,8 @@ avx_utf8_block(char *d, const uint8_t *s, uint32_t *esc)
 	if (_mm256_movemask_epi8(in) == 0)
 		return 32;
 	err = avx_utf8_errors(in);
-	inc = _mm256_subs_epu8(in, _mm256_setr_epi8(-1, -1, -1, -1, -1, -1,
-	    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-	    -1, -1, -1, -1, -1, -1, -1, (char)(0xf0 - 1), (char)(0xe0 - 1),
-	    (char)(0xc0 - 1)));
-	lead = (uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(in,
-	    _mm256_set1_epi8((char)0xbf)));
+	inc = _mm256_subs_epu8(in, avx_k.last3);
+	lead = (uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(in, avx_k.bf));
 	return obuf_block_end(~(uint32_t)_mm256_movemask_epi8(
 	    _mm256_cmpeq_epi8(err, _mm256_setzero_si256())), lead,
 	    _mm256_testz_si256(inc, inc), 32);
@@ -624,15 +654,14 @@ avx_quotes16(char *d, const uint8_t *src)
 {
 	__m256i w = _mm256_cvtepu8_epi16(_mm_loadu_si128(
 	    (const __m128i *)(const void *)src));
-	__m256i q = _mm256_or_si256(_mm256_cmpeq_epi16(w,
-	    _mm256_set1_epi16('"')), _mm256_cmpeq_epi16(w,
-	    _mm256_set1_epi16('\\')));
+	__m256i q = _mm256_or_si256(_mm256_cmpeq_epi16(w, avx_k.quote16),
+	    _mm256_cmpeq_epi16(w, avx_k.bslash16));
 	uint32_t m = (uint32_t)_mm256_movemask_epi8(_mm256_packs_epi16(q,
 	    _mm256_setzero_si256()));
 	unsigned m0 = m & 0xff, m1 = m >> 16 & 0xff;
 	unsigned w0 = 8 + (unsigned)__builtin_popcount(m0);
 	__m256i v = _mm256_blendv_epi8(w, _mm256_or_si256(
-	    _mm256_slli_epi16(w, 8), _mm256_set1_epi16('\\')), q);
+	    _mm256_slli_epi16(w, 8), avx_k.bslash16), q);
 
 	v = _mm256_shuffle_epi8(v, _mm256_inserti128_si256(
 	    _mm256_castsi128_si256(_mm_loadu_si128(
@@ -651,8 +680,8 @@ avx_quotes(char *d, const uint8_t *src, unsigned l, uint32_t esc)
 	__m256i in = _mm256_loadu_si256((const __m256i *)(const void *)src);
 
 	return obuf_quotes(d, src, l, esc, (uint32_t)_mm256_movemask_epi8(
-	    _mm256_or_si256(_mm256_cmpeq_epi8(in, _mm256_set1_epi8('"')),
-	    _mm256_cmpeq_epi8(in, _mm256_set1_epi8('\\')))), 16,
+	    _mm256_or_si256(_mm256_cmpeq_epi8(in, avx_k.quote),
+	    _mm256_cmpeq_epi8(in, avx_k.bslash))), 16,
 	    avx_quotes16);
 }
 
@@ -770,11 +799,15 @@ obuf_simd_best(void)
 __attribute__((constructor)) static void
 obuf_simd_init(void)
 {
+	int best = obuf_simd_best();
+
 	obuf_esc_init();
 #ifdef OBUF_X86
 	latin1_squeeze_init();
+	if (best == OBUF_AVX2)
+		avx_k_init();
 #endif
-	obuf_simd = &obuf_levels[obuf_simd_best()];
+	obuf_simd = &obuf_levels[best];
 }
 
 /* Tests: the paths of at most level (-1: the best), as far as the CPU
