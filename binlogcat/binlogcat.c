@@ -132,12 +132,6 @@ main(int argc, char **argv)
 		offline_reset(&r);
 	}
 	par_release();
-	/* the records the stdout sink still holds */
-	if (record_settle(&r) == -1) {
-		fprintf(stderr, "binlogcat: %s\n", res.error);
-		if (rc == BX_OK)
-			rc = res.exit_code;
-	}
 	event_release(&r);
 	frc = binlogcat_unrowed(strict);
 	return rc != BX_OK ? rc : frc;

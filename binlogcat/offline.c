@@ -39,8 +39,8 @@ offline_init(struct reader *r, struct offline_result *res)
 
 /* The events of one binlog file's bytes, in order, each bounds-checked;
  * the rows of an unfinished transaction are written out unmarked. */
-int
-offline_file(struct reader *r, const uint8_t *p, size_t n)
+static int
+offline_events(struct reader *r, const uint8_t *p, size_t n)
 {
 	static const uint8_t magic[4] = { 0xfe, 'b', 'i', 'n' };
 	size_t off = sizeof(magic), size;
@@ -70,6 +70,17 @@ offline_file(struct reader *r, const uint8_t *p, size_t n)
 		off += size;
 	}
 	return record_close(r);
+}
+
+/* ... and if they fail, the transactions before the failure still come
+ * out, what the failing one has so far not. */
+int
+offline_file(struct reader *r, const uint8_t *p, size_t n)
+{
+	if (offline_events(r, p, n) == 0)
+		return 0;
+	(void)record_abandon(r);
+	return -1;
 }
 
 /* Back to the state before any file, keeping the reader's buffers (the

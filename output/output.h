@@ -228,6 +228,7 @@ void	 par_release(void);
 int	 record_drain(struct reader *);
 int	 record_commit(struct reader *, bool have_xid, uint64_t xid);
 int	 record_close(struct reader *);
+int	 record_abandon(struct reader *);
 int	 record_flush(struct reader *);
 
 #endif

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -50,59 +49,19 @@ sink_stdout_open(struct sink *s UNUSED, const struct config *conf UNUSED)
 	return 0;
 }
 
-/* Records wait here for a block of them: a write(2) costs more than
- * copying 64 KiB (several microseconds in a VM).  Only whole records
- * come here; they go out when the block is full, at each commit if the
- * owner is told of durable positions (binlogd), and when the stream
- * settles or the sink closes (binlogcat). */
-#define STDOUT_BLOCK	(128 * 1024)
-static struct obuf sink_stdout_buf;
-
-static int
-sink_stdout_flush(struct sink *s)
-{
-	struct obuf *b = &sink_stdout_buf;
-	int rc;
-
-	if (b->len == 0)
-		return 0;
-	rc = sink_write_fd(s, STDOUT_FILENO, b->buf, b->len, "stdout");
-	b->len = 0;
-	return rc;
-}
-
-/* A block the record writer filled (OBUF_FLUSH_AT) goes out from where
- * it is, after what waits here: only smaller runs are copied. */
+/* Records come in runs of whole ones, a block at a time when nobody
+ * waits for their positions (record.c gathers them). */
 static int
 sink_stdout_write(struct sink *s, const struct sink_rec *rec)
 {
-	bool whole = rec->len >= OBUF_FLUSH_AT;
-
-	if ((whole || sink_stdout_buf.len + rec->len > STDOUT_BLOCK) &&
-	    sink_stdout_flush(s) == -1)
-		return -1;
-	if (whole)
-		return sink_write_fd(s, STDOUT_FILENO, rec->buf, rec->len,
-		    "stdout");
-	obuf_add(&sink_stdout_buf, rec->buf, rec->len);
-	return 0;
+	return sink_write_fd(s, STDOUT_FILENO, rec->buf, rec->len, "stdout");
 }
 
 static int
 sink_stdout_commit(struct sink *s, const struct position *pos, bool force)
 {
-	if (s->owner->durable != NULL && sink_stdout_flush(s) == -1)
-		return -1;
 	sink_durable(s, pos, force);
 	return 0;
-}
-
-static void
-sink_stdout_close(struct sink *s)
-{
-	(void)sink_stdout_flush(s);
-	free(sink_stdout_buf.buf);
-	memset(&sink_stdout_buf, 0, sizeof(sink_stdout_buf));
 }
 
 const struct sink_ops sink_stdout_ops = {
@@ -110,6 +69,4 @@ const struct sink_ops sink_stdout_ops = {
 	.open = sink_stdout_open,
 	.write = sink_stdout_write,
 	.commit = sink_stdout_commit,
-	.settle = sink_stdout_flush,
-	.close = sink_stdout_close,
 };

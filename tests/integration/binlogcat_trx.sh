@@ -12,7 +12,9 @@
 #     event's, in 200 runs of two racing formatting threads.
 #  5. the records of mdev6020's 1,340 transactions go out in blocks of at
 #     least 64 KiB (one write(2) each, strace), not one per transaction;
-#     into a full disk, exit 1 naming the failure.
+#     into a full disk, exit 1 naming the failure; and so when only the
+#     last block, written at the end of the file, fails (a file size
+#     limit a few bytes short): every byte before the limit written.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -108,3 +110,15 @@ assert_eq 1 "$rc" "binlogcat's status writing into a full disk"
 assert_match "$(cat "$TMP/full.err")" \
     "writing records to stdout: No space left on device" \
     "binlogcat's message for a full disk"
+limit=$(((bytes - 1) / 1024))	# ulimit -f counts KiB
+rc=0
+(trap '' XFSZ; ulimit -f "$limit"; exec "$BINLOGCAT" "$f") \
+    >"$TMP/limited.jsonl" 2>"$TMP/limited.err" || rc=$?
+assert_eq 1 "$rc" "binlogcat's status when its last block fails"
+assert_match "$(cat "$TMP/limited.err")" \
+    "writing records to stdout: File too large" \
+    "binlogcat's message when its last block fails"
+assert_eq $((limit * 1024)) "$(wc -c <"$TMP/limited.jsonl")" \
+    "bytes written up to the limit"
+cmp -s "$TMP/limited.jsonl" <(head -c $((limit * 1024)) "$TMP/mdev6020.jsonl") ||
+    fail "the records written up to the limit differ from those of 1."
