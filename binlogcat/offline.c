@@ -37,6 +37,22 @@ offline_init(struct reader *r, struct offline_result *res)
 		fatal("GTID set");
 }
 
+/* A file cut short at r->offset, inside the event's header or its size
+ * bytes later.  The rows events in the ring came before it: a failure among them is
+ * the one reported. */
+static int
+offline_cut(struct reader *r, size_t size, size_t left)
+{
+	if (par_sync(r) == -1)
+		return -1;
+	if (left < EVHDR_LEN)
+		return reader_fail(r, BX_DECODE, "truncated event header at "
+		    "offset %llu", (unsigned long long)r->offset);
+	return reader_fail(r, BX_DECODE, "event at offset %llu claims %zu "
+	    "bytes; the file has %zu after it (truncated or not a binlog)",
+	    (unsigned long long)r->offset, size, left);
+}
+
 /* The events of one binlog file's bytes, in order, each bounds-checked;
  * the rows of an unfinished transaction are written out unmarked. */
 static int
@@ -52,19 +68,12 @@ offline_events(struct reader *r, const uint8_t *p, size_t n)
 
 	while (off < n) {
 		r->offset = off;
-		if (n - off < EVHDR_LEN) {
-			reader_fail(r, BX_DECODE, "truncated event header at "
-			    "offset %zu", off);
-			return -1;
-		}
+		if (n - off < EVHDR_LEN)
+			return offline_cut(r, 0, n - off);
 		size = (size_t)p[off + 9] | (size_t)p[off + 10] << 8 |
 		    (size_t)p[off + 11] << 16 | (size_t)p[off + 12] << 24;
-		if (size < EVHDR_LEN || size > n - off) {
-			reader_fail(r, BX_DECODE, "event at offset %zu claims "
-			    "%zu bytes; the file has %zu after it (truncated "
-			    "or not a binlog)", off, size, n - off);
-			return -1;
-		}
+		if (size < EVHDR_LEN || size > n - off)
+			return offline_cut(r, size, n - off);
 		if (event_decode(r, p + off, size) == -1)
 			return -1;
 		off += size;
@@ -73,12 +82,13 @@ offline_events(struct reader *r, const uint8_t *p, size_t n)
 }
 
 /* ... and if they fail, the transactions before the failure still come
- * out, what the failing one has so far not. */
+ * out, those the ring holds too; what the failing one has so far not. */
 int
 offline_file(struct reader *r, const uint8_t *p, size_t n)
 {
 	if (offline_events(r, p, n) == 0)
 		return 0;
+	(void)par_sync(r);
 	(void)record_abandon(r);
 	return -1;
 }

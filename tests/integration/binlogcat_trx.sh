@@ -15,6 +15,10 @@
 #     into a full disk, exit 1 naming the failure; and so when only the
 #     last block, written at the end of the file, fails (a file size
 #     limit a few bytes short): every byte before the limit written.
+#  6. mdev6020 cut inside a transaction past its middle: exit 85 naming
+#     the event, and every record of the transactions committed before
+#     (mariadb-binlog's XIDs), though they wait to fill a block; of the
+#     one cut, at most some rows without the commit mark.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -122,3 +126,55 @@ assert_eq $((limit * 1024)) "$(wc -c <"$TMP/limited.jsonl")" \
     "bytes written up to the limit"
 cmp -s "$TMP/limited.jsonl" <(head -c $((limit * 1024)) "$TMP/mdev6020.jsonl") ||
     fail "the records written up to the limit differ from those of 1."
+
+# --- 6. a file cut inside a transaction
+# the cut inside the last rows event of the first transaction past the
+# middle, the XID before it and its GTID, from mariadb-binlog
+read -r cut xid gtid < <(python3 - "$TMP/mdev6020.txt" <<'PY'
+import re, sys
+events = [(int(m[1]), m[2]) for m in re.finditer(
+    r"end_log_pos (\d+)\s+(.*)", open(sys.argv[1], errors="replace").read())]
+half = events[-1][0] // 2
+xid = gtid = None
+for i, (end, what) in enumerate(events):
+    if what.startswith("Xid = "):
+        xid = what.split()[2]
+    elif what.startswith("GTID ") and xid is not None and end > half:
+        gtid = what.split()[1]
+        j = next(j for j in range(i + 1, len(events))
+                 if "_rows: " in events[j][1])
+        while "_rows: " in events[j + 1][1]:
+            j += 1
+        print((events[j - 1][0] + events[j][0]) // 2, xid, gtid)
+        break
+PY
+)
+[ -n "$gtid" ] || fail "no transaction found past the middle of $f"
+mkdir "$TMP/cut"	# the same name: records name the file
+head -c "$cut" "$f" >"$TMP/cut/${f##*/}"
+rc=0
+"$BINLOGCAT" "$TMP/cut/${f##*/}" >"$TMP/cutrecs.jsonl" 2>"$TMP/cutrecs.err" ||
+    rc=$?
+assert_eq 85 "$rc" "binlogcat's status for a file cut inside a transaction"
+assert_match "$(cat "$TMP/cutrecs.err")" "claims [0-9]+ bytes" \
+    "binlogcat's message for the cut"
+python_check "$TMP/mdev6020.jsonl" "$TMP/cutrecs.jsonl" "$xid" "$gtid" <<'PY'
+import sys
+from records import fail
+whole = open(sys.argv[1]).read().splitlines(True)
+got = open(sys.argv[2]).read().splitlines(True)
+xid, gtid = int(sys.argv[3]), sys.argv[4]
+ends = [i for i, l in enumerate(whole) if f'"xid":{xid},"commit":true' in l]
+if len(ends) != 1:
+    fail(f"{len(ends)} records with the commit mark of XID {xid}")
+want = whole[:ends[0] + 1]
+if got[:len(want)] != want:
+    fail(f"{len(got)} records of the cut file; the {len(want)} of the "
+         f"transactions before the cut are not their first")
+extra = [l for l in got[len(want):]
+         if '"commit":true' in l or f'"gtid":"{gtid}"' not in l]
+if extra:
+    fail(f"after the committed records, not the cut transaction's: {extra[0]}")
+print(f"binlogcat_trx.sh: cut at {sys.argv[3]}: {len(want)} records kept, "
+      f"{len(got) - len(want)} of the cut transaction", file=sys.stderr)
+PY
