@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "gtid.h"
+#include "position.h"
 #include "util.h"
 
 const char config_default_path[] = SYSCONFDIR "/binlogd.conf";
@@ -208,17 +209,25 @@ config_parse_listen(const char *spec, char *host, size_t size,
 	return 0;
 }
 
-/* A file:offset names a binlog file (no ':' in it) and a decimal offset. */
+/* A file:offset names a binlog file (no ':' in it) and a decimal offset:
+ * 0, or 1 if v is no file:offset, or -1 with err. */
 static int
-conf_parse_file_pos(struct config *conf, const char *v)
+conf_parse_file_pos(struct config *conf, const char *v, char *err,
+    size_t errlen)
 {
 	const char *colon = strrchr(v, ':');
 	uint64_t off;
 
 	if (colon == NULL || colon == v || strchr(v, ':') != colon ||
-	    conf_parse_uint(colon + 1, &off) == -1 ||
-	    (size_t)(colon - v) >= sizeof(conf->start_file))
-		return -1;
+	    conf_parse_uint(colon + 1, &off) == -1)
+		return 1;
+	/* the servers serve a name under FN_REFLEN (512) bytes and drop the
+	 * connection, saying nothing, for a longer one */
+	if ((size_t)(colon - v) >= POS_FILE_MAX)
+		return conf_error(err, errlen, "start_position: the binlog "
+		    "file name is %zu bytes long; a server's are %d at most "
+		    "(SHOW BINARY LOGS lists them)", (size_t)(colon - v),
+		    POS_FILE_MAX - 1);
 	memcpy(conf->start_file, v, colon - v);
 	conf->start_file[colon - v] = '\0';
 	conf->start_offset = off;
@@ -231,7 +240,7 @@ config_parse_start(struct config *conf, const char *v, char *err,
 {
 	struct gtid_set *set;
 	char gerr[256];
-	int rc;
+	int rc, fp;
 
 	conf->start_file[0] = conf->start_gtid[0] = '\0';
 	conf->start_offset = 0;
@@ -247,9 +256,10 @@ config_parse_start(struct config *conf, const char *v, char *err,
 	set = gtid_set_new(gtid_text_flavor(v));
 	rc = gtid_set_parse(set, v, gerr, sizeof(gerr));
 	gtid_set_free(set);
-	if (rc == -1 && conf_parse_file_pos(conf, v) == 0) {
-		conf->start_kind = START_FILE_POS;
-		return 0;
+	if (rc == -1 && (fp = conf_parse_file_pos(conf, v, err, errlen)) != 1) {
+		if (fp == 0)
+			conf->start_kind = START_FILE_POS;
+		return fp;
 	}
 	if (rc == -1 || *v == '\0' ||
 	    strlcpy_(conf->start_gtid, v, sizeof(conf->start_gtid)) >=

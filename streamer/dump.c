@@ -137,8 +137,11 @@ dump_file_send(MYSQL *mysql, const char *file, uint32_t pos,
 	uint8_t buf[10 + POS_FILE_MAX];
 	struct dump_out o = { buf, sizeof(buf), 0 };
 
+	/* a position's name, which config.c keeps under the servers' limit
+	 * (FN_REFLEN): cut, it would name another file */
 	if (len >= POS_FILE_MAX)
-		len = POS_FILE_MAX - 1;
+		fatalx("COM_BINLOG_DUMP: a binlog file name of %zu bytes, "
+		    "%d at most", len, POS_FILE_MAX - 1);
 	dump_put_uint(&o, pos, 4);
 	dump_put_uint(&o, 0, 2);
 	dump_put_uint(&o, server_id, 4);

@@ -229,6 +229,28 @@ test_bad_start_position(void)
 	fails_at("[stream]\nstart_position =\n", 2, "start_position");
 }
 
+/* A binlog file name as long as the servers take (511 bytes: under
+ * FN_REFLEN), and one byte longer, which a server would answer by
+ * dropping the connection. */
+static void
+test_long_start_file(void)
+{
+	char text[700], name[600];
+
+	memset(name, 'b', sizeof(name));
+	name[511] = '\0';
+	snprintf(text, sizeof(text), "[stream]\nstart_position = %s:4\n",
+	    name);
+	if (loads(text))
+		CHECK_INT((int)strlen(conf.start_file), 511);
+	name[511] = 'b';
+	name[512] = '\0';
+	snprintf(text, sizeof(text), "[stream]\nstart_position = %s:4\n",
+	    name);
+	fails_at(text, 2, "the binlog file name is 512 bytes long; a "
+	    "server's are 511 at most");
+}
+
 static void
 test_start_position(void)
 {
@@ -362,6 +384,7 @@ main(void)
 	RUN(test_errors);
 	RUN(test_not_a_file);
 	RUN(test_bad_start_position);
+	RUN(test_long_start_file);
 	RUN(test_start_position);
 	RUN(test_durations);
 	RUN(test_checks);
