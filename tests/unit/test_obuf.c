@@ -318,6 +318,19 @@ test_numbers(void)
 	obuf_uint(&o, UINT64_MAX);
 	obuf_add(&o, "", 1);
 	CHECK_STR(o.buf, "18446744073709551615");
+	/* every digit in every place: a million pseudo-random values of
+	 * each length, so each group of four and of eight gets all its
+	 * digits, not only the nines and zeros around a power of ten */
+	for (k = 0, v = 88172645463325252ULL; k < 1000000; k++) {
+		v ^= v << 13;
+		v ^= v >> 7;
+		v ^= v << 17;
+		p = v >> (k % 64);
+		o.len = 0;
+		obuf_uint(&o, p);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)p);
+		bad += o.len != strlen(want) || memcmp(o.buf, want, o.len) != 0;
+	}
 	CHECK_INT(bad, 0);
 	free(o.buf);
 }
