@@ -1,9 +1,6 @@
 /* binlogcat.c: reads binlog files from disk and prints the records that
  * binlogd-streamer would write for them, with the streamer's own decoder;
  * what makes binlogs from servers we cannot run here testable. */
-#include <sys/mman.h>
-#include <sys/stat.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -36,29 +33,16 @@ binlogcat_usage(FILE *f)
 static int
 binlogcat_file(struct reader *r, const char *path)
 {
-	struct stat sb;
-	void *map;
 	const char *base = strrchr(path, '/');
 	int fd, rc;
 
-	if ((fd = open(path, O_RDONLY)) == -1 || fstat(fd, &sb) == -1) {
+	if ((fd = open(path, O_RDONLY)) == -1) {
 		fprintf(stderr, "binlogcat: %s: %s\n", path, strerror(errno));
 		return BX_FAILURE;
 	}
-	/* mapped in one go: a page fault per 16 pages read costs more (in a
-	 * VM most), and the reader thread, which alone touches the file,
-	 * would take them one after another */
-	if (sb.st_size == 0 || (map = mmap(NULL, (size_t)sb.st_size,
-	    PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0)) == MAP_FAILED) {
-		fprintf(stderr, "binlogcat: %s: empty or unreadable: %s\n",
-		    path, sb.st_size ? strerror(errno) : "no bytes");
-		close(fd);
-		return BX_DECODE;
-	}
-	close(fd);
 	strlcpy_(r->file, base ? base + 1 : path, sizeof(r->file));
-	rc = offline_file(r, map, (size_t)sb.st_size);
-	munmap(map, (size_t)sb.st_size);
+	rc = offline_fd(r, fd);
+	close(fd);
 	if (rc == -1) {
 		const struct offline_result *res = r->owner;
 

@@ -2,10 +2,15 @@
  * which read binlog bytes from memory with no server and no siblings:
  * the events of a file in order, and the hooks (reader_hooks) that take
  * its failures and its changes without rows. */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "exitcode.h"
 #include "log.h"
@@ -38,8 +43,8 @@ offline_init(struct reader *r, struct offline_result *res)
 }
 
 /* A file cut short at r->offset, inside the event's header or its size
- * bytes later.  The rows events in the ring came before it: a failure among them is
- * the one reported. */
+ * bytes later.  The rows events in the ring came before it: a failure
+ * among them is the one reported. */
 static int
 offline_cut(struct reader *r, size_t size, size_t left)
 {
@@ -53,44 +58,158 @@ offline_cut(struct reader *r, size_t size, size_t left)
 	    (unsigned long long)r->offset, size, left);
 }
 
-/* The events of one binlog file's bytes, in order, each bounds-checked;
- * the rows of an unfinished transaction are written out unmarked. */
-static int
-offline_events(struct reader *r, const uint8_t *p, size_t n)
+/* The event at p, of which n bytes are there: its size, 0 if its header
+ * is not all there. */
+static size_t
+offline_size(const uint8_t *p, size_t n)
 {
-	static const uint8_t magic[4] = { 0xfe, 'b', 'i', 'n' };
-	size_t off = sizeof(magic), size;
+	if (n < EVHDR_LEN)
+		return 0;
+	return (size_t)p[9] | (size_t)p[10] << 8 | (size_t)p[11] << 16 |
+	    (size_t)p[12] << 24;
+}
+
+/* The whole events of p[0..n), the file's bytes from offset at, in
+ * order, each bounds-checked: *used says how many bytes they took.  An
+ * event cut off by the end of p waits for more bytes, unless the file
+ * ends there (end). */
+static int
+offline_events(struct reader *r, const uint8_t *p, size_t n, uint64_t at,
+    bool end, size_t *used)
+{
+	size_t off = 0, size;
+
+	for (; off < n; off += size) {
+		r->offset = at + off;
+		size = offline_size(p + off, n - off);
+		if (size > 0 && size < EVHDR_LEN)
+			return offline_cut(r, size, n - off);
+		if (size == 0 || size > n - off) {
+			if (end)
+				return offline_cut(r, size, n - off);
+			break;
+		}
+		if (event_decode(r, p + off, size) == -1)
+			return -1;
+	}
+	*used = off;
+	return 0;
+}
+
+static int
+offline_magic(struct reader *r, const uint8_t *p, size_t n)
+{
+	static const uint8_t magic[OFFLINE_MAGIC] = { 0xfe, 'b', 'i', 'n' };
 
 	r->checksum = false;
 	if (n < sizeof(magic) || memcmp(p, magic, sizeof(magic)) != 0)
 		return reader_fail(r, BX_DECODE, "not a binlog file (it does "
 		    "not start with the bytes fe 62 69 6e)");
-
-	while (off < n) {
-		r->offset = off;
-		if (n - off < EVHDR_LEN)
-			return offline_cut(r, 0, n - off);
-		size = (size_t)p[off + 9] | (size_t)p[off + 10] << 8 |
-		    (size_t)p[off + 11] << 16 | (size_t)p[off + 12] << 24;
-		if (size < EVHDR_LEN || size > n - off)
-			return offline_cut(r, size, n - off);
-		if (event_decode(r, p + off, size) == -1)
-			return -1;
-		off += size;
-	}
-	return record_close(r);
+	return 0;
 }
 
-/* ... and if they fail, the transactions before the failure still come
- * out, those the ring holds too; what the failing one has so far not. */
-int
-offline_file(struct reader *r, const uint8_t *p, size_t n)
+/* A failure: the transactions before it still come out, those the ring
+ * holds too; what the failing one has so far not. */
+static int
+offline_failed(struct reader *r)
 {
-	if (offline_events(r, p, n) == 0)
-		return 0;
 	(void)par_sync(r);
 	(void)record_abandon(r);
 	return -1;
+}
+
+/* One binlog file's bytes; the rows of an unfinished transaction are
+ * written out unmarked. */
+int
+offline_file(struct reader *r, const uint8_t *p, size_t n)
+{
+	size_t used;
+
+	if (offline_magic(r, p, n) == -1 ||
+	    offline_events(r, p + OFFLINE_MAGIC, n - OFFLINE_MAGIC,
+	    OFFLINE_MAGIC, true, &used) == -1 || record_close(r) == -1)
+		return offline_failed(r);
+	return 0;
+}
+
+/*
+ * The same read from fd into one reused buffer, grown for an event larger
+ * than it.  Not mapped: in this VM every page of a mapping costs a fault
+ * on first touch even when populated, and the file's pages are touched
+ * once; a read(2) copies them into pages that stay mapped.
+ */
+#define OFFLINE_READ	(256 * 1024)
+
+/* Reads into b past its len: the bytes read, 0 at the end, -1. */
+static ssize_t
+offline_read(struct reader *r, int fd, struct obuf *b, size_t want)
+{
+	ssize_t n;
+
+	if (b->cap < want)
+		obuf_grow(b, want - b->len);
+	do
+		n = read(fd, b->buf + b->len, b->cap - b->len);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return reader_fail(r, BX_FAILURE, "reading: %s",
+		    strerror(errno));
+	b->len += (size_t)n;
+	return n;
+}
+
+/* The bytes the file at fd has from at on: 0 if it cannot say. */
+static uint64_t
+offline_left(int fd, uint64_t at)
+{
+	struct stat sb;
+
+	return fstat(fd, &sb) == -1 || (uint64_t)sb.st_size < at ? 0 :
+	    (uint64_t)sb.st_size - at;
+}
+
+int
+offline_fd(struct reader *r, int fd)
+{
+	static struct obuf b;
+	uint64_t at = OFFLINE_MAGIC;
+	size_t used, want = OFFLINE_READ;
+	ssize_t n;
+
+	b.len = 0;
+	do
+		n = offline_read(r, fd, &b, want);
+	while (n > 0 && b.len < OFFLINE_MAGIC);
+	if (n == -1 || offline_magic(r, (uint8_t *)b.buf, b.len) == -1)
+		return offline_failed(r);
+	b.len -= OFFLINE_MAGIC;
+	memmove(b.buf, b.buf + OFFLINE_MAGIC, b.len);
+	for (;;) {
+		if (offline_events(r, (uint8_t *)b.buf, b.len, at, n == 0,
+		    &used) == -1)
+			return offline_failed(r);
+		if (n == 0)
+			break;
+		b.len -= used;
+		memmove(b.buf, b.buf + used, b.len);
+		at += used;
+		/* an event larger than the buffer: room for all of it, if
+		 * the file has it (a corrupt size asks for anything) */
+		want = offline_size((uint8_t *)b.buf, b.len);
+		if (want > OFFLINE_READ && want > offline_left(fd, at)) {
+			r->offset = at;
+			(void)offline_cut(r, want, offline_left(fd, at));
+			return offline_failed(r);
+		}
+		if ((n = offline_read(r, fd, &b, want > OFFLINE_READ ? want :
+		    OFFLINE_READ)) == -1)
+			return offline_failed(r);
+	}
+	if (b.cap > OFFLINE_READ) {	/* what a big event grew */
+		free(b.buf);
+		memset(&b, 0, sizeof(b));
+	}
+	return record_close(r) == -1 ? offline_failed(r) : 0;
 }
 
 /* Back to the state before any file, keeping the reader's buffers (the

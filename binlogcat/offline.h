@@ -16,8 +16,12 @@ struct offline_result {
 	char		 error[1024];
 };
 
+/* A binlog file begins with 4 magic bytes. */
+#define OFFLINE_MAGIC	4
+
 void	 offline_init(struct reader *, struct offline_result *);
 int	 offline_file(struct reader *, const uint8_t *, size_t);
+int	 offline_fd(struct reader *, int fd);
 void	 offline_reset(struct reader *);
 /* Changes without rows seen: [0] statement-logged, [1] incidents. */
 extern uint64_t offline_unrowed[2];

@@ -11,7 +11,8 @@
 # streamer may not write stops it with exit status 80 and a message naming
 # the directory and the remedy, the checkpoint before the event's
 # transaction; once the directory is writable the restarted streamer
-# writes the rest.
+# writes the rest.  binlogcat, which reads a file into a buffer of 256
+# KiB, reads a file with an event of 17 MiB: every value the server's.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -83,10 +84,11 @@ restart_backoff_max = 2s" BL_EXTRA_STREAM=${1:+"spill_dir = $1"} \
 	wait_for_log 'ready: streaming' $((before + 1)) 60
 }
 
-# check_values N: the records hold rows 1..N, each value the server's.
+# check_values N [WHERE]: the records hold the N rows (all, or those
+# WHERE selects), each value the server's.
 check_values() {
 	sql "SELECT id, SHA1(b), LENGTH(b), IFNULL(SHA1(t), '-') FROM shop.b
-	    ORDER BY id" \
+	    ${2:-} ORDER BY id" \
 	    >"$TMP/expected"
 	assert_eq "$1" "$(wc -l <"$TMP/expected")" "rows on the server"
 	python_check "$RECORDS" "$TMP/expected" <<'PY'
@@ -199,3 +201,19 @@ wait_until 60 "row 10 once $TMP/spill is writable" lib_has_row
 check_values $((10 + MANY + WIDE))
 no_spill_file "$TMP/spill"
 binlogd_stop
+
+# --- binlogcat: a transaction with an event of 17 MiB, larger than its
+# read buffer, in a file of its own (column names logged: FULL)
+CAT=${BINLOGD_TEST_SBINDIR:+$BINLOGD_TEST_SBINDIR/../bin/}binlogcat
+sql "SET GLOBAL binlog_row_metadata = FULL; FLUSH BINARY LOGS"
+read -r file offset <<<"$(master_position)"
+{
+	echo "SET SESSION group_concat_max_len = 1073741824; BEGIN;"
+	small 11; blob 12 17; small 13
+	echo "COMMIT;"
+} | sql
+sql "FLUSH BINARY LOGS"
+RECORDS=$TMP/binlogcat.jsonl
+"$CAT" "$DB_DIR/$file" >"$RECORDS" 2>"$TMP/cat.err" ||
+    fail "binlogcat $file: $(cat "$TMP/cat.err")"
+check_values 3 "WHERE id BETWEEN 11 AND 13"
