@@ -103,8 +103,10 @@ sup_advance(struct supervisor *sup)
 		if (st->state != CHILD_DOWN)
 			return;
 		sup_set_state(sup, SUP_STARTING, "starting checkpointd");
-		if (child_spawn(sup, ck) == -1)
-			fatalx("cannot start checkpointd");
+		if (child_spawn(sup, ck) == -1) {
+			sup_stop(sup, BX_FAILURE, "cannot start checkpointd");
+			return;
+		}
 	}
 	if (!child_running(ck))
 		return;		/* stopping, or gone and not yet reaped */
@@ -115,7 +117,7 @@ sup_advance(struct supervisor *sup)
 	} else if (st->state == CHILD_DOWN) {
 		sup_set_state(sup, SUP_STARTING, "starting the streamer");
 		if (child_spawn(sup, st) == -1)
-			fatalx("cannot start the streamer");
+			sup_stop(sup, BX_FAILURE, "cannot start the streamer");
 	} else if (st->state == CHILD_READY && ck->state == CHILD_READY &&
 	    sup->state != SUP_RESTARTING)
 		sup_set_state(sup, SUP_RUNNING, "both children ready");
@@ -613,7 +615,9 @@ main(int argc, char **argv)
 	sup.state = SUP_STARTING;
 	sup_advance(&sup);
 
-	event_base_dispatch(sup.base);
+	/* A loopbreak before the loop is forgotten: nothing started, no loop */
+	if (sup.state != SUP_STOPPING || !sup_both_down(&sup))
+		event_base_dispatch(sup.base);
 
 	sup_cleanup(&sup);
 	log_info("binlogd stopped (%s)", sup.exit_code == BX_OK ?

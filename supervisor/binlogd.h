@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <spawn.h>
 #include <stdbool.h>
 
 #include <event2/event.h>
@@ -135,7 +136,7 @@ int	lock_sink(const struct config *, char *err, size_t errlen);
 
 /* ready.c */
 void	ready_daemonize(void);
-void	ready_child_stderr(void);
+void	ready_child_stderr(posix_spawn_file_actions_t *);
 void	ready_notify(const char *state);
 void	ready_done(void);
 

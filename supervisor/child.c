@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@
 #include "log.h"
 #include "util.h"
 
-#define EXEC_FAILED	127	/* the child could not exec its program */
+#define EXEC_FAILED	127	/* a wrapper (sh) could not exec the program */
 
 static void child_dispatch(struct peer *, struct msg_in *, void *);
 static void child_timer_cb(evutil_socket_t, short, void *);
@@ -77,49 +78,66 @@ child_arm_timer(struct child *c, double seconds)
 }
 
 /*
- * In the new process: put the links and the accepted configuration at
- * their fixed numbers and exec.  The fds are first moved above the fixed
- * numbers so dup2 cannot clobber one.
+ * The new process: the links and the accepted configuration at their
+ * fixed numbers, then the exec.  posix_spawn, not fork: glibc's shares
+ * binlogd's memory until the exec (CLONE_VM | CLONE_VFORK), where a fork
+ * cost binlogd 0.5-0.85 ms of CPU per child and ~35 copy-on-write faults
+ * after it, before the streamer's own exec could begin.  The fds are
+ * first copied above the fixed numbers (close-on-exec) so that no dup2
+ * of the file actions clobbers one; a dup2's copy is inherited.  0, or
+ * the errno of the exec that failed.
  */
-static void __attribute__((noreturn))
+static int
 child_exec(struct supervisor *sup, struct child *c, int sup_fd, int ckpt_fd)
 {
-	char path[1024], opt_conf[] = "-C", opt_f[] = "-f", opt_d[] = "-d";
+	char path[1024], prog[64], opt_conf[] = "-C", opt_f[] = "-f",
+	    opt_d[] = "-d";
 	char *argv[8];
-	int argc = 0, conf_fd;
-	sigset_t none;
+	int argc = 0, rc, i, from[] = { sup_fd, sup->conf_fd, ckpt_fd },
+	    to[] = { FD_SUPERVISOR, FD_CONFIG, FD_CHECKPOINTD }, high[3];
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, dfl;
 
 	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	sup_fd = fcntl(sup_fd, F_DUPFD, 10);
-	conf_fd = fcntl(sup->conf_fd, F_DUPFD, 10);
-	if (ckpt_fd != -1)
-		ckpt_fd = fcntl(ckpt_fd, F_DUPFD, 10);
-	if (sup_fd == -1 || dup2(sup_fd, FD_SUPERVISOR) == -1 ||
-	    conf_fd == -1 || dup2(conf_fd, FD_CONFIG) == -1 ||
-	    (ckpt_fd != -1 && dup2(ckpt_fd, FD_CHECKPOINTD) == -1)) {
-		log_err("%s: dup2", c->name);
-		_exit(EXEC_FAILED);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	if (posix_spawn_file_actions_init(&fa) != 0 ||
+	    posix_spawnattr_init(&attr) != 0)
+		fatalx("posix_spawn: out of memory");
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &dfl);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF);
+	for (i = 0; i < 3; i++) {
+		high[i] = from[i] == -1 ? -1 :
+		    fcntl(from[i], F_DUPFD_CLOEXEC, 10);
+		if (from[i] != -1 && (high[i] == -1 ||
+		    posix_spawn_file_actions_adddup2(&fa, high[i], to[i]) != 0))
+			fatal("%s: cannot pass fd %d", c->name, to[i]);
 	}
-	fd_cloexec(FD_SUPERVISOR, 0);
-	fd_cloexec(FD_CONFIG, 0);
-	if (ckpt_fd != -1)
-		fd_cloexec(FD_CHECKPOINTD, 0);
-	ready_child_stderr();
+	ready_child_stderr(&fa);
 
 	libexec_path(c->prog, path, sizeof(path));
-	argv[argc++] = strdup(c->prog);
+	strlcpy_(prog, c->prog, sizeof(prog));
+	argv[argc++] = prog;
 	argv[argc++] = opt_conf;
 	if (sup->foreground)
 		argv[argc++] = opt_f;
 	if (sup->debug)
 		argv[argc++] = opt_d;
 	argv[argc] = NULL;
-	execv(path, argv);
-	log_err("cannot execute %s (is binlogd installed? "
-	    "BINLOGD_LIBEXECDIR overrides the directory)", path);
-	_exit(EXEC_FAILED);
+	rc = posix_spawn(&c->pid, path, &fa, &attr, argv, environ);
+	for (i = 0; i < 3; i++)
+		if (high[i] != -1)
+			close(high[i]);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (rc != 0)
+		log_errx("cannot execute %s: %s (is binlogd installed? "
+		    "BINLOGD_LIBEXECDIR overrides the directory)", path,
+		    strerror(rc));
+	return rc;
 }
 
 /* Started or ready, and its link open: it will read what it is sent (a
@@ -161,8 +179,7 @@ child_attach_link(struct supervisor *sup, int *streamer_end)
 int
 child_spawn(struct supervisor *sup, struct child *c)
 {
-	int sv[2], ckpt_fd = -1;
-	pid_t pid;
+	int sv[2], ckpt_fd = -1, rc;
 
 	if (c->role == ROLE_STREAMER && child_attach_link(sup, &ckpt_fd) == -1)
 		return -1;
@@ -172,26 +189,19 @@ child_spawn(struct supervisor *sup, struct child *c)
 			close(ckpt_fd);
 		return -1;
 	}
-	if ((pid = fork()) == -1) {
-		log_err("fork");
-		close(sv[0]);
-		close(sv[1]);
-		if (ckpt_fd != -1)
-			close(ckpt_fd);
-		return -1;
-	}
-	if (pid == 0)
-		child_exec(sup, c, sv[1], ckpt_fd);
-
+	rc = child_exec(sup, c, sv[1], ckpt_fd);
 	close(sv[1]);
 	if (ckpt_fd != -1)
 		close(ckpt_fd);
-	c->pid = pid;
+	if (rc != 0) {
+		close(sv[0]);
+		return -1;
+	}
 	c->started_at = mono_now();
 	c->peer = peer_new(sup->base, sv[0], c->name, child_dispatch, sup);
 	child_set_state(c, CHILD_STARTING);
 	child_arm_timer(c, sup->conf.ready_timeout);
-	log_info("started %s (pid %ld)", c->name, (long)pid);
+	log_info("started %s (pid %ld)", c->name, (long)c->pid);
 	return 0;
 }
 

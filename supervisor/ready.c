@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <spawn.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,12 +87,14 @@ ready_daemonize(void)
 }
 
 /* A child must not hold the starter's stderr open: a starter reading it
- * ($(binlogd ...)) would wait for as long as the child lives. */
+ * ($(binlogd ...)) would wait for as long as the child lives.  fa is the
+ * child's posix_spawn file actions. */
 void
-ready_child_stderr(void)
+ready_child_stderr(posix_spawn_file_actions_t *fa)
 {
-	if (ready_fd != -1)
-		ready_null(STDERR_FILENO);
+	if (ready_fd != -1 && posix_spawn_file_actions_addopen(fa,
+	    STDERR_FILENO, "/dev/null", O_RDWR, 0) != 0)
+		fatalx("posix_spawn: out of memory");
 }
 
 /* sd_notify(3)'s protocol: one datagram to $NOTIFY_SOCKET, a path or,
