@@ -53,6 +53,7 @@ struct sink_kafka {
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 room;		/* a report came: queue or ring room */
 	_Atomic uint64_t reports;	/* ... counted */
+	_Atomic bool	 writing;	/* a transaction is open: see kafka_poll */
 	struct kafka_trx ring[KAFKA_RING];
 	size_t		 head, count;	/* oldest; in use (last may be open) */
 	struct position	 pos[KAFKA_POS];
@@ -190,16 +191,27 @@ kafka_new(rd_kafka_t *rk, const rd_kafka_conf_t *kc UNUSED, void *arg UNUSED,
 	    kafka_thread_start, NULL);
 }
 
-/* Delivery reports arrive here, even while the reader waits for the
- * server: a quiet stream still reports its last position. */
+/*
+ * Delivery reports arrive here while no transaction is open (the reader
+ * waits for the server: a quiet stream still reports its last
+ * position).  While one is, the writer serves them (sink_kafka_write):
+ * serving a report frees its message, and glibc's free of a block that
+ * another thread's malloc took locks that thread's arena -- this thread
+ * freeing while the writer produced made them wait on each other's
+ * lock, a futex call in most produces.
+ */
 static void *
 kafka_poll(void *arg)
 {
 	struct sink *s = arg;
 	struct sink_kafka *k = s->priv;
+	const struct timespec ms = { 0, 1000 * 1000 };
 
 	while (!k->stop)
-		rd_kafka_poll(k->rk, 100);
+		if (atomic_load(&k->writing))
+			nanosleep(&ms, NULL);
+		else
+			rd_kafka_poll(k->rk, 100);
 	return NULL;
 }
 
@@ -466,6 +478,7 @@ kafka_slot(struct sink *s, struct sink_kafka *k, size_t *slot)
 		k->ring[*slot] = (struct kafka_trx){ .pos = -1 };
 		k->count++;
 		k->open = true;
+		atomic_store(&k->writing, true);
 	}
 	return 0;
 }
@@ -527,7 +540,6 @@ sink_kafka_write(struct sink *s, const struct sink_rec *rec)
 {
 	struct sink_kafka *k = s->priv;
 	rd_kafka_resp_err_t e;
-	uint64_t seen;
 	size_t slot;
 	int rc;
 
@@ -537,16 +549,10 @@ sink_kafka_write(struct sink *s, const struct sink_rec *rec)
 	pthread_mutex_unlock(&k->mu);
 	if (rc == -1)
 		return -1;
-	for (;;) {
-		seen = atomic_load(&k->reports);
-		e = kafka_produce(s, k, rec, slot);
-		if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || sink_stopping(s) ||
-		    k->failed)
-			break;
-		pthread_mutex_lock(&k->mu);
-		kafka_wait(k, seen);
-		pthread_mutex_unlock(&k->mu);
-	}
+	while ((e = kafka_produce(s, k, rec, slot)) ==
+	    RD_KAFKA_RESP_ERR__QUEUE_FULL && !sink_stopping(s) && !k->failed)
+		rd_kafka_poll(k->rk, 10);
+	rd_kafka_poll(k->rk, 0);
 	if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
 		return 0;
 	pthread_mutex_lock(&k->mu);
@@ -578,6 +584,7 @@ sink_kafka_commit(struct sink *s, const struct position *pos, bool force)
 		position_copy(&k->pos[k->ring[slot].pos], pos);
 		k->ring[slot].committed = true;
 		k->open = false;
+		atomic_store(&k->writing, false);
 		kafka_drain(s, k);
 	}
 	pthread_mutex_unlock(&k->mu);
