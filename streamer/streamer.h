@@ -14,8 +14,10 @@
  *  - the formatting thread (output/parallel.c), when [stream] threads
  *    allows: formats rows events the reader queued, from a snapshot of
  *    the decoder's state (struct par_snapshot there), never the reader's.
- *  - librdkafka's threads (output/sink_kafka.c): delivery reports, which
- *    hand durable positions to streamer_publish.
+ *  - librdkafka's threads and the Kafka sink's poller
+ *    (output/sink_kafka.c): delivery reports, which hand durable
+ *    positions to streamer_publish -- served by the reader itself while
+ *    a transaction is open, by the poller between transactions.
  * stopping is atomic: every thread polls it. */
 #ifndef BINLOGD_STREAMER_H
 #define BINLOGD_STREAMER_H
