@@ -280,6 +280,33 @@ dtoa_bits(uint64_t bits, int ebits, int mbits, int pmin, int pmax,
 	return dtoa_shortest(buf, len, neg, &x, pmin, pmax);
 }
 
+/*
+ * A value typed with at most six decimals under 10^9 (a price, a
+ * measure, an integer): m = |d| * 10^6 whole and m / 10^6 == |d|, so the
+ * decimal m * 10^-6 reads back as d.  It has at most 15 digits, on
+ * %.15g's grid (d < 10^9), and d lies within 2^-53 of it, under half
+ * that grid's step: %.15g prints it, in fixed notation (m >= 100: d >=
+ * 10^-4), its trailing zeros dropped -- the first precision tried, so
+ * the text, which dtoa_format writes from m's digits.  Anything else (a
+ * test of a few instructions) goes on to the exact path.
+ */
+DTOA_INLINE bool
+dtoa_short(double d, char *buf, size_t *len)
+{
+	double a = fabs(d);
+	uint64_t m;
+	int nd;
+
+	if (!(a < 1e9) || (double)(m = (uint64_t)(a * 1e6 + 0.5)) / 1e6 != a ||
+	    m < 100)
+		return false;
+	/* m's digits: bits * log10(2), one short of it or exact */
+	nd = (64 - __builtin_clzll(m)) * 1233 >> 12;
+	nd += m >= pow10_u64[nd];
+	*len = dtoa_format(buf, d < 0, m, nd, nd - 7);
+	return true;
+}
+
 size_t
 dtoa_double(double d, char *buf)
 {
@@ -287,6 +314,8 @@ dtoa_double(double d, char *buf)
 	size_t len;
 	int p;
 
+	if (dtoa_short(d, buf, &len))
+		return len;
 	memcpy(&bits, &d, 8);
 	if (dtoa_bits(bits, 11, 53, 15, 17, buf, &len))
 		return len;

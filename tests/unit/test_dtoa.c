@@ -144,6 +144,35 @@ test_decimal_like(void)
 	CHECK(ok);
 }
 
+/* dtoa.c's short path against the libc loop: values of up to six
+ * decimals (from 10^-6 to under 10^9, either sign) that it takes, the
+ * doubles next to them that it must leave to the exact path, and the
+ * edges of its range. */
+static void
+test_few_decimals(void)
+{
+	static const double edge[] = { 1e9, 999999999.999999, 1e-4,
+	    9.9999e-5, 0.000999, 123456789.123456, 0.1, 0.3, 2.675, 1.005 };
+	int i, k, ok = 1;
+	uint64_t m;
+	double d;
+
+	for (i = 0; i < (int)(sizeof(edge) / sizeof(edge[0])); i++)
+		ok &= same_double(edge[i]) & same_double(-edge[i]) &
+		    same_double(nextafter(edge[i], 0)) &
+		    same_double(nextafter(edge[i], 1e300));
+	for (i = 0; i < RANDOM_N; i++) {
+		k = (int)(rnd() % 7);
+		m = rnd() % pow10_u64[1 + rnd() % 15];
+		d = (double)m / (double)pow10_u64[k];
+		if (rnd() & 1)
+			d = -d;
+		ok &= same_double(d) & same_double(nextafter(d, 0)) &
+		    same_double(nextafter(d, d < 0 ? -1e300 : 1e300));
+	}
+	CHECK(ok);
+}
+
 /* Every bit pattern is a value (or NaN): random ones. */
 static void
 test_random_bits(void)
@@ -224,6 +253,7 @@ main(void)
 {
 	RUN(test_edges);
 	RUN(test_decimal_like);
+	RUN(test_few_decimals);
 	RUN(test_random_bits);
 	RUN(test_random_in_range);
 	RUN(test_subnormal_boundaries);
