@@ -199,6 +199,39 @@ head -c 420 "$f" >"$TMP/cut.binlog"
 rc=0; "$CAT" "$TMP/cut.binlog" >/dev/null 2>"$TMP/err" || rc=$?
 assert_eq 85 "$rc" "exit code on a truncated file"
 assert_match "$(cat "$TMP/err")" "offset [0-9]+ claims" "truncation message"
+# A flipped byte in the file's last rows event: the same error naming
+# that event, every transaction committed before it written whole, and
+# none of its own transaction's records.
+vf=$FIX/mysql-9.0.1-vector-full-metadata.binlog
+mkdir "$TMP/badrows"  # the same name: records carry the file's name
+rows_at=$(python3 - "$vf" <<'PY'
+import sys
+d, off, last = open(sys.argv[1], "rb").read(), 4, None
+while off + 13 <= len(d):
+    if d[off + 4] in (23, 24, 25, 30, 31, 32, 39):
+        last = off
+    off += int.from_bytes(d[off + 9:off + 13], "little")
+print(last)
+PY
+)
+python3 -c 'import sys; d=bytearray(open(sys.argv[1],"rb").read()); d[int(sys.argv[3])+25]^=1; open(sys.argv[2],"wb").write(d)' "$vf" "$TMP/badrows/${vf##*/}" "$rows_at"
+"$CAT" "$vf" >"$TMP/goodrows.jsonl" || fail "binlogcat on $vf"
+python3 - "$TMP/goodrows.jsonl" >"$TMP/badrows.want" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).readlines()
+ends = [i for i, l in enumerate(lines) if json.loads(l).get("commit")]
+assert ends[-1] == len(lines) - 1
+sys.stdout.write("".join(lines[:ends[-2] + 1]))
+PY
+[ -s "$TMP/badrows.want" ] || fail "no transaction before the last in $vf"
+rc=0; "$CAT" "$TMP/badrows/${vf##*/}" >"$TMP/badrows.jsonl" 2>"$TMP/err" || rc=$?
+assert_eq 85 "$rc" "exit code on a CRC mismatch in a rows event"
+assert_match "$(cat "$TMP/err")" \
+    "ROWS event \(type [0-9]+\) at ${vf##*/}:$rows_at: CRC32 mismatch" \
+    "the rows event's CRC error names it"
+cmp -s "$TMP/badrows.want" "$TMP/badrows.jsonl" ||
+    fail "records beside a bad rows event: $(diff "$TMP/badrows.want" \
+        "$TMP/badrows.jsonl" | head -5)"
 rc=0; "$CAT" "$LIB_DIR/lib.sh" >/dev/null 2>"$TMP/err" || rc=$?
 assert_eq 85 "$rc" "exit code on a file that is not a binlog"
 # Several files: a bad one is reported and the rest still read; the
