@@ -187,19 +187,23 @@ obuf_block_end(uint32_t err, uint32_t lead, bool complete, unsigned size)
 	return below == 0 ? 0 : 31 - (unsigned)__builtin_clz(below);
 }
 
-/* The first l bytes of the block at src, with the escapes esc, as JSON
- * at d, step bytes at a time by quotes, if every escape is " or \ (q):
- * the bytes written; 0 if not.  Inlined into each level's. */
+/* The first l bytes (at most two steps) of the block at src, with the
+ * escapes esc, as JSON at d, a step at a time by quotes (given the bits
+ * of q from the step's first byte on), if every escape is " or \ (q):
+ * the bytes written; 0 if not.  Inlined into each level's, the second
+ * step a branch, not a loop (whose counters the registers lacked). */
 static inline __attribute__((always_inline)) unsigned
 obuf_quotes(char *d, const uint8_t *src, unsigned l, uint32_t esc,
-    uint32_t q, unsigned step, unsigned (*quotes)(char *, const uint8_t *))
+    uint32_t q, unsigned step,
+    unsigned (*quotes)(char *, const uint8_t *, uint32_t))
 {
-	unsigned k, w;
+	unsigned w;
 
 	if ((esc & ~q) != 0)
 		return 0;
-	for (k = w = 0; k < l; k += step)
-		w += quotes(d + w, src + k);
+	w = quotes(d, src, q);
+	if (l > step)
+		quotes(d + w, src + step, q >> step);
 	return l + (unsigned)__builtin_popcount(esc);
 }
 
@@ -380,19 +384,29 @@ sse_utf8_block(char *d, const uint8_t *s, uint32_t *esc)
  */
 static uint8_t latin1_squeeze[256][16];
 
+/* The same for " and \ after a backslash: eight bytes widened to 16
+ * bits with a backslash in each high byte, the marked ones taken with
+ * theirs before them. */
+static uint8_t quote_squeeze[256][16];
+
 static void
 latin1_squeeze_init(void)
 {
-	unsigned m, k, o;
+	unsigned m, k, o, q;
 
 	for (m = 0; m < 256; m++) {
-		for (k = o = 0; k < 8; k++) {
+		for (k = o = q = 0; k < 8; k++) {
+			if (m & (1u << k))
+				quote_squeeze[m][q++] = (uint8_t)(2 * k + 1);
+			quote_squeeze[m][q++] = (uint8_t)(2 * k);
 			latin1_squeeze[m][o++] = (uint8_t)(2 * k);
 			if (m & (1u << k))
 				latin1_squeeze[m][o++] = (uint8_t)(2 * k + 1);
 		}
 		while (o < 16)
 			latin1_squeeze[m][o++] = 0x80;
+		while (q < 16)
+			quote_squeeze[m][q++] = 0x80;
 	}
 }
 
@@ -414,23 +428,19 @@ sse_latin1_half(char *d, __m128i w)
 	return 8 + (unsigned)__builtin_popcount(m);
 }
 
-/* Eight bytes at src as JSON at d, each " and \ after a backslash: as
- * sse_latin1_half, the backslash in the low byte of the escaped ones'
- * 16 bits; the bytes written. */
+/* Eight bytes at src as JSON at d, those of q (" and \) after a
+ * backslash: widened, each with a backslash in its high byte, squeezed
+ * by quote_squeeze; the bytes written. */
 static inline SSE unsigned
-sse_quotes8(char *d, const uint8_t *src)
+sse_quotes8(char *d, const uint8_t *src, uint32_t q)
 {
 	__m128i w = _mm_cvtepu8_epi16(_mm_loadl_epi64(
 	    (const __m128i *)(const void *)src));
-	__m128i q = _mm_or_si128(_mm_cmpeq_epi16(w, _mm_set1_epi16('"')),
-	    _mm_cmpeq_epi16(w, _mm_set1_epi16('\\')));
-	unsigned m = (unsigned)_mm_movemask_epi8(_mm_packs_epi16(q,
-	    _mm_setzero_si128()));
-	__m128i v = _mm_blendv_epi8(w, _mm_or_si128(_mm_slli_epi16(w, 8),
-	    _mm_set1_epi16('\\')), q);
+	unsigned m = q & 0xff;
 
-	_mm_storeu_si128((__m128i *)(void *)d, _mm_shuffle_epi8(v,
-	    _mm_loadu_si128((const __m128i *)latin1_squeeze[m])));
+	w = _mm_or_si128(w, _mm_set1_epi16('\\' << 8));
+	_mm_storeu_si128((__m128i *)(void *)d, _mm_shuffle_epi8(w,
+	    _mm_loadu_si128((const __m128i *)quote_squeeze[m])));
 	return 8 + (unsigned)__builtin_popcount(m);
 }
 
@@ -559,7 +569,7 @@ sse_base64(char *d, const uint8_t *s, size_t n)
  */
 static struct {
 	__m256i	lo4, c1f, c7f, quote, bslash, e0, f0, x80, bf, last3;
-	__m256i	b1high, b1low, b2high, quote16, bslash16;
+	__m256i	b1high, b1low, b2high, bslash_high;
 } avx_k;
 
 static inline AVX __m256i
@@ -587,8 +597,7 @@ avx_k_init(void)
 	avx_k.b1high = avx_table(kl_byte1_high);
 	avx_k.b1low = avx_table(kl_byte1_low);
 	avx_k.b2high = avx_table(kl_byte2_high);
-	avx_k.quote16 = _mm256_set1_epi16('"');
-	avx_k.bslash16 = _mm256_set1_epi16('\\');
+	avx_k.bslash_high = _mm256_set1_epi16('\\' << 8);
 }
 
 /* The bytes k before each, zeros before the block: the high lane's come
@@ -647,26 +656,20 @@ avx_utf8_block(char *d, const uint8_t *s, uint32_t *esc)
 }
 
 /* Sixteen bytes at src as JSON at d, as sse_quotes8 does eight: each
- * half widened in its lane, squeezed by its own row of latin1_squeeze;
+ * half widened in its lane, squeezed by its own row of quote_squeeze;
  * the bytes written. */
 static inline AVX unsigned
-avx_quotes16(char *d, const uint8_t *src)
+avx_quotes16(char *d, const uint8_t *src, uint32_t q)
 {
-	__m256i w = _mm256_cvtepu8_epi16(_mm_loadu_si128(
-	    (const __m128i *)(const void *)src));
-	__m256i q = _mm256_or_si256(_mm256_cmpeq_epi16(w, avx_k.quote16),
-	    _mm256_cmpeq_epi16(w, avx_k.bslash16));
-	uint32_t m = (uint32_t)_mm256_movemask_epi8(_mm256_packs_epi16(q,
-	    _mm256_setzero_si256()));
-	unsigned m0 = m & 0xff, m1 = m >> 16 & 0xff;
+	__m256i v = _mm256_or_si256(_mm256_cvtepu8_epi16(_mm_loadu_si128(
+	    (const __m128i *)(const void *)src)), avx_k.bslash_high);
+	unsigned m0 = q & 0xff, m1 = q >> 8 & 0xff;
 	unsigned w0 = 8 + (unsigned)__builtin_popcount(m0);
-	__m256i v = _mm256_blendv_epi8(w, _mm256_or_si256(
-	    _mm256_slli_epi16(w, 8), avx_k.bslash16), q);
 
 	v = _mm256_shuffle_epi8(v, _mm256_inserti128_si256(
 	    _mm256_castsi128_si256(_mm_loadu_si128(
-	    (const __m128i *)latin1_squeeze[m0])),
-	    _mm_loadu_si128((const __m128i *)latin1_squeeze[m1]), 1));
+	    (const __m128i *)quote_squeeze[m0])),
+	    _mm_loadu_si128((const __m128i *)quote_squeeze[m1]), 1));
 	_mm_storeu_si128((__m128i *)(void *)d, _mm256_castsi256_si128(v));
 	_mm_storeu_si128((__m128i *)(void *)(d + w0),
 	    _mm256_extracti128_si256(v, 1));

@@ -226,6 +226,15 @@ run_corpus(int level)
 				memset(s + n, 'b', 20);
 				check_one(s, n + (k % 21), level);
 			}
+	/* JSON text in a string: runs of quotes, dense and sparse, so that
+	 * every half-block has from none to all of its bytes escaped */
+	for (p = 0; p < 4; p++)
+		for (k = 0; k <= 70; k++) {
+			for (n = 0; n < k + 70; n++)
+				s[n] = n < k ? 'a' : (n % (p + 1) == 0) ?
+				    "\"\\"[n / (p + 1) % 2] : 'x';
+			check_one(s, n, level);
+		}
 	for (t = 0; t < 20000; t++) {
 		n = 0;
 		k = next() % 60;
