@@ -4,13 +4,15 @@
  * binlogd's acks=all, every in-sync replica has the message) appends to
  * $KAFKA_DR_LOG the line
  *
- *   end_us value
+ *   end_us queued_us value
  *
  * end_us is CLOCK_REALTIME in microseconds, the clock MariaDB's NOW(6)
- * reads, as librdkafka hands the report to binlogd; value is the message,
- * one JSON record.  Tombstones (no value) are not logged.  The lines are
- * buffered and written each time rd_kafka_poll returns with reports, so
- * that a quiet stream's last ones reach the file too.
+ * reads, as librdkafka hands the report to binlogd; queued_us how long
+ * before that binlogd produced the message (rd_kafka_message_latency);
+ * value is the message, one JSON record.  Tombstones (no value) are not
+ * logged.  The lines are buffered and written each time rd_kafka_poll
+ * returns with reports, so that a quiet stream's last ones reach the file
+ * too.
  *
  *   cc -shared -fPIC -O2 -o kafka_dr_log.so bench/kafka_dr_log.c -ldl
  */
@@ -44,8 +46,10 @@ dr_log_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 	if (dr_log != NULL && m->err == RD_KAFKA_RESP_ERR_NO_ERROR &&
 	    m->payload != NULL) {
 		clock_gettime(CLOCK_REALTIME, &ts);
-		fprintf(dr_log, "%lld %.*s\n", (long long)ts.tv_sec * 1000000 +
-		    ts.tv_nsec / 1000, (int)m->len, (const char *)m->payload);
+		fprintf(dr_log, "%lld %lld %.*s\n", (long long)ts.tv_sec *
+		    1000000 + ts.tv_nsec / 1000,
+		    (long long)rd_kafka_message_latency(m), (int)m->len,
+		    (const char *)m->payload);
 	}
 	dr_log_app_cb(rk, m, opaque);
 }
