@@ -330,9 +330,10 @@ column_pair_key(struct obuf *o, const struct tablemap *tm, uint32_t i,
 			obuf_add(o, ",", 1);
 		column_key(o, tm, i);
 	} else if (first)
-		obuf_add(o, tm->json.buf + col->key_off, col->key_len);
+		obuf_add_over(o, tm->json.buf + col->key_off, col->key_len);
 	else
-		obuf_add(o, tm->json.buf + col->key_off - 1, col->key_len + 1);
+		obuf_add_over(o, tm->json.buf + col->key_off - 1,
+		    col->key_len + 1);
 }
 
 /* event.c: one event's bytes (its common header first) decoded */

@@ -114,6 +114,24 @@ obuf_add(struct obuf *b, const void *p, size_t n)
 	b->len += n;
 }
 
+/* Past the end of the text obuf_add_over copies, this much is readable. */
+#define OBUF_OVER	16
+
+/* As obuf_add, for short text with OBUF_OVER bytes readable past it (a
+ * tablemap's keys, record_names): one move of 16 bytes, whatever n is
+ * up to that, instead of a choice of moves by its length. */
+static inline void
+obuf_add_over(struct obuf *b, const void *p, size_t n)
+{
+	if (n > OBUF_OVER) {
+		obuf_add(b, p, n);
+		return;
+	}
+	obuf_reserve(b, OBUF_OVER);
+	memcpy(b->buf + b->len, p, OBUF_OVER);
+	b->len += n;
+}
+
 static inline void
 obuf_str(struct obuf *b, const char *s)
 {

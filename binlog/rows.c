@@ -863,16 +863,16 @@ rows_bit(const uint8_t *bitmap, uint32_t i)
 
 /* Column i's key, after a comma unless it is the first, from its plan
  * (column_pair_key's, without reading struct column). */
-static inline void
+static inline __attribute__((always_inline)) void
 rows_key(struct obuf *o, const struct tablemap *tm, const struct colplan *p,
     uint32_t i, bool first)
 {
 	if (p->key_len == 0)
 		column_pair_key(o, tm, i, first);
 	else if (first)
-		obuf_add(o, tm->json.buf + p->key_off, p->key_len);
+		obuf_add_over(o, tm->json.buf + p->key_off, p->key_len);
 	else
-		obuf_add(o, tm->json.buf + p->key_off - 1, p->key_len + 1);
+		obuf_add_over(o, tm->json.buf + p->key_off - 1, p->key_len + 1);
 }
 
 /*

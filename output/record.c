@@ -292,7 +292,8 @@ record_key_changed(const struct reader *r, const struct tablemap *tm)
 
 /* The table's names as JSON text, escaped once per TABLE_MAP rather than
  * once per row: "db" and "table", then each column's "name": key after
- * a comma, so that a pair after the first takes both in one copy. */
+ * a comma, so that a pair after the first takes both in one copy, and
+ * OBUF_OVER zeros after the last, for obuf_add_over. */
 void
 record_names(struct tablemap *tm)
 {
@@ -315,6 +316,8 @@ record_names(struct tablemap *tm)
 		col->key_off = (uint32_t)at;
 		col->key_len = (uint32_t)(j->len - at);
 	}
+	obuf_reserve(j, OBUF_OVER);
+	memset(j->buf + j->len, 0, OBUF_OVER);
 }
 
 /* A row's image which (0: before, 1: after, in r->img) as "key":{col:
