@@ -417,47 +417,63 @@ rows_float(struct cursor *c, int bytes, struct obuf *o)
 	obuf_add(o, buf, dtoa_double(d, buf));
 }
 
-/* A copy of the index-th name of an ENUM/SET column (0-based). */
-static void
+/* The index-th name of an ENUM/SET column (0-based), as JSON, at d,
+ * which has room for it and OBUF_OVER more: a short one in one move of
+ * OBUF_OVER bytes (rows_plan leaves as much past the names; a table
+ * without a plan, rows_value's, may not); the end. */
+static inline char *
 rows_name(const struct tablemap *tm, const struct column *col,
-    uint64_t index, struct obuf *o)
+    uint64_t index, char *d)
 {
 	uint32_t at, end;
 
 	memcpy(&at, tm->stridx.buf + 4 * (col->str_first + index), 4);
 	memcpy(&end, tm->stridx.buf + 4 * (col->str_first + index + 1), 4);
-	obuf_add(o, tm->strs.buf + at, end - at);
+	if (end - at <= OBUF_OVER && at + OBUF_OVER <= tm->strs.cap)
+		memcpy(d, tm->strs.buf + at, OBUF_OVER);
+	else
+		memcpy(d, tm->strs.buf + at, end - at);
+	return d + (end - at);
 }
 
 /* ENUM: its name ("" for the error value 0); SET: an array of its
  * members' names.  Without names (no FULL metadata, or a value past
- * them), the index or bitmap as a number. */
+ * them), the index or bitmap as a number.  One check for room: every
+ * name once, a comma each and the brackets. */
 static ROWS_OUTLINE void
 rows_enum_set(struct cursor *c, const struct tablemap *tm,
     const struct column *col, struct obuf *o)
 {
 	uint64_t v = cursor_uint(c, col->length), bits;
+	char *d;
 
 	if (col->nstr == 0 || (col->type == COL_ENUM && v > col->nstr) ||
 	    (col->type == COL_SET && col->nstr < 64 && v >> col->nstr)) {
 		obuf_printf(o, "%llu", (unsigned long long)v);
 		return;
 	}
+	obuf_reserve(o, tm->strs.len + col->nstr + 2 + OBUF_OVER);
+	d = o->buf + o->len;
 	if (col->type == COL_ENUM) {
-		if (v == 0)
-			obuf_str(o, "\"\"");
-		else
-			rows_name(tm, col, v - 1, o);
+		if (v == 0) {
+			memcpy(d, "\"\"", 2);
+			d += 2;
+		} else
+			d = rows_name(tm, col, v - 1, d);
+		o->len = (size_t)(d - o->buf);
 		return;
 	}
 	/* a member per set bit, none past the names (checked above) */
-	obuf_lit(o, "[");
+	*d++ = '[';
 	for (bits = v; bits != 0; bits &= bits - 1) {
-		if (bits != v)
-			obuf_lit(o, ",");
-		rows_name(tm, col, (uint64_t)__builtin_ctzll(bits), o);
+		d = rows_name(tm, col, (uint64_t)__builtin_ctzll(bits), d);
+		*d++ = ',';
 	}
-	obuf_lit(o, "]");
+	/* a name ends in its quote: a comma last is the one after it */
+	if (d[-1] == ',')
+		d--;
+	*d++ = ']';
+	o->len = (size_t)(d - o->buf);
 }
 
 /* MySQL 9's VECTOR: an array of float32, one number each. */
@@ -589,6 +605,9 @@ rows_plan(struct tablemap *tm)
 	}
 	for (i = 0; i < tm->ncols; i++)
 		tm->plan[i] = rows_col_plan(&tm->cols[i]);
+	/* rows_name reads OBUF_OVER bytes from each name on */
+	obuf_reserve(&tm->strs, OBUF_OVER);
+	memset(tm->strs.buf + tm->strs.len, 0, OBUF_OVER);
 }
 
 /*
