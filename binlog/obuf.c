@@ -206,9 +206,11 @@ obuf_latin1_utf8(char *d, uint8_t ch)
  * rest needs), and this loop the character each stops at.  The room
  * they need, OBUF_SLACK past what is left of the input (twice that in
  * latin1), is kept up from the start; an escape here reserves twice
- * the rest, so that the next ones find room.
+ * the rest, so that the next ones find room.  Inlined into each writer,
+ * latin1 a constant there (a call of its own cost as much as a short
+ * text's blocks).
  */
-static void
+static inline __attribute__((always_inline)) void
 obuf_json_run(struct obuf *b, const uint8_t *s, size_t n, bool latin1)
 {
 	size_t i = 0, l, o, w = latin1 ? 2 : 1;
@@ -255,7 +257,7 @@ obuf_json_run(struct obuf *b, const uint8_t *s, size_t n, bool latin1)
 
 /* Text (UTF-8, or latin1 to convert) escaped between quotes, each
  * written into the room obuf_json_run keeps. */
-static void
+static inline __attribute__((always_inline)) void
 obuf_json_quoted(struct obuf *b, const uint8_t *s, size_t n, bool latin1)
 {
 	obuf_reserve(b, n + 1 + OBUF_SLACK);
