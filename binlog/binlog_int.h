@@ -145,7 +145,19 @@ enum stmt_kind ddl_stmt(const uint8_t *, size_t);
 /* charset.c */
 uint8_t	 charset_by_id(uint64_t);
 int	 charset_columns(struct reader *, const struct tablemap *);
-void	 charset_json(struct obuf *, uint8_t, const uint8_t *, size_t);
+void	 charset_json_iconv(struct obuf *, uint8_t, const uint8_t *, size_t);
+
+/* A text value of a column whose charset is not UTF-8, as a JSON string:
+ * latin1 (most of them) converted here, without a call of its own; the
+ * others through iconv. */
+static inline void
+charset_json(struct obuf *o, uint8_t cs, const uint8_t *s, size_t n)
+{
+	if (cs == CS_LATIN1)
+		obuf_json_latin1(o, s, n);
+	else
+		charset_json_iconv(o, cs, s, n);
+}
 
 /* tablemap.c */
 struct tablemap *tablemap_find(struct reader *, uint64_t table_id);

@@ -222,16 +222,13 @@ charset_convert(struct charset *cs, const uint8_t *s, size_t n)
 	}
 }
 
-/* A text value of a column whose charset is not UTF-8, as a JSON string. */
+/* A text value of a column whose charset is neither UTF-8 nor latin1
+ * (charset_json, inline), as a JSON string. */
 void
-charset_json(struct obuf *o, uint8_t cs, const uint8_t *s, size_t n)
+charset_json_iconv(struct obuf *o, uint8_t cs, const uint8_t *s, size_t n)
 {
 	struct charset *c = &charsets[cs];
 
-	if (cs == CS_LATIN1) {
-		obuf_json_latin1(o, s, n);
-		return;
-	}
 	if (c->cd == NULL) {		/* charset_columns let it through */
 		obuf_json_str(o, s, n);
 		return;
