@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "binlog.h"
 #include "config.h"
@@ -19,7 +20,8 @@
  * key are set only for a sink with per_record (key: the primary key as a
  * JSON object, or NULL when the table has none we know); hdr, when set,
  * names the other key of a key change (SINK_HDR_OLDKEY, SINK_HDR_NEWKEY).
- * A keyed sink's tombstone has buf NULL. */
+ * A keyed sink's tombstone has buf NULL.  A run of lines may come in
+ * pieces instead, iovcnt of them at iov (buf NULL), written in order. */
 struct sink_rec {
 	const char	*db;
 	const char	*table;
@@ -30,6 +32,8 @@ struct sink_rec {
 	size_t		 hdrlen;
 	const char	*buf;
 	size_t		 len;
+	const struct iovec *iov;
+	int		 iovcnt;
 };
 /* Debezium's header names, so that its consumers read them unchanged. */
 #define SINK_HDR_OLDKEY	"__debezium.oldkey"
@@ -125,7 +129,7 @@ extern const struct sink_ops sink_kafka_ops;
 extern const struct sink_ops *const sink_registry[];
 
 /* sink_stdout.c */
-int	 sink_write_fd(struct sink *, int fd, const char *, size_t,
+int	 sink_write_fd(struct sink *, int fd, const struct sink_rec *,
 	    const char *what);
 
 /* record.c: the sink and format records go to (stdout, maxwell if never
@@ -206,8 +210,9 @@ void	 record_row_abort(struct reader *);
 bool	 record_drains(const struct reader *, const struct obuf *);
 bool	 record_joinable(const struct reader *);
 void	 record_job_end(struct reader *);
-int	 record_join(struct reader *, const struct obuf *,
+int	 record_join(struct reader *, struct obuf *,
 	    const struct obuf *recs, bool pending, size_t at);
+void	 record_forget(void);
 
 /* The output hooks both owners set: the ring, the records, the filter. */
 #define READER_OUTPUT_HOOKS						\

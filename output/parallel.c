@@ -295,7 +295,8 @@ par_end(struct reader *r, const struct trx_end *e)
 }
 
 /* A rows job's records after those before them, its buffers back from
- * its snapshot of the reader. */
+ * its snapshot of the reader; record_join may keep its records' buffer
+ * until they are written, and give the job another. */
 static int
 par_join_rows(struct reader *r, struct par_job *j)
 {
@@ -616,6 +617,7 @@ par_release(void)
 	}
 	par.queued = 0;
 	par.failed = false;
+	record_forget();	/* pieces of the jobs' buffers */
 	for (i = 0; i < PAR_JOBS; i++) {
 		j = &par.jobs[i];
 		par_free_bufs(&j->bufs);

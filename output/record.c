@@ -26,6 +26,25 @@ static const struct format_ops *record_format = &format_maxwell;
  * than copying 64 KiB in a VM.  Its first record_done bytes are whole
  * transactions, kept if the input fails in the next (record_abandon). */
 static size_t		 record_done;
+/*
+ * A byte sink's records formatted apart (parallel.c) are not copied into
+ * r->out (a tenth of binlogcat's instructions on wide text): the job's
+ * buffer of whole records is taken as it is, the job given a spare in
+ * its place, and the run written with one writev(2) -- each piece the
+ * reader's bytes of r->out up to out_end, then the job's.  A buffer is
+ * a spare again once its bytes are written or dropped; only one of at
+ * most a block is kept (RECORD_PIECES of them at most).  record_done_n:
+ * the pieces of whole transactions, like record_done.
+ */
+#define RECORD_PIECES	64
+struct record_piece {
+	size_t		 out_end;
+	struct obuf	 o;
+};
+static struct record_piece record_pieces[RECORD_PIECES];
+static struct obuf	 record_spares[RECORD_PIECES];
+static int		 record_npieces, record_nspares, record_done_n;
+static size_t		 record_held;	/* bytes in the pieces */
 /* The pending record's table and primary key, for a per-record sink,
  * and for a keyed one the header naming the other key of a key change
  * and whether a tombstone follows (a delete).  Per formatting thread
@@ -165,15 +184,65 @@ record_send(struct reader *r, const struct tablemap *tm, const struct obuf *o)
 	return 0;
 }
 
-/* Hands the buffer's records to a byte sink and empties it. */
+/* The bytes waiting for a byte sink: r->out's and the pieces'. */
+static size_t
+record_gathered(const struct reader *r)
+{
+	return r->out.len + record_held;
+}
+
+/* The pieces from the nth on are spares again. */
+static void
+record_drop(int n)
+{
+	struct obuf *o;
+
+	for (; record_npieces > n; record_npieces--) {
+		o = &record_pieces[record_npieces - 1].o;
+		record_held -= o->len;
+		o->len = 0;
+		record_spares[record_nspares++] = *o;
+	}
+}
+
+/* The reader stops, its buffers go: no piece is written after. */
+void
+record_forget(void)
+{
+	record_drop(0);
+	record_done_n = 0;
+	while (record_nspares > 0)
+		free(record_spares[--record_nspares].buf);
+}
+
+/* Hands the buffer's records, after the pieces', to a byte sink and
+ * empties both. */
 static int
 record_write(struct reader *r)
 {
-	int rc = record_send(r, NULL, &r->out);
+	struct iovec iov[2 * RECORD_PIECES + 1];
+	struct sink_rec rec = { .iov = iov };
+	const struct record_piece *p;
+	size_t at = 0;
+	int i, rc;
 
+	for (i = 0; i < record_npieces; i++) {
+		p = &record_pieces[i];
+		if (p->out_end > at)
+			iov[rec.iovcnt++] = (struct iovec){ r->out.buf + at,
+			    p->out_end - at };
+		iov[rec.iovcnt++] = (struct iovec){ p->o.buf, p->o.len };
+		at = p->out_end;
+	}
+	if (r->out.len > at)
+		iov[rec.iovcnt++] = (struct iovec){ r->out.buf + at,
+		    r->out.len - at };
+	rc = rec.iovcnt == 0 ? 0 : record_sink->ops->write(record_sink, &rec);
+	record_drop(0);
 	r->out.len = 0;
 	record_done = 0;
-	return rc;
+	record_done_n = 0;
+	return rc == -1 ? record_sink_fail(r) : 0;
 }
 
 /* One whole record o of a per-record sink, with its table and key; a
@@ -394,7 +463,7 @@ record_row_prelude(struct reader *r, const struct tablemap *tm)
 
 	if (record_close_pending(r) == -1)
 		return -1;
-	if (!r->detached && r->out.len >= OBUF_FLUSH_AT &&
+	if (!r->detached && record_gathered(r) >= OBUF_FLUSH_AT &&
 	    record_flush(r) == -1)
 		return -1;
 	record_rowno = record_event_at == r->offset ? record_rowno + 1 : 0;
@@ -628,35 +697,51 @@ record_join_each(struct reader *r, const struct obuf *o,
 	return 0;
 }
 
-/* A byte sink's whole records formatted apart: a job's few kilobytes
- * gathered in the buffer and written a block at a time, as the reader's
- * own are (a write per job was a tenth of the reader's time: a system
- * call costs microseconds in a VM); a big run handed on from where it
- * is, without a copy. */
+/* A byte sink's whole records formatted apart, the first len bytes of
+ * o: a job's few kilobytes kept as a piece (o another buffer then) and
+ * written a block at a time with the reader's own (a write per job was
+ * a tenth of the reader's time: a system call costs microseconds in a
+ * VM); a big run, or one in a buffer too big to keep (a big value in
+ * its open record), handed on at once. */
 static int
-record_join_bytes(struct reader *r, const struct obuf *whole)
+record_join_bytes(struct reader *r, struct obuf *o, size_t len)
 {
-	if (whole->len < OBUF_FLUSH_AT / 2) {
-		if (whole->len > 0)	/* (r->out may have no buffer yet) */
-			obuf_add(&r->out, whole->buf, whole->len);
-		return r->out.len >= OBUF_FLUSH_AT ? record_flush(r) : 0;
-	}
-	if (record_flush(r) == -1)
+	struct obuf whole = { .buf = o->buf, .len = len };
+	struct record_piece *p;
+	bool big = len > 0 && (len >= OBUF_FLUSH_AT / 2 ||
+	    o->cap > OBUF_FLUSH_AT);
+
+	if ((big || record_npieces == RECORD_PIECES ||
+	    record_gathered(r) >= OBUF_FLUSH_AT) && record_flush(r) == -1)
 		return -1;
-	return record_send(r, NULL, whole);
+	if (len == 0)
+		return 0;
+	if (big)
+		return record_send(r, NULL, &whole);
+	p = &record_pieces[record_npieces++];
+	p->out_end = r->out.len;
+	p->o = *o;
+	p->o.len = len;
+	record_held += len;
+	if (record_nspares > 0)
+		*o = record_spares[--record_nspares];
+	else
+		memset(o, 0, sizeof(*o));
+	return 0;
 }
 
-/* Records formatted apart (parallel.c), in binlog order after the
- * pending record: the whole ones to a byte sink (record_join_bytes), or
- * to a per-record sink one by one with what recs says of each; an open
- * last one (pending, from offset at) is copied into the buffer, where
- * its end and the commit's mark follow, so that the sink never holds
- * half a record if the stream stops first. */
+/* Records formatted apart (parallel.c) into o, in binlog order after
+ * the pending record: the whole ones to a byte sink (record_join_bytes:
+ * o may come back another, empty buffer), or to a per-record sink one
+ * by one with what recs says of each; an open last one (pending, from
+ * offset at) is copied into the buffer, where its end and the commit's
+ * mark follow, so that the sink never holds half a record if the stream
+ * stops first. */
 int
-record_join(struct reader *r, const struct obuf *o, const struct obuf *recs,
+record_join(struct reader *r, struct obuf *o, const struct obuf *recs,
     bool pending, size_t at)
 {
-	struct obuf whole = *o;
+	struct obuf whole = *o, tail;
 
 	if (o->len == 0)
 		return 0;
@@ -664,13 +749,16 @@ record_join(struct reader *r, const struct obuf *o, const struct obuf *recs,
 		return -1;
 	if (pending)
 		whole.len = at;
+	tail = (struct obuf){ .buf = o->buf + whole.len,
+	    .len = o->len - whole.len };
 	if (record_sink->ops->per_record) {
 		if (record_join_each(r, &whole, recs) == -1)
 			return -1;
-	} else if (record_join_bytes(r, &whole) == -1)
+	} else if (record_join_bytes(r, o, whole.len) == -1)
 		return -1;
 	r->row_at = r->out.len;
-	obuf_add(&r->out, o->buf + whole.len, o->len - whole.len);
+	if (tail.len > 0)
+		obuf_add(&r->out, tail.buf, tail.len);
 	r->row_pending = pending;
 	return 0;
 }
@@ -679,7 +767,7 @@ record_join(struct reader *r, const struct obuf *o, const struct obuf *recs,
 int
 record_drain(struct reader *r)
 {
-	return r->out.len >= OBUF_FLUSH_AT ? record_write(r) : 0;
+	return record_gathered(r) >= OBUF_FLUSH_AT ? record_write(r) : 0;
 }
 
 /*
@@ -735,8 +823,10 @@ record_commit(struct reader *r, bool have_xid, uint64_t xid)
 	if (record_close_pending(r) == -1)
 		return -1;
 	if (record_sink->owner->durable == NULL &&
-	    !record_sink->ops->per_record && r->out.len < OBUF_FLUSH_AT) {
+	    !record_sink->ops->per_record &&
+	    record_gathered(r) < OBUF_FLUSH_AT) {
 		record_done = r->out.len;
+		record_done_n = record_npieces;
 		return 0;
 	}
 	return record_flush(r);
@@ -749,6 +839,7 @@ record_abandon(struct reader *r)
 {
 	if (r->out.len > record_done)
 		r->out.len = record_done;
+	record_drop(record_done_n);
 	r->row_pending = false;
 	return record_flush(r);
 }
@@ -757,7 +848,7 @@ record_abandon(struct reader *r)
 int
 record_flush(struct reader *r)
 {
-	if (r->out.len == 0 || record_sink->ops->per_record)
+	if (record_gathered(r) == 0 || record_sink->ops->per_record)
 		return 0;
 	return record_write(r);
 }

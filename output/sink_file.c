@@ -217,7 +217,7 @@ sink_file_write(struct sink *s, const struct sink_rec *rec)
 {
 	struct sink_file *f = s->priv;
 
-	return sink_write_fd(s, f->fd, rec->buf, rec->len, s->conf->sink_path);
+	return sink_write_fd(s, f->fd, rec, s->conf->sink_path);
 }
 
 /* The transaction is written: its position waits for the syncer's next

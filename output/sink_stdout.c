@@ -2,8 +2,14 @@
  * sink and binlogcat's; a transaction is durable once write(2) returned
  * (what happens after the pipe is the reader's business).  Also what the
  * sinks share and binlogcat needs: failing, writing a buffer out. */
+#include "build.h"		/* IOV_MAX */
+
+#include <sys/uio.h>
+
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,22 +29,33 @@ sink_fail(struct sink *s, const char *fmt, ...)
 	return -1;
 }
 
-/* Writes all of buf to fd, retrying short writes and EINTR. */
+/* Writes all of the record's bytes (buf, or its pieces in order) to fd,
+ * retrying short writes and EINTR: a short write's piece is finished
+ * with write(2), the pieces after it go on with writev(2). */
 int
-sink_write_fd(struct sink *s, int fd, const char *buf, size_t len,
+sink_write_fd(struct sink *s, int fd, const struct sink_rec *rec,
     const char *what)
 {
-	size_t done = 0;
+	struct iovec one = { (void *)(uintptr_t)rec->buf, rec->len };
+	const struct iovec *v = rec->iovcnt > 0 ? rec->iov : &one;
+	int left = rec->iovcnt > 0 ? rec->iovcnt : 1;
+	size_t done = 0;	/* bytes of v[0] written */
 	ssize_t n;
 
-	while (done < len) {
-		n = write(fd, buf + done, len - done);
+	while (left > 0) {
+		if (done > 0)
+			n = write(fd, (char *)v->iov_base + done,
+			    v->iov_len - done);
+		else
+			n = writev(fd, v, left < IOV_MAX ? left : IOV_MAX);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
 			return sink_fail(s, "writing records to %s: %s", what,
 			    strerror(errno));
-		done += (size_t)n;
+		for (done += (size_t)n; left > 0 && done >= v->iov_len;
+		    left--, v++)
+			done -= v->iov_len;
 	}
 	return 0;
 }
@@ -50,11 +67,11 @@ sink_stdout_open(struct sink *s UNUSED, const struct config *conf UNUSED)
 }
 
 /* Records come in runs of whole ones, a block at a time when nobody
- * waits for their positions (record.c gathers them). */
+ * waits for their positions (record.c gathers them, in pieces). */
 static int
 sink_stdout_write(struct sink *s, const struct sink_rec *rec)
 {
-	return sink_write_fd(s, STDOUT_FILENO, rec->buf, rec->len, "stdout");
+	return sink_write_fd(s, STDOUT_FILENO, rec, "stdout");
 }
 
 static int
