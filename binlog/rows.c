@@ -319,6 +319,15 @@ rows_civil(uint64_t days, unsigned *y, unsigned *mo, unsigned *d)
 	*y = (unsigned)(era * 400 + yoe + (*mo <= 2));
 }
 
+/* The day a formatting thread's last TIMESTAMP fell on, and its quote
+ * and YYYY-MM-DD (a 32-bit time's year has four digits): the next value
+ * is most often of the same day, and the calendar's divisions are half
+ * of a value's instructions. */
+static __thread struct {
+	uint64_t	days;
+	char		ymd[16];
+} rows_day = { UINT64_MAX, "" };
+
 /* TIMESTAMP and TIMESTAMP2 are seconds since the epoch: always printed
  * in UTC; the old TIMESTAMP is little-endian and has no fraction. */
 static ROWS_OUTLINE void
@@ -334,8 +343,13 @@ rows_timestamp2(struct cursor *c, const struct column *col, struct obuf *o)
 		memcpy(d, "\"0000-00-00 00:00:00", 20);
 		d += 20;
 	} else {
-		rows_civil(t / 86400, &y, &mo, &day);
-		d = rows_ymd(d, y, mo, day);
+		if (rows_day.days != t / 86400) {
+			rows_civil(t / 86400, &y, &mo, &day);
+			rows_ymd(rows_day.ymd, y, mo, day);
+			rows_day.days = t / 86400;
+		}
+		memcpy(d, rows_day.ymd, 16);
+		d += 11;
 		*d++ = ' ';
 		d = rows_hms(d, sec / 3600, sec / 60 % 60, sec % 60);
 	}

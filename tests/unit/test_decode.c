@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tap.h"
 #include "binlog_int.h"
@@ -138,6 +139,40 @@ test_temporal(void)
 	run_file("temporal.tsv");
 }
 
+/* TIMESTAMP2 against gmtime: every day from 1970 to 2106 (the end of a
+ * 32-bit time), each at two times in turn, so that the decoder's day of
+ * the last value is both taken again and left behind. */
+static void
+test_timestamp_days(void)
+{
+	struct column col;
+	uint8_t be[4];
+	char want[40];
+	const char *got;
+	uint64_t day, t;
+	struct tm g;
+	time_t tt;
+	int err, bad = 0, k;
+
+	vector_column("TIMESTAMP2(17)", "fsp=0", &col);
+	for (day = 0; day * 86400 <= UINT32_MAX; day++)
+		for (k = 0; k < 2; k++) {
+			t = day * 86400 + (k ? 86399 : 1);
+			if (t > UINT32_MAX)
+				break;
+			be[0] = (uint8_t)(t >> 24);
+			be[1] = (uint8_t)(t >> 16);
+			be[2] = (uint8_t)(t >> 8);
+			be[3] = (uint8_t)t;
+			tt = (time_t)t;
+			gmtime_r(&tt, &g);
+			strftime(want, sizeof(want), "\"%Y-%m-%d %H:%M:%S\"", &g);
+			got = decode(&col, be, 4, &err);
+			bad += err || strcmp(got, want) != 0;
+		}
+	CHECK_INT(bad, 0);
+}
+
 static void
 test_json_binary(void)
 {
@@ -232,6 +267,7 @@ main(void)
 	offline_init(&rd, &st);
 	RUN(test_decimal);
 	RUN(test_temporal);
+	RUN(test_timestamp_days);
 	RUN(test_json_binary);
 	RUN(test_json_diff);
 	RUN(test_json_diff_ops);
