@@ -137,22 +137,6 @@ obuf_digits(struct obuf *b, uint64_t v, int width)
 	    width < 24 ? width : 24) - b->buf);
 }
 
-void
-obuf_uint(struct obuf *b, uint64_t v)
-{
-	obuf_reserve(b, 20);
-	b->len = (size_t)(obuf_put_digits(b->buf + b->len, v, 1) - b->buf);
-}
-
-void
-obuf_int(struct obuf *b, int64_t v)
-{
-	obuf_reserve(b, 21);
-	if (v < 0)
-		b->buf[b->len++] = '-';
-	b->len = (size_t)(obuf_put_digits(b->buf + b->len,
-	    v < 0 ? -(uint64_t)v : (uint64_t)v, 1) - b->buf);
-}
 
 /* Length of the valid UTF-8 sequence at s (2..4; s[0] >= 0x80), or 0 if
  * invalid.  The lead byte rules out most overlong forms; its second byte

@@ -25,9 +25,7 @@ void	 obuf_grow(struct obuf *, size_t);
 #define obuf_lit(b, s)	obuf_add((b), "" s, sizeof(s) - 1)
 char	*obuf_put_digits(char *, uint64_t, int width);
 void	 obuf_digits(struct obuf *, uint64_t, int width);
-void	 obuf_uint(struct obuf *, uint64_t);
 extern const char obuf_pairs[201];
-void	 obuf_int(struct obuf *, int64_t);
 void	 obuf_printf(struct obuf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 obuf_json_str(struct obuf *, const uint8_t *, size_t);
@@ -130,6 +128,25 @@ obuf_add_over(struct obuf *b, const void *p, size_t n)
 	obuf_reserve(b, OBUF_OVER);
 	memcpy(b->buf + b->len, p, OBUF_OVER);
 	b->len += n;
+}
+
+/* Integers: inline, as they are most values of most rows (the digits
+ * are obuf_put_digits's). */
+static inline void
+obuf_uint(struct obuf *b, uint64_t v)
+{
+	obuf_reserve(b, 24);
+	b->len = (size_t)(obuf_put_digits(b->buf + b->len, v, 1) - b->buf);
+}
+
+static inline void
+obuf_int(struct obuf *b, int64_t v)
+{
+	obuf_reserve(b, 24);
+	if (v < 0)
+		b->buf[b->len++] = '-';
+	b->len = (size_t)(obuf_put_digits(b->buf + b->len,
+	    v < 0 ? -(uint64_t)v : (uint64_t)v, 1) - b->buf);
 }
 
 static inline void
