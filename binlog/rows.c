@@ -90,7 +90,30 @@ rows_long(struct reader *r, const uint8_t *p, size_t n, bool binary,
 	return 0;
 }
 
-/* Strings: text as JSON text, binary (charset 63) as base64. */
+/* Text (a string not of charset 63) as a JSON string: UTF-8 as it is
+ * (a long value in pieces, rows_long), other charsets converted.
+ * Inlined into the image loop (text is most of a wide row's values, and
+ * a call per value cost as much as a short one's escaping). */
+static ROWS_INLINE int
+rows_text_value(struct reader *r, struct cursor *c, const struct column *col,
+    size_t lenbytes, struct obuf *o)
+{
+	size_t n = cursor_uint(c, (int)lenbytes);
+	const uint8_t *p = cursor_bytes(c, n);
+
+	if (p == NULL)
+		return 0;
+	if (col->charset != CS_UTF8)
+		charset_json(o, col->charset, p, n);
+	else if (n >= ROWS_PIECE && r->hooks->drains(r, o))
+		return rows_long(r, p, n, false, o);
+	else
+		obuf_json_str(o, p, n);
+	return 0;
+}
+
+/* Binary strings (charset 63; text is rows_text_value's) as base64, or
+ * INET6/UUID's text. */
 static ROWS_OUTLINE int
 rows_string(struct reader *r, struct cursor *c, const struct column *col,
     size_t lenbytes, struct obuf *o)
@@ -101,16 +124,8 @@ rows_string(struct reader *r, struct cursor *c, const struct column *col,
 
 	if (p == NULL)
 		return 0;
-	if (col->charset != CS_UTF8 && !col->is_binary) {
-		charset_json(o, col->charset, p, n);
-		return 0;
-	}
 	if (n >= ROWS_PIECE && r->hooks->drains(r, o))
-		return rows_long(r, p, n, col->is_binary, o);
-	if (!col->is_binary) {
-		obuf_json_str(o, p, n);
-		return 0;
-	}
+		return rows_long(r, p, n, true, o);
 	/* BINARY(n) is logged without its trailing zero bytes */
 	if (col->type == COL_STRING && n < col->length &&
 	    col->length <= sizeof(pad)) {
@@ -542,7 +557,8 @@ enum {
 	ROWS_OP_FLOAT, ROWS_OP_DOUBLE, ROWS_OP_DECIMAL, ROWS_OP_YEAR,
 	ROWS_OP_BIT, ROWS_OP_ENUM_SET, ROWS_OP_NULL, ROWS_OP_DATE,
 	ROWS_OP_TIMESTAMP, ROWS_OP_TIME_OLD, ROWS_OP_DATETIME2,
-	ROWS_OP_TIME2, ROWS_OP_STRING, ROWS_OP_JSON, ROWS_OP_VECTOR,
+	ROWS_OP_TIME2, ROWS_OP_STRING, ROWS_OP_TEXT, ROWS_OP_JSON,
+	ROWS_OP_VECTOR,
 };
 
 /* A column's decoder and the bytes it takes, from its type and
@@ -600,6 +616,10 @@ rows_col_plan(const struct column *col)
 		}
 		break;
 	}
+	/* text, not binary: its own op, inlined in the image loop (the
+	 * columns' charsets are final before the plan: tablemap_complete) */
+	if (p.op == ROWS_OP_STRING && !col->is_binary)
+		p.op = ROWS_OP_TEXT;
 	p.json = col->type == COL_JSON;
 	p.dropped = col->dropped;
 	p.key_off = col->key_off;
@@ -665,6 +685,7 @@ rows_op(struct reader *r, struct cursor *c, const struct tablemap *tm,
 	case ROWS_OP_DATETIME2:	rows_datetime2(c, col, o); return 0;
 	case ROWS_OP_TIME2:	rows_time2(c, col, o); return 0;
 	case ROWS_OP_STRING:	return rows_string(r, c, col, p->bytes, o);
+	case ROWS_OP_TEXT:	return rows_text_value(r, c, col, p->bytes, o);
 	case ROWS_OP_JSON:	return rows_json(r, c, tm, col, o);
 	case ROWS_OP_VECTOR:	rows_vector(c, col, o); return 0;
 	case ROWS_OP_FSP:
