@@ -161,17 +161,19 @@ kafka_error(rd_kafka_t *rk, int err, const char *reason, void *arg)
 }
 
 /*
- * Each librdkafka thread, as it starts: SCHED_BATCH, whatever the
+ * Each librdkafka thread, as it starts: SCHED_OTHER, whatever the
  * process's policy.  A broker thread of librdkafka 2.0's idempotent
  * producer polls without sleeping while a partition's next batch waits
  * for the reply to the one in flight (rd_kafka_toppar_producer_serve);
  * under SCHED_FIFO or SCHED_RR, inherited from the streamer, that spin
  * would keep its CPU from every thread of the same priority -- the
  * server's, in `chrt -f` runs, fell from ~3,700 to 80-535
- * transactions/s.  So unlike the formatting thread (parallel.c), which
- * keeps a real-time policy, these wait behind the machine's other tasks
- * under chrt: a thread that spins must not be real-time.  A refusal
- * costs only that.
+ * transactions/s.  So these wait behind the machine's real-time tasks
+ * under chrt: a thread that spins must not be real-time.  Not
+ * SCHED_BATCH, as they once were: a batch thread woken does not preempt
+ * the running one, and every delivery's round trip waits on these
+ * threads' wake-ups (bench/run -K, 300,000 rows: 10-20 % less wall time
+ * as SCHED_OTHER).  A refusal costs only that.
  */
 static rd_kafka_resp_err_t
 kafka_thread_start(rd_kafka_t *rk UNUSED, rd_kafka_thread_type_t type UNUSED,
@@ -179,7 +181,7 @@ kafka_thread_start(rd_kafka_t *rk UNUSED, rd_kafka_thread_type_t type UNUSED,
 {
 	struct sched_param sp = { .sched_priority = 0 };
 
-	pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+	pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp);
 	return RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 

@@ -10,7 +10,7 @@
 # failing at the broker hold the checkpoint back until delivery succeeds;
 # a streamer killed -9 while the broker is down loses no row.  A queue too
 # small for one message is a configuration error.  librdkafka's threads
-# run as SCHED_BATCH.  With more
+# run as SCHED_OTHER, in a streamer started as SCHED_BATCH.  With more
 # transactions awaiting delivery than the sink keeps positions for, or
 # more messages than librdkafka's queue holds (the reader waits), the
 # last one's position is saved once all are delivered.
@@ -19,6 +19,10 @@ KAFKAMOCK=$PWD/kafkamock
 . "$(dirname "$0")/../lib.sh"
 
 kafkamock_start
+# the streamer under a policy that is not librdkafka's: its threads'
+# policy is then the sink's doing
+streamer_wrapped "$TMP/libexec-batch" chrt -b 0
+export BINLOGD_LIBEXECDIR=$TMP/libexec-batch
 
 mariadb_start
 sql "CREATE DATABASE shop;
@@ -118,10 +122,10 @@ for t, pk, want_n in (("items", ["id"], 20 + 6 + 3 + 3),
              f"server has {rows(t)}")
 PY
 
-# --- librdkafka's threads run as SCHED_BATCH: a broker thread that
-# polls without sleeping must not hold its CPU from the streamer's
-# threads, nor, under a real-time policy, from every thread of its
-# priority.  Field 41 of /proc/PID/task/TID/stat is the policy (3: batch).
+# --- librdkafka's threads run as SCHED_OTHER: a broker thread that
+# polls without sleeping must not be real-time, nor SCHED_BATCH, whose
+# threads woken late hold back every delivery report.  Field 41 of
+# /proc/PID/task/TID/stat is the policy (0: other, 3: batch).
 st=$(child_pid streamer)
 rdk=0
 for task in /proc/"$st"/task/*; do
@@ -129,14 +133,17 @@ for task in /proc/"$st"/task/*; do
 	policy=$(sed 's/.*) //' "$task/stat" | awk '{ print $39 }')
 	case $name in
 	rdk:*)
-		assert_eq 3 "$policy" "scheduling policy of $name (SCHED_BATCH)"
+		assert_eq 0 "$policy" "scheduling policy of $name (SCHED_OTHER)"
 		rdk=$((rdk + 1)) ;;
+	binlogd-streame*)
+		[ "$task" != /proc/"$st"/task/"$st" ] ||
+		    assert_eq 3 "$policy" "the streamer's policy (chrt -b)" ;;
 	esac
 done
 # the main thread, the internal one and one per broker (1 here), at
 # least
 assert_le 3 "$rdk" "librdkafka threads in the streamer"
-note "ok: $rdk librdkafka threads, all SCHED_BATCH"
+note "ok: $rdk librdkafka threads, all SCHED_OTHER in a SCHED_BATCH streamer"
 
 # --- a delivery failure holds the checkpoint back
 checkpoint_offset() {
