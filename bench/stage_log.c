@@ -6,8 +6,9 @@
  *
  *   X fd next_pos us           the recv(2) that brought the last byte
  *                              of a transaction's XID event returned at us
- *   W inode end us             a write(2) to a regular file returned at
- *                              us, the file then end bytes long
+ *   W inode end us             a write(2) or writev(2) to a regular file
+ *                              returned at us, the file then end bytes
+ *                              long
  *
  * Times are CLOCK_REALTIME in microseconds, as fsync_log.c's and MariaDB's
  * NOW(6).  An event is a protocol packet whose payload is the OK byte and
@@ -30,6 +31,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -147,24 +149,46 @@ recv(int fd, void *buf, size_t len, int flags)
 	return n;
 }
 
-ssize_t
-write(int fd, const void *buf, size_t len)
+/* A write of n bytes to fd returned: logged if fd is a regular file. */
+static void
+stage_wrote(int fd, ssize_t n)
 {
-	static ssize_t (*real)(int, const void *, size_t);
 	struct stat sb;
-	ssize_t n;
 	int saved;
 
-	if (real == NULL)
-		real = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT,
-		    "write");
-	n = real(fd, buf, len);
 	if (n <= 0 || stage_log_fd == -1 || fd == stage_log_fd)
-		return n;
+		return;
 	saved = errno;
 	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
 		stage_line("W %llu %lld %lld\n", (unsigned long long)sb.st_ino,
 		    (long long)sb.st_size, stage_now());
 	errno = saved;
+}
+
+ssize_t
+write(int fd, const void *buf, size_t len)
+{
+	static ssize_t (*real)(int, const void *, size_t);
+	ssize_t n;
+
+	if (real == NULL)
+		real = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT,
+		    "write");
+	n = real(fd, buf, len);
+	stage_wrote(fd, n);
+	return n;
+}
+
+ssize_t
+writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	static ssize_t (*real)(int, const struct iovec *, int);
+	ssize_t n;
+
+	if (real == NULL)
+		real = (ssize_t (*)(int, const struct iovec *, int))dlsym(
+		    RTLD_NEXT, "writev");
+	n = real(fd, iov, iovcnt);
+	stage_wrote(fd, n);
 	return n;
 }
