@@ -271,6 +271,10 @@ kafka_conf_queue(struct sink *s, const struct config *conf,
  * streamer's CPU per row down by 40 %).  lz4 rather than Kafka's none
  * (5x the bytes, slower) or zstd (~45 % fewer bytes than lz4, as fast,
  * but ~20 % more CPU on one-row transactions: a context per batch).
+ * linger.ms 1, not librdkafka's 5: a lone transaction waited the whole
+ * linger for its delivery (bench/run -S -K at 500 tps: commit to
+ * delivery report p50 5.1 -> 1.4 ms, p99 6.7 -> 2.7); under load the
+ * batches fill while the one in flight is out, linger or not.
  */
 static int
 kafka_conf(struct sink *s, const struct config *conf, rd_kafka_conf_t *kc)
@@ -284,6 +288,7 @@ kafka_conf(struct sink *s, const struct config *conf, rd_kafka_conf_t *kc)
 	    kafka_set(s, kc, "queue.buffering.max.kbytes", "1024") == -1 ||
 	    kafka_set(s, kc, "compression.type", "lz4") == -1 ||
 	    kafka_set(s, kc, "batch.size", "262144") == -1 ||
+	    kafka_set(s, kc, "linger.ms", "1") == -1 ||
 	    (conf->kafka_brokers[0] != '\0' && kafka_set(s, kc,
 	    "bootstrap.servers", conf->kafka_brokers) == -1))
 		return -1;
