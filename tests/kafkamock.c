@@ -11,6 +11,12 @@
  *   pending         broker 1's produce errors not yet used: prints the
  *                   count
  *   down | up       the broker stops / starts answering; prints "ok"
+ *   topic TOPIC     creates TOPIC with 4 partitions, replicated as the
+ *                   mock's own (up to 3 brokers), their leaders spread
+ *                   over the brokers in turn (partition p on broker
+ *                   p % BROKERS + 1) as a real cluster balances them --
+ *                   not the mock's random leader per partition, which
+ *                   may put three on one broker; prints "ok"
  *   consume TOPIC N reads TOPIC from the beginning of every partition
  *                   until it has N messages and none came for 2 s, or for
  *                   20 s: prints "partitions P", then
@@ -27,6 +33,8 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+/* the mock's default partitions per topic, and ours (mock_topic) */
+#define MOCK_PARTITIONS	4
 /* ProduceRequest's ApiKey (librdkafka keeps its names private) */
 #define MOCK_API_PRODUCE	0
 
@@ -133,6 +141,22 @@ mock_consume(const char *topic, long want)
 }
 
 static void
+mock_topic(const char *topic)
+{
+	int p;
+
+	if (rd_kafka_mock_topic_create(mc, topic, MOCK_PARTITIONS,
+	    brokers < 3 ? brokers : 3) != 0) {
+		printf("? topic %s\n", topic);
+		return;
+	}
+	for (p = 0; p < MOCK_PARTITIONS; p++)
+		rd_kafka_mock_partition_set_leader(mc, topic, p,
+		    p % brokers + 1);
+	printf("ok\n");
+}
+
+static void
 mock_command(char *line)
 {
 	char topic[256];
@@ -156,7 +180,9 @@ mock_command(char *line)
 	} else if (strcmp(line, "up") == 0) {
 		rd_kafka_mock_broker_set_up(mc, 1);
 		printf("ok\n");
-	} else if (sscanf(line, "consume %255s %ld", topic, &n) == 2)
+	} else if (sscanf(line, "topic %255s", topic) == 1)
+		mock_topic(topic);
+	else if (sscanf(line, "consume %255s %ld", topic, &n) == 2)
 		mock_consume(topic, n);
 	else
 		printf("? %s\n", line);
