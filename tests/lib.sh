@@ -223,10 +223,15 @@ lib_mariadb_wait() {
 }
 
 # Starts mariadbd on $DB_DIR, $DB_PORT and $DB_SOCK in the background; the
-# options are remembered for mariadb_restart.
+# options are remembered for mariadb_restart.  Its temporary files go to
+# a directory of its own, not the /tmp every test's server shares (a run
+# of tests/run lost a query to "Error on delete of
+# '/tmp/#sql-temptable-633d-16-c.MAI' (Errcode: 2)").
 lib_mariadbd() {
 	DB_OPTS=("$@")
+	mkdir -p "$DB_DIR.tmp"
 	mariadbd --no-defaults --user="$(id -un)" --datadir="$DB_DIR" \
+	    --tmpdir="$DB_DIR.tmp" \
 	    --bind-address=127.0.0.1 --port="$DB_PORT" \
 	    --socket="$DB_SOCK" --pid-file="$DB_DIR.pid" \
 	    --log-error="$DB_ERRLOG" --log-bin=mariadb-bin \
