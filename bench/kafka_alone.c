@@ -3,8 +3,8 @@
  * lines) and held in memory, produced into a Kafka cluster as the Kafka
  * sink produces them: one message per line keyed by the row's id (the
  * bench tables' primary key, {"id":N}), a tombstone after each delete,
- * rd_kafka_poll after each message, then a flush.  Prints the rows/s and
- * the CPU time from the first message to the last delivery report:
+ * rd_kafka_poll after each message, then a flush.  Prints the rows/s, the
+ * wall and the CPU time from the first message to the last delivery report:
  * nothing of binlogd's reading, decoding or formatting is in them.
  *
  *   cc -O2 -o kafka_alone bench/kafka_alone.c -lrdkafka
@@ -188,9 +188,9 @@ main(int argc, char **argv)
 		    rd_kafka_outq_len(rk));
 	wall = alone_now() - t0;
 	cpu = alone_cpu() - cpu0;
-	printf("rows %zu messages %ld delivered %ld failed %ld wall %.3f s "
-	    "rows/s %.0f rows/CPU-s %.0f\n", n, msgs, delivered, failed, wall,
-	    (double)n / wall, (double)n / cpu);
+	printf("rows %zu messages %ld delivered %ld failed %ld rows/s %.0f "
+	    "wall %.3f s cpu %.3f s\n", n, msgs, delivered, failed,
+	    (double)n / wall, wall, cpu);
 	rd_kafka_topic_destroy(t);
 	rd_kafka_destroy(rk);
 	return failed > 0 || delivered != msgs;
